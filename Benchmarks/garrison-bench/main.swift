@@ -1,0 +1,2 @@
+import GarrisonHost
+print(GarrisonVersion.string)

@@ -1,0 +1,109 @@
+import Foundation
+import Hummingbird
+
+/// Tactical RMM's two-step login: `POST /v2/checkcreds/` then `POST /v2/login/`, plus logout.
+/// Login hooks (the 2FA plugin) decide whether a second step is needed.
+enum LoginRoutes {
+    static func routes(_ host: HostContext) -> [Route] {
+        [
+            Route(.post, "/v2/checkcreds/", access: .anonymous, summary: "Login step 1: check username and password") { call in
+                try await login(host, call, stage: .checkCredentials)
+            },
+            Route(.post, "/v2/login/", access: .anonymous, summary: "Login step 2: credentials plus second factor; returns a token") { call in
+                try await login(host, call, stage: .login)
+            },
+            Route(.post, "/logout/", access: .authenticated, scopes: ["*"], summary: "Revoke this token") { call in
+                let user = try call.user
+                if let tokenID = user.tokenID {
+                    try await host.pool.transaction { connection in
+                        try connection.query("DELETE FROM auth_tokens WHERE id = $1", [String(tokenID)])
+                        try AuditLog.record(.init(call, .logout, "user", "\(user.username) logged out"), on: connection)
+                    }
+                }
+                host.authenticator.invalidateAll()
+                return Response(status: .noContent)
+            },
+            Route(.post, "/logoutall/", access: .authenticated, scopes: ["*"], summary: "Revoke all of this user's tokens") { call in
+                let user = try call.user
+                try await host.pool.transaction { connection in
+                    try connection.query("DELETE FROM auth_tokens WHERE user_id = $1", [String(user.id)])
+                    try AuditLog.record(.init(call, .logout, "user", "\(user.username) logged out everywhere"), on: connection)
+                }
+                host.authenticator.invalidateAll()
+                return Response(status: .noContent)
+            },
+        ]
+    }
+
+    static let badCredentials = APIError(.badRequest, "Bad credentials")
+
+    private static func login(_ host: HostContext, _ call: Call, stage: LoginStage) async throws -> Response {
+        let body = try call.object()
+        let username = try body.nonEmptyString("username")
+        let password = try body.string("password")
+        if let wait = host.throttle.retryAfter(username: username, address: call.sourceIP) {
+            var error = APIError(.tooManyRequests, "Too many failed logins; try again in \(wait) seconds.")
+            error.headers[.retryAfter] = String(wait)
+            throw error
+        }
+        let row = try await host.pool.query(
+            "SELECT id, username, password_hash, is_active, block_dashboard_login, first_name, last_name FROM users WHERE username = $1",
+            [username]).first
+        let hasher = host.hasher
+        let valid: Bool = try await host.blocking.runIfActive {
+            guard let row else { hasher.verifyDummy(password); return false }
+            return hasher.verify(password, against: row.string("password_hash"))
+        }
+        guard let row, valid, row.bool("is_active"), !row.bool("block_dashboard_login") else {
+            return try await failed(host, call, username: username, reason: "bad credentials")
+        }
+        let subject = LoginSubject(userID: row.int("id"), username: row.string("username"))
+        let verdict = await host.loginHooks.evaluate(stage: stage, subject: subject, request: .object(body.fields), sourceIP: call.sourceIP)
+        switch verdict {
+        case .deny(let reason):
+            return try await failed(host, call, username: username, reason: reason)
+        case .challenge(let data):
+            if stage == .checkCredentials {
+                // Right password, second factor still owed: say so, hand out nothing.
+                var answer = data.objectValue ?? [:]
+                answer["totp"] = answer["totp"] ?? true
+                return Responses.json(.object(answer))
+            }
+            return try await failed(host, call, username: username, reason: "second factor missing or wrong", detail: "Bad code")
+        case .limited(let scope):
+            return try await grant(host, call, row: row, scope: scope)
+        case .allow, .abstain:
+            return try await grant(host, call, row: row, scope: nil)
+        }
+    }
+
+    private static func failed(_ host: HostContext, _ call: Call, username: String, reason: String, detail: String = "Bad credentials") async throws -> Response {
+        host.throttle.recordFailure(username: username, address: call.sourceIP)
+        try await host.audit.record(.init(username: username, action: .failedLogin, objectType: "user", message: "Failed login for \(username): \(reason)", sourceIP: call.sourceIP))
+        throw APIError(.badRequest, detail)
+    }
+
+    private static func grant(_ host: HostContext, _ call: Call, row: PGRow, scope: String?) async throws -> Response {
+        let userID = row.int("id")
+        let username = row.string("username")
+        host.throttle.recordSuccess(username: username)
+        let ttl = host.tokenTTL
+        let userAgent = call.headers[.userAgent] ?? ""
+        let issued = try await host.pool.transaction { connection in
+            let issued = try SessionTokens.issue(userID: userID, scope: scope, ttl: ttl, sourceIP: call.sourceIP, userAgent: userAgent, on: connection)
+            try connection.query("UPDATE users SET last_login = now(), last_login_ip = $2 WHERE id = $1", [String(userID), call.sourceIP])
+            let note = scope.map { " (limited to \($0))" } ?? ""
+            try AuditLog.record(.init(username: username, action: .login, objectType: "user", message: "\(username) logged in\(note)", sourceIP: call.sourceIP), on: connection)
+            return issued
+        }
+        var answer: [String: JSONValue] = [
+            "token": .string(issued.token),
+            "expiry": .string(issued.expiry.iso8601),
+            "username": .string(username),
+            "name": .string([row.string("first_name"), row.string("last_name")].filter { !$0.isEmpty }.joined(separator: " ")),
+            "totp": false,
+        ]
+        if let scope { answer["scope"] = .string(scope) }
+        return Responses.json(.object(answer))
+    }
+}

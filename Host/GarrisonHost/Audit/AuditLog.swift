@@ -1,0 +1,67 @@
+import Foundation
+import Logging
+
+/// Writes and queries the audit log: every login, failed login and change, with who, from
+/// where, which object, and the object before and after.
+public struct AuditLog: Sendable {
+    public enum Action: String, Sendable, CaseIterable {
+        case login, failedLogin = "failed_login", add, modify, delete, view, checkRun = "check_run", taskRun = "task_run",
+             agentInstall = "agent_install", remoteSession = "remote_session", executeScript = "execute_script",
+             executeCommand = "execute_command", bulkAction = "bulk_action", urlAction = "url_action", logout
+    }
+
+    public struct Entry: Sendable {
+        public var username: String
+        public var action: Action
+        public var objectType: String
+        public var message: String
+        public var before: JSONValue?
+        public var after: JSONValue?
+        public var agentHostname: String?
+        public var agentID: String?
+        public var sourceIP: String?
+        public var debug: JSONValue?
+
+        public init(username: String, action: Action, objectType: String, message: String, before: JSONValue? = nil, after: JSONValue? = nil, agentHostname: String? = nil, agentID: String? = nil, sourceIP: String? = nil, debug: JSONValue? = nil) {
+            self.username = username
+            self.action = action
+            self.objectType = objectType
+            self.message = message
+            self.before = before
+            self.after = after
+            self.agentHostname = agentHostname
+            self.agentID = agentID
+            self.sourceIP = sourceIP
+            self.debug = debug
+        }
+    }
+
+    let pool: DatabasePool
+    let logger: Logger
+
+    public init(pool: DatabasePool, logger: Logger) {
+        self.pool = pool
+        self.logger = logger
+    }
+
+    public func record(_ entry: Entry) async throws {
+        try await pool.query("""
+            INSERT INTO audit_log (username, agent, agent_id, action, object_type, before_value, after_value, message, debug_info, ip_address)
+            VALUES ($1, $2, $3, $4, $5, $6::jsonb, $7::jsonb, $8, $9::jsonb, $10)
+            """, Self.parameters(entry))
+    }
+
+    /// Writes the entry inside the caller's transaction, so a change and its audit line
+    /// commit or roll back together.
+    public static func record(_ entry: Entry, on connection: PGConnection) throws {
+        try connection.query("""
+            INSERT INTO audit_log (username, agent, agent_id, action, object_type, before_value, after_value, message, debug_info, ip_address)
+            VALUES ($1, $2, $3, $4, $5, $6::jsonb, $7::jsonb, $8, $9::jsonb, $10)
+            """, parameters(entry))
+    }
+
+    private static func parameters(_ entry: Entry) -> [String?] {
+        [entry.username, entry.agentHostname, entry.agentID, entry.action.rawValue, entry.objectType,
+         entry.before?.databaseText, entry.after?.databaseText, entry.message, entry.debug?.databaseText, entry.sourceIP]
+    }
+}

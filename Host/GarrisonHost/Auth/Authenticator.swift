@@ -1,0 +1,117 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdCore
+import NIOConcurrencyHelpers
+
+/// Turns request credentials into a principal. Operators send `Authorization: Token <t>`
+/// or `X-API-KEY: <k>`; agents send their own token. Secrets are stored only as SHA-256
+/// digests and looked up by digest, so a timing side channel can reveal nothing about a
+/// stored secret. Lookups are cached briefly because every request needs one.
+public final class Authenticator: Sendable {
+    struct Cached: Sendable {
+        let principal: Principal
+        let until: ContinuousClock.Instant
+    }
+
+    let pool: DatabasePool
+    let cacheTTL: Duration
+    private let cache = NIOLockedValueBox<[String: Cached]>([:])
+
+    public init(pool: DatabasePool, cacheTTL: Duration = .seconds(5)) {
+        self.pool = pool
+        self.cacheTTL = cacheTTL
+    }
+
+    public func authenticate(_ headers: HTTPFields, access: Access) async throws -> Principal? {
+        if access == .agent {
+            guard let token = Self.token(headers) else { return nil }
+            return try await lookup("agent:" + Crypto.sha256Hex(token)) { digest in try await self.loadAgent(digest: digest) }
+        }
+        if let key = headers[Self.apiKeyHeader], !key.isEmpty {
+            return try await lookup("key:" + Crypto.sha256Hex(key)) { digest in try await self.loadAPIKey(digest: digest) }
+        }
+        if let token = Self.token(headers) {
+            return try await lookup("token:" + Crypto.sha256Hex(token)) { digest in try await self.loadToken(digest: digest) }
+        }
+        return nil
+    }
+
+    /// Forget every cached identity: called after any change to users, roles, tokens or keys,
+    /// so a revoked token stops working on this host at once.
+    public func invalidateAll() {
+        cache.withLockedValue { $0.removeAll(keepingCapacity: true) }
+    }
+
+    static let apiKeyHeader = HTTPField.Name("X-API-KEY")!
+
+    static func token(_ headers: HTTPFields) -> String? {
+        guard let value = headers[.authorization] else { return nil }
+        for scheme in ["Token ", "Bearer "] where value.hasPrefix(scheme) {
+            let token = value.dropFirst(scheme.count).trimmingCharacters(in: .whitespaces)
+            return token.isEmpty ? nil : token
+        }
+        return nil
+    }
+
+    private func lookup(_ key: String, load: @Sendable (String) async throws -> (Principal, Date)?) async throws -> Principal? {
+        let now = ContinuousClock.now
+        if let hit = cache.withLockedValue({ $0[key] }), hit.until > now { return hit.principal }
+        let digest = String(key[key.index(after: key.firstIndex(of: ":")!)...])
+        guard let (principal, expiry) = try await load(digest) else {
+            cache.withLockedValue { _ = $0.removeValue(forKey: key) }
+            return nil
+        }
+        // Never cache past the credential's own expiry.
+        let remaining = expiry.timeIntervalSinceNow
+        let ttl = min(cacheTTL, .milliseconds(Int64(max(0, remaining) * 1000)))
+        cache.withLockedValue { cache in
+            if cache.count > 100_000 { cache.removeAll(keepingCapacity: true) }
+            cache[key] = Cached(principal: principal, until: now + ttl)
+        }
+        return principal
+    }
+
+    private static let identityColumns = """
+        u.id AS user_id, u.username, u.is_active,
+        (u.is_superuser OR coalesce(r.is_superuser, false)) AS superuser,
+        coalesce(r.permissions, '{}') AS permissions,
+        coalesce(r.can_view_clients, '{}') AS clients,
+        coalesce(r.can_view_sites, '{}') AS sites
+        """
+
+    private func loadToken(digest: String) async throws -> (Principal, Date)? {
+        let result = try await pool.query("""
+            SELECT \(Self.identityColumns), t.id AS token_id, t.scope, extract(epoch FROM t.expiry) AS expiry
+            FROM auth_tokens t JOIN users u ON u.id = t.user_id LEFT JOIN roles r ON r.id = u.role_id
+            WHERE t.digest = $1 AND t.expiry > now()
+            """, [digest])
+        guard let row = result.first, row.bool("is_active") else { return nil }
+        return (.user(Self.identity(row, tokenID: row.int("token_id"), scope: row["scope"], viaAPIKey: false)), Date(timeIntervalSince1970: row.double("expiry")))
+    }
+
+    private func loadAPIKey(digest: String) async throws -> (Principal, Date)? {
+        let result = try await pool.query("""
+            SELECT \(Self.identityColumns), extract(epoch FROM k.expiration) AS expiry
+            FROM api_keys k JOIN users u ON u.id = k.user_id LEFT JOIN roles r ON r.id = u.role_id
+            WHERE k.digest = $1 AND (k.expiration IS NULL OR k.expiration > now())
+            """, [digest])
+        guard let row = result.first, row.bool("is_active") else { return nil }
+        let expiry = row["expiry"].flatMap(Double.init).map { Date(timeIntervalSince1970: $0) } ?? .distantFuture
+        return (.user(Self.identity(row, tokenID: nil, scope: nil, viaAPIKey: true)), expiry)
+    }
+
+    private func loadAgent(digest: String) async throws -> (Principal, Date)? {
+        let result = try await pool.query("SELECT id, agent_id FROM agents WHERE token_digest = $1", [digest])
+        guard let row = result.first else { return nil }
+        return (.agent(AgentIdentity(id: row.int("id"), agentID: row.string("agent_id"))), .distantFuture)
+    }
+
+    private static func identity(_ row: PGRow, tokenID: Int?, scope: String?, viaAPIKey: Bool) -> OperatorIdentity {
+        OperatorIdentity(
+            id: row.int("user_id"), username: row.string("username"), isSuperuser: row.bool("superuser"),
+            permissions: Set(PGArray.parse(row["permissions"])),
+            scope: ObjectScope(clients: Set(PGArray.ints(row["clients"])), sites: Set(PGArray.ints(row["sites"]))),
+            tokenID: tokenID, limitedScope: scope, viaAPIKey: viaAPIKey)
+    }
+}

@@ -1,0 +1,57 @@
+import NIOConcurrencyHelpers
+
+/// The point where a second factor plugs into login. Each hook answers for one user at one
+/// stage; hooks that have nothing to say defer, and when all defer the password decides.
+public enum LoginStage: Int32, Sendable { case checkCredentials = 1, login = 2 }
+
+public enum LoginVerdict: Sendable, Equatable {
+    case abstain
+    case allow
+    case deny(String)
+    /// A second factor is needed; the JSON tells the client what (e.g. {"totp": true}).
+    case challenge(JSONValue)
+    /// Only a token limited to this scope may be issued (e.g. "2fa-enroll").
+    case limited(String)
+}
+
+public struct LoginSubject: Sendable {
+    public let userID: Int
+    public let username: String
+}
+
+public protocol LoginHook: Sendable {
+    func evaluate(stage: LoginStage, subject: LoginSubject, request: JSONValue, sourceIP: String) async -> LoginVerdict
+}
+
+/// The registered hooks, by owner, so a disabled plugin's hook disappears with it.
+public final class LoginHooks: Sendable {
+    private let hooks = NIOLockedValueBox<[(owner: String, hook: any LoginHook)]>([])
+
+    public init() {}
+
+    public func add(owner: String, _ hook: any LoginHook) {
+        hooks.withLockedValue { $0.append((owner, hook)) }
+    }
+
+    public func remove(owner: String) {
+        hooks.withLockedValue { $0.removeAll { $0.owner == owner } }
+    }
+
+    /// Asks every hook. A denial beats a challenge, which beats a limit, which beats allow.
+    public func evaluate(stage: LoginStage, subject: LoginSubject, request: JSONValue, sourceIP: String) async -> LoginVerdict {
+        let current = hooks.withLockedValue { $0 }
+        var challenge: JSONValue?
+        var limited: String?
+        for entry in current {
+            switch await entry.hook.evaluate(stage: stage, subject: subject, request: request, sourceIP: sourceIP) {
+            case .deny(let reason): return .deny(reason)
+            case .challenge(let data): challenge = data
+            case .limited(let scope): limited = limited ?? scope
+            case .allow, .abstain: break
+            }
+        }
+        if let challenge { return .challenge(challenge) }
+        if let limited { return .limited(limited) }
+        return .allow
+    }
+}

@@ -1,0 +1,69 @@
+import Foundation
+
+/// Every configuration key: section, name, type, how to store it, and its meaning (the
+/// example file and `check-config` are generated from the same list).
+struct ConfigKey: Sendable {
+    enum Kind: String, Sendable { case string, integer, boolean }
+
+    let section: String
+    let name: String
+    let kind: Kind
+    let help: String
+    let apply: @Sendable (inout GarrisonConfig, ConfigScalar) -> String?
+
+    var environmentName: String { "GARRISON_\(section.uppercased())_\(name.uppercased())" }
+}
+
+enum ConfigScalar: Sendable {
+    case string(String), integer(Int), boolean(Bool)
+}
+
+enum ConfigSchema {
+    static func string(_ section: String, _ name: String, _ help: String, _ set: @escaping @Sendable (inout GarrisonConfig, String) -> String?) -> ConfigKey {
+        ConfigKey(section: section, name: name, kind: .string, help: help) { config, value in
+            if case .string(let text) = value { return set(&config, text) }
+            return "must be a string"
+        }
+    }
+
+    static func integer(_ section: String, _ name: String, _ range: ClosedRange<Int>, _ help: String, _ set: @escaping @Sendable (inout GarrisonConfig, Int) -> Void) -> ConfigKey {
+        ConfigKey(section: section, name: name, kind: .integer, help: help) { config, value in
+            guard case .integer(let number) = value else { return "must be a whole number" }
+            guard range.contains(number) else { return "must be between \(range.lowerBound) and \(range.upperBound)" }
+            set(&config, number)
+            return nil
+        }
+    }
+
+    static func boolean(_ section: String, _ name: String, _ help: String, _ set: @escaping @Sendable (inout GarrisonConfig, Bool) -> Void) -> ConfigKey {
+        ConfigKey(section: section, name: name, kind: .boolean, help: help) { config, value in
+            guard case .boolean(let flag) = value else { return "must be true or false" }
+            set(&config, flag)
+            return nil
+        }
+    }
+
+    static let keys: [ConfigKey] = [
+        string("server", "host", "address to listen on") { $0.serverHost = $1; return $1.isEmpty ? "must not be empty" : nil },
+        integer("server", "port", 0...65535, "HTTPS port (0 picks a free one)") { $0.serverPort = $1 },
+        string("server", "tls_certificate", "PEM certificate; empty makes a self-signed one in the data folder") { $0.tlsCertificate = $1; return nil },
+        string("server", "tls_key", "PEM private key for tls_certificate") { $0.tlsKey = $1; return nil },
+        boolean("server", "plain_http", "serve plain HTTP; only behind a TLS-terminating reverse proxy") { $0.plainHTTP = $1 },
+        integer("server", "max_body_bytes", 1024...(1 << 30), "largest request body accepted") { $0.maxBodyBytes = $1 },
+        boolean("server", "trust_forwarded_for", "take the client address from X-Forwarded-For (behind a proxy only)") { $0.trustForwardedFor = $1 },
+        string("server", "public_hostname", "name agents and browsers use; goes into the self-signed certificate") { $0.publicHostname = $1; return nil },
+        string("data", "dir", "folder for the embedded database, certificate and first-run password") { $0.dataDirectory = $1; return $1.isEmpty ? "must not be empty" : nil },
+        string("database", "url", "libpq connection URL; empty runs a private cluster under the data folder") { $0.databaseURL = $1; return nil },
+        integer("database", "pool_size", 1...200, "database connections") { $0.databasePoolSize = $1 },
+        string("log", "level", "trace, debug, info, notice, warning, error or critical") { config, value in
+            guard ["trace", "debug", "info", "notice", "warning", "error", "critical"].contains(value) else { return "must be one of trace, debug, info, notice, warning, error, critical" }
+            config.logLevel = value
+            return nil
+        },
+        integer("auth", "token_ttl_hours", 1...8760, "lifetime of a login token") { $0.tokenTTLHours = $1 },
+        integer("auth", "login_failures_per_user", 1...1000, "failed logins per user per window before throttling") { $0.loginFailuresPerUser = $1 },
+        integer("auth", "login_failures_per_address", 1...10000, "failed logins per source address per window") { $0.loginFailuresPerAddress = $1 },
+        integer("auth", "login_window_seconds", 1...86400, "throttling window") { $0.loginWindowSeconds = $1 },
+        string("plugins", "dir", "folder of plugin files (*.toml)") { $0.pluginsDirectory = $1; return nil },
+    ]
+}

@@ -1,0 +1,53 @@
+import Foundation
+
+/// The host's configuration: `garrison.toml`, then `GARRISON_<SECTION>_<KEY>` environment
+/// variables on top. Every key is declared in `ConfigSchema`; an unknown key or a wrong type
+/// is an error naming the file, line and key.
+public struct GarrisonConfig: Sendable {
+    public var serverHost = "0.0.0.0"
+    public var serverPort = 8443
+    public var tlsCertificate = ""
+    public var tlsKey = ""
+    public var plainHTTP = false
+    public var maxBodyBytes = 10 * 1024 * 1024
+    public var trustForwardedFor = false
+    public var publicHostname = "localhost"
+
+    public var dataDirectory = "./data"
+
+    public var databaseURL = ""
+    public var databasePoolSize = 10
+
+    public var logLevel = "info"
+
+    public var tokenTTLHours = 10
+    public var loginFailuresPerUser = 5
+    public var loginFailuresPerAddress = 20
+    public var loginWindowSeconds = 60
+
+    public var pluginsDirectory = "./plugins.d"
+
+    public init() {}
+
+    /// Where the configuration came from, for messages.
+    public var source = "defaults"
+
+    public var dataURL: URL { URL(fileURLWithPath: dataDirectory).standardizedFileURL }
+}
+
+public struct ConfigError: Error, Sendable, CustomStringConvertible, Equatable {
+    public let file: String
+    public let line: Int?
+    public let message: String
+
+    public init(file: String, line: Int?, message: String) {
+        self.file = file
+        self.line = line
+        self.message = message
+    }
+
+    public var description: String {
+        if let line { return "\(file):\(line): \(message)" }
+        return "\(file): \(message)"
+    }
+}

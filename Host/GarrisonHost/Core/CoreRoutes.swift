@@ -1,0 +1,47 @@
+import Foundation
+import Hummingbird
+
+/// `/core/...`: version, health, settings, and the metrics exposition.
+enum CoreRoutes {
+    static func routes(_ host: HostContext) -> [Route] {
+        [
+            Route(.get, "/core/version/", access: .authenticated, summary: "Server version") { _ in
+                versionResponse
+            },
+            Route(.get, "/core/status/", access: .anonymous, summary: "Health: answers 200 when the database answers") { _ in
+                do {
+                    try await host.pool.query("SELECT 1")
+                    return Responses.json(["status": "ok", "version": .string(GarrisonVersion.string), "database": "ok",
+                                           "uptime_seconds": .init(Int(-host.startedAt.timeIntervalSinceNow))])
+                } catch {
+                    return Responses.json(["status": "degraded", "version": .string(GarrisonVersion.string), "database": "unavailable"], status: .serviceUnavailable)
+                }
+            },
+            Route(.get, "/core/settings/", access: .permission("can_view_core_settings"), summary: "Global settings (secrets redacted)") { _ in
+                Responses.json(.object(CoreSettings.redacted(try await load(host))))
+            },
+            Route(.put, "/core/settings/", access: .permission("can_edit_core_settings"), summary: "Change global settings") { call in
+                let update = try call.object().fields
+                let before = try await load(host)
+                let after = try CoreSettings.apply(update, to: before)
+                try await host.pool.transaction { connection in
+                    try connection.query("UPDATE core_settings SET settings = $1::jsonb, modified_time = now() WHERE id = 1", [JSONValue.object(after).databaseText])
+                    try AuditLog.record(.init(call, .modify, "coresettings", "Modified core settings",
+                                              before: .object(CoreSettings.redacted(before)), after: .object(CoreSettings.redacted(after))), on: connection)
+                }
+                return Responses.message("Settings were edited")
+            },
+            Route(.get, "/metrics/", access: .permission("can_view_core_settings"), summary: "Prometheus metrics") { _ in
+                Responses.text(host.metrics.exposition(), contentType: "text/plain; version=0.0.4; charset=utf-8")
+            },
+        ]
+    }
+
+    /// Built once: the hottest authenticated route should cost no more than auth itself.
+    static let versionResponse: Response = Responses.message(GarrisonVersion.string)
+
+    static func load(_ host: HostContext) async throws -> [String: JSONValue] {
+        let row = try await host.pool.query("SELECT settings FROM core_settings WHERE id = 1").first
+        return CoreSettings.merged(.fromDatabase(row?["settings"], fallback: [:]))
+    }
+}

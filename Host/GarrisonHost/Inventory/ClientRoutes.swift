@@ -1,0 +1,188 @@
+import Foundation
+import Hummingbird
+
+/// Clients and their sites (`/clients/`, `/clients/sites/`), scoped by the caller's role.
+enum ClientRoutes {
+    static func renderClient(_ row: PGRow, sites: [JSONValue]) -> JSONValue {
+        ["id": .init(row.int("id")), "name": .init(row.string("name")), "block_policy_inheritance": .init(row.bool("block_policy_inheritance")),
+         "custom_fields": .fromDatabase(row["custom_fields"], fallback: [:]), "created_by": .init(row.string("created_by")),
+         "created_time": .init(row["created_time"]), "modified_by": .init(row.string("modified_by")), "modified_time": .init(row["modified_time"]),
+         "agent_count": .init(row.int("agent_count")), "sites": .array(sites)]
+    }
+
+    static func renderSite(_ row: PGRow) -> JSONValue {
+        ["id": .init(row.int("id")), "name": .init(row.string("name")), "client": .init(row.int("client_id")), "client_name": .init(row.string("client_name")),
+         "block_policy_inheritance": .init(row.bool("block_policy_inheritance")), "custom_fields": .fromDatabase(row["custom_fields"], fallback: [:]),
+         "created_by": .init(row.string("created_by")), "created_time": .init(row["created_time"]), "modified_time": .init(row["modified_time"]),
+         "agent_count": .init(row.int("agent_count"))]
+    }
+
+    static let siteColumns = "s.*, c.name AS client_name, (SELECT count(*) FROM agents a WHERE a.site_id = s.id) AS agent_count"
+    static let clientColumns = "c.*, (SELECT count(*) FROM agents a WHERE a.client_id = c.id) AS agent_count"
+
+    /// Clients visible to `user`: all, the clients in scope, or the clients of sites in scope.
+    static func visibleClients(_ host: HostContext, _ user: OperatorIdentity, only id: Int? = nil) async throws -> [JSONValue] {
+        var sql = "SELECT \(clientColumns) FROM clients c WHERE true"
+        var params: [String?] = []
+        if let id { params.append(String(id)); sql += " AND c.id = $\(params.count)" }
+        if !user.scope.isUnrestricted {
+            params.append(PGArray.literal(Array(user.scope.clients)))
+            params.append(PGArray.literal(Array(user.scope.sites)))
+            sql += " AND (c.id = ANY($\(params.count - 1)::bigint[]) OR EXISTS (SELECT 1 FROM sites s WHERE s.client_id = c.id AND s.id = ANY($\(params.count)::bigint[])))"
+        }
+        let clients = try await host.pool.query(sql + " ORDER BY c.name", params).rows
+        let sites = try await visibleSites(host, user, clientIDs: clients.map { $0.int("id") })
+        var byClient: [Int: [JSONValue]] = [:]
+        for site in sites { byClient[site.int("client_id"), default: []].append(renderSite(site)) }
+        return clients.map { renderClient($0, sites: byClient[$0.int("id")] ?? []) }
+    }
+
+    static func visibleSites(_ host: HostContext, _ user: OperatorIdentity, clientIDs: [Int]? = nil, only id: Int? = nil) async throws -> [PGRow] {
+        var sql = "SELECT \(siteColumns) FROM sites s JOIN clients c ON c.id = s.client_id WHERE true"
+        var params: [String?] = []
+        if let clientIDs { params.append(PGArray.literal(clientIDs)); sql += " AND s.client_id = ANY($\(params.count)::bigint[])" }
+        if let id { params.append(String(id)); sql += " AND s.id = $\(params.count)" }
+        if let condition = user.scope.sqlCondition(siteColumn: "s.id", clientColumn: "s.client_id", nextParameter: params.count + 1) {
+            params += condition.params
+            sql += " AND " + condition.sql
+        }
+        return try await host.pool.query(sql + " ORDER BY c.name, s.name", params).rows
+    }
+
+    static func routes(_ host: HostContext) -> [Route] {
+        [
+            Route(.get, "/clients/", access: .permission("can_list_clients"), summary: "Clients with their sites") { call in
+                Responses.json(.array(try await visibleClients(host, try call.user)))
+            },
+            Route(.post, "/clients/", access: .permission("can_manage_clients"), summary: "Create a client and its first site") { call in
+                let body = try call.object()
+                let client = FieldReader(body.fields["client"]?.objectValue ?? [:])
+                let site = FieldReader(body.fields["site"]?.objectValue ?? [:])
+                let clientName = try client.has("name") ? client.nonEmptyString("name") : body.nonEmptyString("name")
+                let siteName = try site.has("name") ? site.nonEmptyString("name") : "Default"
+                let custom = body.fields["custom_fields"] ?? .object([:])
+                try await host.pool.transaction { connection in
+                    do {
+                        let id = try connection.query("INSERT INTO clients (name, custom_fields, created_by) VALUES ($1, $2::jsonb, $3) RETURNING id",
+                                                      [clientName, custom.databaseText, call.principal?.name ?? ""]).first!.int("id")
+                        try connection.query("INSERT INTO sites (client_id, name, created_by) VALUES ($1, $2, $3)", [String(id), siteName, call.principal?.name ?? ""])
+                        try AuditLog.record(.init(call, .add, "client", "Added client \(clientName) with site \(siteName)", after: ["id": .init(id), "name": .init(clientName), "site": .init(siteName)]), on: connection)
+                    } catch let error as DatabaseError where error.isUniqueViolation {
+                        throw APIError.badRequest("A client named \(clientName) already exists.")
+                    }
+                }
+                return Responses.message("\(clientName) was added")
+            },
+            Route(.get, "/clients/<pk>/", access: .permission("can_list_clients"), summary: "One client") { call in
+                let id = try call.intParam("pk")
+                guard let client = try await visibleClients(host, try call.user, only: id).first else { throw APIError.notFound("No client with id \(id).") }
+                return Responses.json(client)
+            },
+            Route(.put, "/clients/<pk>/", access: .permission("can_manage_clients"), summary: "Edit a client") { call in
+                let id = try call.intParam("pk")
+                let body = try call.object()
+                let fields = FieldReader(body.fields["client"]?.objectValue ?? body.fields)
+                guard let before = try await visibleClients(host, try call.user, only: id).first else { throw APIError.notFound("No client with id \(id).") }
+                try await host.pool.transaction { connection in
+                    do {
+                        try connection.query("""
+                            UPDATE clients SET name = coalesce($2, name), block_policy_inheritance = coalesce($3::boolean, block_policy_inheritance),
+                                custom_fields = coalesce($4::jsonb, custom_fields), modified_by = $5, modified_time = now() WHERE id = $1
+                            """, [String(id), try fields.optionalString("name"), try fields.optionalBool("block_policy_inheritance").map { $0 ? "t" : "f" },
+                                  body.fields["custom_fields"]?.databaseText, call.principal?.name ?? ""])
+                    } catch let error as DatabaseError where error.isUniqueViolation {
+                        throw APIError.badRequest("Another client already has that name.")
+                    }
+                    try AuditLog.record(.init(call, .modify, "client", "Modified client \(before["name"]?.stringValue ?? "")", before: before, after: .object(body.fields)), on: connection)
+                }
+                return Responses.message("The client was updated")
+            },
+            Route(.delete, "/clients/<pk>/", access: .permission("can_manage_clients"), summary: "Delete a client (agents move to ?move_to_site=)") { call in
+                let id = try call.intParam("pk")
+                guard let before = try await visibleClients(host, try call.user, only: id).first else { throw APIError.notFound("No client with id \(id).") }
+                let moveTo = call.query["move_to_site"].flatMap(Int.init)
+                try await host.pool.transaction { connection in
+                    try moveAgents(connection, from: "client_id", id: id, to: moveTo, excludingClient: id)
+                    try connection.query("DELETE FROM sites WHERE client_id = $1", [String(id)])
+                    try connection.query("DELETE FROM clients WHERE id = $1", [String(id)])
+                    try AuditLog.record(.init(call, .delete, "client", "Deleted client \(before["name"]?.stringValue ?? "")", before: before), on: connection)
+                }
+                return Responses.message("\(before["name"]?.stringValue ?? "The client") was deleted")
+            },
+            Route(.get, "/clients/sites/", access: .permission("can_list_sites"), summary: "Sites") { call in
+                Responses.json(.array(try await visibleSites(host, try call.user).map(renderSite)))
+            },
+            Route(.post, "/clients/sites/", access: .permission("can_manage_sites"), summary: "Create a site") { call in
+                let body = try call.object()
+                let site = FieldReader(body.fields["site"]?.objectValue ?? body.fields)
+                let clientID = try site.int("client")
+                let name = try site.nonEmptyString("name")
+                let user = try call.user
+                guard user.scope.allows(clientID: clientID, siteID: nil) else { throw APIError.forbidden("Your role cannot add sites to client \(clientID).") }
+                try await host.pool.transaction { connection in
+                    do {
+                        try connection.query("INSERT INTO sites (client_id, name, custom_fields, created_by) VALUES ($1, $2, $3::jsonb, $4)",
+                                             [String(clientID), name, (body.fields["custom_fields"] ?? .object([:])).databaseText, user.username])
+                    } catch let error as DatabaseError where error.isUniqueViolation {
+                        throw APIError.badRequest("Client \(clientID) already has a site named \(name).")
+                    } catch let error as DatabaseError where error.isForeignKeyViolation {
+                        throw APIError.badRequest("Client \(clientID) does not exist.")
+                    }
+                    try AuditLog.record(.init(call, .add, "site", "Added site \(name) to client \(clientID)", after: .object(site.fields)), on: connection)
+                }
+                return Responses.message("Site \(name) was added")
+            },
+            Route(.get, "/clients/sites/<pk>/", access: .permission("can_list_sites"), summary: "One site") { call in
+                let id = try call.intParam("pk")
+                guard let site = try await visibleSites(host, try call.user, only: id).first else { throw APIError.notFound("No site with id \(id).") }
+                return Responses.json(renderSite(site))
+            },
+            Route(.put, "/clients/sites/<pk>/", access: .permission("can_manage_sites"), summary: "Edit a site") { call in
+                let id = try call.intParam("pk")
+                let body = try call.object()
+                let fields = FieldReader(body.fields["site"]?.objectValue ?? body.fields)
+                guard let before = try await visibleSites(host, try call.user, only: id).first else { throw APIError.notFound("No site with id \(id).") }
+                try await host.pool.transaction { connection in
+                    do {
+                        try connection.query("""
+                            UPDATE sites SET name = coalesce($2, name), block_policy_inheritance = coalesce($3::boolean, block_policy_inheritance),
+                                custom_fields = coalesce($4::jsonb, custom_fields), modified_by = $5, modified_time = now() WHERE id = $1
+                            """, [String(id), try fields.optionalString("name"), try fields.optionalBool("block_policy_inheritance").map { $0 ? "t" : "f" },
+                                  body.fields["custom_fields"]?.databaseText, call.principal?.name ?? ""])
+                    } catch let error as DatabaseError where error.isUniqueViolation {
+                        throw APIError.badRequest("The client already has a site with that name.")
+                    }
+                    try AuditLog.record(.init(call, .modify, "site", "Modified site \(before.string("name"))", before: renderSite(before), after: .object(fields.fields)), on: connection)
+                }
+                return Responses.message("The site was updated")
+            },
+            Route(.delete, "/clients/sites/<pk>/", access: .permission("can_manage_sites"), summary: "Delete a site (agents move to ?move_to_site=)") { call in
+                let id = try call.intParam("pk")
+                guard let before = try await visibleSites(host, try call.user, only: id).first else { throw APIError.notFound("No site with id \(id).") }
+                let moveTo = call.query["move_to_site"].flatMap(Int.init)
+                try await host.pool.transaction { connection in
+                    let remaining = try connection.query("SELECT count(*) AS n FROM sites WHERE client_id = $1", [String(before.int("client_id"))]).first!.int("n")
+                    if remaining <= 1 { throw APIError.badRequest("A client must keep at least one site; delete the client instead.") }
+                    try moveAgents(connection, from: "site_id", id: id, to: moveTo, excludingClient: nil)
+                    try connection.query("DELETE FROM sites WHERE id = $1", [String(id)])
+                    try AuditLog.record(.init(call, .delete, "site", "Deleted site \(before.string("name"))", before: renderSite(before)), on: connection)
+                }
+                return Responses.message("Site \(before.string("name")) was deleted")
+            },
+        ]
+    }
+
+    /// Agents are never deleted with their client or site: they move, or the delete is refused.
+    static func moveAgents(_ connection: PGConnection, from column: String, id: Int, to site: Int?, excludingClient: Int?) throws {
+        let count = try connection.query("SELECT count(*) AS n FROM agents WHERE \(column) = $1", [String(id)]).first!.int("n")
+        guard count > 0 else { return }
+        guard let site else {
+            throw APIError.badRequest("\(count) agents still belong here; pass ?move_to_site=<site id> to move them first.")
+        }
+        guard let target = try connection.query("SELECT id, client_id FROM sites WHERE id = $1", [String(site)]).first,
+              target.int("client_id") != excludingClient, !(column == "site_id" && site == id) else {
+            throw APIError.badRequest("move_to_site \(site) is not a site the agents can move to.")
+        }
+        try connection.query("UPDATE agents SET site_id = $2, client_id = $3 WHERE \(column) = $1", [String(id), String(site), String(target.int("client_id"))])
+    }
+}

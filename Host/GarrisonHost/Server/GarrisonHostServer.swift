@@ -1,0 +1,107 @@
+import Foundation
+import Hummingbird
+import HummingbirdCore
+import HummingbirdTLS
+import Logging
+import NIOCore
+import NIOSSL
+import ServiceLifecycle
+
+/// The assembled host: storage, shared context, routes, and the HTTPS listener.
+public final class GarrisonHostServer: Sendable {
+    public let config: GarrisonConfig
+    public let storage: Storage
+    public let context: HostContext
+    public let dispatcher: Dispatcher
+    public let logger: Logger
+
+    public static func start(config: GarrisonConfig, logger: Logger, hasher: PasswordHasher = PasswordHasher()) async throws -> GarrisonHostServer {
+        try FileManager.default.createDirectory(at: config.dataURL, withIntermediateDirectories: true)
+        let storage = try await Storage.open(config, logger: logger)
+        let metrics = MetricsRegistry()
+        metrics.bootstrapGlobal()
+        let context = HostContext(
+            pool: storage.pool, hasher: hasher,
+            throttleLimits: .init(perUser: config.loginFailuresPerUser, perAddress: config.loginFailuresPerAddress, window: .seconds(config.loginWindowSeconds)),
+            tokenTTL: .seconds(config.tokenTTLHours * 3600), metrics: metrics, logger: logger)
+        let dispatcher = Dispatcher(authenticator: context.authenticator, metrics: metrics, logger: logger, maxBodyBytes: config.maxBodyBytes, trustForwardedFor: config.trustForwardedFor)
+        try dispatcher.register(CoreRouteSet.all(context, dispatcher: dispatcher))
+        _ = try await FirstRunAdmin.ensure(pool: storage.pool, hasher: hasher, dataDirectory: config.dataURL, logger: logger)
+        return GarrisonHostServer(config: config, storage: storage, context: context, dispatcher: dispatcher, logger: logger)
+    }
+
+    init(config: GarrisonConfig, storage: Storage, context: HostContext, dispatcher: Dispatcher, logger: Logger) {
+        self.config = config
+        self.storage = storage
+        self.context = context
+        self.dispatcher = dispatcher
+        self.logger = logger
+    }
+
+    /// Builds the listener: TLS unless the configuration explicitly asks for plain HTTP.
+    public func application(onRunning: @escaping @Sendable (Int) async -> Void = { _ in }) throws -> some ApplicationProtocol {
+        let server: HTTPServerBuilder
+        if config.plainHTTP {
+            logger.warning("serving plain HTTP (server.plain_http = true): only do this behind a TLS-terminating proxy")
+            server = .http1()
+        } else {
+            server = try .tls(.http1(), tlsConfiguration: try tlsConfiguration())
+        }
+        let logger = self.logger
+        return Application(
+            responder: dispatcher,
+            server: server,
+            configuration: .init(address: .hostname(config.serverHost, port: config.serverPort), serverName: "Garrison"),
+            onServerRunning: { channel in
+                let port = channel.localAddress?.port ?? 0
+                logger.notice("listening", metadata: ["port": "\(port)"])
+                await onRunning(port)
+            },
+            logger: logger)
+    }
+
+    func tlsConfiguration() throws -> TLSConfiguration {
+        var certificatePath = config.tlsCertificate
+        var keyPath = config.tlsKey
+        if certificatePath.isEmpty {
+            let (files, created) = try SelfSignedCertificate.ensure(in: config.dataURL, hostnames: Array(Set([config.publicHostname, "localhost", "127.0.0.1"])).sorted())
+            certificatePath = files.certificate.path
+            keyPath = files.key.path
+            let fingerprint = (try? SelfSignedCertificate.fingerprint(of: files.certificate)) ?? "?"
+            if created { print("Created a self-signed certificate \(certificatePath)\nSHA-256 fingerprint: \(fingerprint)") }
+            logger.info("self-signed certificate", metadata: ["path": "\(certificatePath)", "sha256": "\(fingerprint)"])
+        }
+        let chain = try NIOSSLCertificate.fromPEMFile(certificatePath).map { NIOSSLCertificateSource.certificate($0) }
+        let key = try NIOSSLPrivateKey(file: keyPath, format: .pem)
+        var tls = TLSConfiguration.makeServerConfiguration(certificateChain: chain, privateKey: .privateKey(key))
+        tls.minimumTLSVersion = .tlsv12
+        return tls
+    }
+
+    /// Runs until SIGTERM or SIGINT: stops accepting, drains in-flight requests, then closes
+    /// the pool and stops the private PostgreSQL.
+    public func run(onRunning: @escaping @Sendable (Int) async -> Void = { _ in }) async throws {
+        let app = try application(onRunning: onRunning)
+        let group = ServiceGroup(configuration: .init(services: [app], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+        do { try await group.run() } catch {
+            await shutdown()
+            throw error
+        }
+        await shutdown()
+    }
+
+    public func shutdown() async {
+        await context.shutdown()
+        await storage.close()
+        logger.notice("stopped")
+    }
+}
+
+/// Every route the host itself serves.
+enum CoreRouteSet {
+    static func all(_ context: HostContext, dispatcher: Dispatcher) -> [Route] {
+        LoginRoutes.routes(context) + UserRoutes.routes(context) + RoleRoutes.routes(context) + APIKeyRoutes.routes(context)
+            + SessionRoutes.routes(context) + ClientRoutes.routes(context) + AgentRoutes.routes(context) + CoreRoutes.routes(context)
+            + AuditRoutes.routes(context) + OpenAPIRoutes.routes(dispatcher)
+    }
+}

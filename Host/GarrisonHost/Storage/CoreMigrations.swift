@@ -1,0 +1,146 @@
+/// The host's own schema, versioned. A migration never changes once released; fixes are new versions.
+enum CoreMigrations {
+    static let all: [Migration] = [
+        Migration(version: 1, name: "core objects, operators, audit log", sql: """
+            CREATE TABLE clients (
+                id bigserial PRIMARY KEY,
+                name text NOT NULL UNIQUE,
+                block_policy_inheritance boolean NOT NULL DEFAULT false,
+                custom_fields jsonb NOT NULL DEFAULT '{}',
+                created_by text NOT NULL DEFAULT '',
+                created_time timestamptz NOT NULL DEFAULT now(),
+                modified_by text NOT NULL DEFAULT '',
+                modified_time timestamptz NOT NULL DEFAULT now()
+            );
+            CREATE TABLE sites (
+                id bigserial PRIMARY KEY,
+                client_id bigint NOT NULL REFERENCES clients(id) ON DELETE RESTRICT,
+                name text NOT NULL,
+                block_policy_inheritance boolean NOT NULL DEFAULT false,
+                custom_fields jsonb NOT NULL DEFAULT '{}',
+                created_by text NOT NULL DEFAULT '',
+                created_time timestamptz NOT NULL DEFAULT now(),
+                modified_by text NOT NULL DEFAULT '',
+                modified_time timestamptz NOT NULL DEFAULT now(),
+                UNIQUE (client_id, name)
+            );
+            CREATE INDEX sites_client ON sites(client_id);
+            CREATE TABLE agents (
+                id bigserial PRIMARY KEY,
+                agent_id text NOT NULL UNIQUE,
+                site_id bigint NOT NULL REFERENCES sites(id) ON DELETE RESTRICT,
+                -- Denormalized from sites so the agent table filters by client with one index.
+                client_id bigint NOT NULL REFERENCES clients(id) ON DELETE RESTRICT,
+                hostname text NOT NULL,
+                description text NOT NULL DEFAULT '',
+                monitoring_type text NOT NULL DEFAULT 'server' CHECK (monitoring_type IN ('server', 'workstation')),
+                plat text NOT NULL DEFAULT 'windows',
+                goarch text NOT NULL DEFAULT '',
+                operating_system text NOT NULL DEFAULT '',
+                version text NOT NULL DEFAULT '',
+                public_ip text NOT NULL DEFAULT '',
+                total_ram integer,
+                boot_time double precision,
+                logged_in_username text NOT NULL DEFAULT '',
+                last_logged_in_user text NOT NULL DEFAULT '',
+                needs_reboot boolean NOT NULL DEFAULT false,
+                last_seen timestamptz,
+                offline_time integer NOT NULL DEFAULT 4,
+                overdue_time integer NOT NULL DEFAULT 30,
+                check_interval integer NOT NULL DEFAULT 120,
+                overdue_email_alert boolean NOT NULL DEFAULT false,
+                overdue_text_alert boolean NOT NULL DEFAULT false,
+                overdue_dashboard_alert boolean NOT NULL DEFAULT false,
+                maintenance_mode boolean NOT NULL DEFAULT false,
+                block_policy_inheritance boolean NOT NULL DEFAULT false,
+                time_zone text,
+                mesh_node_id text NOT NULL DEFAULT '',
+                disks jsonb NOT NULL DEFAULT '[]',
+                services jsonb NOT NULL DEFAULT '[]',
+                wmi_detail jsonb NOT NULL DEFAULT '{}',
+                custom_fields jsonb NOT NULL DEFAULT '{}',
+                token_digest text UNIQUE,
+                created_time timestamptz NOT NULL DEFAULT now(),
+                modified_time timestamptz NOT NULL DEFAULT now()
+            );
+            CREATE INDEX agents_client_hostname ON agents(client_id, hostname, id);
+            CREATE INDEX agents_site_hostname ON agents(site_id, hostname, id);
+            CREATE INDEX agents_hostname ON agents(hostname, id);
+
+            CREATE TABLE roles (
+                id bigserial PRIMARY KEY,
+                name text NOT NULL UNIQUE,
+                is_superuser boolean NOT NULL DEFAULT false,
+                permissions text[] NOT NULL DEFAULT '{}',
+                can_view_clients bigint[] NOT NULL DEFAULT '{}',
+                can_view_sites bigint[] NOT NULL DEFAULT '{}',
+                created_by text NOT NULL DEFAULT '',
+                created_time timestamptz NOT NULL DEFAULT now(),
+                modified_time timestamptz NOT NULL DEFAULT now()
+            );
+            CREATE TABLE users (
+                id bigserial PRIMARY KEY,
+                username text NOT NULL UNIQUE,
+                email text NOT NULL DEFAULT '',
+                first_name text NOT NULL DEFAULT '',
+                last_name text NOT NULL DEFAULT '',
+                password_hash text NOT NULL,
+                is_active boolean NOT NULL DEFAULT true,
+                is_superuser boolean NOT NULL DEFAULT false,
+                role_id bigint REFERENCES roles(id) ON DELETE SET NULL,
+                block_dashboard_login boolean NOT NULL DEFAULT false,
+                is_installer_user boolean NOT NULL DEFAULT false,
+                last_login timestamptz,
+                last_login_ip text,
+                date_joined timestamptz NOT NULL DEFAULT now()
+            );
+            CREATE TABLE auth_tokens (
+                id bigserial PRIMARY KEY,
+                user_id bigint NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+                digest text NOT NULL UNIQUE,
+                token_prefix text NOT NULL,
+                scope text,
+                created timestamptz NOT NULL DEFAULT now(),
+                expiry timestamptz NOT NULL,
+                source_ip text NOT NULL DEFAULT '',
+                user_agent text NOT NULL DEFAULT ''
+            );
+            CREATE INDEX auth_tokens_user ON auth_tokens(user_id);
+            CREATE TABLE api_keys (
+                id bigserial PRIMARY KEY,
+                name text NOT NULL UNIQUE,
+                digest text NOT NULL UNIQUE,
+                key_prefix text NOT NULL,
+                user_id bigint NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+                expiration timestamptz,
+                created_by text NOT NULL DEFAULT '',
+                created_time timestamptz NOT NULL DEFAULT now(),
+                modified_time timestamptz NOT NULL DEFAULT now()
+            );
+
+            CREATE TABLE audit_log (
+                id bigserial PRIMARY KEY,
+                username text NOT NULL,
+                agent text,
+                agent_id text,
+                entry_time timestamptz NOT NULL DEFAULT now(),
+                action text NOT NULL,
+                object_type text NOT NULL,
+                before_value jsonb,
+                after_value jsonb,
+                message text,
+                debug_info jsonb,
+                ip_address text
+            );
+            CREATE INDEX audit_log_time ON audit_log(entry_time DESC, id DESC);
+            CREATE INDEX audit_log_user ON audit_log(username, entry_time DESC);
+
+            CREATE TABLE core_settings (
+                id integer PRIMARY KEY CHECK (id = 1),
+                settings jsonb NOT NULL DEFAULT '{}',
+                modified_time timestamptz NOT NULL DEFAULT now()
+            );
+            INSERT INTO core_settings (id, settings) VALUES (1, '{}');
+            """),
+    ]
+}

@@ -1,0 +1,77 @@
+import Logging
+
+public struct Migration: Sendable {
+    public let version: Int
+    public let name: String
+    public let sql: String
+    public init(version: Int, name: String, sql: String) {
+        self.version = version
+        self.name = name
+        self.sql = sql
+    }
+}
+
+/// Applies versioned migrations, each in its own transaction, under a PostgreSQL advisory
+/// lock so that two hosts starting together never race. Re-running is a no-op.
+public struct Migrator: Sendable {
+    /// The advisory lock key: "garrison" folded into 63 bits, fixed forever.
+    static let lockKey: Int64 = 0x6761_7272_6973_6F6E
+    public let pool: DatabasePool
+    public let logger: Logger
+
+    public init(pool: DatabasePool, logger: Logger) {
+        self.pool = pool
+        self.logger = logger
+    }
+
+    /// Applies `migrations` to the ledger named `component` ("core" or a plugin's name),
+    /// optionally inside `schema`. Returns the versions applied now.
+    @discardableResult
+    public func migrate(component: String, schema: String? = nil, _ migrations: [Migration]) async throws -> [Int] {
+        let sorted = migrations.sorted { $0.version < $1.version }
+        let logger = self.logger
+        return try await pool.withConnection { connection in
+            try connection.query("SELECT pg_advisory_lock($1)", [String(Self.lockKey)])
+            defer { _ = try? connection.query("SELECT pg_advisory_unlock($1)", [String(Self.lockKey)]) }
+            try connection.query("""
+                CREATE TABLE IF NOT EXISTS schema_migrations (
+                    component text NOT NULL,
+                    version integer NOT NULL,
+                    name text NOT NULL,
+                    applied_at timestamptz NOT NULL DEFAULT now(),
+                    PRIMARY KEY (component, version)
+                )
+                """)
+            let applied = Set(try connection.query("SELECT version FROM schema_migrations WHERE component = $1", [component]).rows.map { $0.int("version") })
+            var done: [Int] = []
+            for migration in sorted where !applied.contains(migration.version) {
+                try connection.query("BEGIN")
+                do {
+                    if let schema { try connection.query("SET LOCAL search_path TO \(quoteIdentifier(schema))") }
+                    try connection.execute(script: migration.sql)
+                    try connection.query("INSERT INTO schema_migrations (component, version, name) VALUES ($1, $2, $3)", [component, String(migration.version), migration.name])
+                    try connection.query("COMMIT")
+                } catch {
+                    _ = try? connection.query("ROLLBACK")
+                    throw MigrationError(component: component, version: migration.version, name: migration.name, underlying: error)
+                }
+                logger.info("applied migration", metadata: ["component": "\(component)", "version": "\(migration.version)", "name": "\(migration.name)"])
+                done.append(migration.version)
+            }
+            return done
+        }
+    }
+}
+
+public struct MigrationError: Error, CustomStringConvertible {
+    public let component: String
+    public let version: Int
+    public let name: String
+    public let underlying: Error
+    public var description: String { "migration \(component) #\(version) (\(name)) failed: \(underlying)" }
+}
+
+/// Quotes an SQL identifier (schema names come from plugin names, never from requests).
+public func quoteIdentifier(_ name: String) -> String {
+    "\"" + name.replacingOccurrences(of: "\"", with: "\"\"") + "\""
+}

@@ -1,0 +1,22 @@
+/// PostgreSQL's text form of one-dimensional arrays of simple values ({1,2,3} or {a,b}).
+/// Elements here are ids and permission names, which never need quoting.
+enum PGArray {
+    static func parse(_ text: String?) -> [String] {
+        guard let text, text.count >= 2, text.first == "{", text.last == "}" else { return [] }
+        let inner = text.dropFirst().dropLast()
+        if inner.isEmpty { return [] }
+        return inner.split(separator: ",").map { part in
+            var value = String(part)
+            if value.hasPrefix("\""), value.hasSuffix("\""), value.count >= 2 { value = String(value.dropFirst().dropLast()) }
+            return value
+        }
+    }
+
+    static func ints(_ text: String?) -> [Int] { parse(text).compactMap { Int($0) } }
+
+    static func literal(_ values: [String]) -> String {
+        "{" + values.map { "\"" + $0.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"") + "\"" }.joined(separator: ",") + "}"
+    }
+
+    static func literal(_ values: [Int]) -> String { "{" + values.map(String.init).joined(separator: ",") + "}" }
+}

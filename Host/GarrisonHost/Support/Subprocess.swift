@@ -1,0 +1,61 @@
+import Foundation
+
+/// Runs a program to completion and captures what it printed. Used for initdb, pg_ctl and
+/// friends, whose failures must reach the operator word for word.
+public struct ProcessOutput: Sendable {
+    public let status: Int32
+    public let output: String
+}
+
+public enum Subprocess {
+    /// posix_spawn + waitpid rather than Foundation's Process: `pg_ctl start` leaves a server
+    /// running that inherits descriptors, and Process then never reports the exit. Output
+    /// goes to a temporary file for the same reason (a pipe would never reach its end).
+    public static func run(_ executable: String, _ arguments: [String], environment: [String: String]? = nil) throws -> ProcessOutput {
+        let capture = FileManager.default.temporaryDirectory.appendingPathComponent("garrison-\(UUID().uuidString).out")
+        defer { try? FileManager.default.removeItem(at: capture) }
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+        posix_spawn_file_actions_addopen(&actions, 1, capture.path, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
+        posix_spawn_file_actions_adddup2(&actions, 1, 2)
+        let env = (environment ?? ProcessInfo.processInfo.environment).map { "\($0.key)=\($0.value)" }
+        let argv = [executable] + arguments
+        var pid: pid_t = 0
+        let status = withCStrings(argv) { argvPointers in
+            withCStrings(env) { envPointers in
+                posix_spawn(&pid, executable, &actions, nil, argvPointers, envPointers)
+            }
+        }
+        guard status == 0 else { throw SubprocessError("cannot start \(executable): \(String(cString: strerror(status)))") }
+        var waitStatus: Int32 = 0
+        while waitpid(pid, &waitStatus, 0) == -1 && errno == EINTR {}
+        let data = (try? Data(contentsOf: capture)) ?? Data()
+        // WIFEXITED / WEXITSTATUS, spelled out (the macros do not import into Swift).
+        let exitCode: Int32 = (waitStatus & 0x7F) == 0 ? (waitStatus >> 8) & 0xFF : 128 + (waitStatus & 0x7F)
+        return ProcessOutput(status: exitCode, output: String(decoding: data, as: UTF8.self))
+    }
+
+    /// Finds a program on PATH or in the given folders.
+    public static func which(_ name: String, extraDirectories: [String] = []) -> String? {
+        let path = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/local/bin:/usr/bin:/bin"
+        for directory in extraDirectories + path.split(separator: ":").map(String.init) {
+            let candidate = directory + "/" + name
+            if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
+        }
+        return nil
+    }
+
+    private static func withCStrings<R>(_ strings: [String], _ body: ([UnsafeMutablePointer<CChar>?]) -> R) -> R {
+        var pointers: [UnsafeMutablePointer<CChar>?] = strings.map { strdup($0) }
+        pointers.append(nil)
+        defer { for pointer in pointers { free(pointer) } }
+        return body(pointers)
+    }
+}
+
+public struct SubprocessError: Error, CustomStringConvertible {
+    public let description: String
+    init(_ description: String) { self.description = description }
+}

@@ -1,0 +1,10 @@
+#include <openssl/evp.h>
+#include <openssl/rand.h>
+#include <openssl/crypto.h>
+#include <openssl/sha.h>
+#include <openssl/x509.h>
+#include <openssl/x509v3.h>
+#include <openssl/pem.h>
+#include <openssl/ec.h>
+#include <openssl/kdf.h>
+#include <openssl/err.h>

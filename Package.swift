@@ -1,0 +1,81 @@
+// swift-tools-version:6.1
+import PackageDescription
+
+// Garrison: an RMM server that speaks the Tactical RMM agent's protocol.
+// Folders show the architecture: Host/ (the minimal host), PluginAPI/ (the C ABI and
+// its Swift kit), Plugins/ (features, each a dlopen-ed library), Tests/, Benchmarks/.
+let package = Package(
+    name: "garrison",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "garrison", targets: ["garrison"]),
+        .executable(name: "garrison-bench", targets: ["garrison-bench"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.6"),
+        .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+    ],
+    targets: [
+        // C libraries from Debian's -dev packages, through module maps.
+        .systemLibrary(name: "CLibPQ", path: "Host/System/CLibPQ", pkgConfig: "libpq", providers: [.apt(["libpq-dev"])]),
+        .systemLibrary(name: "COpenSSL", path: "Host/System/COpenSSL", pkgConfig: "openssl", providers: [.apt(["libssl-dev"])]),
+
+        // The plugin ABI: one C header, nothing else.
+        .target(name: "CGarrisonPlugin", path: "PluginAPI", exclude: ["PluginKit", "README.md"], publicHeadersPath: "include"),
+
+        .target(
+            name: "GarrisonHost",
+            dependencies: [
+                "CLibPQ", "COpenSSL", "CGarrisonPlugin",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTLS", package: "hummingbird"),
+                .product(name: "HummingbirdCore", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            path: "Host/GarrisonHost"
+        ),
+        .executableTarget(
+            name: "garrison",
+            dependencies: [
+                "GarrisonHost",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            path: "Host/garrison"
+        ),
+        .executableTarget(
+            name: "garrison-bench",
+            dependencies: [
+                "GarrisonHost",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+            ],
+            path: "Benchmarks/garrison-bench"
+        ),
+        .testTarget(
+            name: "GarrisonHostTests",
+            dependencies: [
+                "GarrisonHost",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+            ],
+            path: "Tests/GarrisonHostTests"
+        ),
+    ]
+)

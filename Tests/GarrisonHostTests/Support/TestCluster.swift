@@ -1,0 +1,49 @@
+import Foundation
+import Logging
+@testable import GarrisonHost
+
+/// One real PostgreSQL for the whole test run, started on a free loopback port under a
+/// temporary folder (through the same EmbeddedPostgres the server uses) and stopped at exit.
+/// Each test gets a database of its own in it.
+actor TestCluster {
+    static let shared = TestCluster()
+
+    private var cluster: EmbeddedPostgres?
+    private var root: URL?
+
+    func server() throws -> EmbeddedPostgres {
+        if let cluster { return cluster }
+        let root = URL(fileURLWithPath: NSTemporaryDirectory()).appendingPathComponent("garrison-test-pg-\(getpid())")
+        try? FileManager.default.removeItem(at: root)
+        let cluster = EmbeddedPostgres(root: root, logger: Logger(label: "test-pg"))
+        try cluster.start()
+        self.cluster = cluster
+        self.root = root
+        TestClusterCleanup.register(cluster: cluster, root: root)
+        return cluster
+    }
+
+    /// A fresh, empty database; returns its libpq connection string.
+    func createDatabase() throws -> String {
+        let cluster = try server()
+        let name = "t_" + Crypto.randomHex(bytes: 6)
+        let admin = try PGConnection(conninfo: try cluster.conninfo().replacingOccurrences(of: "dbname=garrison", with: "dbname=postgres"))
+        try admin.query("CREATE DATABASE \(name)")
+        return try cluster.conninfo().replacingOccurrences(of: "dbname=garrison", with: "dbname=\(name)")
+    }
+}
+
+/// Stops the test cluster when the test process exits, so no server outlives the run.
+enum TestClusterCleanup {
+    nonisolated(unsafe) static var cluster: EmbeddedPostgres?
+    nonisolated(unsafe) static var root: URL?
+
+    static func register(cluster: EmbeddedPostgres, root: URL) {
+        self.cluster = cluster
+        self.root = root
+        atexit {
+            TestClusterCleanup.cluster?.stop()
+            if let root = TestClusterCleanup.root { try? FileManager.default.removeItem(at: root) }
+        }
+    }
+}
