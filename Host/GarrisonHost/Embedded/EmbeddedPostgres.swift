@@ -54,10 +54,11 @@ public final class EmbeddedPostgres: Sendable {
         logger.info("embedded PostgreSQL running", metadata: ["dir": "\(clusterDirectory.path)", "port": "\(port)"])
     }
 
-    /// Fast shutdown: disconnects clients, checkpoints, exits.
-    public func stop() {
+    /// Fast shutdown disconnects clients, checkpoints and exits; immediate (for throwaway
+    /// test clusters) skips the checkpoint.
+    public func stop(immediate: Bool = false) {
         guard let binaries = try? PostgresBinaries.locate() else { return }
-        let result = try? runServerCommand(binaries.pgctl, ["-D", clusterDirectory.path, "-m", "fast", "-w", "-t", "30", "stop"])
+        let result = try? runServerCommand(binaries.pgctl, ["-D", clusterDirectory.path, "-m", immediate ? "immediate" : "fast", "-w", "-t", "30", "stop"])
         if let result, result.status != 0 {
             logger.warning("pg_ctl stop failed", metadata: ["output": "\(result.output)"])
         }

@@ -70,12 +70,15 @@ public final class Dispatcher: HTTPResponder, Sendable {
     private func serve(_ route: Route, params: [String: String], request: Request, context: Context) async -> Response {
         var request = request
         let requestID = context.id
+        let tooLarge = APIError(.contentTooLarge, "The request body is larger than the limit of \(maxBodyBytes) bytes (server.max_body_bytes).")
         do {
             let body: ByteBuffer
             do {
                 body = try await request.collectBody(upTo: maxBodyBytes)
             } catch let error as Hummingbird.HTTPError where error.status == .contentTooLarge {
-                throw APIError(.contentTooLarge, "The request body is larger than the limit of \(maxBodyBytes) bytes (server.max_body_bytes).")
+                throw tooLarge
+            } catch is NIOTooManyBytesError {
+                throw tooLarge
             }
             let principal = try await authorize(route, headers: request.headers)
             let call = Call(

@@ -42,7 +42,7 @@ enum TestClusterCleanup {
         self.cluster = cluster
         self.root = root
         atexit {
-            TestClusterCleanup.cluster?.stop()
+            TestClusterCleanup.cluster?.stop(immediate: true)
             if let root = TestClusterCleanup.root { try? FileManager.default.removeItem(at: root) }
         }
     }
