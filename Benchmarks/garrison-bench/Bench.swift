@@ -1,0 +1,9 @@
+import ArgumentParser
+
+@main
+struct Bench: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "garrison-bench",
+        abstract: "Garrison's figures. Each subcommand starts what it needs on loopback and prints its numbers.",
+        subcommands: [HostBench.self])
+}

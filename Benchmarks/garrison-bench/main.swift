@@ -1,2 +1,0 @@
-import GarrisonHost
-print(GarrisonVersion.string)
