@@ -12,7 +12,7 @@ enum CoreSettings {
         ("mesh_site", .string, ""), ("mesh_username", .string, ""), ("mesh_token", .string, ""), ("mesh_device_group", .string, "TacticalRMM"),
         ("agent_auto_update", .bool, false), ("default_time_zone", .string, "UTC"),
         ("check_history_prune_days", .int, 30), ("resolved_alerts_prune_days", .int, 0), ("agent_history_prune_days", .int, 60),
-        ("debug_log_prune_days", .int, 30), ("audit_log_prune_days", .int, 0), ("clear_faults_days", .int, 0),
+        ("debug_log_prune_days", .int, 30), ("audit_log_prune_days", .int, 0), ("job_run_prune_days", .int, 14), ("clear_faults_days", .int, 0),
         ("agent_debug_level", .string, "info"), ("notify_on_info_alerts", .bool, false), ("notify_on_warning_alerts", .bool, true),
         ("block_local_user_logon", .bool, false), ("enable_server_scripts", .bool, false), ("enable_server_webterminal", .bool, false),
         ("workstation_policy", .int, .null), ("server_policy", .int, .null), ("alert_template", .int, .null),

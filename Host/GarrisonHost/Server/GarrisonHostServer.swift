@@ -13,6 +13,8 @@ public final class GarrisonHostServer: Sendable {
     public let storage: Storage
     public let context: HostContext
     public let dispatcher: Dispatcher
+    public let jobs: JobRegistry
+    public let scheduler: Scheduler
     public let logger: Logger
 
     public static func start(config: GarrisonConfig, logger: Logger, hasher: PasswordHasher = PasswordHasher()) async throws -> GarrisonHostServer {
@@ -25,16 +27,21 @@ public final class GarrisonHostServer: Sendable {
             throttleLimits: .init(perUser: config.loginFailuresPerUser, perAddress: config.loginFailuresPerAddress, window: .seconds(config.loginWindowSeconds)),
             tokenTTL: .seconds(config.tokenTTLHours * 3600), metrics: metrics, logger: logger)
         let dispatcher = Dispatcher(authenticator: context.authenticator, metrics: metrics, logger: logger, maxBodyBytes: config.maxBodyBytes, trustForwardedFor: config.trustForwardedFor)
-        try dispatcher.register(CoreRouteSet.all(context, dispatcher: dispatcher))
+        let jobs = JobRegistry()
+        let scheduler = Scheduler(pool: storage.pool, registry: jobs, logger: logger)
+        try dispatcher.register(CoreRouteSet.all(context, dispatcher: dispatcher) + ScheduleRoutes.routes(scheduler.store))
+        try await HostJobs.register(jobs, store: scheduler.store, pool: storage.pool, logger: logger)
         _ = try await FirstRunAdmin.ensure(pool: storage.pool, hasher: hasher, dataDirectory: config.dataURL, logger: logger)
-        return GarrisonHostServer(config: config, storage: storage, context: context, dispatcher: dispatcher, logger: logger)
+        return GarrisonHostServer(config: config, storage: storage, context: context, dispatcher: dispatcher, jobs: jobs, scheduler: scheduler, logger: logger)
     }
 
-    init(config: GarrisonConfig, storage: Storage, context: HostContext, dispatcher: Dispatcher, logger: Logger) {
+    init(config: GarrisonConfig, storage: Storage, context: HostContext, dispatcher: Dispatcher, jobs: JobRegistry, scheduler: Scheduler, logger: Logger) {
         self.config = config
         self.storage = storage
         self.context = context
         self.dispatcher = dispatcher
+        self.jobs = jobs
+        self.scheduler = scheduler
         self.logger = logger
     }
 
@@ -82,7 +89,7 @@ public final class GarrisonHostServer: Sendable {
     /// the pool and stops the private PostgreSQL.
     public func run(onRunning: @escaping @Sendable (Int) async -> Void = { _ in }) async throws {
         let app = try application(onRunning: onRunning)
-        let group = ServiceGroup(configuration: .init(services: [app], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+        let group = ServiceGroup(configuration: .init(services: [app, scheduler], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         do { try await group.run() } catch {
             await shutdown()
             throw error

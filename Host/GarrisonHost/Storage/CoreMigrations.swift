@@ -142,5 +142,55 @@ enum CoreMigrations {
             );
             INSERT INTO core_settings (id, settings) VALUES (1, '{}');
             """),
+        Migration(version: 2, name: "scheduler: schedules and job runs", sql: """
+            CREATE TABLE schedules (
+                id text PRIMARY KEY,
+                owner text NOT NULL,
+                kind text NOT NULL,
+                spec jsonb NOT NULL,
+                payload jsonb NOT NULL DEFAULT '{}',
+                agent_id text,
+                enabled boolean NOT NULL DEFAULT true,
+                max_attempts integer NOT NULL DEFAULT 3 CHECK (max_attempts >= 1),
+                anchor timestamptz NOT NULL DEFAULT now(),
+                next_run timestamptz,
+                last_run timestamptz,
+                last_status text,
+                last_result jsonb,
+                last_error text,
+                failures integer NOT NULL DEFAULT 0,
+                runs integer NOT NULL DEFAULT 0,
+                created_time timestamptz NOT NULL DEFAULT now(),
+                modified_time timestamptz NOT NULL DEFAULT now()
+            );
+            CREATE INDEX schedules_due ON schedules(next_run) WHERE enabled AND next_run IS NOT NULL;
+            CREATE TABLE job_runs (
+                id bigserial PRIMARY KEY,
+                schedule_id text REFERENCES schedules(id) ON DELETE CASCADE,
+                owner text NOT NULL,
+                kind text NOT NULL,
+                payload jsonb NOT NULL DEFAULT '{}',
+                agent_id text,
+                due_at timestamptz NOT NULL,
+                not_before timestamptz NOT NULL,
+                expires_at timestamptz,
+                state text NOT NULL DEFAULT 'pending' CHECK (state IN ('pending', 'running', 'succeeded', 'failed', 'expired', 'cancelled')),
+                attempt integer NOT NULL DEFAULT 0,
+                max_attempts integer NOT NULL DEFAULT 3,
+                lease_owner text,
+                lease_until timestamptz,
+                started_at timestamptz,
+                finished_at timestamptz,
+                result jsonb,
+                error text
+            );
+            CREATE INDEX job_runs_ready ON job_runs(not_before) WHERE state = 'pending';
+            CREATE INDEX job_runs_leases ON job_runs(lease_until) WHERE state = 'running';
+            -- At most one open run per schedule: a schedule never runs twice at once, and an
+            -- agent that was away gets one catch-up run, not a backlog.
+            CREATE UNIQUE INDEX job_runs_one_open ON job_runs(schedule_id) WHERE state IN ('pending', 'running') AND schedule_id IS NOT NULL;
+            CREATE INDEX job_runs_history ON job_runs(schedule_id, id DESC);
+            CREATE INDEX job_runs_finished ON job_runs(finished_at) WHERE finished_at IS NOT NULL;
+            """),
     ]
 }
