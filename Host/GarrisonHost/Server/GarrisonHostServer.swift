@@ -13,6 +13,7 @@ public final class GarrisonHostServer: Sendable {
     public let storage: Storage
     public let context: HostContext
     public let dispatcher: Dispatcher
+    public let plugins: PluginRegistry
     public let logger: Logger
 
     public static func start(config: GarrisonConfig, logger: Logger, hasher: PasswordHasher = PasswordHasher()) async throws -> GarrisonHostServer {
@@ -25,17 +26,35 @@ public final class GarrisonHostServer: Sendable {
             throttleLimits: .init(perUser: config.loginFailuresPerUser, perAddress: config.loginFailuresPerAddress, window: .seconds(config.loginWindowSeconds)),
             tokenTTL: .seconds(config.tokenTTLHours * 3600), metrics: metrics, logger: logger)
         let dispatcher = Dispatcher(authenticator: context.authenticator, metrics: metrics, logger: logger, maxBodyBytes: config.maxBodyBytes, trustForwardedFor: config.trustForwardedFor)
-        try dispatcher.register(CoreRouteSet.all(context, dispatcher: dispatcher))
+        let plugins = PluginRegistry(directory: config.pluginsDirectory, services: pluginServices(config, context: context, dispatcher: dispatcher, pool: storage.pool, logger: logger))
+        try dispatcher.register(CoreRouteSet.all(context, dispatcher: dispatcher) + PluginRoutes.routes(plugins, audit: context))
         _ = try await FirstRunAdmin.ensure(pool: storage.pool, hasher: hasher, dataDirectory: config.dataURL, logger: logger)
-        return GarrisonHostServer(config: config, storage: storage, context: context, dispatcher: dispatcher, logger: logger)
+        // After the core routes, so a plugin can never take a core route's place.
+        do {
+            try await plugins.loadAll()
+        } catch {
+            await plugins.shutdown()
+            await context.shutdown()
+            await storage.close()
+            throw error
+        }
+        return GarrisonHostServer(config: config, storage: storage, context: context, dispatcher: dispatcher, plugins: plugins, logger: logger)
     }
 
-    init(config: GarrisonConfig, storage: Storage, context: HostContext, dispatcher: Dispatcher, logger: Logger) {
+    init(config: GarrisonConfig, storage: Storage, context: HostContext, dispatcher: Dispatcher, plugins: PluginRegistry, logger: Logger) {
         self.config = config
         self.storage = storage
         self.context = context
         self.dispatcher = dispatcher
+        self.plugins = plugins
         self.logger = logger
+    }
+
+    static func pluginServices(_ config: GarrisonConfig, context: HostContext, dispatcher: Dispatcher, pool: DatabasePool?, logger: Logger) -> PluginServices {
+        PluginServices(
+            pool: pool, dispatcher: dispatcher, events: context.events, loginHooks: context.loginHooks,
+            audit: pool == nil ? nil : context.audit, claims: PluginClaims(),
+            callTimeout: .milliseconds(config.pluginCallTimeoutMS), drainTimeout: .milliseconds(config.pluginDrainTimeoutMS), logger: logger)
     }
 
     /// Builds the listener: TLS unless the configuration explicitly asks for plain HTTP.
@@ -82,7 +101,7 @@ public final class GarrisonHostServer: Sendable {
     /// the pool and stops the private PostgreSQL.
     public func run(onRunning: @escaping @Sendable (Int) async -> Void = { _ in }) async throws {
         let app = try application(onRunning: onRunning)
-        let group = ServiceGroup(configuration: .init(services: [app], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+        let group = ServiceGroup(configuration: .init(services: [app, PluginReloadOnHangup(registry: plugins)], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         do { try await group.run() } catch {
             await shutdown()
             throw error
@@ -91,6 +110,7 @@ public final class GarrisonHostServer: Sendable {
     }
 
     public func shutdown() async {
+        await plugins.shutdown()
         await context.shutdown()
         await storage.close()
         logger.notice("stopped")
