@@ -40,6 +40,7 @@ static int32_t probe_core(void *user, const garrison_request *req, garrison_call
 static int32_t probe_scoped(void *user, const garrison_request *req, garrison_call *call);
 static int32_t probe_events(void *user, const garrison_request *req, garrison_call *call);
 static int32_t probe_agent_route(void *user, const garrison_request *req, garrison_call *call);
+static int32_t probe_fail(void *user, const garrison_request *req, garrison_call *call);
 static void probe_done(void *user, int32_t status, garrison_bytes data);
 static void probe_event(void *user, garrison_bytes name, garrison_bytes json);
 static int32_t probe_job(void *user, const garrison_job_run *run, garrison_job *job);
@@ -118,6 +119,7 @@ probe_init(const garrison_host_api *api, garrison_host *host, void **state_out)
     PROBE_ROUTE("GET", "/probe/events/", "authenticated", probe_events);
     PROBE_ROUTE("GET", "/probe/perm/", "plugin:probe:read", probe_scoped);
     PROBE_ROUTE("GET", "/api/v3/probe/", "agent", probe_agent_route);
+    PROBE_ROUTE("GET", "/probe/fail/<how>/", "authenticated", probe_fail);
 
     mk = probe_marker();
     rc = api->register_route_scoped(host, GARRISON_STR("GET"), GARRISON_STR("/probe/scoped/"),
@@ -421,6 +423,28 @@ probe_agent_route(void *user, const garrison_request *req, garrison_call *call)
 
     probe_api->call_respond(call, 200, GARRISON_STR("application/json"), req->principal_json);
     return GARRISON_OK;
+}
+
+/* GET /probe/fail/<how>/: "error" returns an error unanswered, "silent" returns OK unanswered,
+ * "late" answers and then returns an error. */
+static int32_t
+probe_fail(void *user, const garrison_request *req, garrison_call *call)
+{
+    garrison_bytes  how;
+
+    (void) user;
+    (void) req;
+
+    if (probe_api->call_param(call, GARRISON_STR("how"), &how) != GARRISON_OK) {
+        return GARRISON_ERR_INTERNAL;
+    }
+    if (how.len == 6 && memcmp(how.ptr, "silent", 6) == 0) {
+        return GARRISON_OK;
+    }
+    if (how.len == 4 && memcmp(how.ptr, "late", 4) == 0) {
+        probe_api->call_respond(call, 201, GARRISON_STR("application/json"), GARRISON_STR("{\"late\":true}"));
+    }
+    return GARRISON_ERR_INVALID;
 }
 
 static int32_t
