@@ -7,8 +7,13 @@ struct PluginReloadOnHangup: Service {
     let registry: PluginRegistry
 
     func run() async throws {
-        let hangups = await UnixSignalsSequence(trapping: .sighup)
-        for await _ in hangups.cancelOnGracefulShutdown() {
+        try await reload(on: await UnixSignalsSequence(trapping: .sighup))
+    }
+
+    /// One reload per element, until graceful shutdown. Apart from the signal so tests can
+    /// drive it without signalling the test process.
+    func reload<Triggers: AsyncSequence & Sendable>(on triggers: Triggers) async throws where Triggers.Element: Sendable {
+        for try await _ in triggers.cancelOnGracefulShutdown() {
             _ = await registry.reload()
         }
     }
