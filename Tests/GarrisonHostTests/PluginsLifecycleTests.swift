@@ -51,8 +51,8 @@ import Testing
             #expect(try folder.counter(probe, "garrison_fixture_hang_respond_status") == -6)
             // d. plugin_shutdown once, e. then every free_fn once.
             #expect(try folder.counter(probe, "garrison_fixture_shutdown_calls") == 1)
-            #expect(try folder.counter(probe, "garrison_fixture_free_calls") == 15)
-            #expect(try folder.counter(probe, "garrison_fixture_free_after_shutdown") == 15)
+            #expect(try folder.counter(probe, "garrison_fixture_free_calls") == 16)
+            #expect(try folder.counter(probe, "garrison_fixture_free_after_shutdown") == 16)
             #expect(try await host.request(.get, "/probe/events/", as: .token(admin)).status == 404)
             #expect(try await host.request(.get, "/minimal/", as: .token(admin)).status == 200, "other plugins keep serving")
             let stopped = try await host.eventually {
@@ -171,7 +171,7 @@ import Testing
             #expect(entry["auth_hook"] == true)
             #expect((entry["load_ms"]?.doubleValue ?? -1) >= 0)
             let routes = entry["routes"]?.arrayValue ?? []
-            #expect(routes.count == 11)
+            #expect(routes.count == 12)
             #expect(routes.contains(["method": "GET", "path": "/api/v3/probe/", "permission": "agent"]))
             #expect(routes.contains(["method": "GET", "path": "/probe/perm/", "permission": "plugin:probe:read"]))
         }

@@ -56,6 +56,18 @@ import Testing
         }
     }
 
+    @Test func answerAfterTheTimeoutIsDroppedWithTimeout() async throws {
+        let folder = try PluginFolder()
+        defer { folder.cleanUp() }
+        let probe = try folder.add("10-probe.toml", fixture: "probe")
+        try await TestHost.with(plugins: folder, callTimeoutMS: 200) { host in
+            let admin = try await host.adminToken()
+            #expect(try await host.request(.get, "/probe/late/", as: .token(admin)).status == 504)
+            let reported = try await host.eventually { try folder.counter(probe, "garrison_fixture_late_respond_status") == -5 }
+            #expect(reported, "call_respond after the deadline returns GARRISON_ERR_TIMEOUT")
+        }
+    }
+
     @Test func answerFromAnotherThreadArrives() async throws {
         let folder = try PluginFolder()
         defer { folder.cleanUp() }

@@ -3,10 +3,12 @@
 #define _POSIX_C_SOURCE 200809L
 #define _GNU_SOURCE
 
+#include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <garrison_plugin.h>
 
@@ -17,6 +19,7 @@ GARRISON_EXPORT atomic_int  garrison_fixture_shutdown_calls;
 GARRISON_EXPORT atomic_int  garrison_fixture_hang_done_status = 1;
 GARRISON_EXPORT atomic_int  garrison_fixture_hang_respond_status = 1;
 GARRISON_EXPORT atomic_int  garrison_fixture_events;
+GARRISON_EXPORT atomic_int  garrison_fixture_late_respond_status = 1;
 
 #define PROBE_INIT_CODES  9
 
@@ -41,6 +44,8 @@ static int32_t probe_scoped(void *user, const garrison_request *req, garrison_ca
 static int32_t probe_events(void *user, const garrison_request *req, garrison_call *call);
 static int32_t probe_agent_route(void *user, const garrison_request *req, garrison_call *call);
 static int32_t probe_fail(void *user, const garrison_request *req, garrison_call *call);
+static int32_t probe_late(void *user, const garrison_request *req, garrison_call *call);
+static void *probe_late_thread(void *arg);
 static void probe_done(void *user, int32_t status, garrison_bytes data);
 static void probe_event(void *user, garrison_bytes name, garrison_bytes json);
 static int32_t probe_job(void *user, const garrison_job_run *run, garrison_job *job);
@@ -120,6 +125,7 @@ probe_init(const garrison_host_api *api, garrison_host *host, void **state_out)
     PROBE_ROUTE("GET", "/probe/perm/", "plugin:probe:read", probe_scoped);
     PROBE_ROUTE("GET", "/api/v3/probe/", "agent", probe_agent_route);
     PROBE_ROUTE("GET", "/probe/fail/<how>/", "authenticated", probe_fail);
+    PROBE_ROUTE("GET", "/probe/late/", "authenticated", probe_late);
 
     mk = probe_marker();
     rc = api->register_route_scoped(host, GARRISON_STR("GET"), GARRISON_STR("/probe/scoped/"),
@@ -445,6 +451,33 @@ probe_fail(void *user, const garrison_request *req, garrison_call *call)
         probe_api->call_respond(call, 201, GARRISON_STR("application/json"), GARRISON_STR("{\"late\":true}"));
     }
     return GARRISON_ERR_INVALID;
+}
+
+/* GET /probe/late/: answers from another thread after 600 ms; records what call_respond said. */
+static int32_t
+probe_late(void *user, const garrison_request *req, garrison_call *call)
+{
+    pthread_t  tid;
+
+    (void) user;
+    (void) req;
+
+    if (pthread_create(&tid, NULL, probe_late_thread, call) != 0) {
+        return GARRISON_ERR_INTERNAL;
+    }
+    pthread_detach(tid);
+    return GARRISON_PENDING;
+}
+
+static void *
+probe_late_thread(void *arg)
+{
+    struct timespec  delay = { 0, 600 * 1000 * 1000 };
+
+    nanosleep(&delay, NULL);
+    atomic_store(&garrison_fixture_late_respond_status,
+                 probe_api->call_respond(arg, 200, GARRISON_STR("application/json"), GARRISON_STR("{\"late\":true}")));
+    return NULL;
 }
 
 static int32_t
