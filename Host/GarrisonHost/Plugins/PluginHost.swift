@@ -81,7 +81,8 @@ final class PluginHost: Sendable {
     @discardableResult
     func waitUntilIdle(timeout: Duration) async -> Bool {
         let timer = Task { [self] in
-            try? await Task.sleep(for: timeout)
+            // Cancelled means the wait ended first: resuming now would end a later wait.
+            guard (try? await Task.sleep(for: timeout)) != nil else { return }
             let waiter = withState { state -> CheckedContinuation<Void, Never>? in
                 defer { state.drainWaiter = nil }
                 return state.drainWaiter
@@ -102,11 +103,15 @@ final class PluginHost: Sendable {
 
     // MARK: lifecycle steps the registry drives
 
-    /// Step 2: plugin_init, on the registry's lifecycle thread.
+    /// Step 2: plugin_init, on the registry's lifecycle thread. On success the plugin may use
+    /// host services from this moment (a thread it started may already be calling).
     func runInit() -> Int32 {
         var state: UnsafeMutableRawPointer?
         let status = descriptor.initFunction(HostAPITable.pointer, handle, &state)
-        withState { $0.pluginState = PluginUserData(pointer: state) }
+        withState {
+            $0.pluginState = PluginUserData(pointer: state)
+            if status == GARRISON_OK { $0.instance.initFinished(succeeded: true) }
+        }
         return status
     }
 

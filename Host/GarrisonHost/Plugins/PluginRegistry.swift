@@ -164,7 +164,6 @@ public actor PluginRegistry {
             _ = try? await lifecycle.runIfActive { host.rollBackInit(reason: finalReason) }
             throw PluginLoadError(.initFailed, host.subject, reason)
         }
-        host.withState { $0.instance.initFinished(succeeded: true) }
         do {
             try await host.applyMigrations()
         } catch {

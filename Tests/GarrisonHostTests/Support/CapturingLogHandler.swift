@@ -24,8 +24,8 @@ struct CapturingLogHandler: LogHandler {
         set { metadata[key] = newValue }
     }
 
-    func log(level: Logger.Level, message: Logger.Message, metadata: Logger.Metadata?, source: String, file: String, function: String, line: UInt) {
-        store.lines.withLockedValue { $0.append(Line(level: level, message: "\(message)", metadata: self.metadata.merging(metadata ?? [:]) { $1 })) }
+    func log(event: LogEvent) {
+        store.lines.withLockedValue { $0.append(Line(level: event.level, message: "\(event.message)", metadata: self.metadata.merging(event.metadata ?? [:]) { $1 })) }
     }
 
     static func logger() -> (Logger, Store) {
