@@ -745,7 +745,9 @@ typedef struct garrison_host_api {
      *   GARRISON_OK               started; done will be called once.
      *   GARRISON_ERR_INVALID      done NULL or empty id.
      *   GARRISON_ERR_UNSUPPORTED  the host has no such kind.
-     *   GARRISON_ERR_PHASE        the plugin is shutting down.
+     *   GARRISON_ERR_PHASE        called during plugin_init() (done could
+     *                             otherwise run while init still does), or
+     *                             the plugin is shutting down.
      *   Errors mean done will not be called.
      */
     int32_t (*core_get)(garrison_host *host, garrison_bytes kind,
@@ -767,7 +769,9 @@ typedef struct garrison_host_api {
      * Returns:
      *   GARRISON_OK           queued for delivery.
      *   GARRISON_ERR_INVALID  empty name, or json not an object.
-     *   GARRISON_ERR_DENIED   the name is in a namespace the host reserves.
+     *   GARRISON_ERR_DENIED   the name is in a namespace the host reserves,
+     *                         or not under the plugin's own name.
+     *   GARRISON_ERR_PHASE    the plugin is shutting down.
      */
     int32_t (*event_publish)(garrison_host *host, garrison_bytes name,
         garrison_bytes json);

@@ -30,6 +30,11 @@ extension PluginHost {
         guard let eventName = name.string, !eventName.isEmpty,
               !json.isMalformed, let value = try? JSONValue.parse(json.data), value.objectValue != nil
         else { return GARRISON_ERR_INVALID }
+        // From plugin_shutdown on, only log and answers are accepted (LIFECYCLE 5d).
+        switch instance.state {
+        case .stopping, .disabled, .failed: return GARRISON_ERR_PHASE
+        default: break
+        }
         let owner = self.name
         if Self.reservedEventPrefixes.contains(where: { eventName.hasPrefix($0) }) || !(eventName == owner || eventName.hasPrefix(owner + ".")) {
             logger.warning("event_publish refused: '\(eventName)' is outside the plugin's namespace '\(owner).'")
