@@ -110,7 +110,7 @@ import Testing
             #expect(reply.status == 200)
             #expect(reply.headers[.init("X-Status")!] == "-6")
             let stopped = try await host.eventually {
-                try await host.server.storage.pool.query("SELECT count(*) AS n FROM pg_stat_activity WHERE query = 'SELECT pg_sleep(30)' AND state = 'active'").first?.int("n") == 0
+                try await host.server.storage.pool.query("SELECT count(*) AS n FROM pg_stat_activity WHERE query = 'SELECT pg_sleep(30)' AND state = 'active' AND datname = current_database()").first?.int("n") == 0
             }
             #expect(stopped, "the statement was cancelled on the server too")
         }
