@@ -89,6 +89,26 @@ import Testing
         }
     }
 
+    @Test func turningAPluginOffAndOnAgain() async throws {
+        let folder = try PluginFolder()
+        defer { folder.cleanUp() }
+        try folder.add("10-minimal.toml", fixture: "good_minimal")
+        try await TestHost.with(plugins: folder) { host in
+            let admin = try await host.adminToken()
+            try folder.add("10-minimal.toml", fixture: "good_minimal", enabled: false)
+            #expect(try await host.request(.post, "/core/plugins/reload/", as: .token(admin)).json["disabled"] == ["good-minimal"])
+            #expect(try await host.request(.get, "/minimal/", as: .token(admin)).status == 404)
+            // A reload that changes nothing keeps listing the disabled plugin by name.
+            let quiet = try await host.request(.post, "/core/plugins/reload/", as: .token(admin))
+            #expect(quiet.json["loaded"] == [] && quiet.json["disabled"] == [])
+            #expect(quiet.json["plugins"]?.arrayValue?.first?["name"] == "good-minimal")
+            #expect(quiet.json["plugins"]?.arrayValue?.first?["state"] == "disabled")
+            try folder.add("10-minimal.toml", fixture: "good_minimal", enabled: true)
+            #expect(try await host.request(.post, "/core/plugins/reload/", as: .token(admin)).json["loaded"] == ["good-minimal"])
+            #expect(try await host.request(.get, "/minimal/", as: .token(admin)).json == ["ok": true])
+        }
+    }
+
     @Test func changingARunningPluginsLibraryIsRefused() async throws {
         let folder = try PluginFolder()
         defer { folder.cleanUp() }

@@ -81,7 +81,7 @@ extension PluginHost {
         let callback = entry.callback
         return { [self] call in
             guard enter(.dispatch) else {
-                throw APIError(.serviceUnavailable, "The plugin \(name) is being disabled.")
+                throw APIError(.serviceUnavailable, "The plugin \(name) is not serving right now (starting or being disabled).")
             }
             defer { exit() }
             let pluginCall = PluginCall(host: self, request: call)

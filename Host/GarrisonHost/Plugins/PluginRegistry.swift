@@ -92,9 +92,14 @@ public actor PluginRegistry {
             }
         }
         for path in paths {
-            if let previous = records[path], let host = previous.host {
-                // Still serving (unchanged or refused above), or just disabled by its file.
-                if host.instance.isServing || previous.file?.enabled == false { continue }
+            if let host = records[path]?.host {
+                // Still serving: unchanged, or refused above.
+                if host.instance.isServing { continue }
+                // Disabled by `enabled = false` and still off: keep listing the plugin it was.
+                if host.instance.state == .disabled, let file = try? PluginLoader.read(path), !file.enabled {
+                    records[path]?.file = file
+                    continue
+                }
             }
             let record = await load(path)
             records[path] = record
