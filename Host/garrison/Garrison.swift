@@ -9,7 +9,7 @@ struct Garrison: AsyncParsableCommand {
         commandName: "garrison",
         abstract: "An RMM server that speaks the Tactical RMM agent's protocol.",
         version: GarrisonVersion.string,
-        subcommands: [Serve.self, Migrate.self, UserCommand.self, CheckConfig.self],
+        subcommands: [Serve.self, Migrate.self, UserCommand.self, CheckConfig.self, PluginsCommand.self],
         defaultSubcommand: Serve.self)
 }
 

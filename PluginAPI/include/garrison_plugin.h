@@ -127,7 +127,8 @@
  *   newer member with GARRISON_HAS() before calling it.
  * - ABI history:
  *     1.0  initial version.
- *     1.1  garrison_host_api gains audit and call_param.
+ *     1.1  garrison_host_api gains audit, call_param and
+ *          register_route_scoped.
  */
 
 #ifndef GARRISON_PLUGIN_H
@@ -744,7 +745,9 @@ typedef struct garrison_host_api {
      *   GARRISON_OK               started; done will be called once.
      *   GARRISON_ERR_INVALID      done NULL or empty id.
      *   GARRISON_ERR_UNSUPPORTED  the host has no such kind.
-     *   GARRISON_ERR_PHASE        the plugin is shutting down.
+     *   GARRISON_ERR_PHASE        called during plugin_init() (done could
+     *                             otherwise run while init still does), or
+     *                             the plugin is shutting down.
      *   Errors mean done will not be called.
      */
     int32_t (*core_get)(garrison_host *host, garrison_bytes kind,
@@ -766,7 +769,9 @@ typedef struct garrison_host_api {
      * Returns:
      *   GARRISON_OK           queued for delivery.
      *   GARRISON_ERR_INVALID  empty name, or json not an object.
-     *   GARRISON_ERR_DENIED   the name is in a namespace the host reserves.
+     *   GARRISON_ERR_DENIED   the name is in a namespace the host reserves,
+     *                         or not under the plugin's own name.
+     *   GARRISON_ERR_PHASE    the plugin is shutting down.
      */
     int32_t (*event_publish)(garrison_host *host, garrison_bytes name,
         garrison_bytes json);
@@ -797,7 +802,8 @@ typedef struct garrison_host_api {
     /*
      * register_job_kind -- handle scheduled jobs of a kind.
      *
-     * Init only.
+     * Init only. This host has no scheduler yet: it records and lists the
+     * kind (and calls free_fn as for any registration) but never runs it.
      *
      *   host     the plugin's handle.
      *   kind     the job kind, e.g. "hello-c.report"; unique in the host.
@@ -822,6 +828,7 @@ typedef struct garrison_host_api {
      *
      * Any thread, while the job is valid. Validity follows the rule of
      * call_respond, with the job function in place of the route function.
+     * This host has no scheduler yet and returns GARRISON_ERR_UNSUPPORTED.
      *
      *   job          the run.
      *   status       GARRISON_OK for success, or a negative code for failure
@@ -847,7 +854,8 @@ typedef struct garrison_host_api {
      *
      * Any thread, once plugin_init() has returned. Schedules live in the
      * database and survive restarts; they belong to the plugin, which sees
-     * and changes only its own.
+     * and changes only its own. This host has no scheduler yet: after
+     * checking the arguments it returns GARRISON_ERR_UNSUPPORTED.
      *
      *   host           the plugin's handle.
      *   schedule_json  a JSON object:
@@ -881,7 +889,9 @@ typedef struct garrison_host_api {
      * schedule_cancel -- delete one of this plugin's schedules. A run already
      * in progress finishes.
      *
-     * Any thread, once plugin_init() has returned.
+     * Any thread, once plugin_init() has returned. This host has no
+     * scheduler yet: after checking the arguments it returns
+     * GARRISON_ERR_UNSUPPORTED.
      *
      *   host         the plugin's handle.
      *   schedule_id  the "id" given to schedule_upsert. Copied.
@@ -899,7 +909,9 @@ typedef struct garrison_host_api {
     /*
      * register_agent_handler -- receive agent messages carrying a reply tag.
      *
-     * Init only.
+     * Init only. This host has no NATS connection yet: it records and lists
+     * the tag (and calls free_fn as for any registration) but delivers
+     * nothing.
      *
      *   host       the plugin's handle.
      *   reply_tag  the tag, unique in the host. Copied.
@@ -921,7 +933,9 @@ typedef struct garrison_host_api {
     /*
      * agent_request -- send a command to an agent and wait for its reply.
      *
-     * Any thread, once plugin_init() has returned.
+     * Any thread, once plugin_init() has returned. This host has no NATS
+     * connection yet: after checking the arguments it returns
+     * GARRISON_ERR_UNSUPPORTED.
      *
      *   host          the plugin's handle.
      *   agent_id      the agent. Copied.
@@ -948,7 +962,9 @@ typedef struct garrison_host_api {
     /*
      * agent_send -- send a message to an agent without waiting for a reply.
      *
-     * Any thread, once plugin_init() has returned.
+     * Any thread, once plugin_init() has returned. This host has no NATS
+     * connection yet: after checking the arguments it returns
+     * GARRISON_ERR_UNSUPPORTED.
      *
      *   host          the plugin's handle.
      *   agent_id      the agent. Copied.
@@ -960,6 +976,7 @@ typedef struct garrison_host_api {
      *   GARRISON_ERR_NOT_FOUND    no such agent.
      *   GARRISON_ERR_UNAVAILABLE  NATS is down.
      *   GARRISON_ERR_PHASE        during plugin_init() or shutdown.
+     *   GARRISON_ERR_UNSUPPORTED  this host cannot reach agents (yet).
      */
     int32_t (*agent_send)(garrison_host *host, garrison_bytes agent_id,
         garrison_bytes payload_json);
@@ -1067,6 +1084,39 @@ typedef struct garrison_host_api {
      */
     int32_t (*call_param)(garrison_call *call, garrison_bytes name,
         garrison_bytes *out);
+
+    /*
+     * register_route_scoped -- register_route, for a route that a limited
+     * token may also call. A limited token (issued after an auth hook
+     * answered GARRISON_AUTH_LIMITED) reaches only routes that list its
+     * scope; this is how a 2FA plugin serves its enrollment routes to a user
+     * who has not enrolled yet.
+     *
+     * Since ABI 1.1: test GARRISON_HAS(api, register_route_scoped) first
+     * unless min_host_minor >= 1. Init only.
+     *
+     *   host          the plugin's handle.
+     *   method        as for register_route. Copied.
+     *   path_pattern  as for register_route. Copied.
+     *   permission    as for register_route; the limited token must still
+     *                 carry it. Copied.
+     *   scopes_csv    the limited-token scopes allowed, comma-separated, e.g.
+     *                 "2fa-enroll"; each [a-z0-9_-]{1,48}; spaces around
+     *                 commas are ignored. Empty behaves like register_route.
+     *                 Copied.
+     *   fn            called for each request; not NULL.
+     *   user          passed to fn untouched; released with free_fn.
+     *   free_fn       destructor for user, or NULL.
+     *   out           receives the registration handle; may be NULL.
+     *
+     * Returns as register_route; GARRISON_ERR_INVALID also for a malformed
+     * scopes_csv.
+     */
+    int32_t (*register_route_scoped)(garrison_host *host,
+        garrison_bytes method, garrison_bytes path_pattern,
+        garrison_bytes permission, garrison_bytes scopes_csv,
+        garrison_route_fn fn, void *user, garrison_free_fn free_fn,
+        garrison_reg *out);
 
     /* New members are appended here, in later minor versions only. */
 } garrison_host_api;

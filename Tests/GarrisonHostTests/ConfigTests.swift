@@ -52,9 +52,9 @@ import Testing
         let directory = NSTemporaryDirectory() + "garrison-pluginsd-\(Crypto.randomHex(bytes: 4))"
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: directory) }
-        try "library = \"/x.so\"\nenabled = true\n".write(toFile: directory + "/10-good.toml", atomically: true, encoding: .utf8)
-        try "library = \"/x.so\"\nenabeld = true\n".write(toFile: directory + "/20-typo.toml", atomically: true, encoding: .utf8)
-        try "library = \"/x.so\"\n[settings\n".write(toFile: directory + "/30-syntax.toml", atomically: true, encoding: .utf8)
+        try "library = \"/bin/true\"\nenabled = true\n".write(toFile: directory + "/10-good.toml", atomically: true, encoding: .utf8)
+        try "library = \"/bin/true\"\nenabeld = true\n".write(toFile: directory + "/20-typo.toml", atomically: true, encoding: .utf8)
+        try "library = \"/bin/true\"\n[settings\n".write(toFile: directory + "/30-syntax.toml", atomically: true, encoding: .utf8)
         let problems = PluginDirectoryCheck.problems(in: directory)
         #expect(problems.count == 2)
         #expect(problems.first?.contains("20-typo.toml:2: unknown key 'enabeld'") == true)

@@ -65,5 +65,7 @@ enum ConfigSchema {
         integer("auth", "login_failures_per_address", 1...10000, "failed logins per source address per window") { $0.loginFailuresPerAddress = $1 },
         integer("auth", "login_window_seconds", 1...86400, "throttling window") { $0.loginWindowSeconds = $1 },
         string("plugins", "dir", "folder of plugin files (*.toml)") { $0.pluginsDirectory = $1; return nil },
+        integer("plugins", "call_timeout_ms", 1...3_600_000, "how long a plugin route or auth hook may take to answer (then 504 / deny)") { $0.pluginCallTimeoutMS = $1 },
+        integer("plugins", "drain_timeout_ms", 0...3_600_000, "how long disabling a plugin waits for its in-flight calls") { $0.pluginDrainTimeoutMS = $1 },
     ]
 }

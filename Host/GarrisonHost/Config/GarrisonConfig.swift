@@ -26,6 +26,8 @@ public struct GarrisonConfig: Sendable {
     public var loginWindowSeconds = 60
 
     public var pluginsDirectory = "./plugins.d"
+    public var pluginCallTimeoutMS = 30_000
+    public var pluginDrainTimeoutMS = 10_000
 
     public init() {}
 

@@ -9,6 +9,8 @@ public final class HostContext: Sendable {
     public let audit: AuditLog
     public let throttle: LoginThrottle
     public let loginHooks: LoginHooks
+    /// In-process events ("agent.online") for plugins and core code alike.
+    public let events: EventBus
     public let hasher: PasswordHasher
     public let metrics: MetricsRegistry
     public let logger: Logger
@@ -23,6 +25,7 @@ public final class HostContext: Sendable {
         self.audit = AuditLog(pool: pool, logger: logger)
         self.throttle = LoginThrottle(limits: throttleLimits)
         self.loginHooks = LoginHooks()
+        self.events = EventBus(logger: logger)
         self.hasher = hasher
         self.metrics = metrics
         self.logger = logger
@@ -32,6 +35,7 @@ public final class HostContext: Sendable {
     }
 
     public func shutdown() async {
+        events.close()
         try? await blocking.shutdownGracefully()
     }
 

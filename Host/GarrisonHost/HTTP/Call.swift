@@ -14,8 +14,10 @@ public struct Call: Sendable {
     public let principal: Principal?
     public let sourceIP: String
     public let requestID: String
+    /// The query string as sent (still percent-encoded, no '?'): plugins get it verbatim.
+    public let rawQuery: String
 
-    public init(method: HTTPRequest.Method, path: String, route: String, query: [String: String], headers: HTTPFields, body: ByteBuffer, params: [String: String], principal: Principal?, sourceIP: String, requestID: String) {
+    public init(method: HTTPRequest.Method, path: String, route: String, query: [String: String], headers: HTTPFields, body: ByteBuffer, params: [String: String], principal: Principal?, sourceIP: String, requestID: String, rawQuery: String = "") {
         self.method = method
         self.path = path
         self.route = route
@@ -26,6 +28,7 @@ public struct Call: Sendable {
         self.principal = principal
         self.sourceIP = sourceIP
         self.requestID = requestID
+        self.rawQuery = rawQuery
     }
 
     /// The signed-in operator; routes with operator access always have one.

@@ -84,7 +84,8 @@ public final class Dispatcher: HTTPResponder, Sendable {
             let call = Call(
                 method: request.method, path: request.uri.path, route: route.pattern,
                 query: Self.queryParameters(request.uri), headers: request.headers, body: body, params: params,
-                principal: principal, sourceIP: sourceIP(request, context), requestID: requestID)
+                principal: principal, sourceIP: sourceIP(request, context), requestID: requestID,
+                rawQuery: request.uri.query ?? "")
             return try await route.handler(call)
         } catch let error as APIError {
             return Responses.error(error)

@@ -58,6 +58,9 @@ public final class Scheduler: Service, Sendable {
             while !Task.isCancelled && !Task.isShuttingDownGracefully {
                 var busy = false
                 do {
+                    // Record what finished first: a schedule's open run must be closed before
+                    // its next occurrence is materialized, or that occurrence is skipped.
+                    try await flush()
                     if ContinuousClock.now - lastReap >= options.reapInterval {
                         lastReap = ContinuousClock.now
                         let reaped = try await store.reap(now: clock())

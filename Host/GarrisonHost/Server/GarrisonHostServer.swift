@@ -15,6 +15,7 @@ public final class GarrisonHostServer: Sendable {
     public let dispatcher: Dispatcher
     public let jobs: JobRegistry
     public let scheduler: Scheduler
+    public let plugins: PluginRegistry
     public let logger: Logger
 
     public static func start(config: GarrisonConfig, logger: Logger, hasher: PasswordHasher = PasswordHasher()) async throws -> GarrisonHostServer {
@@ -29,20 +30,38 @@ public final class GarrisonHostServer: Sendable {
         let dispatcher = Dispatcher(authenticator: context.authenticator, metrics: metrics, logger: logger, maxBodyBytes: config.maxBodyBytes, trustForwardedFor: config.trustForwardedFor)
         let jobs = JobRegistry()
         let scheduler = Scheduler(pool: storage.pool, registry: jobs, logger: logger)
-        try dispatcher.register(CoreRouteSet.all(context, dispatcher: dispatcher) + ScheduleRoutes.routes(scheduler.store))
+        let plugins = PluginRegistry(directory: config.pluginsDirectory, services: pluginServices(config, context: context, dispatcher: dispatcher, pool: storage.pool, logger: logger))
+        try dispatcher.register(CoreRouteSet.all(context, dispatcher: dispatcher) + ScheduleRoutes.routes(scheduler.store) + PluginRoutes.routes(plugins, audit: context))
         try await HostJobs.register(jobs, store: scheduler.store, pool: storage.pool, logger: logger)
         _ = try await FirstRunAdmin.ensure(pool: storage.pool, hasher: hasher, dataDirectory: config.dataURL, logger: logger)
-        return GarrisonHostServer(config: config, storage: storage, context: context, dispatcher: dispatcher, jobs: jobs, scheduler: scheduler, logger: logger)
+        // After the core routes, so a plugin can never take a core route's place.
+        do {
+            try await plugins.loadAll()
+        } catch {
+            await plugins.shutdown()
+            await context.shutdown()
+            await storage.close()
+            throw error
+        }
+        return GarrisonHostServer(config: config, storage: storage, context: context, dispatcher: dispatcher, jobs: jobs, scheduler: scheduler, plugins: plugins, logger: logger)
     }
 
-    init(config: GarrisonConfig, storage: Storage, context: HostContext, dispatcher: Dispatcher, jobs: JobRegistry, scheduler: Scheduler, logger: Logger) {
+    init(config: GarrisonConfig, storage: Storage, context: HostContext, dispatcher: Dispatcher, jobs: JobRegistry, scheduler: Scheduler, plugins: PluginRegistry, logger: Logger) {
         self.config = config
         self.storage = storage
         self.context = context
         self.dispatcher = dispatcher
         self.jobs = jobs
         self.scheduler = scheduler
+        self.plugins = plugins
         self.logger = logger
+    }
+
+    static func pluginServices(_ config: GarrisonConfig, context: HostContext, dispatcher: Dispatcher, pool: DatabasePool?, logger: Logger) -> PluginServices {
+        PluginServices(
+            pool: pool, dispatcher: dispatcher, events: context.events, loginHooks: context.loginHooks,
+            audit: pool == nil ? nil : context.audit, claims: PluginClaims(),
+            callTimeout: .milliseconds(config.pluginCallTimeoutMS), drainTimeout: .milliseconds(config.pluginDrainTimeoutMS), logger: logger)
     }
 
     /// Builds the listener: TLS unless the configuration explicitly asks for plain HTTP.
@@ -89,7 +108,7 @@ public final class GarrisonHostServer: Sendable {
     /// the pool and stops the private PostgreSQL.
     public func run(onRunning: @escaping @Sendable (Int) async -> Void = { _ in }) async throws {
         let app = try application(onRunning: onRunning)
-        let group = ServiceGroup(configuration: .init(services: [app, scheduler], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+        let group = ServiceGroup(configuration: .init(services: [app, scheduler, PluginReloadOnHangup(registry: plugins)], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         do { try await group.run() } catch {
             await shutdown()
             throw error
@@ -98,6 +117,7 @@ public final class GarrisonHostServer: Sendable {
     }
 
     public func shutdown() async {
+        await plugins.shutdown()
         await context.shutdown()
         await storage.close()
         logger.notice("stopped")

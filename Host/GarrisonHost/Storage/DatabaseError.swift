@@ -22,6 +22,19 @@ public enum DatabaseError: Error, Sendable, CustomStringConvertible {
         return false
     }
 
+    /// 42710: CREATE of a role or object that already exists.
+    public var isDuplicateObject: Bool {
+        if case .server(let state, _) = self { return state == "42710" }
+        return false
+    }
+
+    public var sqlState: String {
+        switch self {
+        case .unavailable: return "08000"
+        case .constraint(let state, _, _), .server(let state, _): return state
+        }
+    }
+
     public var isForeignKeyViolation: Bool {
         if case .constraint(let state, _, _) = self { return state == "23503" }
         return false

@@ -24,10 +24,12 @@ public struct Migrator: Sendable {
         self.logger = logger
     }
 
-    /// Applies `migrations` to the ledger named `component` ("core" or a plugin's name),
-    /// optionally inside `schema`. Returns the versions applied now.
+    /// Applies `migrations` to the ledger named `component` ("core" or "plugin:<name>"),
+    /// optionally inside `schema`. With `role`, the schema and a NOLOGIN role owning it are
+    /// created first if missing, and each migration runs as that role (a plugin's migrations
+    /// can then only touch what the plugin owns). Returns the versions applied now.
     @discardableResult
-    public func migrate(component: String, schema: String? = nil, _ migrations: [Migration]) async throws -> [Int] {
+    public func migrate(component: String, schema: String? = nil, role: String? = nil, _ migrations: [Migration]) async throws -> [Int] {
         let sorted = migrations.sorted { $0.version < $1.version }
         let logger = self.logger
         return try await pool.withConnection { connection in
@@ -42,13 +44,18 @@ public struct Migrator: Sendable {
                     PRIMARY KEY (component, version)
                 )
                 """)
+            if let role, let schema { try Self.ensureOwnedSchema(schema, role: role, on: connection) }
             let applied = Set(try connection.query("SELECT version FROM schema_migrations WHERE component = $1", [component]).rows.map { $0.int("version") })
             var done: [Int] = []
             for migration in sorted where !applied.contains(migration.version) {
                 try connection.query("BEGIN")
                 do {
                     if let schema { try connection.query("SET LOCAL search_path TO \(quoteIdentifier(schema))") }
+                    if let role { try connection.query("SET LOCAL ROLE \(quoteIdentifier(role))") }
                     try connection.execute(script: migration.sql)
+                    // The ledger belongs to the host: back to its own role and search_path.
+                    if role != nil { try connection.query("SET LOCAL ROLE NONE") }
+                    if schema != nil { try connection.query("SET LOCAL search_path TO DEFAULT") }
                     try connection.query("INSERT INTO schema_migrations (component, version, name) VALUES ($1, $2, $3)", [component, String(migration.version), migration.name])
                     try connection.query("COMMIT")
                 } catch {
@@ -60,6 +67,27 @@ public struct Migrator: Sendable {
             }
             return done
         }
+    }
+}
+
+extension Migrator {
+    /// Creates `role` (NOLOGIN) and `schema` owned by it, when missing. Roles are shared by
+    /// every database of the cluster, so another database may create the same role at the
+    /// same moment: "already exists" is success.
+    static func ensureOwnedSchema(_ schema: String, role: String, on connection: PGConnection) throws(DatabaseError) {
+        if try connection.query("SELECT 1 FROM pg_roles WHERE rolname = $1", [role]).rows.isEmpty {
+            do {
+                try connection.query("CREATE ROLE \(quoteIdentifier(role)) NOLOGIN")
+            } catch {
+                // Another database of the cluster may have created it at the same moment.
+                if !(error.isDuplicateObject || error.isUniqueViolation) { throw error }
+            }
+        }
+        // SET ROLE needs membership; superusers have it, a CREATEROLE owner grants it to itself.
+        if try connection.query("SELECT pg_has_role(current_user, $1, 'MEMBER') AS member", [role]).first?.bool("member") != true {
+            try connection.query("GRANT \(quoteIdentifier(role)) TO CURRENT_USER")
+        }
+        try connection.query("CREATE SCHEMA IF NOT EXISTS \(quoteIdentifier(schema)) AUTHORIZATION \(quoteIdentifier(role))")
     }
 }
 

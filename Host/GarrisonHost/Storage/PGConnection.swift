@@ -50,6 +50,14 @@ public final class PGConnection: @unchecked Sendable {
         }
     }
 
+    /// A handle that cancels the statement running on this connection, from any thread.
+    /// Only valid while the caller still holds the connection: a late cancel could otherwise
+    /// hit the next user's statement.
+    public func makeCanceller() -> PGCanceller? {
+        guard let handle, let cancel = PQgetCancel(handle) else { return nil }
+        return PGCanceller(cancel)
+    }
+
     /// Runs several statements separated by semicolons, without parameters (migrations).
     public func execute(script: String) throws(DatabaseError) {
         guard let handle else { throw .unavailable("connection closed") }
@@ -61,6 +69,22 @@ public final class PGConnection: @unchecked Sendable {
         if status != PGRES_COMMAND_OK && status != PGRES_TUPLES_OK {
             throw DatabaseError.from(result: result, connection: handle)
         }
+    }
+}
+
+/// libpq's cancel object: PQcancel is safe to call from another thread than the one running
+/// the statement, which is its whole purpose.
+public final class PGCanceller: @unchecked Sendable {
+    private let cancel: OpaquePointer
+
+    init(_ cancel: OpaquePointer) { self.cancel = cancel }
+
+    deinit { PQfreeCancel(cancel) }
+
+    /// Asks the server to stop the running statement; a no-op if nothing runs.
+    public func cancelStatement() {
+        var message = [CChar](repeating: 0, count: 256)
+        _ = PQcancel(cancel, &message, Int32(message.count))
     }
 }
 

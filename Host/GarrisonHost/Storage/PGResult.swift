@@ -3,6 +3,8 @@ import CLibPQ
 /// A query's rows, copied out of libpq at once so the C result can be freed.
 public struct PGResult: Sendable {
     public let columns: [String]
+    /// Each column's type OID (PQftype), so callers can render numbers, booleans and JSON as such.
+    public let columnTypes: [UInt32]
     public let rows: [PGRow]
     public let affectedRows: Int
 
@@ -12,7 +14,12 @@ public struct PGResult: Sendable {
         let rowCount = Int(PQntuples(result))
         var names: [String] = []
         names.reserveCapacity(columnCount)
-        for column in 0..<columnCount { names.append(String(cString: PQfname(result, Int32(column)))) }
+        var types: [UInt32] = []
+        types.reserveCapacity(columnCount)
+        for column in 0..<columnCount {
+            names.append(String(cString: PQfname(result, Int32(column))))
+            types.append(UInt32(PQftype(result, Int32(column))))
+        }
         var index: [String: Int] = [:]
         for (offset, name) in names.enumerated() where index[name] == nil { index[name] = offset }
         var rows: [PGRow] = []
@@ -30,6 +37,7 @@ public struct PGResult: Sendable {
             rows.append(PGRow(index: index, values: values))
         }
         self.columns = names
+        self.columnTypes = types
         self.rows = rows
         self.affectedRows = Int(String(cString: PQcmdTuples(result))) ?? 0
     }

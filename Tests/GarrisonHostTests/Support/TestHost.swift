@@ -57,8 +57,9 @@ struct TestHost: Sendable {
     enum Credential: Sendable { case none, token(String), apiKey(String) }
 
     @discardableResult
-    func request(_ method: HTTPRequest.Method, _ path: String, as credential: Credential = .none, json: JSONValue? = nil, rawBody: String? = nil) async throws -> Reply {
+    func request(_ method: HTTPRequest.Method, _ path: String, as credential: Credential = .none, json: JSONValue? = nil, rawBody: String? = nil, headers extra: [String: String] = [:]) async throws -> Reply {
         var headers = HTTPFields()
+        for (name, value) in extra { headers[HTTPField.Name(name)!] = value }
         switch credential {
         case .none: break
         case .token(let token): headers[.authorization] = "Token \(token)"

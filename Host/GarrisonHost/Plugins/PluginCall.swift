@@ -1,0 +1,142 @@
+import CGarrisonPlugin
+import HTTPTypes
+import Hummingbird
+import NIOConcurrencyHelpers
+import NIOCore
+
+/// One request to a plugin route: the `garrison_call*` the plugin answers through. It lives
+/// while the route function runs and, after GARRISON_PENDING, until the plugin answers or
+/// plugin_shutdown returns (the host's `openAnswers` keeps it).
+final class PluginCall: PluginAnswerHolder {
+    let host: PluginHost
+    let request: Call
+    let answer = PluginAnswer<Response>()
+
+    private struct Extras: Sendable {
+        var headers = HTTPFields()
+        /// Header and parameter values handed to the plugin: borrowed until call_respond,
+        /// so they live as long as the call.
+        var pinned: [PinnedBytes] = []
+    }
+    private let extras = NIOLockedValueBox(Extras())
+
+    init(host: PluginHost, request: Call) {
+        self.host = host
+        self.request = request
+    }
+
+    var handle: OpaquePointer { OpaquePointer(Unmanaged.passUnretained(self).toOpaque()) }
+
+    /// The call behind a handle. Valid per call_respond's rule in the header; a plugin that
+    /// uses a handle after it ended breaks that rule and the host cannot detect it.
+    static func from(_ handle: OpaquePointer?) -> PluginCall? {
+        guard let handle else { return nil }
+        return Unmanaged<PluginCall>.fromOpaque(UnsafeRawPointer(handle)).takeUnretainedValue()
+    }
+
+    func cancelByHost() { answer.cancel() }
+
+    /// Calls the route function with a `garrison_request` whose bytes live until it returns.
+    /// Small fields share one buffer; the body is lent straight from the request's buffer.
+    func invoke(_ callback: PluginCallback<garrison_route_fn>) -> Int32 {
+        var text: [UInt8] = []
+        text.reserveCapacity(256)
+        func append(_ string: String) -> Range<Int> {
+            let start = text.count
+            text.append(contentsOf: string.utf8)
+            return start..<text.count
+        }
+        let method = append(request.method.rawValue)
+        let path = append(request.path)
+        let query = append(request.rawQuery)
+        let params = append(request.params.isEmpty ? "{}" : JSONText.stringObject(request.params))
+        let principal = append(Self.principalJSON(request.principal))
+        let requestID = append(request.requestID)
+        let sourceIP = append(request.sourceIP)
+        let handle = self.handle
+        return text.withUnsafeBufferPointer { base in
+            func bytes(_ range: Range<Int>) -> garrison_bytes {
+                garrison_bytes(ptr: base.baseAddress.map { $0 + range.lowerBound }, len: range.count)
+            }
+            return request.body.withUnsafeReadableBytes { body in
+                var pluginRequest = garrison_request(
+                    struct_size: UInt32(MemoryLayout<garrison_request>.size),
+                    method: bytes(method), path: bytes(path), query: bytes(query),
+                    body: garrison_bytes(ptr: body.baseAddress?.assumingMemoryBound(to: UInt8.self), len: body.count),
+                    params_json: bytes(params), principal_json: bytes(principal),
+                    request_id: bytes(requestID), source_ip: bytes(sourceIP))
+                return callback.function(callback.user.pointer, &pluginRequest, handle)
+            }
+        }
+    }
+
+    static func principalJSON(_ principal: Principal?) -> String {
+        switch principal {
+        case .user(let user)?:
+            return "{\"kind\":\"user\",\"username\":\(JSONText.quoted(user.username)),\"user_id\":\(user.id),\"is_superuser\":\(user.isSuperuser)}"
+        case .agent(let agent)?:
+            return "{\"kind\":\"agent\",\"agent_id\":\(JSONText.quoted(agent.agentID))}"
+        case nil:
+            return "{\"kind\":\"anonymous\"}"
+        }
+    }
+
+    // MARK: what the plugin calls (through HostAPITable)
+
+    func header(_ name: garrison_bytes, _ out: UnsafeMutablePointer<garrison_bytes>?) -> Int32 {
+        out?.pointee = .empty
+        guard let out, name.len > 0, let text = name.string else { return GARRISON_ERR_INVALID }
+        guard answer.isOpen else { return GARRISON_ERR_PHASE }
+        guard let fieldName = HTTPField.Name(text) else { return GARRISON_ERR_NOT_FOUND }
+        let values = request.headers[values: fieldName]
+        if values.isEmpty { return GARRISON_ERR_NOT_FOUND }
+        out.pointee = pin(values.joined(separator: ", "))
+        return GARRISON_OK
+    }
+
+    func param(_ name: garrison_bytes, _ out: UnsafeMutablePointer<garrison_bytes>?) -> Int32 {
+        out?.pointee = .empty
+        guard let out else { return GARRISON_ERR_INVALID }
+        guard answer.isOpen else { return GARRISON_ERR_PHASE }
+        guard let text = name.string, let value = request.params[text] else { return GARRISON_ERR_NOT_FOUND }
+        out.pointee = pin(value)
+        return GARRISON_OK
+    }
+
+    /// Headers the host sets itself cannot be overridden: framing belongs to the host.
+    private static let reservedHeaders: Set<String> = ["content-length", "content-type", "transfer-encoding", "connection"]
+
+    func setHeader(_ name: garrison_bytes, _ value: garrison_bytes) -> Int32 {
+        guard let nameText = name.string, let valueText = value.string,
+              !Self.reservedHeaders.contains(nameText.lowercased()),
+              let fieldName = HTTPField.Name(nameText),
+              !valueText.utf8.contains(where: { $0 == 0x0D || $0 == 0x0A || $0 == 0 })
+        else { return GARRISON_ERR_INVALID }
+        guard answer.isOpen else { return GARRISON_ERR_PHASE }
+        extras.withLockedValue { $0.headers.append(HTTPField(name: fieldName, value: valueText)) }
+        return GARRISON_OK
+    }
+
+    func respond(_ status: Int32, _ contentType: garrison_bytes, _ body: garrison_bytes) -> Int32 {
+        guard (200...599).contains(status), !body.isMalformed, let contentTypeText = contentType.string,
+              !contentTypeText.utf8.contains(where: { $0 == 0x0D || $0 == 0x0A })
+        else { return GARRISON_ERR_INVALID }
+        var headers = extras.withLockedValue { $0.headers }
+        if !contentTypeText.isEmpty { headers[.contentType] = contentTypeText }
+        headers[.contentLength] = String(body.len)
+        let response = Response(status: .init(code: Int(status)), headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: body.buffer)))
+        let code = answer.answer(response)
+        if code == GARRISON_ERR_TIMEOUT || code == GARRISON_ERR_CANCELLED {
+            // The host answered for the plugin already; the handle ends here.
+            host.forget(self)
+            host.logger.notice("late response dropped", metadata: ["request": "\(request.requestID)", "status": "\(PluginABI.statusName(code))"])
+        }
+        return code
+    }
+
+    private func pin(_ value: String) -> garrison_bytes {
+        let pinned = PinnedBytes(value)
+        extras.withLockedValue { $0.pinned.append(pinned) }
+        return pinned.bytes
+    }
+}

@@ -1,0 +1,157 @@
+import CGarrisonPlugin
+import Foundation
+
+/// The plugin's own PostgreSQL schema: register_migration during init, the migrations after
+/// it, and db_query afterwards. Every statement runs as the plugin's NOLOGIN role with its
+/// schema as the only search_path, so a plugin's SQL cannot read core tables or other plugins'
+/// schemas by mistake. (It is not a sandbox against a hostile plugin: a dlopen()ed library
+/// already runs with all of the server's privileges.)
+extension PluginHost {
+    var component: String { "plugin:\(name)" }
+
+    func registerMigration(version: UInt32, sql: garrison_bytes) -> Int32 {
+        guard isRegistering else { return refuse(GARRISON_ERR_PHASE, "register_migration outside plugin_init") }
+        guard version > 0 else { return refuse(GARRISON_ERR_INVALID, "register_migration: version 0") }
+        guard let text = sql.string, !text.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else {
+            return refuse(GARRISON_ERR_INVALID, "register_migration \(version): empty or non-UTF-8 SQL")
+        }
+        return registering("register_migration") { registrations in
+            if registrations.migrations.contains(where: { $0.version == version }) {
+                return .refused(GARRISON_ERR_CONFLICT, "register_migration: version \(version) is already registered")
+            }
+            if let last = registrations.migrations.last, version < last.version {
+                return .refused(GARRISON_ERR_INVALID, "register_migration: version \(version) after \(last.version) (versions must increase)")
+            }
+            registrations.migrations.append(.init(version: version, sql: text))
+            return .registered
+        }
+    }
+
+    /// Step 3: the schema, its role, then the registered migrations. Skipped in a dry run.
+    func applyMigrations() async throws {
+        let migrations = withState { $0.registrations.migrations }
+        guard let pool = services.pool else { return }
+        let schema = descriptor.schema
+        try await Migrator(pool: pool, logger: logger).migrate(
+            component: component, schema: schema, role: schema,
+            migrations.map { Migration(version: Int($0.version), name: "\(name) #\($0.version)", sql: $0.sql) })
+    }
+
+    func dbQuery(sql: garrison_bytes, params: garrison_bytes, done: garrison_done_fn?, user: UnsafeMutableRawPointer?, cancelOut: UnsafeMutablePointer<UInt64>?) -> Int32 {
+        cancelOut?.pointee = 0
+        guard let done, let statement = sql.string, !statement.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty,
+              let parameters = Self.parameters(params)
+        else { return GARRISON_ERR_INVALID }
+        guard let operation = startOperation(done: done, user: user) else { return GARRISON_ERR_PHASE }
+        cancelOut?.pointee = operation.token
+        guard let pool = services.pool else {
+            Task { operation.complete(GARRISON_ERR_UNAVAILABLE, "no database in this run (garrison plugins)") }
+            return GARRISON_OK
+        }
+        let schema = quoteIdentifier(descriptor.schema)
+        let timeoutMS = Self.milliseconds(services.callTimeout)
+        Task {
+            do {
+                let rows: String = try await pool.withConnection { connection in
+                    // Nothing to do if the plugin cancelled before a connection was free.
+                    if operation.isFinished { return "[]" }
+                    defer { _ = try? connection.execute(script: "DISCARD ALL") }
+                    try connection.execute(script: "BEGIN; SET LOCAL ROLE \(schema); SET LOCAL search_path TO \(schema); SET LOCAL statement_timeout = \(timeoutMS)")
+                    do {
+                        let result = try operation.cancellable(connection.makeCanceller()) { try connection.query(statement, parameters) }
+                        try connection.query("COMMIT")
+                        return Self.rowsJSON(result)
+                    } catch {
+                        _ = try? connection.query("ROLLBACK")
+                        throw error
+                    }
+                }
+                operation.complete(GARRISON_OK, rows)
+            } catch let error as DatabaseError {
+                operation.complete(Self.status(for: error), "\(error)")
+            } catch {
+                operation.complete(GARRISON_ERR_INTERNAL, "\(error)")
+            }
+        }
+        return GARRISON_OK
+    }
+
+    /// Registers a pending operation, unless the plugin is in init or stopping: checked and
+    /// inserted under one lock, so disabling cannot miss an operation started meanwhile.
+    func startOperation(done: garrison_done_fn, user: UnsafeMutableRawPointer?) -> PluginOperation? {
+        let operation = PluginOperation(host: self, done: done, user: user)
+        let accepted = withState { state -> Bool in
+            guard state.instance.acceptsServiceCalls else { return false }
+            state.operations[operation.token] = operation
+            return true
+        }
+        return accepted ? operation : nil
+    }
+
+    func cancel(token: UInt64) -> Int32 {
+        guard token != 0, let operation = withState({ $0.operations[token] }) else { return GARRISON_ERR_NOT_FOUND }
+        operation.cancel("cancelled by the plugin")
+        return GARRISON_OK
+    }
+
+    /// A JSON array of scalars to text parameters; nested values travel as JSON text.
+    static func parameters(_ json: garrison_bytes) -> [String?]? {
+        if json.isMalformed { return nil }
+        if json.len == 0 { return [] }
+        guard let value = try? JSONValue.parse(json.data), case .array(let items) = value else { return nil }
+        return items.map { item -> String? in
+            switch item {
+            case .null: return nil
+            case .string(let text): return text
+            case .bool(let flag): return flag ? "true" : "false"
+            case .number: return String(decoding: item.serialized(), as: UTF8.self)
+            case .array, .object: return item.databaseText
+            }
+        }
+    }
+
+    static func status(for error: DatabaseError) -> Int32 {
+        switch error {
+        case .unavailable: return GARRISON_ERR_UNAVAILABLE
+        case .constraint: return error.isUniqueViolation ? GARRISON_ERR_CONFLICT : GARRISON_ERR_INVALID
+        case .server(let state, _):
+            switch state {
+            case "42501": return GARRISON_ERR_DENIED       // insufficient_privilege
+            case "57014": return GARRISON_ERR_TIMEOUT      // statement_timeout
+            default: return GARRISON_ERR_INVALID
+            }
+        }
+    }
+
+    /// Rows as `[{"column": value}]`: numbers, booleans and JSON columns as themselves,
+    /// everything else as text.
+    static func rowsJSON(_ result: PGResult) -> String {
+        if result.rows.isEmpty { return "[]" }
+        let keys = result.columns.map { JSONText.quoted($0) + ":" }
+        var out = "["
+        for (index, row) in result.rows.enumerated() {
+            if index > 0 { out += "," }
+            out += "{"
+            for column in 0..<keys.count {
+                if column > 0 { out += "," }
+                out += keys[column]
+                out += render(row.values[column], type: result.columnTypes[column])
+            }
+            out += "}"
+        }
+        return out + "]"
+    }
+
+    private static func render(_ value: String?, type: UInt32) -> String {
+        guard let value else { return "null" }
+        switch type {
+        case 16: return value == "t" ? "true" : "false"                 // bool
+        case 20, 21, 23, 26: return value                                // int8, int2, int4, oid
+        case 700, 701, 1700:                                             // float4, float8, numeric
+            if let number = Double(value), number.isFinite { return value }
+            return JSONText.quoted(value)
+        case 114, 3802: return value                                     // json, jsonb
+        default: return JSONText.quoted(value)
+        }
+    }
+}
