@@ -1068,6 +1068,20 @@ typedef struct garrison_host_api {
     int32_t (*call_param)(garrison_call *call, garrison_bytes name,
         garrison_bytes *out);
 
+    /*
+     * register_route_scoped -- register_route with scopes: the same
+     * arguments and returns, plus scopes_csv, the route's scope names,
+     * comma-separated ("a,b"; empty for none). Copied.
+     *
+     * Since ABI 1.1: test GARRISON_HAS(api, register_route_scoped) first
+     * unless min_host_minor >= 1. Init only.
+     */
+    int32_t (*register_route_scoped)(garrison_host *host,
+        garrison_bytes method, garrison_bytes path_pattern,
+        garrison_bytes permission, garrison_bytes scopes_csv,
+        garrison_route_fn fn, void *user, garrison_free_fn free_fn,
+        garrison_reg *out);
+
     /* New members are appended here, in later minor versions only. */
 } garrison_host_api;
 
