@@ -10,6 +10,7 @@ let package = Package(
     products: [
         .executable(name: "garrison", targets: ["garrison"]),
         .executable(name: "garrison-bench", targets: ["garrison-bench"]),
+        .library(name: "PluginKit", targets: ["PluginKit"]),
     ],
     dependencies: [
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
@@ -29,6 +30,9 @@ let package = Package(
 
         // The plugin ABI: one C header, nothing else.
         .target(name: "CGarrisonPlugin", path: "PluginAPI", exclude: ["PluginKit", "README.md"], publicHeadersPath: "include"),
+        // The Swift side of the ABI: plugins written against it never see a C pointer.
+        .target(name: "PluginKit", dependencies: ["CGarrisonPlugin"], path: "PluginAPI/PluginKit"),
+
 
         .target(
             name: "GarrisonHost",
