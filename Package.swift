@@ -101,5 +101,10 @@ let package = Package(
             ],
             path: "Tests/GarrisonHostTests"
         ),
+        .testTarget(
+            name: "PluginKitTests",
+            dependencies: ["PluginKit", "CGarrisonPlugin"],
+            path: "Tests/PluginKitTests"
+        ),
     ]
 )
