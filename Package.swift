@@ -1,6 +1,16 @@
 // swift-tools-version:6.1
 import PackageDescription
 
+/// Linker settings every Swift plugin target needs: export only the ABI entry
+/// (PluginKit's public symbols would otherwise be exported from each plugin),
+/// and fail at link time, not at dlopen, on an unresolved symbol.
+let swiftPluginLinkerSettings: [LinkerSetting] = [
+    .unsafeFlags([
+        "-Xlinker", "--version-script=\(Context.packageDirectory)/PluginAPI/PluginKit/exports.map",
+        "-Xlinker", "-z", "-Xlinker", "defs",
+    ]),
+]
+
 // Garrison: an RMM server that speaks the Tactical RMM agent's protocol.
 // Folders show the architecture: Host/ (the minimal host), PluginAPI/ (the C ABI and
 // its Swift kit), Plugins/ (features, each a dlopen-ed library), Tests/, Benchmarks/.
@@ -10,6 +20,9 @@ let package = Package(
     products: [
         .executable(name: "garrison", targets: ["garrison"]),
         .executable(name: "garrison-bench", targets: ["garrison-bench"]),
+        .library(name: "PluginKit", targets: ["PluginKit"]),
+        // Each Swift plugin is a .dynamic library product with its own module name.
+        .library(name: "HelloSwiftPlugin", type: .dynamic, targets: ["HelloSwiftPlugin"]),
     ],
     dependencies: [
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
@@ -29,6 +42,17 @@ let package = Package(
 
         // The plugin ABI: one C header, nothing else.
         .target(name: "CGarrisonPlugin", path: "PluginAPI", exclude: ["PluginKit", "README.md"], publicHeadersPath: "include"),
+        // The Swift side of the ABI: plugins written against it never see a C pointer.
+        .target(name: "PluginKit", dependencies: ["CGarrisonPlugin"], path: "PluginAPI/PluginKit", exclude: ["exports.map"]),
+
+        // Example plugins.
+        .target(
+            name: "HelloSwiftPlugin",
+            dependencies: ["PluginKit"],
+            path: "Plugins/Examples/hello-swift",
+            exclude: ["hello-swift.toml"],
+            linkerSettings: swiftPluginLinkerSettings
+        ),
 
         .target(
             name: "GarrisonHost",
@@ -77,6 +101,11 @@ let package = Package(
                 .product(name: "HTTPTypes", package: "swift-http-types"),
             ],
             path: "Tests/GarrisonHostTests"
+        ),
+        .testTarget(
+            name: "PluginKitTests",
+            dependencies: ["PluginKit", "CGarrisonPlugin"],
+            path: "Tests/PluginKitTests"
         ),
     ]
 )

@@ -1,0 +1,190 @@
+import CGarrisonPlugin
+import Foundation
+import Synchronization
+
+// A minimal host: a real garrison_host_api whose members are C-convention
+// closures (outside main.swift, so nonisolated). They find the FakeHost
+// through the garrison_host pointer, which is the FakeHost itself. It records
+// registrations, answers routes through call_respond, answers db_query
+// synchronously (done runs before db_query returns, which the ABI allows),
+// and can hand out a 1.0-sized table. Not a model of the real host.
+
+final class FakeHost: @unchecked Sendable {
+    struct Registration: @unchecked Sendable {   // raw pointers, only read back by the test
+        let kind: String              // "route", "event", ...
+        let key: String               // "GET /x/", the event pattern, ...
+        let scopes: String
+        let fn: UnsafeRawPointer
+        let user: UnsafeMutableRawPointer?
+        let free: garrison_free_fn?
+    }
+
+    struct State {
+        var logs: [(level: Int32, message: String)] = []
+        var registrations: [Registration] = []
+        var migrations: [(version: UInt32, sql: String)] = []
+        var queries: [(sql: String, params: String)] = []
+        var published: [(name: String, json: String)] = []
+        var audits: [String] = []
+        var registering = true
+        /// What db_query answers: (status, data).
+        var dbAnswer: (Int32, String) = (GARRISON_OK, "[]")
+    }
+
+    let state = Mutex(State())
+    let api: UnsafeMutablePointer<garrison_host_api>
+    let settingsBytes: UnsafeMutableBufferPointer<UInt8>
+
+    /// `minor` 0 gives a table that ends before the 1.1 members.
+    init(settings: String = "{}", minor: UInt16 = 1) {
+        settingsBytes = .allocate(capacity: settings.utf8.count)
+        _ = settingsBytes.initialize(from: settings.utf8)
+        api = .allocate(capacity: 1)
+        var t = garrison_host_api()
+        t.struct_size = UInt32(
+            minor == 0
+                ? MemoryLayout<garrison_host_api>.offset(of: \.audit)!
+                : MemoryLayout<garrison_host_api>.stride)
+        t.abi_major = 1
+        t.abi_minor = minor
+        FakeHost.fill(&t)
+        api.initialize(to: t)
+    }
+
+    deinit {
+        api.deallocate()
+        settingsBytes.deallocate()
+    }
+
+    var handle: OpaquePointer { OpaquePointer(Unmanaged.passUnretained(self).toOpaque()) }
+
+    static func from(_ host: OpaquePointer?) -> FakeHost {
+        Unmanaged<FakeHost>.fromOpaque(UnsafeRawPointer(host!)).takeUnretainedValue()
+    }
+
+    var logs: [String] { state.withLock { $0.logs.map(\.message) } }
+    var registrations: [Registration] { state.withLock { $0.registrations } }
+
+    /// Ends the registration phase, as the host does when plugin_init returns.
+    func endInit() { state.withLock { $0.registering = false } }
+
+    /// Calls every free_fn once, as the host does after plugin_shutdown.
+    func freeAll() {
+        let regs = state.withLock { s in
+            defer { s.registrations = [] }
+            return s.registrations
+        }
+        for r in regs { r.free?(r.user) }
+    }
+
+    func record(_ r: Registration) -> Int32 {
+        state.withLock { s in
+            guard s.registering else { return GARRISON_ERR_PHASE }
+            if r.kind == "route", s.registrations.contains(where: { $0.kind == "route" && $0.key == r.key }) {
+                return GARRISON_ERR_CONFLICT
+            }
+            s.registrations.append(r)
+            return GARRISON_OK
+        }
+    }
+
+    /// Dispatches one request to the route registered as "METHOD path" and
+    /// waits for call_respond.
+    func call(
+        _ method: String, _ path: String, body: String = "", params: String = "{}",
+        principal: String = #"{"kind":"user","username":"admin","user_id":1,"is_superuser":true}"#
+    ) async throws -> FakeCall.Response {
+        guard let r = registrations.first(where: { $0.kind == "route" && $0.key == "\(method) \(path)" }) else {
+            throw FakeError.noRoute("\(method) \(path)")
+        }
+        let fn = unsafeBitCast(r.fn, to: garrison_route_fn.self)
+        let call = FakeCall()
+        let rc: Int32 = withCStrings([method, path, "", body, params, principal, "req-1", "127.0.0.1"]) { b in
+            var req = garrison_request(
+                struct_size: UInt32(MemoryLayout<garrison_request>.stride),
+                method: b[0], path: b[1], query: b[2], body: b[3], params_json: b[4],
+                principal_json: b[5], request_id: b[6], source_ip: b[7])
+            return fn(r.user, &req, call.handle)
+        }
+        guard rc == GARRISON_OK || rc == GARRISON_PENDING else { throw FakeError.status(rc) }
+        return try await call.response(timeout: .seconds(10))
+    }
+
+    /// Delivers an event to every matching subscriber, synchronously.
+    func publish(_ name: String, _ json: String) {
+        for r in registrations where r.kind == "event" {
+            let pattern = r.key
+            let matches = pattern.hasSuffix("*") ? name.hasPrefix(pattern.dropLast()) : name == pattern
+            guard matches else { continue }
+            let fn = unsafeBitCast(r.fn, to: garrison_event_fn.self)
+            withCStrings([name, json]) { b in fn(r.user, b[0], b[1]) }
+        }
+    }
+}
+
+enum FakeError: Error {
+    case noRoute(String)
+    case status(Int32)
+    case timeout
+}
+
+/// One request's garrison_call: receives call_respond.
+final class FakeCall: @unchecked Sendable {
+    struct Response: Sendable {
+        let status: Int32
+        let contentType: String
+        let body: String
+        let headers: [String: String]
+        var json: [String: Any]? {
+            (try? JSONSerialization.jsonObject(with: Data(body.utf8))) as? [String: Any]
+        }
+    }
+
+    struct State {
+        var headers: [String: String] = [:]
+        var response: Response?
+        var responses = 0
+    }
+
+    let state = Mutex(State())
+
+    var handle: OpaquePointer { OpaquePointer(Unmanaged.passUnretained(self).toOpaque()) }
+
+    static func from(_ call: OpaquePointer?) -> FakeCall {
+        Unmanaged<FakeCall>.fromOpaque(UnsafeRawPointer(call!)).takeUnretainedValue()
+    }
+
+    func response(timeout: Duration) async throws -> Response {
+        let clock = ContinuousClock()
+        let end = clock.now + timeout
+        while clock.now < end {
+            if let r = state.withLock({ $0.response }) { return r }
+            try await Task.sleep(for: .milliseconds(2))
+        }
+        throw FakeError.timeout
+    }
+
+    var responseCount: Int { state.withLock { $0.responses } }
+}
+
+/// Lends each string as garrison_bytes for the duration of `body`.
+func withCStrings<R>(_ strings: [String], _ body: ([garrison_bytes]) -> R) -> R {
+    let buffers = strings.map { Array($0.utf8) }
+    var bytes: [garrison_bytes] = []
+    var pinned: [UnsafeMutableBufferPointer<UInt8>] = []
+    defer { pinned.forEach { $0.deallocate() } }
+    for b in buffers {
+        let p = UnsafeMutableBufferPointer<UInt8>.allocate(capacity: max(b.count, 1))
+        _ = p.initialize(from: b)
+        pinned.append(p)
+        bytes.append(garrison_bytes(ptr: UnsafePointer(p.baseAddress), len: b.count))
+    }
+    return body(bytes)
+}
+
+extension garrison_bytes {
+    var text: String {
+        guard let ptr, len > 0 else { return "" }
+        return String(decoding: UnsafeBufferPointer(start: ptr, count: len), as: UTF8.self)
+    }
+}

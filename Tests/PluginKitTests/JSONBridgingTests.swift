@@ -1,0 +1,70 @@
+import Foundation
+import Testing
+@testable import PluginKit
+
+@Suite("JSON bridging")
+struct JSONBridgingTests {
+    @Test func parsesAndReadsValues() throws {
+        let json = try JSON(parsing: Data(#"{"kind":"user","user_id":1,"ok":true,"tags":["a"],"none":null}"#.utf8))
+        #expect(json["kind"]?.stringValue == "user")
+        #expect(json["user_id"]?.intValue == 1)
+        #expect(json["ok"]?.boolValue == true)
+        #expect(json["tags"]?[0] == "a")
+        #expect(json["none"]?.isNull == true)
+        #expect(json["missing"] == nil)
+    }
+
+    @Test func encodesWithSortedKeys() throws {
+        let json: JSON = ["b": 1, "a": [true, nil, "x/y"]]
+        #expect(String(decoding: try JSONCoding.encode(json), as: UTF8.self) == #"{"a":[true,null,"x/y"],"b":1}"#)
+    }
+
+    @Test func decodesIntoTypes() throws {
+        struct Agent: Decodable { let agent_id: String }
+        let json: JSON = ["agent_id": "abc", "extra": 2]
+        #expect(try json.decode(Agent.self).agent_id == "abc")
+    }
+
+    @Test func malformedJSONIsAnInvalidPluginError() {
+        #expect {
+            try JSON(parsing: Data("{nope".utf8))
+        } throws: { ($0 as? PluginError)?.status == .invalid }
+    }
+
+    @Test func encodesQueryParametersAsOneArray() throws {
+        let none: String? = nil
+        let data = try JSONCoding.encodeArray(["bob", 7, true, 1.5, none])
+        #expect(String(decoding: data, as: UTF8.self) == #"["bob",7,true,1.5,null]"#)
+        #expect(String(decoding: try JSONCoding.encodeArray([]), as: UTF8.self) == "[]")
+    }
+
+    @Test func describesDecodingErrorsByKeyPath() {
+        struct Inner: Decodable { let port: Int }
+        struct Settings: Decodable { let greeting: String; let db: Inner }
+        func message(_ text: String) -> String {
+            let result = Result { try JSONDecoder().decode(Settings.self, from: Data(text.utf8)) }
+            guard case .failure(let error) = result else { return "decoded" }
+            return JSONCoding.describe(error)
+        }
+        #expect(message(#"{"db":{"port":1}}"#) == #"missing key "greeting""#)
+        #expect(message(#"{"greeting":"x","db":{}}"#) == #"missing key "db.port""#)
+        #expect(message(#"{"greeting":3,"db":{"port":1}}"#) == #""greeting" is not a string"#)
+        #expect(message("not json") == "not valid JSON")
+    }
+
+    @Test func requestBodyErrorsAre400s() throws {
+        struct New: Decodable { let name: String }
+        let bad = PluginRequest(method: .post, body: Data(#"{"nam":"x"}"#.utf8))
+        #expect(throws: PluginHTTPError(400, #"invalid request body: missing key "name""#)) {
+            try bad.json(New.self)
+        }
+        let good = PluginRequest(method: .post, body: Data(#"{"name":"x"}"#.utf8))
+        #expect(try good.json(New.self).name == "x")
+    }
+
+    @Test func testRequestsAnswerHeadersCaseInsensitively() {
+        let req = PluginRequest(headers: ["X-Trace": "1"])
+        #expect(req.header("x-trace") == "1")
+        #expect(req.header("X-Other") == nil)
+    }
+}
