@@ -828,7 +828,6 @@ typedef struct garrison_host_api {
      *
      * Any thread, while the job is valid. Validity follows the rule of
      * call_respond, with the job function in place of the route function.
-     * This host has no scheduler yet and returns GARRISON_ERR_UNSUPPORTED.
      *
      *   job          the run.
      *   status       GARRISON_OK for success, or a negative code for failure
@@ -854,8 +853,7 @@ typedef struct garrison_host_api {
      *
      * Any thread, once plugin_init() has returned. Schedules live in the
      * database and survive restarts; they belong to the plugin, which sees
-     * and changes only its own. This host has no scheduler yet: after
-     * checking the arguments it returns GARRISON_ERR_UNSUPPORTED.
+     * and changes only its own.
      *
      *   host           the plugin's handle.
      *   schedule_json  a JSON object:
@@ -864,7 +862,15 @@ typedef struct garrison_host_api {
      *                    "kind"      a job kind this plugin registered;
      *                    "cron"      "m h dom mon dow" in UTC, or
      *                    "every_s"   an interval in seconds, or
-     *                    "at"        one RFC 3339 time, to run once;
+     *                    "at"        one RFC 3339 time, to run once, or
+     *                    "schedule"  the full form: {"type": "cron" |
+     *                                "interval" | "once" | "daily" |
+     *                                "weekly" | "monthly" | "monthlydow",
+     *                                ...} with "tz", "starts_at",
+     *                                "expires_at", "random_delay_seconds"
+     *                                and "missed" ("run_once" | "skip"), as
+     *                                GET /core/schedules/ shows them;
+     *                    "max_attempts" optional, default 3;
      *                    "payload"   optional, any JSON, given to each run;
      *                    "agent_id"  optional: run only while this agent is
      *                                online, as soon as it is back.
@@ -889,9 +895,7 @@ typedef struct garrison_host_api {
      * schedule_cancel -- delete one of this plugin's schedules. A run already
      * in progress finishes.
      *
-     * Any thread, once plugin_init() has returned. This host has no
-     * scheduler yet: after checking the arguments it returns
-     * GARRISON_ERR_UNSUPPORTED.
+     * Any thread, once plugin_init() has returned.
      *
      *   host         the plugin's handle.
      *   schedule_id  the "id" given to schedule_upsert. Copied.

@@ -60,11 +60,11 @@ enum HostAPITable {
         api.job_complete = { job, status, result in
             PluginHost.jobComplete(job, status: status, result: result)
         }
-        api.schedule_upsert = { host, schedule, done, _, cancelOut in
-            PluginHost.from(host)?.scheduleUpsert(schedule, done: done, cancelOut: cancelOut) ?? GARRISON_ERR_INVALID
+        api.schedule_upsert = { host, schedule, done, user, cancelOut in
+            PluginHost.from(host)?.scheduleUpsert(schedule, done: done, user: user, cancelOut: cancelOut) ?? GARRISON_ERR_INVALID
         }
-        api.schedule_cancel = { host, scheduleID, done, _, cancelOut in
-            PluginHost.from(host)?.scheduleCancel(scheduleID, done: done, cancelOut: cancelOut) ?? GARRISON_ERR_INVALID
+        api.schedule_cancel = { host, scheduleID, done, user, cancelOut in
+            PluginHost.from(host)?.scheduleCancel(scheduleID, done: done, user: user, cancelOut: cancelOut) ?? GARRISON_ERR_INVALID
         }
         api.register_agent_handler = { host, tag, fn, user, freeFn, out in
             PluginHost.from(host)?.registerAgentHandler(tag: tag, fn: fn, user: user, freeFn: freeFn, out: out) ?? GARRISON_ERR_INVALID

@@ -134,6 +134,7 @@ final class PluginHost: Sendable {
         guard case .drain(let needsWait) = action else { return }
         // a. stop routing
         services.dispatcher.unregister(owner: name)
+        services.jobs?.remove(owner: name)
         services.events.unsubscribe(owner: name)
         services.loginHooks.remove(owner: name)
         // b. drain
@@ -175,6 +176,14 @@ final class PluginHost: Sendable {
         do {
             try services.dispatcher.register(dispatcherRoutes(registrations.routes))
         } catch {
+            services.claims.release(owner: name)
+            throw PluginLoadError(.routeConflict, subject, "\(error)")
+        }
+        do {
+            try registerJobHandlers(registrations.jobKinds)
+        } catch {
+            services.dispatcher.unregister(owner: name)
+            services.jobs?.remove(owner: name)
             services.claims.release(owner: name)
             throw PluginLoadError(.routeConflict, subject, "\(error)")
         }

@@ -10,6 +10,9 @@ struct PluginServices: Sendable {
     let loginHooks: LoginHooks
     let audit: AuditLog?
     let claims: PluginClaims
+    /// The scheduler's registry and tables; nil in a dry run.
+    let jobs: JobRegistry?
+    let schedules: ScheduleStore?
     /// How long the host waits for a route's or an auth hook's answer.
     let callTimeout: Duration
     /// How long disabling waits for in-flight calls before cancelling them.

@@ -42,6 +42,11 @@ public struct ScheduleStore: Sendable {
             """, [owner, kind, payload.databaseText, agentID, SQLTime.text(notBefore), expiresAt.map(SQLTime.text), String(maxAttempts)]).first!.int("id")
     }
 
+    /// A schedule's next run as RFC 3339, or nil when it has no more runs.
+    public func nextRun(id: String) async throws -> String? {
+        try await pool.query("SELECT to_char(next_run AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"') AS n FROM schedules WHERE id = $1", [id]).first?["n"]
+    }
+
     public func list() async throws -> [PGRow] {
         try await pool.query("SELECT *, (SELECT count(*) FROM job_runs r WHERE r.schedule_id = s.id AND r.state = 'pending') AS pending FROM schedules s ORDER BY id").rows
     }

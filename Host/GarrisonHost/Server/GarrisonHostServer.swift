@@ -30,7 +30,7 @@ public final class GarrisonHostServer: Sendable {
         let dispatcher = Dispatcher(authenticator: context.authenticator, metrics: metrics, logger: logger, maxBodyBytes: config.maxBodyBytes, trustForwardedFor: config.trustForwardedFor)
         let jobs = JobRegistry()
         let scheduler = Scheduler(pool: storage.pool, registry: jobs, logger: logger)
-        let plugins = PluginRegistry(directory: config.pluginsDirectory, services: pluginServices(config, context: context, dispatcher: dispatcher, pool: storage.pool, logger: logger))
+        let plugins = PluginRegistry(directory: config.pluginsDirectory, services: pluginServices(config, context: context, dispatcher: dispatcher, pool: storage.pool, scheduler: scheduler, logger: logger))
         try dispatcher.register(CoreRouteSet.all(context, dispatcher: dispatcher) + ScheduleRoutes.routes(scheduler.store) + PluginRoutes.routes(plugins, audit: context))
         try await HostJobs.register(jobs, store: scheduler.store, pool: storage.pool, logger: logger)
         _ = try await FirstRunAdmin.ensure(pool: storage.pool, hasher: hasher, dataDirectory: config.dataURL, logger: logger)
@@ -57,10 +57,10 @@ public final class GarrisonHostServer: Sendable {
         self.logger = logger
     }
 
-    static func pluginServices(_ config: GarrisonConfig, context: HostContext, dispatcher: Dispatcher, pool: DatabasePool?, logger: Logger) -> PluginServices {
+    static func pluginServices(_ config: GarrisonConfig, context: HostContext, dispatcher: Dispatcher, pool: DatabasePool?, scheduler: Scheduler? = nil, logger: Logger) -> PluginServices {
         PluginServices(
             pool: pool, dispatcher: dispatcher, events: context.events, loginHooks: context.loginHooks,
-            audit: pool == nil ? nil : context.audit, claims: PluginClaims(),
+            audit: pool == nil ? nil : context.audit, claims: PluginClaims(), jobs: scheduler?.registry, schedules: scheduler?.store,
             callTimeout: .milliseconds(config.pluginCallTimeoutMS), drainTimeout: .milliseconds(config.pluginDrainTimeoutMS), logger: logger)
     }
 
