@@ -15,37 +15,21 @@ struct HostBench: AsyncParsableCommand {
     @Option(help: "wrk connections for the throughput run.") var connections = 64
 
     func run() async throws {
-        let database = try BenchDatabase.start()
-        defer { database.stop() }
-        var logger = Logger(label: "bench")
-        logger.logLevel = .error
-        var config = GarrisonConfig()
-        config.databaseURL = try database.cluster.conninfo()
-        config.dataDirectory = database.root.appendingPathComponent("data").path
-        config.serverHost = "127.0.0.1"
-        config.serverPort = 0
-        config.databasePoolSize = 8
-        let server = try await GarrisonHostServer.start(config: config, logger: logger)
-        try await seed(server.storage.pool)
-        let password = try String(contentsOfFile: config.dataDirectory + "/initial-admin-password", encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
-        let port = NIOLockedValueBox(0)
-        let app = try server.application { bound in port.withLockedValue { $0 = bound } }
-        let running = Task { try await app.runService() }
-        while port.withLockedValue({ $0 }) == 0 { try await Task.sleep(for: .milliseconds(10)) }
-        let base = "https://127.0.0.1:\(port.withLockedValue { $0 })"
-        let token = try login(base, password)
-        let clientID = try await server.storage.pool.query("SELECT id FROM clients ORDER BY id OFFSET 42 LIMIT 1").first!.int("id")
+        let host = try await BenchHost.start()
+        try await seed(host.server.storage.pool)
+        let clientID = try await host.server.storage.pool.query("SELECT id FROM clients ORDER BY id OFFSET 42 LIMIT 1").first!.int("id")
 
         print("garrison-bench host: \(agents) agents across \(clients) clients, 2 cores shared by server, PostgreSQL and wrk")
-        let list = try WrkResult.run(url: "\(base)/agents/?client=\(clientID)&page=1&page_size=50", token: token, threads: 1, connections: 4, seconds: seconds)
+        let list = try WrkResult.run(url: "\(host.base)/agents/?client=\(clientID)&page=1&page_size=50", token: host.token, threads: 1, connections: 4, seconds: seconds)
         print(String(format: "GET /agents/?client=…&page=1&page_size=50: %.0f req/s, p50 %@, p99 %@ (wrk -t1 -c4, keep-alive, TLS), non-2xx %d",
                      list.requestsPerSecond, list.p50, list.p99, list.non2xx))
-        let version = try WrkResult.run(url: "\(base)/core/version/", token: token, threads: 2, connections: connections, seconds: seconds)
+        let version = try WrkResult.run(url: "\(host.base)/core/version/", token: host.token, threads: 2, connections: connections, seconds: seconds)
         print(String(format: "GET /core/version/ (authenticated): %.0f req/s, p50 %@, p99 %@ (wrk -t2 -c%d, keep-alive, TLS), non-2xx %d",
                      version.requestsPerSecond, version.p50, version.p99, connections, version.non2xx))
-        running.cancel()
-        await server.shutdown()
-        try coldStart(config: config)
+        host.running.cancel()
+        await host.server.shutdown()
+        defer { host.database.stop() }
+        try coldStart(config: host.config)
     }
 
     private func seed(_ pool: DatabasePool) async throws {
@@ -62,15 +46,6 @@ struct HostBench: AsyncParsableCommand {
                 """, [String(perClient)])
             try connection.query("ANALYZE")
         }
-    }
-
-    private func login(_ base: String, _ password: String) throws -> String {
-        let body = "{\"username\":\"admin\",\"password\":\"\(password)\"}"
-        let result = try Subprocess.run("/usr/bin/curl", ["-sk", "-X", "POST", "-H", "Content-Type: application/json", "-d", body, "\(base)/v2/login/"])
-        guard let data = result.output.data(using: .utf8), let value = try? JSONValue.parse(data), let token = value["token"]?.stringValue else {
-            throw BenchError("login failed: \(result.output)")
-        }
-        return token
     }
 
     /// Runs the real `garrison serve` binary on the folder just used (existing cluster, existing

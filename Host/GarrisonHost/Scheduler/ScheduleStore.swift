@@ -10,7 +10,8 @@ public struct ScheduleStore: Sendable {
     /// Creates or replaces a schedule; its next run is computed from now.
     public func upsert(_ definition: ScheduleDefinition, now: Date = Date()) async throws {
         let spec = try ScheduleSpec.parse(definition.spec)
-        let next = spec.next(after: now.addingTimeInterval(-0.001), anchor: now)
+        // Strictly after now: an interval schedule first runs one interval after it is created.
+        let next = spec.next(after: now, anchor: now)
         try await pool.query("""
             INSERT INTO schedules (id, owner, kind, spec, payload, agent_id, max_attempts, enabled, anchor, next_run)
             VALUES ($1, $2, $3, $4::jsonb, $5::jsonb, $6, $7, $8, $9::timestamptz, $10::timestamptz)

@@ -36,6 +36,7 @@ public final class Scheduler: Service, Sendable {
     private let inflight = NIOLockedValueBox<Set<Int>>([])
     private let finished = NIOLockedValueBox<[(runID: Int, outcome: JobOutcome)]>([])
     private let doorbell = Doorbell()
+    private let completions = Doorbell()
 
     public init(pool: DatabasePool, registry: JobRegistry, hostID: String = "\(ProcessInfo.processInfo.hostName):\(getpid()):\(Crypto.randomHex(bytes: 4))",
                 options: Options = Options(), clock: @escaping @Sendable () -> Date = { Date() }, logger: Logger) {
@@ -54,9 +55,13 @@ public final class Scheduler: Service, Sendable {
         logger.info("scheduler running", metadata: ["host": "\(hostID)", "kinds": "\(registry.kinds.joined(separator: ","))"])
         await withTaskGroup(of: Void.self) { group in
             group.addTask { await self.heartbeat() }
+            // Completions are written by their own loop, on another connection, while this one
+            // claims: under load the two statements overlap instead of taking turns.
+            group.addTask { await self.recordCompletions() }
             var lastReap = ContinuousClock.now - options.reapInterval
+            var lastMaterialize = ContinuousClock.now - .seconds(1)
+            var busy = false
             while !Task.isCancelled && !Task.isShuttingDownGracefully {
-                var busy = false
                 do {
                     // Record what finished first: a schedule's open run must be closed before
                     // its next occurrence is materialized, or that occurrence is skipped.
@@ -66,10 +71,14 @@ public final class Scheduler: Service, Sendable {
                         let reaped = try await store.reap(now: clock())
                         if reaped.requeued > 0 { logger.warning("requeued runs whose host stopped", metadata: ["count": "\(reaped.requeued)"]) }
                     }
-                    while try await store.materialize(now: clock(), grace: options.missedGrace, limit: 500) == 500 {}
+                    // While busy claiming, look for due schedules every 100 ms, not every batch.
+                    if !busy || ContinuousClock.now - lastMaterialize >= .milliseconds(100) {
+                        lastMaterialize = ContinuousClock.now
+                        while try await store.materialize(now: clock(), grace: options.missedGrace, limit: 500) == 500 {}
+                    }
                     busy = try await claimAndStart(into: &group)
-                    try await flush()
                 } catch {
+                    busy = false
                     logger.error("scheduler tick failed; retrying", metadata: ["error": "\(error)"])
                 }
                 if !busy {
@@ -99,6 +108,7 @@ public final class Scheduler: Service, Sendable {
                 let outcome = await handler?(run) ?? .failed("no handler for job kind '\(run.kind)' on this host")
                 self.finished.withLockedValue { $0.append((run.runID, outcome)) }
                 self.inflight.withLockedValue { _ = $0.remove(run.runID) }
+                self.completions.ring()
                 self.doorbell.ring()
             }
         }
@@ -115,6 +125,16 @@ public final class Scheduler: Service, Sendable {
             // Keep them for the next tick rather than lose a result.
             finished.withLockedValue { $0.insert(contentsOf: batch, at: 0) }
             throw error
+        }
+    }
+
+    private func recordCompletions() async {
+        while !Task.isCancelled {
+            await completions.wait(timeout: .milliseconds(50))
+            do { try await flush() } catch {
+                logger.warning("recording job results failed; will retry", metadata: ["error": "\(error)"])
+                try? await Task.sleep(for: .milliseconds(200))
+            }
         }
     }
 

@@ -1,6 +1,6 @@
 /// The host's own schema, versioned. A migration never changes once released; fixes are new versions.
-enum CoreMigrations {
-    static let all: [Migration] = [
+public enum CoreMigrations {
+    public static let all: [Migration] = [
         Migration(version: 1, name: "core objects, operators, audit log", sql: """
             CREATE TABLE clients (
                 id bigserial PRIMARY KEY,
