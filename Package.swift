@@ -23,6 +23,7 @@ let package = Package(
         .library(name: "PluginKit", targets: ["PluginKit"]),
         // Each Swift plugin is a .dynamic library product with its own module name.
         .library(name: "HelloSwiftPlugin", type: .dynamic, targets: ["HelloSwiftPlugin"]),
+        .library(name: "TwoFactorPlugin", type: .dynamic, targets: ["TwoFactorPlugin"]),
     ],
     dependencies: [
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
@@ -39,6 +40,8 @@ let package = Package(
         // C libraries from Debian's -dev packages, through module maps.
         .systemLibrary(name: "CLibPQ", path: "Host/System/CLibPQ", pkgConfig: "libpq", providers: [.apt(["libpq-dev"])]),
         .systemLibrary(name: "COpenSSL", path: "Host/System/COpenSSL", pkgConfig: "openssl", providers: [.apt(["libssl-dev"])]),
+        .systemLibrary(name: "CQREncode", path: "Plugins/TwoFactor/System/CQREncode", pkgConfig: "libqrencode", providers: [.apt(["libqrencode-dev"])]),
+        .systemLibrary(name: "CZlib", path: "Plugins/TwoFactor/System/CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
 
         // The plugin ABI: one C header, nothing else.
         .target(name: "CGarrisonPlugin", path: "PluginAPI", exclude: ["PluginKit", "README.md"], publicHeadersPath: "include"),
@@ -51,6 +54,19 @@ let package = Package(
             dependencies: ["PluginKit"],
             path: "Plugins/Examples/hello-swift",
             exclude: ["hello-swift.toml"],
+            linkerSettings: swiftPluginLinkerSettings
+        ),
+
+        // Two-factor sign-in: TOTP, AES-GCM at rest, QR codes (Plugins/TwoFactor).
+        .target(
+            name: "TwoFactorCore",
+            dependencies: ["COpenSSL", "CQREncode", "CZlib"],
+            path: "Plugins/TwoFactor/Core"
+        ),
+        .target(
+            name: "TwoFactorPlugin",
+            dependencies: ["PluginKit", "TwoFactorCore"],
+            path: "Plugins/TwoFactor/Plugin",
             linkerSettings: swiftPluginLinkerSettings
         ),
 
@@ -85,7 +101,7 @@ let package = Package(
         .executableTarget(
             name: "garrison-bench",
             dependencies: [
-                "GarrisonHost",
+                "GarrisonHost", "TwoFactorCore",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -96,11 +112,16 @@ let package = Package(
         .testTarget(
             name: "GarrisonHostTests",
             dependencies: [
-                "GarrisonHost",
+                "GarrisonHost", "TwoFactorCore",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
             ],
             path: "Tests/GarrisonHostTests"
+        ),
+        .testTarget(
+            name: "TwoFactorTests",
+            dependencies: ["TwoFactorCore"],
+            path: "Tests/TwoFactorTests"
         ),
         .testTarget(
             name: "PluginKitTests",

@@ -4,7 +4,9 @@ set -euo pipefail
 packages=(
   libpq-dev libssl-dev postgresql postgresql-contrib   # storage (PostgreSQL through libpq), OpenSSL
   nats-server libnats-dev libmsgpack-dev               # the agents' bus
-  libqrencode-dev zbar-tools libcurl4-openssl-dev      # 2FA QR codes, alerting
+  libqrencode-dev zlib1g-dev zbar-tools               # 2FA: QR codes, PNG deflate, a QR reader for tests
+  libcurl4-openssl-dev                                 # alerting
+  python3 python3-pip                                  # pyotp, the 2FA tests' independent TOTP
   make gcc curl util-linux pkg-config                  # C plugins, tests, runuser
 )
 missing=()
@@ -15,3 +17,8 @@ if [ ${#missing[@]} -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${missing[@]}" >/dev/null
 fi
 # Debian's postgresql package starts a system cluster we do not use; Garrison runs its own.
+# pyotp: an independent TOTP implementation the 2FA tests check codes against.
+if ! python3 -c "import pyotp" >/dev/null 2>&1; then
+  python3 -m pip install -q pyotp 2>/dev/null \
+    || python3 -m pip install -q --break-system-packages pyotp
+fi

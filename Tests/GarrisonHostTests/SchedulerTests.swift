@@ -170,6 +170,15 @@ final class RunLedger: Sendable {
         let task = Task { try await scheduler.run() }
         try await Self.eventually("catch-up ran") { ledger.snapshot.count == 1 }
         try await Task.sleep(for: .milliseconds(200))
+        if ledger.snapshot.count != 1 {
+            let base = clock.read().timeIntervalSince1970
+            for row in try await pool.query("SELECT schedule_id, state, extract(epoch FROM due_at) AS d, extract(epoch FROM started_at) AS s FROM job_runs ORDER BY id").rows {
+                Issue.record("run \(row.string("schedule_id")) \(row.string("state")) due \(row.double("d") - base) started \(row.double("s") - base)")
+            }
+            for row in try await pool.query("SELECT id, extract(epoch FROM next_run) AS n, extract(epoch FROM anchor) AS a FROM schedules").rows {
+                Issue.record("schedule \(row.string("id")) next \(row.double("n") - base) anchor \(row.double("a") - base)")
+            }
+        }
         #expect(ledger.snapshot.count == 1)
         let runs = try await pool.query("SELECT schedule_id FROM job_runs").rows.map { $0.string("schedule_id") }
         #expect(runs == ["catch-up"])

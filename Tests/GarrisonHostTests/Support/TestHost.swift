@@ -20,6 +20,8 @@ struct TestHost: Sendable {
         config.databasePoolSize = 4
         config.serverHost = "127.0.0.1"
         config.serverPort = 0
+        // Not the repository's plugins.d: a test loads exactly the plugins it names.
+        config.pluginsDirectory = data.appendingPathComponent("plugins.d").path
         return config
     }
 

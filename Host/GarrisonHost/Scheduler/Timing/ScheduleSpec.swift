@@ -48,7 +48,11 @@ public struct ScheduleSpec: Sendable, Equatable {
             let origin = startsAt ?? anchor
             let elapsed = from.timeIntervalSince(origin)
             let steps = elapsed < 0 ? 0 : floor(elapsed / Double(seconds)) + 1
-            candidate = origin.addingTimeInterval(steps * Double(seconds))
+            var next = origin.addingTimeInterval(steps * Double(seconds))
+            // Times are stored to the microsecond: a step that lands within a millisecond of
+            // `instant` (floating-point rounding of the anchor) would read back as already due.
+            if next.timeIntervalSince(instant) < 0.001 { next = next.addingTimeInterval(Double(seconds)) }
+            candidate = next
         case .calendar(let rule, let minutes, let zone):
             candidate = Self.nextCalendar(after: from, rule: rule, minutes: minutes, zone: zone)
         }
