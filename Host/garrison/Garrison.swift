@@ -9,7 +9,7 @@ struct Garrison: AsyncParsableCommand {
         commandName: "garrison",
         abstract: "An RMM server that speaks the Tactical RMM agent's protocol.",
         version: GarrisonVersion.string,
-        subcommands: [Serve.self, Migrate.self, UserCommand.self, CheckConfig.self, PluginsCommand.self],
+        subcommands: [Serve.self, Migrate.self, UserCommand.self, CheckConfig.self, Jobs.self, PluginsCommand.self],
         defaultSubcommand: Serve.self)
 }
 
@@ -105,5 +105,28 @@ struct CheckConfig: ParsableCommand {
         for problem in problems { print(problem) }
         if !problems.isEmpty { throw ExitCode(1) }
         print("\(config.pluginsDirectory): ok")
+    }
+}
+
+struct Jobs: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "List scheduled jobs: next and last run, last result and failures.")
+    @OptionGroup var options: ConfigOptions
+
+    func run() async throws {
+        let config = try options.load()
+        let logger = makeLogger(config)
+        let storage = try await Storage.open(config, logger: logger)
+        do {
+            let rows = try await ScheduleStore(pool: storage.pool).list()
+            print("id\towner\tkind\tnext_run\tlast_run\tlast_status\tfailures\tpending")
+            for row in rows {
+                print([row.string("id"), row.string("owner"), row.string("kind"), row["next_run"] ?? "-", row["last_run"] ?? "-",
+                       row["last_status"] ?? "-", String(row.int("failures")), String(row.int("pending"))].joined(separator: "\t"))
+            }
+            await storage.close()
+        } catch {
+            await storage.close()
+            throw error
+        }
     }
 }
