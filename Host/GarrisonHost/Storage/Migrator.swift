@@ -33,6 +33,8 @@ public struct Migrator: Sendable {
         let sorted = migrations.sorted { $0.version < $1.version }
         let logger = self.logger
         return try await pool.withConnection { connection in
+            // Fast path, no lock: everything already in place (every restart, every reload).
+            if try Self.upToDate(component: component, schema: schema, role: role, versions: sorted.map(\.version), on: connection) { return [] }
             try connection.query("SELECT pg_advisory_lock($1)", [String(Self.lockKey)])
             defer { _ = try? connection.query("SELECT pg_advisory_unlock($1)", [String(Self.lockKey)]) }
             try connection.query("""
@@ -71,6 +73,21 @@ public struct Migrator: Sendable {
 }
 
 extension Migrator {
+    /// One round trip: the ledger exists, every version is applied, and the schema and role
+    /// (when asked for) exist with this session a member of the role.
+    static func upToDate(component: String, schema: String?, role: String?, versions: [Int], on connection: PGConnection) throws(DatabaseError) -> Bool {
+        let row = try connection.query("""
+            SELECT to_regclass('public.schema_migrations') IS NOT NULL AS ledger,
+                   ($1::text IS NULL OR EXISTS (SELECT 1 FROM pg_namespace WHERE nspname = $1)) AS schema_ok,
+                   ($2::text IS NULL OR (EXISTS (SELECT 1 FROM pg_roles WHERE rolname = $2)
+                        AND pg_has_role(current_user, (SELECT oid FROM pg_roles WHERE rolname = $2), 'MEMBER'))) AS role_ok
+            """, [schema, role]).first
+        guard let row, row.bool("ledger"), row.bool("schema_ok"), row.bool("role_ok") else { return false }
+        if versions.isEmpty { return true }
+        let applied = Set(try connection.query("SELECT version FROM schema_migrations WHERE component = $1", [component]).rows.map { $0.int("version") })
+        return versions.allSatisfy(applied.contains)
+    }
+
     /// Creates `role` (NOLOGIN) and `schema` owned by it, when missing. Roles are shared by
     /// every database of the cluster, so another database may create the same role at the
     /// same moment: "already exists" is success.
