@@ -39,6 +39,10 @@ let package = Package(
         // C libraries from Debian's -dev packages, through module maps.
         .systemLibrary(name: "CLibPQ", path: "Host/System/CLibPQ", pkgConfig: "libpq", providers: [.apt(["libpq-dev"])]),
         .systemLibrary(name: "COpenSSL", path: "Host/System/COpenSSL", pkgConfig: "openssl", providers: [.apt(["libssl-dev"])]),
+        .systemLibrary(name: "CNats", path: "Host/System/CNats", pkgConfig: "libnats", providers: [.apt(["libnats-dev"])]),
+        .systemLibrary(name: "CMsgPack", path: "Host/System/CMsgPack", pkgConfig: "msgpack", providers: [.apt(["libmsgpack-dev"])]),
+        // bcrypt for the nats-server user passwords (libxcrypt's crypt_ra).
+        .systemLibrary(name: "CCrypt", path: "Host/System/CCrypt", pkgConfig: "libxcrypt", providers: [.apt(["libcrypt-dev"])]),
 
         // The plugin ABI: one C header, nothing else.
         .target(name: "CGarrisonPlugin", path: "PluginAPI", exclude: ["PluginKit", "README.md"], publicHeadersPath: "include"),
@@ -57,7 +61,7 @@ let package = Package(
         .target(
             name: "GarrisonHost",
             dependencies: [
-                "CLibPQ", "COpenSSL", "CGarrisonPlugin",
+                "CLibPQ", "COpenSSL", "CNats", "CMsgPack", "CCrypt", "CGarrisonPlugin",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTLS", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
