@@ -20,6 +20,8 @@ struct TestHost: Sendable {
         config.databasePoolSize = 4
         config.serverHost = "127.0.0.1"
         config.serverPort = 0
+        // Most tests need no agents; the bus tests turn it on (and get their own nats-server).
+        config.natsEnabled = false
         return config
     }
 
