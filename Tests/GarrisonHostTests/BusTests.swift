@@ -181,3 +181,19 @@ import Testing
         }
     }
 }
+
+extension BusTests {
+    /// The installer connects to NATS right after newagent answers: the user must already exist.
+    @Test func enrolledAgent_canConnectAtOnce() async throws {
+        try await TestHost.with(configure: { $0.natsEnabled = true }) { host in
+            let supervisor = try #require(host.server.bus?.supervisor)
+            let admin = try await host.adminToken()
+            let (_, site) = try await host.client("Install", admin: admin)
+            let agentID = Self.agentID()
+            let enrolled = try await host.request(.post, "/api/v3/newagent/", as: .token(admin), json: AgentAPITests.enrollBody(agentID, site: site))
+            let token = try #require(enrolled.json["token"]?.stringValue)
+            let run = try Python.agent(supervisor.url, user: agentID, password: token, ["sub", agentID, "pub", agentID, "agent-hello", Self.json(["agent_id": .string(agentID), "version": "2.9.1"])])
+            #expect(run.status == 0 && run.lines == ["sub \(agentID) ok", "pub \(agentID) ok"], "\(run.lines)")
+        }
+    }
+}

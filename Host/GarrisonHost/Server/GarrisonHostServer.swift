@@ -33,7 +33,8 @@ public final class GarrisonHostServer: Sendable {
         let jobs = JobRegistry()
         let scheduler = Scheduler(pool: storage.pool, registry: jobs, logger: logger)
         let plugins = PluginRegistry(directory: config.pluginsDirectory, services: pluginServices(config, context: context, dispatcher: dispatcher, pool: storage.pool, logger: logger))
-        try dispatcher.register(CoreRouteSet.all(context, dispatcher: dispatcher) + ScheduleRoutes.routes(scheduler.store) + PluginRoutes.routes(plugins, audit: context))
+        let busLink = BusLink()
+        try dispatcher.register(CoreRouteSet.all(context, dispatcher: dispatcher, bus: busLink) + ScheduleRoutes.routes(scheduler.store) + PluginRoutes.routes(plugins, audit: context))
         try await HostJobs.register(jobs, store: scheduler.store, pool: storage.pool, logger: logger)
         _ = try await FirstRunAdmin.ensure(pool: storage.pool, hasher: hasher, dataDirectory: config.dataURL, logger: logger)
         var bus: AgentBus?
@@ -41,6 +42,7 @@ public final class GarrisonHostServer: Sendable {
         do {
             if config.natsEnabled {
                 bus = try await AgentBus.start(config: config, pool: storage.pool, events: context.events, logger: logger)
+                busLink.attach(bus)
             }
             try await plugins.loadAll()
         } catch {
@@ -135,9 +137,10 @@ public final class GarrisonHostServer: Sendable {
 
 /// Every route the host itself serves.
 enum CoreRouteSet {
-    static func all(_ context: HostContext, dispatcher: Dispatcher) -> [Route] {
+    static func all(_ context: HostContext, dispatcher: Dispatcher, bus: BusLink = BusLink()) -> [Route] {
         LoginRoutes.routes(context) + UserRoutes.routes(context) + RoleRoutes.routes(context) + APIKeyRoutes.routes(context)
             + SessionRoutes.routes(context) + ClientRoutes.routes(context) + AgentRoutes.routes(context) + CoreRoutes.routes(context)
             + AuditRoutes.routes(context) + OpenAPIRoutes.routes(dispatcher)
+            + AgentAPIRoutes.routes(context) + EnrollmentRoutes.routes(context, agentsChanged: { await bus.agentsChanged() })
     }
 }

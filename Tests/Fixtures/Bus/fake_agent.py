@@ -37,6 +37,9 @@ async def main():
         await nc.flush(timeout=5)
         await asyncio.sleep(0.2)
 
+    async def ignore(msg):
+        pass
+
     i = 0
     while i < len(steps):
         step = steps[i]
@@ -52,7 +55,9 @@ async def main():
         elif step == "sub":
             subject = steps[i + 1]
             before = len(errors)
-            await nc.subscribe(subject)
+            # With a callback: a subscription without one queues messages that drain() then
+            # waits 30 s for (the agent's own publishes come back to it).
+            await nc.subscribe(subject, cb=ignore)
             await settled()
             denied = any("permissions violation" in e.lower() for e in errors[before:])
             print("sub", subject, "denied" if denied else "ok", flush=True)

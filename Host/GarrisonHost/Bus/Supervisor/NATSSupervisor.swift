@@ -112,7 +112,9 @@ public actor NATSSupervisor {
         case .reload(let pid):
             do {
                 let agents = try await writeConfig()
+                let logOffset = fileSize(logFile)
                 kill(pid, SIGHUP)
+                await awaitReload(after: logOffset)
                 logger.info("nats-server reloaded", metadata: ["agents": "\(agents)"])
                 eventSink.yield(.reloaded(agents: agents))
             } catch {
@@ -156,6 +158,26 @@ public actor NATSSupervisor {
         }
         guard rename(candidate.path, configFile.path) == 0 else { throw SubprocessError("cannot replace \(configFile.path)") }
         return agents.count - skipped.count
+    }
+
+    /// SIGHUP returns before nats-server has read the file. The installer connects as the
+    /// new agent right after enrolling, so wait (briefly) for the server's own word that the
+    /// reload is done: its log line, written after the new users are in force.
+    private func awaitReload(after offset: UInt64) async {
+        let deadline = ContinuousClock.now + .seconds(2)
+        while ContinuousClock.now < deadline {
+            if let handle = try? FileHandle(forReadingFrom: logFile) {
+                defer { try? handle.close() }
+                try? handle.seek(toOffset: offset)
+                if let data = try? handle.readToEnd(), String(decoding: data, as: UTF8.self).contains("Reloaded server configuration") { return }
+            }
+            try? await Task.sleep(for: .milliseconds(5))
+        }
+        logger.warning("nats-server did not confirm the reload within 2 s", metadata: ["log": "\(logFile.path)"])
+    }
+
+    private func fileSize(_ url: URL) -> UInt64 {
+        ((try? FileManager.default.attributesOfItem(atPath: url.path))?[.size] as? NSNumber)?.uint64Value ?? 0
     }
 
     /// A host killed without stopping (SIGKILL, power loss) leaves its nats-server behind.
