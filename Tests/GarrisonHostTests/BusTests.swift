@@ -197,3 +197,19 @@ extension BusTests {
         }
     }
 }
+
+extension BusTests {
+    @Test func deletedAgent_losesItsNATSUser() async throws {
+        try await TestHost.with(configure: { $0.natsEnabled = true }) { host in
+            let supervisor = try #require(host.server.bus?.supervisor)
+            let admin = try await host.adminToken()
+            let (_, site) = try await host.client("Delete", admin: admin)
+            let agentID = Self.agentID()
+            let enrolled = try await host.request(.post, "/api/v3/newagent/", as: .token(admin), json: AgentAPITests.enrollBody(agentID, site: site))
+            let token = try #require(enrolled.json["token"]?.stringValue)
+            #expect(try Python.agent(supervisor.url, user: agentID, password: token, ["sub", agentID]).status == 0)
+            #expect(try await host.request(.delete, "/agents/\(agentID)/", as: .token(admin)).status == 200)
+            #expect(try Python.agent(supervisor.url, user: agentID, password: token, ["sub", agentID]).status == 2)
+        }
+    }
+}
