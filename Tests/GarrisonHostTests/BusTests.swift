@@ -213,3 +213,26 @@ extension BusTests {
         }
     }
 }
+
+extension BusTests {
+    /// nats.tls_port: agents installed with -natsport dial tls://host:port; the host itself
+    /// still connects in plain text over loopback to the same listener.
+    @Test func tlsPort_servesAgentsOverTLS() async throws {
+        let tlsPort = FreePort.find()
+        try await TestHost.with(configure: { $0.natsEnabled = true; $0.natsTLSPort = tlsPort }) { host in
+            let bus = try #require(host.server.bus)
+            try await eventually("host connected") { bus.connection.isConnected }
+            let admin = try await host.adminToken()
+            let (_, site) = try await host.client("TLS", admin: admin)
+            let agentID = Self.agentID()
+            let enrolled = try await host.request(.post, "/api/v3/newagent/", as: .token(admin), json: AgentAPITests.enrollBody(agentID, site: site))
+            let token = try #require(enrolled.json["token"]?.stringValue)
+            let run = try Python.agent("tls://127.0.0.1:\(tlsPort)", user: agentID, password: token,
+                                       ["pub", agentID, "agent-hello", Self.json(["agent_id": .string(agentID), "version": "2.9.1-tls"])])
+            #expect(run.status == 0 && run.lines == ["pub \(agentID) ok"], "\(run.lines)")
+            try await eventually("hello over TLS written") {
+                try await host.server.storage.pool.query("SELECT version FROM agents WHERE agent_id = $1", [agentID]).first?.string("version") == "2.9.1-tls"
+            }
+        }
+    }
+}

@@ -11,6 +11,7 @@ Exit status 2 when the connection itself is refused (bad credentials).
 """
 import asyncio
 import json
+import ssl
 import sys
 
 import msgpack
@@ -24,8 +25,14 @@ async def main():
     async def on_error(e):
         errors.append(str(e))
 
+    tls = None
+    if url.startswith("tls://"):
+        # Like an agent installed with -insecure: the test certificate is self-signed.
+        tls = ssl.create_default_context()
+        tls.check_hostname = False
+        tls.verify_mode = ssl.CERT_NONE
     try:
-        nc = await nats.connect(url, user=user, password=password, error_cb=on_error,
+        nc = await nats.connect(url, user=user, password=password, error_cb=on_error, tls=tls,
                                 allow_reconnect=False, connect_timeout=5, max_reconnect_attempts=0)
     except Exception as e:  # authorization violation and friends
         print("connect refused", type(e).__name__, flush=True)
