@@ -42,6 +42,10 @@ let package = Package(
         .systemLibrary(name: "COpenSSL", path: "Host/System/COpenSSL", pkgConfig: "openssl", providers: [.apt(["libssl-dev"])]),
         .systemLibrary(name: "CQREncode", path: "Plugins/TwoFactor/System/CQREncode", pkgConfig: "libqrencode", providers: [.apt(["libqrencode-dev"])]),
         .systemLibrary(name: "CZlib", path: "Plugins/TwoFactor/System/CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
+        .systemLibrary(name: "CNats", path: "Host/System/CNats", pkgConfig: "libnats", providers: [.apt(["libnats-dev"])]),
+        .systemLibrary(name: "CMsgPack", path: "Host/System/CMsgPack", pkgConfig: "msgpack", providers: [.apt(["libmsgpack-dev"])]),
+        // bcrypt for the nats-server user passwords (libxcrypt's crypt_ra).
+        .systemLibrary(name: "CCrypt", path: "Host/System/CCrypt", pkgConfig: "libxcrypt", providers: [.apt(["libcrypt-dev"])]),
 
         // The plugin ABI: one C header, nothing else.
         .target(name: "CGarrisonPlugin", path: "PluginAPI", exclude: ["PluginKit", "README.md"], publicHeadersPath: "include"),
@@ -73,7 +77,7 @@ let package = Package(
         .target(
             name: "GarrisonHost",
             dependencies: [
-                "CLibPQ", "COpenSSL", "CGarrisonPlugin",
+                "CLibPQ", "COpenSSL", "CNats", "CMsgPack", "CCrypt", "CGarrisonPlugin",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTLS", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),

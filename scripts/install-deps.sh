@@ -3,10 +3,10 @@
 set -euo pipefail
 packages=(
   libpq-dev libssl-dev postgresql postgresql-contrib   # storage (PostgreSQL through libpq), OpenSSL
-  nats-server libnats-dev libmsgpack-dev               # the agents' bus
+  nats-server libnats-dev libmsgpack-dev libcrypt-dev  # the agents' bus (libcrypt: bcrypt for its passwords)
   libqrencode-dev zlib1g-dev zbar-tools               # 2FA: QR codes, PNG deflate, a QR reader for tests
   libcurl4-openssl-dev                                 # alerting
-  python3 python3-pip                                  # pyotp, the 2FA tests' independent TOTP
+  python3 python3-pip                                  # pyotp (2FA tests), nats-py and msgpack (bus tests)
   make gcc curl util-linux pkg-config                  # C plugins, tests, runuser
 )
 missing=()
@@ -21,4 +21,8 @@ fi
 if ! python3 -c "import pyotp" >/dev/null 2>&1; then
   python3 -m pip install -q pyotp 2>/dev/null \
     || python3 -m pip install -q --break-system-packages pyotp
+fi
+# Independent NATS and msgpack implementations the bus tests check Garrison against.
+if ! python3 -c 'import nats, msgpack' >/dev/null 2>&1; then
+  python3 -m pip install -q nats-py msgpack 2>/dev/null || python3 -m pip install -q --break-system-packages nats-py msgpack
 fi

@@ -67,5 +67,10 @@ enum ConfigSchema {
         string("plugins", "dir", "folder of plugin files (*.toml)") { $0.pluginsDirectory = $1; return nil },
         integer("plugins", "call_timeout_ms", 1...3_600_000, "how long a plugin route or auth hook may take to answer (then 504 / deny)") { $0.pluginCallTimeoutMS = $1 },
         integer("plugins", "drain_timeout_ms", 0...3_600_000, "how long disabling a plugin waits for its in-flight calls") { $0.pluginDrainTimeoutMS = $1 },
+        boolean("nats", "enabled", "run the agent bus; false only for tools and tests that need no agents") { $0.natsEnabled = $1 },
+        string("nats", "url", "NATS server URL (nats://user:password@host:4222); empty runs a private nats-server under the data folder") { $0.natsURL = $1; return nil },
+        integer("nats", "port", 0...65535, "loopback client port of the private nats-server (0 picks a free one)") { $0.natsPort = $1 },
+        integer("nats", "websocket_port", 0...65535, "loopback websocket port of the private nats-server, behind /natsws (0 picks a free one)") { $0.natsWebsocketPort = $1 },
+        integer("nats", "tls_port", 0...65535, "TLS port on every address for agents installed with -natsport; 0 for none") { $0.natsTLSPort = $1 },
     ]
 }

@@ -29,6 +29,12 @@ public struct GarrisonConfig: Sendable {
     public var pluginCallTimeoutMS = 30_000
     public var pluginDrainTimeoutMS = 10_000
 
+    public var natsEnabled = true
+    public var natsURL = ""
+    public var natsPort = 0
+    public var natsWebsocketPort = 0
+    public var natsTLSPort = 0
+
     public init() {}
 
     /// Where the configuration came from, for messages.

@@ -3,7 +3,7 @@ import Hummingbird
 
 /// The operator's agent table and agent detail (`/agents/`, `/agents/<agent_id>/`).
 enum AgentRoutes {
-    static func routes(_ host: HostContext) -> [Route] {
+    static func routes(_ host: HostContext, bus: BusLink = BusLink()) -> [Route] {
         [
             Route(.get, "/agents/", access: .permission("can_list_agents"),
                   summary: "Agents; filter with client, site, monitoring_type, plat, status, search; page with page and page_size") { call in
@@ -78,6 +78,9 @@ enum AgentRoutes {
                     try AuditLog.record(.init(call, .delete, "agent", "Deleted agent \(before.string("hostname"))", before: AgentQueries.render(before), agentID: agentID, agentHostname: before.string("hostname")), on: connection)
                 }
                 host.authenticator.invalidateAll()
+                // Its nats-server user goes too, which also ends a connection it still holds.
+                // (Sending the agent its `uninstall` command first is still to come.)
+                await bus.agentsChanged()
                 return Responses.message("\(before.string("hostname")) will now be uninstalled.")
             },
         ]

@@ -16,6 +16,8 @@ public final class GarrisonHostServer: Sendable {
     public let jobs: JobRegistry
     public let scheduler: Scheduler
     public let plugins: PluginRegistry
+    /// Nil with `nats.enabled = false`.
+    public let bus: AgentBus?
     public let logger: Logger
 
     public static func start(config: GarrisonConfig, logger: Logger, hasher: PasswordHasher = PasswordHasher()) async throws -> GarrisonHostServer {
@@ -31,22 +33,29 @@ public final class GarrisonHostServer: Sendable {
         let jobs = JobRegistry()
         let scheduler = Scheduler(pool: storage.pool, registry: jobs, logger: logger)
         let plugins = PluginRegistry(directory: config.pluginsDirectory, services: pluginServices(config, context: context, dispatcher: dispatcher, pool: storage.pool, scheduler: scheduler, logger: logger))
-        try dispatcher.register(CoreRouteSet.all(context, dispatcher: dispatcher) + ScheduleRoutes.routes(scheduler.store) + PluginRoutes.routes(plugins, audit: context))
+        let busLink = BusLink()
+        try dispatcher.register(CoreRouteSet.all(context, dispatcher: dispatcher, bus: busLink) + ScheduleRoutes.routes(scheduler.store) + PluginRoutes.routes(plugins, audit: context))
         try await HostJobs.register(jobs, store: scheduler.store, pool: storage.pool, logger: logger)
         _ = try await FirstRunAdmin.ensure(pool: storage.pool, hasher: hasher, dataDirectory: config.dataURL, logger: logger)
+        var bus: AgentBus?
         // After the core routes, so a plugin can never take a core route's place.
         do {
+            if config.natsEnabled {
+                bus = try await AgentBus.start(config: config, pool: storage.pool, events: context.events, logger: logger)
+                busLink.attach(bus)
+            }
             try await plugins.loadAll()
         } catch {
             await plugins.shutdown()
+            await bus?.shutdown()
             await context.shutdown()
             await storage.close()
             throw error
         }
-        return GarrisonHostServer(config: config, storage: storage, context: context, dispatcher: dispatcher, jobs: jobs, scheduler: scheduler, plugins: plugins, logger: logger)
+        return GarrisonHostServer(config: config, storage: storage, context: context, dispatcher: dispatcher, jobs: jobs, scheduler: scheduler, plugins: plugins, bus: bus, logger: logger)
     }
 
-    init(config: GarrisonConfig, storage: Storage, context: HostContext, dispatcher: Dispatcher, jobs: JobRegistry, scheduler: Scheduler, plugins: PluginRegistry, logger: Logger) {
+    init(config: GarrisonConfig, storage: Storage, context: HostContext, dispatcher: Dispatcher, jobs: JobRegistry, scheduler: Scheduler, plugins: PluginRegistry, bus: AgentBus?, logger: Logger) {
         self.config = config
         self.storage = storage
         self.context = context
@@ -54,6 +63,7 @@ public final class GarrisonHostServer: Sendable {
         self.jobs = jobs
         self.scheduler = scheduler
         self.plugins = plugins
+        self.bus = bus
         self.logger = logger
     }
 
@@ -118,6 +128,7 @@ public final class GarrisonHostServer: Sendable {
 
     public func shutdown() async {
         await plugins.shutdown()
+        await bus?.shutdown()
         await context.shutdown()
         await storage.close()
         logger.notice("stopped")
@@ -126,9 +137,10 @@ public final class GarrisonHostServer: Sendable {
 
 /// Every route the host itself serves.
 enum CoreRouteSet {
-    static func all(_ context: HostContext, dispatcher: Dispatcher) -> [Route] {
+    static func all(_ context: HostContext, dispatcher: Dispatcher, bus: BusLink = BusLink()) -> [Route] {
         LoginRoutes.routes(context) + UserRoutes.routes(context) + RoleRoutes.routes(context) + APIKeyRoutes.routes(context)
-            + SessionRoutes.routes(context) + ClientRoutes.routes(context) + AgentRoutes.routes(context) + CoreRoutes.routes(context)
+            + SessionRoutes.routes(context) + ClientRoutes.routes(context) + AgentRoutes.routes(context, bus: bus) + CoreRoutes.routes(context)
             + AuditRoutes.routes(context) + OpenAPIRoutes.routes(dispatcher)
+            + AgentAPIRoutes.routes(context) + EnrollmentRoutes.routes(context, agentsChanged: { await bus.agentsChanged() })
     }
 }

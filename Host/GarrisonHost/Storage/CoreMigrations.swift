@@ -192,5 +192,10 @@ public enum CoreMigrations {
             CREATE INDEX job_runs_history ON job_runs(schedule_id, id DESC);
             CREATE INDEX job_runs_finished ON job_runs(finished_at) WHERE finished_at IS NOT NULL;
             """),
+        Migration(version: 3, name: "agents: NATS password", sql: """
+            -- bcrypt of the agent's token, for its user in the generated nats-server config. The
+            -- token itself is never stored (token_digest is for REST); this is set at enrollment.
+            ALTER TABLE agents ADD COLUMN nats_password text;
+            """),
     ]
 }

@@ -22,6 +22,8 @@ struct TestHost: Sendable {
         config.serverPort = 0
         // Not the repository's plugins.d: a test loads exactly the plugins it names.
         config.pluginsDirectory = data.appendingPathComponent("plugins.d").path
+        // Most tests need no agents; the bus tests turn it on (and get their own nats-server).
+        config.natsEnabled = false
         return config
     }
 

@@ -1,0 +1,205 @@
+import Foundation
+import Logging
+
+/// Runs Debian's nats-server as a child with a generated config under the data folder (for
+/// a host with no `nats.url`): restarts it with backoff when it dies, and rewrites the
+/// config and signals a reload (SIGHUP) when agents enroll or leave. Decisions live in
+/// `StateMachine`; this actor only carries them out.
+public actor NATSSupervisor {
+    public enum Event: Sendable, Equatable {
+        case running(pid: Int32)
+        case exited(pid: Int32)
+        case reloaded(agents: Int)
+    }
+
+    public struct Settings: Sendable {
+        public var directory: URL
+        public var clientPort: Int
+        public var websocketPort: Int
+        public var tls: NATSServerConfig.TLS?
+        public var readyTimeout: Duration = .seconds(15)
+    }
+
+    public nonisolated let settings: Settings
+    public nonisolated let hostUser = "garrison-host"
+    /// The host's own password, new at every start; only its hash is written to disk.
+    public nonisolated let hostPassword = Crypto.randomHex(bytes: 24)
+    public nonisolated let events: AsyncStream<Event>
+    private let eventSink: AsyncStream<Event>.Continuation
+    private let hostPasswordHash: String
+    private let loadAgents: @Sendable () async throws -> [NATSServerConfig.AgentUser]
+    private let logger: Logger
+    private var machine = StateMachine()
+    private var stopWaiters: [CheckedContinuation<Void, Never>] = []
+
+    var configFile: URL { settings.directory.appendingPathComponent("nats-server.json") }
+    var logFile: URL { settings.directory.appendingPathComponent("nats-server.log") }
+    var pidFile: URL { settings.directory.appendingPathComponent("nats-server.pid") }
+
+    public nonisolated var url: String { "nats://127.0.0.1:\(settings.tls?.port ?? settings.clientPort)" }
+
+    /// - Parameter agents: reads the agent users (id and bcrypt of the token) at every
+    ///   (re)start and reload.
+    public init(settings: Settings, logger: Logger, agents: @escaping @Sendable () async throws -> [NATSServerConfig.AgentUser]) throws {
+        self.settings = settings
+        self.logger = logger
+        self.loadAgents = agents
+        guard let hash = NATSPassword.hash(hostPassword) else { throw SubprocessError("bcrypt is not available in libcrypt") }
+        self.hostPasswordHash = hash
+        (events, eventSink) = AsyncStream<Event>.makeStream(bufferingPolicy: .bufferingNewest(100))
+    }
+
+    /// Starts nats-server and returns once it accepts connections.
+    public func start() async throws {
+        _ = try Self.binary()
+        try FileManager.default.createDirectory(at: settings.directory, withIntermediateDirectories: true)
+        killStaleServer()
+        await perform(machine.start())
+        let deadline = ContinuousClock.now + settings.readyTimeout
+        while ContinuousClock.now < deadline {
+            if machine.runningPID != nil, ChildProcess.isListening(port: settings.tls?.port ?? settings.clientPort) { return }
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        throw SubprocessError("nats-server did not start; see \(logFile.path)")
+    }
+
+    /// Agents enrolled or were deleted: rewrite the config and reload the running server.
+    public func agentsChanged() async {
+        await perform(machine.agentsChanged())
+    }
+
+    /// Stops nats-server (SIGTERM, then SIGKILL after 5 s) and stops restarting it.
+    public func stop() async {
+        let action = machine.stop()
+        guard case .terminate(let pid) = action else {
+            await perform(action)
+            return
+        }
+        await perform(action)
+        let killer = Task {
+            try await Task.sleep(for: .seconds(5))
+            kill(pid, SIGKILL)
+        }
+        await withCheckedContinuation { stopWaiters.append($0) }
+        killer.cancel()
+        try? FileManager.default.removeItem(at: pidFile)
+        eventSink.finish()
+    }
+
+    private func perform(_ action: StateMachine.Action) async {
+        switch action {
+        case .none:
+            break
+        case .spawn:
+            do {
+                let agents = try await writeConfig()
+                let pid = try ChildProcess.spawn(try Self.binary(), ["-c", configFile.path], logFile: logFile)
+                try? String(pid).write(to: pidFile, atomically: true, encoding: .utf8)
+                ChildProcess.watch(pid) { Task { await self.childExited(pid) } }
+                logger.info("nats-server started", metadata: ["pid": "\(pid)", "port": "\(settings.tls?.port ?? settings.clientPort)", "agents": "\(agents)"])
+                await perform(machine.spawned(pid: pid, at: .now))
+                eventSink.yield(.running(pid: pid))
+            } catch {
+                logger.error("cannot start nats-server", metadata: ["error": "\(error)"])
+                await perform(machine.spawnFailed())
+            }
+        case .restartAfter(let delay):
+            logger.warning("restarting nats-server", metadata: ["after": "\(delay)"])
+            Task {
+                try? await Task.sleep(for: delay)
+                await self.perform(self.machine.backoffElapsed())
+            }
+        case .reload(let pid):
+            do {
+                let agents = try await writeConfig()
+                let logOffset = fileSize(logFile)
+                kill(pid, SIGHUP)
+                await awaitReload(after: logOffset)
+                logger.info("nats-server reloaded", metadata: ["agents": "\(agents)"])
+                eventSink.yield(.reloaded(agents: agents))
+            } catch {
+                // The server keeps its previous config: agents already connected stay.
+                logger.error("nats-server config not reloaded", metadata: ["error": "\(error)"])
+            }
+        case .terminate(let pid):
+            kill(pid, SIGTERM)
+        }
+    }
+
+    private func childExited(_ pid: Int32) async {
+        eventSink.yield(.exited(pid: pid))
+        let wasStopping = machine.state == .stopping(pid: pid)
+        let action = machine.exited(pid: pid, at: .now)
+        if wasStopping {
+            for waiter in stopWaiters { waiter.resume() }
+            stopWaiters = []
+        } else if action != .none {
+            logger.error("nats-server exited", metadata: ["pid": "\(pid)", "log": "\(logFile.path)"])
+        }
+        await perform(action)
+    }
+
+    /// Renders the config, has nats-server check it (`-t`), then puts it in place. Returns
+    /// the number of agent users written.
+    private func writeConfig() async throws -> Int {
+        let agents = try await loadAgents()
+        var config = NATSServerConfig(clientPort: settings.clientPort, websocketPort: settings.websocketPort, tls: settings.tls,
+                                      hostUser: hostUser, hostPasswordHash: hostPasswordHash, agents: agents)
+        config.agents = agents
+        let (json, skipped) = config.rendered()
+        for agentID in skipped {
+            logger.warning("agent left out of the nats-server config: its id is not a plain subject token", metadata: ["agent_id": "\(agentID)"])
+        }
+        let candidate = settings.directory.appendingPathComponent("nats-server.next.json")
+        try ChildProcess.writePrivately(json, to: candidate)
+        let check = try Subprocess.run(try Self.binary(), ["-t", "-c", candidate.path])
+        guard check.status == 0 else {
+            throw SubprocessError("nats-server refused the generated config: \(check.output.trimmingCharacters(in: .whitespacesAndNewlines))")
+        }
+        guard rename(candidate.path, configFile.path) == 0 else { throw SubprocessError("cannot replace \(configFile.path)") }
+        return agents.count - skipped.count
+    }
+
+    /// SIGHUP returns before nats-server has read the file. The installer connects as the
+    /// new agent right after enrolling, so wait (briefly) for the server's own word that the
+    /// reload is done: its log line, written after the new users are in force.
+    private func awaitReload(after offset: UInt64) async {
+        let deadline = ContinuousClock.now + .seconds(2)
+        while ContinuousClock.now < deadline {
+            if let handle = try? FileHandle(forReadingFrom: logFile) {
+                defer { try? handle.close() }
+                try? handle.seek(toOffset: offset)
+                if let data = try? handle.readToEnd(), String(decoding: data, as: UTF8.self).contains("Reloaded server configuration") { return }
+            }
+            try? await Task.sleep(for: .milliseconds(5))
+        }
+        logger.warning("nats-server did not confirm the reload within 2 s", metadata: ["log": "\(logFile.path)"])
+    }
+
+    private func fileSize(_ url: URL) -> UInt64 {
+        ((try? FileManager.default.attributesOfItem(atPath: url.path))?[.size] as? NSNumber)?.uint64Value ?? 0
+    }
+
+    /// A host killed without stopping (SIGKILL, power loss) leaves its nats-server behind.
+    private func killStaleServer() {
+        guard let text = try? String(contentsOf: pidFile, encoding: .utf8), let pid = Int32(text.trimmingCharacters(in: .whitespacesAndNewlines)) else { return }
+        let comm = (try? String(contentsOfFile: "/proc/\(pid)/comm", encoding: .utf8))?.trimmingCharacters(in: .whitespacesAndNewlines)
+        if comm == "nats-server" {
+            logger.warning("stopping a nats-server left by an earlier run", metadata: ["pid": "\(pid)"])
+            kill(pid, SIGKILL)
+        }
+        try? FileManager.default.removeItem(at: pidFile)
+    }
+
+    static func binary() throws -> String {
+        guard let path = Subprocess.which("nats-server", extraDirectories: ["/usr/sbin", "/usr/bin", "/usr/local/bin"]) else {
+            throw SubprocessError("nats-server was not found; install Debian's nats-server package or set nats.url")
+        }
+        return path
+    }
+}
+
+extension NATSSupervisor {
+    /// The pid of the running nats-server, nil while it is (re)starting.
+    public var runningPID: Int32? { machine.runningPID }
+}
