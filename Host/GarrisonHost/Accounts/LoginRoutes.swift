@@ -89,13 +89,22 @@ enum LoginRoutes {
         host.throttle.recordSuccess(username: username)
         let ttl = host.tokenTTL
         let userAgent = call.headers[.userAgent] ?? ""
-        let issued = try await host.pool.transaction { connection in
-            let issued = try SessionTokens.issue(userID: userID, scope: scope, ttl: ttl, sourceIP: call.sourceIP, userAgent: userAgent, on: connection)
-            try connection.query("UPDATE users SET last_login = now(), last_login_ip = $2 WHERE id = $1", [String(userID), call.sourceIP])
-            let note = scope.map { " (limited to \($0))" } ?? ""
-            try AuditLog.record(.init(username: username, action: .login, objectType: "user", message: "\(username) logged in\(note)", sourceIP: call.sourceIP), on: connection)
-            return issued
-        }
+        let token = Crypto.randomHex(bytes: 32)
+        let note = scope.map { " (limited to \($0))" } ?? ""
+        // One statement, one round trip: the token, last login and the audit line commit together.
+        let inserted = try await host.pool.query("""
+            WITH token AS (
+                INSERT INTO auth_tokens (user_id, digest, token_prefix, scope, expiry, source_ip, user_agent)
+                VALUES ($1, $2, $3, $4, now() + make_interval(secs => $5), $6, $7) RETURNING expiry
+            ), seen AS (
+                UPDATE users SET last_login = now(), last_login_ip = $6 WHERE id = $1
+            ), audit AS (
+                INSERT INTO audit_log (username, action, object_type, message, ip_address) VALUES ($8, 'login', 'user', $9, $6)
+            )
+            SELECT extract(epoch FROM expiry) AS expiry FROM token
+            """, [String(userID), Crypto.sha256Hex(token), String(token.prefix(8)), scope, String(Double(ttl.components.seconds)), call.sourceIP,
+                  String(userAgent.prefix(300)), username, "\(username) logged in\(note)"]).first
+        let issued = SessionTokens.Issued(token: token, expiry: Date(timeIntervalSince1970: inserted?.double("expiry") ?? 0))
         var answer: [String: JSONValue] = [
             "token": .string(issued.token),
             "expiry": .string(issued.expiry.iso8601),

@@ -55,16 +55,17 @@ extension PluginHost {
                 let rows: String = try await pool.withConnection { connection in
                     // Nothing to do if the plugin cancelled before a connection was free.
                     if operation.isFinished { return "[]" }
-                    defer { _ = try? connection.execute(script: "DISCARD ALL") }
-                    try connection.execute(script: "BEGIN; SET LOCAL ROLE \(schema); SET LOCAL search_path TO \(schema); SET LOCAL statement_timeout = \(timeoutMS)")
-                    do {
-                        let result = try operation.cancellable(connection.makeCanceller()) { try connection.query(statement, parameters) }
-                        try connection.query("COMMIT")
-                        return Self.rowsJSON(result)
-                    } catch {
-                        _ = try? connection.query("ROLLBACK")
-                        throw error
+                    // Three round trips: session settings, the statement (its own implicit
+                    // transaction), then DISCARD ALL so nothing of the plugin's role, path or
+                    // settings reaches the next user of this connection. A statement that left
+                    // a transaction open (a plugin sending BEGIN) is rolled back first.
+                    defer {
+                        if !connection.isIdle { _ = try? connection.query("ROLLBACK") }
+                        _ = try? connection.execute(script: "DISCARD ALL")
                     }
+                    try connection.execute(script: "SET ROLE \(schema); SET search_path TO \(schema); SET statement_timeout = \(timeoutMS)")
+                    let result = try operation.cancellable(connection.makeCanceller()) { try connection.query(statement, parameters) }
+                    return Self.rowsJSON(result)
                 }
                 operation.complete(GARRISON_OK, rows)
             } catch let error as DatabaseError {

@@ -24,6 +24,9 @@ public final class PGConnection: @unchecked Sendable {
 
     public var isHealthy: Bool { handle.map { PQstatus($0) == CONNECTION_OK } ?? false }
 
+    /// No transaction open (and none failed) on this connection.
+    public var isIdle: Bool { handle.map { PQtransactionStatus($0) == PQTRANS_IDLE } ?? false }
+
     /// Re-establishes a broken connection (the server restarted, or went away and came back).
     public func resetIfBroken() {
         guard let handle, PQstatus(handle) != CONNECTION_OK else { return }

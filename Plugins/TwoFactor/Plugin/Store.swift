@@ -36,6 +36,12 @@ struct Enrollment: Decodable {
     let confirmed: Bool
     let lastStep: Int64?
 
+    init(secret: String, confirmed: Bool, lastStep: Int64?) {
+        self.secret = secret
+        self.confirmed = confirmed
+        self.lastStep = lastStep
+    }
+
     enum CodingKeys: String, CodingKey {
         case secret, confirmed
         case lastStep = "last_step"
@@ -75,6 +81,30 @@ extension TwoFactor {
 
     func totp(_ secret: [UInt8]) -> TOTP {
         TOTP(secret: secret, digits: settings.digits, period: Int64(settings.period))
+    }
+
+    struct LoginState {
+        let enrollment: Enrollment?
+        let failures: Int
+    }
+
+    private struct LoginStateRow: Decodable {
+        let secret: String?
+        let confirmed: Bool?
+        let last_step: Int64?
+        let failures: Int
+    }
+
+    /// The enrollment and the recent failure count, in one query.
+    func loginState(_ userID: Int) async throws -> LoginState {
+        let rows: [LoginStateRow] = try await host.query("""
+            SELECT t.secret, t.confirmed, t.last_step,
+                   (SELECT count(*)::int FROM failures f WHERE f.user_id = $1 AND f.at > now() - make_interval(secs => $2)) AS failures
+            FROM (SELECT $1::bigint AS user_id) u LEFT JOIN totp t ON t.user_id = u.user_id
+            """, [userID, settings.failureWindowSeconds])
+        guard let row = rows.first else { return LoginState(enrollment: nil, failures: 0) }
+        let enrollment = row.secret.map { Enrollment(secret: $0, confirmed: row.confirmed ?? false, lastStep: row.last_step) }
+        return LoginState(enrollment: enrollment, failures: row.failures)
     }
 
     func isThrottled(_ userID: Int) async throws -> Bool {

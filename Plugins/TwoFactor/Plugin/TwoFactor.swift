@@ -108,23 +108,29 @@ final class TwoFactor: GarrisonPlugin {
     /// Checks a TOTP or recovery code of an enrolled user, consuming it when good.
     /// Wrong codes count towards the throttle and are audited.
     func verify(userID: Int, username: String, code: String, sourceIP: String, context: String) async throws -> Outcome {
-        if try await isThrottled(userID) {
+        // One round trip for the throttle and the enrollment together: login latency is
+        // mostly database round trips.
+        let state = try await loginState(userID)
+        if state.failures >= settings.maxFailures {
             try? host.audit(action: "twofactor.throttled", username: username, object: "user:\(userID)",
                             detail: ["context": .string(context), "source_ip": .string(sourceIP)])
             return .throttled
         }
-        guard let row = try await enrollment(userID), row.confirmed else { return .notEnrolled }
+        guard let row = state.enrollment, row.confirmed else { return .notEnrolled }
         let totp = totp(try open(row, userID: userID))
         let now = unixNow()
         var reason = "wrong code"
         if let step = totp.match(code, at: now, window: settings.window, after: row.lastStep) {
-            let updated: [UserIDRow] = try await host.query(
-                "UPDATE totp SET last_step = $2 WHERE user_id = $1 AND confirmed AND (last_step IS NULL OR last_step < $2) RETURNING user_id",
-                [userID, step])
-            if !updated.isEmpty {
-                try await clearFailures(userID)
-                return .totp
-            }
+            // Consume the step and clear the failure count in one statement.
+            let updated: [UserIDRow] = try await host.query("""
+                WITH used AS (
+                    UPDATE totp SET last_step = $2 WHERE user_id = $1 AND confirmed AND (last_step IS NULL OR last_step < $2) RETURNING user_id
+                ), cleared AS (
+                    DELETE FROM failures WHERE user_id = $1 AND EXISTS (SELECT 1 FROM used)
+                )
+                SELECT user_id FROM used
+                """, [userID, step])
+            if !updated.isEmpty { return .totp }
             reason = "code already used"
         } else if totp.match(code, at: now, window: settings.window, after: nil) != nil {
             reason = "code already used"
