@@ -11,6 +11,12 @@ public final class BusLink: Sendable {
         bus.withLockedValue { $0 = attached }
     }
 
+    /// Sends `command` to the agent and waits for its answer; without a bus that is natsdown.
+    public func request(agentID: String, _ command: AgentCommand, timeout: Duration) async -> NATSReply {
+        guard let bus = bus.withLockedValue({ $0 }) else { return .natsDown }
+        return await bus.connection.request(agentID, command.encoded(), timeout: timeout)
+    }
+
     /// Agents enrolled or were deleted: reload nats-server's users.
     public func agentsChanged() async {
         await bus.withLockedValue { $0 }?.agentsChanged()
