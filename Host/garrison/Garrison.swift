@@ -39,6 +39,20 @@ func makeLogger(_ config: GarrisonConfig) -> Logger {
     return Logger(label: "garrison")
 }
 
+/// Opens storage (starting the embedded cluster when configured so), runs `body`, and closes
+/// it on every path, so a CLI command never leaves a private PostgreSQL running.
+func withStorage<T: Sendable>(_ config: GarrisonConfig, logger: Logger, _ body: (Storage) async throws -> T) async throws -> T {
+    let storage = try await Storage.open(config, logger: logger)
+    do {
+        let value = try await body(storage)
+        await storage.close()
+        return value
+    } catch {
+        await storage.close()
+        throw error
+    }
+}
+
 struct Serve: AsyncParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Run the server (embedded PostgreSQL and a self-signed certificate unless configured).")
     @OptionGroup var options: ConfigOptions
@@ -58,8 +72,7 @@ struct Migrate: AsyncParsableCommand {
     func run() async throws {
         let config = try options.load()
         let logger = makeLogger(config)
-        let storage = try await Storage.open(config, logger: logger)
-        await storage.close()
+        try await withStorage(config, logger: logger) { _ in }
         print("migrations applied")
     }
 }
@@ -80,16 +93,10 @@ struct UserCommand: AsyncParsableCommand {
             var secret = password
             if secret == nil { secret = readLine(strippingNewline: true) }
             guard let secret, secret.count >= 8 else { throw ValidationError("the password must be at least 8 characters (give it with --password or on standard input)") }
-            let storage = try await Storage.open(config, logger: logger)
-            defer { Task { await storage.close() } }
-            do {
-                let id = try await Accounts.addUser(pool: storage.pool, username: username, password: secret, roleName: role, hasher: PasswordHasher())
-                print("user \(username) created (id \(id))")
-                await storage.close()
-            } catch {
-                await storage.close()
-                throw error
+            let id = try await withStorage(config, logger: logger) { storage in
+                try await Accounts.addUser(pool: storage.pool, username: username, password: secret, roleName: role, hasher: PasswordHasher())
             }
+            print("user \(username) created (id \(id))")
         }
     }
 }
@@ -115,18 +122,11 @@ struct Jobs: AsyncParsableCommand {
     func run() async throws {
         let config = try options.load()
         let logger = makeLogger(config)
-        let storage = try await Storage.open(config, logger: logger)
-        do {
-            let rows = try await ScheduleStore(pool: storage.pool).list()
-            print("id\towner\tkind\tnext_run\tlast_run\tlast_status\tfailures\tpending")
-            for row in rows {
-                print([row.string("id"), row.string("owner"), row.string("kind"), row["next_run"] ?? "-", row["last_run"] ?? "-",
-                       row["last_status"] ?? "-", String(row.int("failures")), String(row.int("pending"))].joined(separator: "\t"))
-            }
-            await storage.close()
-        } catch {
-            await storage.close()
-            throw error
+        let rows = try await withStorage(config, logger: logger) { storage in try await ScheduleStore(pool: storage.pool).list() }
+        print("id\towner\tkind\tnext_run\tlast_run\tlast_status\tfailures\tpending")
+        for row in rows {
+            print([row.string("id"), row.string("owner"), row.string("kind"), row["next_run"] ?? "-", row["last_run"] ?? "-",
+                   row["last_status"] ?? "-", String(row.int("failures")), String(row.int("pending"))].joined(separator: "\t"))
         }
     }
 }
