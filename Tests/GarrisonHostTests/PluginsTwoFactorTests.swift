@@ -295,19 +295,12 @@ enum ZBar {
     static func read(_ path: String) throws -> String { try Outside.run(["zbarimg", "--quiet", "--raw", path]) }
 }
 
+/// Outside programs through the host's own Subprocess (posix_spawn, no inherited descriptors).
 enum Outside {
     static func run(_ arguments: [String]) throws -> String {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = arguments
-        let out = Pipe(), err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        try process.run()
-        let text = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        let errors = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else { throw TestFailure("\(arguments[0]) failed: \(errors)") }
-        return text.trimmingCharacters(in: .whitespacesAndNewlines)
+        guard let program = Subprocess.which(arguments[0]) else { throw TestFailure("\(arguments[0]) is not installed") }
+        let result = try Subprocess.run(program, Array(arguments.dropFirst()), errorsApart: true)
+        guard result.status == 0 else { throw TestFailure("\(arguments[0]) failed: \(result.errors)") }
+        return result.output.trimmingCharacters(in: .whitespacesAndNewlines)
     }
 }

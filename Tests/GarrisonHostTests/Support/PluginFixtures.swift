@@ -15,16 +15,14 @@ enum PluginFixtures {
     /// Runs make once per test process.
     static let built: Result<URL, TestFailure> = {
         for folder in ["Tests/Fixtures/Plugins", "Plugins/Examples/hello-c"] {
-            let process = Process()
-            process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-            process.arguments = ["make", "-s", "-C", packageRoot.appendingPathComponent(folder).path, "OUT=\(directory.path)"]
-            let output = Pipe()
-            process.standardOutput = output
-            process.standardError = output
-            do { try process.run() } catch { return .failure(TestFailure("cannot run make for \(folder): \(error)")) }
-            let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-            process.waitUntilExit()
-            if process.terminationStatus != 0 { return .failure(TestFailure("make -C \(folder) failed:\n\(text)")) }
+            // Subprocess, not Foundation.Process with a pipe: a server another test starts at
+            // the same moment must not inherit the pipe and keep it open.
+            guard let make = Subprocess.which("make") else { return .failure(TestFailure("make is not installed")) }
+            let result: ProcessOutput
+            do { result = try Subprocess.run(make, ["-s", "-C", packageRoot.appendingPathComponent(folder).path, "OUT=\(directory.path)"]) } catch {
+                return .failure(TestFailure("cannot run make for \(folder): \(error)"))
+            }
+            if result.status != 0 { return .failure(TestFailure("make -C \(folder) failed:\n\(result.output)")) }
         }
         return .success(directory)
     }()
