@@ -139,7 +139,7 @@ public final class GarrisonHostServer: Sendable {
 enum CoreRouteSet {
     static func all(_ context: HostContext, dispatcher: Dispatcher, bus: BusLink = BusLink()) -> [Route] {
         LoginRoutes.routes(context) + UserRoutes.routes(context) + RoleRoutes.routes(context) + APIKeyRoutes.routes(context)
-            + SessionRoutes.routes(context) + ClientRoutes.routes(context) + AgentRoutes.routes(context, bus: bus) + AgentCommandRoutes.routes(context, bus: bus) + CoreRoutes.routes(context)
+            + SessionRoutes.routes(context) + ClientRoutes.routes(context) + AgentRoutes.routes(context, bus: bus) + AgentCommandRoutes.routes(context, bus: bus) + CoreRoutes.routes(context) + PolicyRoutes.routes(context)
             + AuditRoutes.routes(context) + OpenAPIRoutes.routes(dispatcher)
             + AgentAPIRoutes.routes(context) + EnrollmentRoutes.routes(context, agentsChanged: { await bus.agentsChanged() })
     }

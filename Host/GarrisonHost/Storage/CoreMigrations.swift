@@ -197,5 +197,7 @@ public enum CoreMigrations {
             -- token itself is never stored (token_digest is for REST); this is set at enrollment.
             ALTER TABLE agents ADD COLUMN nats_password text;
             """),
+        // Version 4 is taken by a concurrent change on main.
+        AutomationMigration.policies,
     ]
 }

@@ -1,0 +1,146 @@
+import ChecksCore
+import Foundation
+import PluginKit
+
+/// The agent's check runner calls (trmm-agent-protocol.md 8.5-8.7), authenticated by the
+/// agent's token (permission "agent"); the agent_id in a path or body must be the token's.
+extension Checks {
+    func registerAgentRoutes(_ r: Registrar) throws {
+        try r.route(.get, "/api/v3/<agent_id>/checkrunner/", permission: "agent") { req in try await self.checkList(req, dueOnly: true) }
+        try r.route(.get, "/api/v3/<agent_id>/runchecks/", permission: "agent") { req in try await self.checkList(req, dueOnly: false) }
+        try r.route(.get, "/api/v3/<agent_id>/checkinterval/", permission: "agent") { req in try await self.checkInterval(req) }
+        try r.route(.patch, "/api/v3/checkrunner/", permission: "agent") { req in try await self.submit(req) }
+    }
+
+    /// The calling agent's facts; the path or body must name the token's agent.
+    func caller(_ req: PluginRequest, claimed: String?) async throws -> AgentFacts {
+        guard req.principal["kind"]?.stringValue == "agent", let agentID = req.principal["agent_id"]?.stringValue else {
+            throw PluginHTTPError(401, "Authentication credentials were not provided.")
+        }
+        if let claimed, claimed != agentID { throw PluginHTTPError(400, "agent_id does not match the token") }
+        guard let facts = try await agents.facts(agentID) else { throw PluginHTTPError(404, "Not found.") }
+        return facts
+    }
+
+    static func pgArray(_ ids: [Int]) -> String { "{" + ids.map(String.init).joined(separator: ",") + "}" }
+
+    /// The agent's checks after policy merging, each with its state for this agent.
+    func effectiveChecks(_ agent: AgentFacts) async throws -> [(CheckDefinition, CheckWithState)] {
+        let data = try await host.queryJSON(Store.agentChecksSQL, [agent.agentID, Self.pgArray(agent.policyIDs)])
+        let checks = try JSONDecoder().decode([CheckDefinition].self, from: data)
+        let states = try JSONDecoder().decode([CheckWithState].self, from: data)
+        let byID = Dictionary(zip(checks.map(\.id), states), uniquingKeysWith: { a, _ in a })
+        let merged = PolicyMerge.merge(agentChecks: checks.filter { $0.policy_id == nil }, policies: agent.policies,
+                                       policyChecks: checks.filter { $0.policy_id != nil }, plat: agent.plat)
+        return merged.checks.map { ($0, byID[$0.id]!) }
+    }
+
+    func checkList(_ req: PluginRequest, dueOnly: Bool) async throws -> PluginResponse {
+        let agent = try await caller(req, claimed: req.params["agent_id"])
+        let all = try await effectiveChecks(agent)
+        let now = Date().timeIntervalSince1970
+        let run = dueOnly
+            ? all.filter { CheckSchedule.isDue(lastRun: $0.1.r_last_run_epoch, runInterval: $0.0.run_interval, agentInterval: agent.checkInterval, now: now) }
+            : all
+        let interval = dueOnly
+            ? CheckSchedule.jittered(CheckSchedule.runInterval(agentInterval: agent.checkInterval, checkIntervals: all.map(\.0.run_interval)))
+            : agent.checkInterval
+        let variables = try await variables(for: run.map(\.0), agent: agent)
+        let body: JSON = ["agent": .number(Double(agent.pk)), "check_interval": .number(Double(interval)),
+                          "checks": .array(run.map { runnerJSON($0.0, agent: agent, variables: variables) })]
+        return try .json(body)
+    }
+
+    func checkInterval(_ req: PluginRequest) async throws -> PluginResponse {
+        let agent = try await caller(req, claimed: req.params["agent_id"])
+        let all = try await effectiveChecks(agent)
+        let interval = CheckSchedule.jittered(CheckSchedule.runInterval(agentInterval: agent.checkInterval, checkIntervals: all.map(\.0.run_interval)))
+        return try .json(["agent": JSON.number(Double(agent.pk)), "check_interval": .number(Double(interval))] as JSON)
+    }
+
+    /// The objects the checks' {{...}} variables need, fetched only when referenced.
+    func variables(for checks: [CheckDefinition], agent: AgentFacts) async throws -> ScriptVariables {
+        let texts = checks.filter { $0.check_type == .script }.flatMap { $0.script_args + $0.env_vars + ($0.script?.env_vars ?? []) }
+        let refs = ScriptVariables.references(texts)
+        var vars = ScriptVariables(agent: agent.object)
+        if refs.contains("client") { vars.client = (try? await host.coreObject(kind: .client, id: String(agent.clientID)))?.anyJSON ?? .null }
+        if refs.contains("site") { vars.site = (try? await host.coreObject(kind: .site, id: String(agent.siteID)))?.anyJSON ?? .null }
+        return vars
+    }
+
+    /// A check as the agent reads it (`CheckRunnerGetSerializer`).
+    func runnerJSON(_ c: CheckDefinition, agent: AgentFacts, variables: ScriptVariables) -> JSON {
+        func s(_ v: String?) -> JSON { v.map(JSON.string) ?? .null }
+        func i(_ v: Int?) -> JSON { v.map { .number(Double($0)) } ?? .null }
+        func ints(_ v: [Int]) -> JSON { .array(v.map { .number(Double($0)) }) }
+        var script: JSON = .null, args: [String] = [], env: [String] = []
+        if c.check_type == .script, let body = c.script {
+            args = variables.arguments(c.script_args, shell: body.shell)
+            env = variables.environment(c.env_vars.isEmpty ? body.env_vars : c.env_vars)
+            script = ["code": .string(body.code), "shell": .string(body.shell), "run_as_user": .bool(body.run_as_user),
+                      "env_vars": .array(body.env_vars.map(JSON.string)), "script_hash": .string(body.script_hash)]
+        }
+        return [
+            "id": i(c.id), "agent": c.policy_id == nil ? i(agent.pk) : .null, "check_type": .string(c.check_type.rawValue),
+            "run_interval": i(c.run_interval), "alert_severity": .string(c.alert_severity.rawValue),
+            "error_threshold": i(c.error_threshold), "warning_threshold": i(c.warning_threshold), "disk": s(c.disk), "ip": s(c.ip),
+            "script": script, "script_args": .array(args.map(JSON.string)), "env_vars": .array(env.map(JSON.string)),
+            "info_return_codes": ints(c.info_return_codes), "warning_return_codes": ints(c.warning_return_codes),
+            "success_return_codes": ints(c.success_return_codes), "timeout": i(c.timeout), "svc_name": s(c.svc_name),
+            "pass_if_start_pending": .bool(c.pass_if_start_pending), "pass_if_svc_not_exist": .bool(c.pass_if_svc_not_exist),
+            "restart_if_stopped": .bool(c.restart_if_stopped), "log_name": s(c.log_name?.rawValue), "event_id": i(c.event_id),
+            "event_id_is_wildcard": .bool(c.event_id_is_wildcard), "event_type": s(c.event_type?.rawValue),
+            "event_source": s(c.event_source), "event_message": s(c.event_message), "fail_when": s(c.fail_when?.rawValue),
+            "search_last_days": i(c.search_last_days), "number_of_events_b4_alert": i(c.number_of_events_b4_alert),
+            "managed_by_policy": .bool(c.policy_id != nil),
+        ]
+    }
+
+    /// `PATCH /api/v3/checkrunner/`: one result, evaluated and written in one statement.
+    /// A malformed body, a check that is not the agent's, or a body of the wrong shape for
+    /// the check's type is a 400 and changes nothing.
+    func submit(_ req: PluginRequest) async throws -> PluginResponse {
+        guard let parsed = try? JSON(parsing: req.body), case .object(let body) = parsed else {
+            throw PluginHTTPError(400, "invalid request body: not a JSON object")
+        }
+        guard let claimed = body["agent_id"] else { throw PluginHTTPError(400, "Agent upgrade required") }
+        guard let claimedID = claimed.stringValue else { throw PluginHTTPError(400, "\"agent_id\" must be a string") }
+        guard let checkID = body["id"]?.intValue else { throw PluginHTTPError(400, "\"id\" must be a check id") }
+        let agent = try await caller(req, claimed: claimedID)
+        for _ in 0..<8 {
+            let data = try await host.queryJSON(Store.checkForAgentSQL, [checkID, agent.agentID, Self.pgArray(agent.policyIDs)])
+            guard let check = try JSONDecoder().decode([CheckDefinition].self, from: data).first,
+                  let state = try JSONDecoder().decode([CheckWithState].self, from: data).first else {
+                throw PluginHTTPError(400, "Check \(checkID) is not one of this agent's checks")
+            }
+            let evaluation: Evaluation
+            do { evaluation = try ResultEvaluator.evaluate(check, body: req.body, samples: state.r_samples ?? []) } catch {
+                throw PluginHTTPError(400, "invalid \(check.check_type.rawValue) result: \(error.description)")
+            }
+            var counter = state.counter
+            let transition = counter.apply(evaluation.status, failsBeforeAlert: check.fails_b4_alert)
+            let event = eventPayload(transition, check: check, agent: agent, evaluation: evaluation, failCount: counter.failCount)
+            let samplesText: String? = evaluation.samples.map { "[" + $0.map(String.init).joined(separator: ",") + "]" }
+            let written: [WriteOutcome] = try await host.query(Store.writeResultSQL, [
+                agent.agentID, check.id, evaluation.status.rawValue, evaluation.severity?.rawValue, evaluation.moreInfo,
+                evaluation.stdout, evaluation.stderr, evaluation.retcode, evaluation.executionTime, samplesText,
+                evaluation.extraDetails?.text, counter.failCount, counter.alerted, state.r_seq ?? 0,
+                evaluation.historyY, evaluation.historyResults?.text, event?.name, event?.json,
+            ])
+            guard let outcome = written.first else { continue }   // a concurrent result won; evaluate again
+            if let outboxID = outcome.outbox_id { await deliver(outboxID) }
+            if evaluation.status == .failing { runAssignedTasks(check, agent: agent) }
+            return try .json(JSON.string("ok"))
+        }
+        throw PluginHTTPError(503, "too many concurrent results for check \(checkID); try again")
+    }
+
+    /// Tasks assigned to a check run after each failing result (`runtask`, no reply).
+    func runAssignedTasks(_ check: CheckDefinition, agent: AgentFacts) {
+        for task in check.assigned_tasks {
+            do { try host.agentSend(agentID: agent.agentID, payload: ["func": "runtask", "taskpk": .number(Double(task))] as JSON) } catch {
+                host.log(.notice, "runtask \(task) for check \(check.id) on \(agent.agentID): \(error)")
+            }
+        }
+    }
+}
