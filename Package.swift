@@ -78,6 +78,7 @@ let package = Package(
         // Checks: monitoring checks, results, history and alert events (Plugins/Checks).
         .target(
             name: "ChecksCore",
+            dependencies: ["PluginKit"],
             path: "Plugins/Checks/Core"
         ),
         .target(
@@ -142,7 +143,7 @@ let package = Package(
         ),
         .testTarget(
             name: "ChecksTests",
-            dependencies: ["ChecksCore"],
+            dependencies: ["ChecksCore", "PluginKit"],
             path: "Tests/ChecksTests"
         ),
         .testTarget(

@@ -10,7 +10,8 @@ struct ChecksBench: AsyncParsableCommand {
 
     @Option(help: "Agents to seed.") var agents = 10_000
     @Option(help: "Seconds per wrk run.") var seconds = 15
-    @Option(help: "wrk connections.") var connections = 32
+    @Option(help: "wrk connections for the result ingestion run.") var connections = 32
+    @Option(help: "wrk connections for the checkrunner GET run.") var getConnections = 16
     @Option(help: "wrk threads.") var threads = 2
 
     static let checksPerAgent = 10
@@ -34,25 +35,26 @@ struct ChecksBench: AsyncParsableCommand {
         let agentsFile = work.appendingPathComponent("agents.txt")
         try (1...agents).map { "\(Self.agentID($0)) \(Self.token($0))" }.joined(separator: "\n").write(to: agentsFile, atomically: true, encoding: .utf8)
 
-        print("garrison-bench checks: \(agents) agents x \(Self.checksPerAgent) checks, release build, TLS keep-alive, wrk -t\(threads) -c\(connections), \(seconds) s per run")
+        print("garrison-bench checks: \(agents) agents x \(Self.checksPerAgent) checks, release build, TLS keep-alive, wrk -t\(threads), \(seconds) s per run")
         print("  (real agents open a new TLS connection per call; these figures leave the handshake out)")
         // Warm the agent cache and the connection pool the way a check cycle would.
         _ = try WrkResult.run(url: "\(host.base)/api/v3/x/checkrunner/", token: "", threads: threads, connections: connections, seconds: 3,
                               script: try script(work, "get.lua", Self.getScript(agentsFile.path)))
 
-        let get = try WrkResult.run(url: "\(host.base)/api/v3/x/checkrunner/", token: "", threads: threads, connections: connections, seconds: seconds,
+        let get = try WrkResult.run(url: "\(host.base)/api/v3/x/checkrunner/", token: "", threads: threads, connections: getConnections, seconds: seconds,
                                     script: try script(work, "get.lua", Self.getScript(agentsFile.path)))
-        print(String(format: "GET /api/v3/<agent_id>/checkrunner/: %.0f req/s, p50 %@, p99 %@, non-2xx %d", get.requestsPerSecond, get.p50, get.p99, get.non2xx))
+        print(String(format: "GET /api/v3/<agent_id>/checkrunner/ (-c%d, a new agent each call): %.0f req/s, p50 %@, p99 %@, non-2xx %d",
+                     getConnections, get.requestsPerSecond, get.p50, get.p99, get.non2xx))
 
         let before = try await pool.query("SELECT count(*) AS n FROM plugin_check.history").first?.int("n") ?? 0
         let patch = try WrkResult.run(url: "\(host.base)/api/v3/checkrunner/", token: "", threads: threads, connections: connections, seconds: seconds,
                                       script: try script(work, "patch.lua", Self.patchScript(agentsFile.path)))
         let after = try await pool.query("SELECT count(*) AS n FROM plugin_check.history").first?.int("n") ?? 0
-        print(String(format: "PATCH /api/v3/checkrunner/ (results): %.0f req/s, p50 %@, p99 %@, non-2xx %d; %d results stored (%.0f/s)",
-                     patch.requestsPerSecond, patch.p50, patch.p99, patch.non2xx, after - before, Double(after - before) / Double(seconds)))
+        print(String(format: "PATCH /api/v3/checkrunner/ (-c%d, ten results per agent in turn): %.0f req/s, p50 %@, p99 %@, non-2xx %d; %d results stored (%.0f/s)",
+                     connections, patch.requestsPerSecond, patch.p50, patch.p99, patch.non2xx, after - before, Double(after - before) / Double(seconds)))
         let events = try await pool.query("SELECT count(*) AS n, count(delivered_time) AS d FROM plugin_check.outbox").first
         print("  check.failed/check.resolved transitions: \(events?.int("n") ?? 0) written, \(events?.int("d") ?? 0) delivered")
-        if patch.non2xx > 0 || get.non2xx > 0 { print(patch.raw) }
+        if patch.non2xx > 0 || get.non2xx > 0 { print(patch.raw + get.raw) }
         host.running.cancel()
         await host.server.shutdown()
     }
@@ -97,30 +99,38 @@ struct ChecksBench: AsyncParsableCommand {
         }
     }
 
-    static func getScript(_ agentsFile: String) -> String {
+    /// Lua that reads the "agent_id token" lines into `agents`.
+    static func agentsLua(_ agentsFile: String) -> String {
         """
         local agents = {}
         for line in io.lines("\(agentsFile)") do
           local id, token = line:match("(%S+) (%S+)")
           agents[#agents + 1] = { id, token }
         end
-        math.randomseed(os.time())
+        """
+    }
+
+    /// Each thread walks the agents from its own starting point, one checkrunner GET per
+    /// agent: the first call of an agent's check cycle, so nothing about it is cached yet.
+    static func getScript(_ agentsFile: String) -> String {
+        """
+        \(agentsLua(agentsFile))
+        math.randomseed(os.time() + os.clock() * 1000000)
+        local n = math.random(#agents)
         request = function()
-          local a = agents[math.random(#agents)]
+          n = n % #agents + 1
+          local a = agents[n]
           return wrk.format("GET", "/api/v3/" .. a[1] .. "/checkrunner/", { ["Authorization"] = "Token " .. a[2] })
         end
         """
     }
 
-    /// Each request: a random agent and one of its checks, with a body of that check's type
-    /// (values that sometimes fail, so some results cross fails_b4_alert and raise events).
+    /// Check cycles as agents run them: each thread walks the agents from its own starting
+    /// point and sends an agent's ten results back to back, each with a body of that check's
+    /// type (values that sometimes fail, so some results cross fails_b4_alert and raise events).
     static func patchScript(_ agentsFile: String) -> String {
         """
-        local agents = {}
-        for line in io.lines("\(agentsFile)") do
-          local id, token = line:match("(%S+) (%S+)")
-          agents[#agents + 1] = { id, token }
-        end
+        \(agentsLua(agentsFile))
         math.randomseed(os.time() + os.clock() * 1000000)
         local bodies = {
           function(r) return string.format('"percent_used":%d,"exists":true,"more_info":"Total: 100 GB, Free: %d GB"', r, 100 - r) end,
@@ -134,10 +144,12 @@ struct ChecksBench: AsyncParsableCommand {
           function(r) return string.format('"status":"%s","more_info":"Status: running"', r > 95 and "failing" or "passing") end,
           function(r) return r > 90 and '"log":[{"source":"disk","eventType":"ERROR","eventID":7,"message":"bad block","time":"2024-01-02 03:04:05 +0000 UTC","uid":1}]' or '"log":[]' end,
         }
+        local n = math.random(#agents)
+        local k = 9
         request = function()
-          local n = math.random(#agents)
+          k = k + 1
+          if k > 9 then k = 0; n = n % #agents + 1 end
           local a = agents[n]
-          local k = math.random(0, 9)
           local body = string.format('{"id":%d,"agent_id":"%s",', (n - 1) * 10 + k + 1, a[1]) .. bodies[k + 1](math.random(0, 100)) .. "}"
           return wrk.format("PATCH", "/api/v3/checkrunner/", { ["Authorization"] = "Token " .. a[2], ["Content-Type"] = "application/json" }, body)
         end

@@ -1,4 +1,5 @@
 import ChecksCore
+import PluginKit
 import Foundation
 import Testing
 

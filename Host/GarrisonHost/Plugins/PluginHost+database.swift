@@ -55,17 +55,24 @@ extension PluginHost {
                 let rows: String = try await pool.withConnection { connection in
                     // Nothing to do if the plugin cancelled before a connection was free.
                     if operation.isFinished { return "[]" }
-                    // Three round trips: session settings, the statement (its own implicit
-                    // transaction), then DISCARD ALL so nothing of the plugin's role, path or
-                    // settings reaches the next user of this connection. A statement that left
-                    // a transaction open (a plugin sending BEGIN) is rolled back first.
-                    defer {
-                        if !connection.isIdle { _ = try? connection.query("ROLLBACK") }
+                    // One round trip (libpq pipeline mode): the session settings and the
+                    // statement as one implicit transaction -- if SET ROLE fails, the statement
+                    // never runs -- then DISCARD ALL on its own, so nothing of the plugin's
+                    // role, path or settings reaches the next user of this connection.
+                    let results = try operation.cancellable(connection.makeCanceller()) {
+                        try connection.pipeline([
+                            [.init("SET ROLE \(schema)"), .init("SET search_path TO \(schema)"), .init("SET statement_timeout = \(timeoutMS)"),
+                             .init(statement, parameters)],
+                            [.init("DISCARD ALL")],
+                        ])
+                    }
+                    // A statement that left a transaction open (a plugin sending BEGIN) made
+                    // DISCARD ALL fail: roll back and discard again.
+                    if !connection.isIdle {
+                        _ = try? connection.query("ROLLBACK")
                         _ = try? connection.execute(script: "DISCARD ALL")
                     }
-                    try connection.execute(script: "SET ROLE \(schema); SET search_path TO \(schema); SET statement_timeout = \(timeoutMS)")
-                    let result = try operation.cancellable(connection.makeCanceller()) { try connection.query(statement, parameters) }
-                    return Self.rowsJSON(result)
+                    return Self.rowsJSON(try results[0].get())
                 }
                 operation.complete(GARRISON_OK, rows)
             } catch let error as DatabaseError {

@@ -53,6 +53,60 @@ public final class PGConnection: @unchecked Sendable {
         }
     }
 
+    /// One statement of a `pipeline` segment.
+    public struct Step: Sendable {
+        public let sql: String
+        public let params: [String?]
+        public init(_ sql: String, _ params: [String?] = []) { self.sql = sql; self.params = params }
+    }
+
+    /// Runs `segments` in libpq's pipeline mode: everything is sent at once and read back
+    /// after, so the whole list costs one network round trip. Each segment ends with a sync
+    /// point, which makes it its own implicit transaction: an error skips the rest of its
+    /// segment (and undoes it) but not the next segments. Returns, per segment, the result
+    /// of its last statement or its first error. Throws only when the connection fails.
+    public func pipeline(_ segments: [[Step]]) throws(DatabaseError) -> [Result<PGResult, DatabaseError>] {
+        guard let handle else { throw .unavailable("connection closed") }
+        func failure() -> DatabaseError { .unavailable(String(cString: PQerrorMessage(handle)).trimmingCharacters(in: .whitespacesAndNewlines)) }
+        guard PQenterPipelineMode(handle) == 1 else { throw failure() }
+        defer { _ = PQexitPipelineMode(handle) }
+        for segment in segments {
+            for step in segment {
+                let sent = withCStringArray(step.params) { values in
+                    PQsendQueryParams(handle, step.sql, Int32(step.params.count), nil, values, nil, nil, 0)
+                }
+                guard sent == 1 else { throw failure() }
+            }
+            // Also flushes what was queued.
+            guard PQpipelineSync(handle) == 1 else { throw failure() }
+        }
+        var results: [Result<PGResult, DatabaseError>] = []
+        for segment in segments {
+            var outcome: Result<PGResult, DatabaseError>?
+            for _ in segment {
+                while let result = PQgetResult(handle) {
+                    switch PQresultStatus(result) {
+                    case PGRES_COMMAND_OK, PGRES_TUPLES_OK:
+                        outcome = .success(PGResult(result))
+                    case PGRES_PIPELINE_ABORTED:
+                        PQclear(result)
+                    default:
+                        outcome = .failure(DatabaseError.from(result: result, connection: handle))
+                        PQclear(result)
+                    }
+                }
+            }
+            // The sync point's own result.
+            while let result = PQgetResult(handle) {
+                let status = PQresultStatus(result)
+                PQclear(result)
+                if status == PGRES_PIPELINE_SYNC { break }
+            }
+            results.append(outcome ?? .failure(failure()))
+        }
+        return results
+    }
+
     /// A handle that cancels the statement running on this connection, from any thread.
     /// Only valid while the caller still holds the connection: a late cancel could otherwise
     /// hit the next user's statement.

@@ -1,4 +1,5 @@
 import Foundation
+import PluginKit
 
 /// What one submitted result means, as Tactical RMM's `CheckResult.handle_check` decides
 /// it (trmm-agent-protocol.md 8.7). Pure: the caller supplies the stored samples and
@@ -27,10 +28,10 @@ public struct JSONText: Sendable, Equatable, Codable {
     public let text: String
     public init(_ text: String) { self.text = text }
     public init(from decoder: any Decoder) throws {
-        text = String(decoding: try JSONEncoder().encode(try AnyJSON(from: decoder)), as: UTF8.self)
+        text = String(decoding: try JSONEncoder().encode(try JSON(from: decoder)), as: UTF8.self)
     }
     public func encode(to encoder: any Encoder) throws {
-        try (try JSONDecoder().decode(AnyJSON.self, from: Data(text.utf8))).encode(to: encoder)
+        try (try JSONDecoder().decode(JSON.self, from: Data(text.utf8))).encode(to: encoder)
     }
 }
 
@@ -48,7 +49,7 @@ public enum ResultEvaluator {
     struct Percent: Decodable { let percent: Int }
     struct Script: Decodable { let stdout: String; let stderr: String; let retcode: Int; let runtime: Double }
     struct StatusOutput: Decodable { let status: String; let output: String? ; let more_info: String? }
-    struct EventLog: Decodable { let log: [AnyJSON]? }
+    struct EventLog: Decodable { let log: [JSON]? }
 
     /// Evaluates `body` (the agent's JSON) for `check`. `samples` are the stored samples of a
     /// cpuload or memory check, oldest first. Throws ResultError on a body of the wrong shape.
@@ -96,7 +97,7 @@ public enum ResultEvaluator {
                 e.status = .failing; e.severity = .error
             }
             e.historyY = e.status == .failing ? 1 : 0
-            let details: [String: AnyJSON] = [
+            let details: [String: JSON] = [
                 "retcode": .number(Double(r.retcode)), "stdout": .string(String(r.stdout.prefix(60))),
                 "stderr": .string(String(r.stderr.prefix(60))), "execution_time": .string(e.executionTime ?? ""),
             ]
@@ -127,7 +128,7 @@ public enum ResultEvaluator {
         }
     }
 
-    static func json(_ value: AnyJSON) -> JSONText {
+    static func json(_ value: JSON) -> JSONText {
         JSONText(String(decoding: (try? JSONEncoder().encode(value)) ?? Data("null".utf8), as: UTF8.self))
     }
 

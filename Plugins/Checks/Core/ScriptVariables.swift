@@ -1,16 +1,17 @@
 import Foundation
+import PluginKit
 
 /// `{{agent.x}}`, `{{client.x}}`, `{{site.x}}` and `{{global.x}}` in script args and env
 /// vars (trmm-features.md 1.4, `Script.parse_script_args`). A field of the object, or its
 /// custom field of that name; a placeholder that resolves to nothing is left as written.
 /// Args are quoted for the target shell; env vars are not.
 public struct ScriptVariables: Sendable {
-    public var agent: AnyJSON
-    public var client: AnyJSON
-    public var site: AnyJSON
+    public var agent: JSON
+    public var client: JSON
+    public var site: JSON
     public var global: [String: String]
 
-    public init(agent: AnyJSON = .null, client: AnyJSON = .null, site: AnyJSON = .null, global: [String: String] = [:]) {
+    public init(agent: JSON = .null, client: JSON = .null, site: JSON = .null, global: [String: String] = [:]) {
         self.agent = agent
         self.client = client
         self.site = site
@@ -45,7 +46,7 @@ public struct ScriptVariables: Sendable {
         let object = String(name[..<dot]), field = String(name[name.index(after: dot)...])
         guard !field.isEmpty else { return nil }
         if object == "global" { return global[field] }
-        let source: AnyJSON
+        let source: JSON
         switch object {
         case "agent": source = agent
         case "client": source = client

@@ -19,7 +19,7 @@ struct AgentFacts: Sendable {
     let siteName: String
     let policies: [PolicyMerge.Policy]
     /// The agent as the host renders it, for {{agent.x}} variables.
-    let object: AnyJSON
+    let object: JSON
 
     var policyIDs: [Int] { policies.map(\.id) }
 }
@@ -58,7 +58,7 @@ final class AgentFactsCache: Sendable {
             policies: (policies.arrayValueCompat ?? []).compactMap { p in
                 p["id"]?.intValue.map { PolicyMerge.Policy(id: $0, enforced: p["enforced"]?.boolValue ?? false) }
             },
-            object: agent.anyJSON)
+            object: agent)
         if ttl > 0 { entries.withLock { $0[agentID] = (facts, now) } }
         return facts
     }
@@ -69,16 +69,4 @@ final class AgentFactsCache: Sendable {
 
 extension JSON {
     var arrayValueCompat: [JSON]? { if case .array(let a) = self { return a }; return nil }
-
-    /// The same value as ChecksCore's JSON.
-    var anyJSON: AnyJSON {
-        switch self {
-        case .null: return .null
-        case .bool(let b): return .bool(b)
-        case .number(let n): return .number(n)
-        case .string(let s): return .string(s)
-        case .array(let a): return .array(a.map(\.anyJSON))
-        case .object(let o): return .object(o.mapValues(\.anyJSON))
-        }
-    }
 }

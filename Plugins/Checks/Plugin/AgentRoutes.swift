@@ -63,8 +63,8 @@ extension Checks {
         let texts = checks.filter { $0.check_type == .script }.flatMap { $0.script_args + $0.env_vars + ($0.script?.env_vars ?? []) }
         let refs = ScriptVariables.references(texts)
         var vars = ScriptVariables(agent: agent.object)
-        if refs.contains("client") { vars.client = (try? await host.coreObject(kind: .client, id: String(agent.clientID)))?.anyJSON ?? .null }
-        if refs.contains("site") { vars.site = (try? await host.coreObject(kind: .site, id: String(agent.siteID)))?.anyJSON ?? .null }
+        if refs.contains("client") { vars.client = (try? await host.coreObject(kind: .client, id: String(agent.clientID))) ?? .null }
+        if refs.contains("site") { vars.site = (try? await host.coreObject(kind: .site, id: String(agent.siteID))) ?? .null }
         return vars
     }
 

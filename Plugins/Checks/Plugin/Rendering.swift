@@ -31,7 +31,7 @@ extension Checks {
             "id": .number(Double(r.id)), "agent": .string(r.agent_id), "assigned_check": .number(Double(r.check_id)),
             "status": .string(r.status.rawValue), "alert_severity": s(r.alert_severity?.rawValue), "more_info": s(r.more_info),
             "last_run": s(r.last_run), "fail_count": .number(Double(r.fail_count)), "outage_history": .object([:]),
-            "extra_details": r.extra_details.map(Self.json) ?? .null, "stdout": s(r.stdout), "stderr": s(r.stderr),
+            "extra_details": r.extra_details ?? .null, "stdout": s(r.stdout), "stderr": s(r.stderr),
             "retcode": r.retcode.map { .number(Double($0)) } ?? .null, "execution_time": s(r.execution_time),
             "history": .array(r.samples.map { .number(Double($0)) }),
         ]

@@ -15,7 +15,7 @@ struct ResultRow: Decodable, Sendable {
     let retcode: Int?
     let execution_time: String?
     let samples: [Int]
-    let extra_details: AnyJSON?
+    let extra_details: JSON?
     let fail_count: Int
     let alerted: Bool
     let last_run: String?
