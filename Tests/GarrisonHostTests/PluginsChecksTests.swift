@@ -187,6 +187,25 @@ import Testing
         }
     }
 
+    @Test func concurrentResults_areEachCountedAndRaiseOneEvent() async throws {
+        try await Self.with { w in
+            let id = try await w.check(["check_type": "ping", "ip": "10.0.0.3", "fails_b4_alert": 5])
+            let other = try await w.check(["check_type": "ping", "ip": "10.0.0.4", "fails_b4_alert": 1])
+            try await withThrowingTaskGroup(of: Int.self) { group in
+                for n in 0..<12 {
+                    group.addTask { try await w.submit(n % 3 == 0 ? other : id, ["status": "failing", "output": .string("down \(n)")]).status }
+                }
+                for try await status in group { #expect(status == 200) }
+            }
+            #expect(try await w.status(id)["check_result"]?["fail_count"]?.intValue == 8)
+            #expect(try await w.status(other)["check_result"]?["fail_count"]?.intValue == 4)
+            #expect(try await w.host.eventually { w.events("check.failed", check: id).count == 1 && w.events("check.failed", check: other).count == 1 })
+            #expect(try await w.history(id).count == 8)
+            try await Task.sleep(for: .milliseconds(100))
+            #expect(w.events("check.failed", check: id).count == 1 && w.events("check.failed", check: other).count == 1)
+        }
+    }
+
     @Test func malformedAndForeignResults_are400AndChangeNothing() async throws {
         try await Self.with { w in
             let id = try await w.check(["check_type": "cpuload", "warning_threshold": 50, "error_threshold": 0])

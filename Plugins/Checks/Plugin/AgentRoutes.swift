@@ -96,7 +96,8 @@ extension Checks {
         ]
     }
 
-    /// `PATCH /api/v3/checkrunner/`: one result, evaluated and written in one statement.
+    /// `PATCH /api/v3/checkrunner/`: one result, evaluated and written with the others
+    /// arriving at the same time (ResultBatch).
     /// A malformed body, a check that is not the agent's, or a body of the wrong shape for
     /// the check's type is a 400 and changes nothing.
     func submit(_ req: PluginRequest) async throws -> PluginResponse {
@@ -107,32 +108,10 @@ extension Checks {
         guard let claimedID = claimed.stringValue else { throw PluginHTTPError(400, "\"agent_id\" must be a string") }
         guard let checkID = body["id"]?.intValue else { throw PluginHTTPError(400, "\"id\" must be a check id") }
         let agent = try await caller(req, claimed: claimedID)
-        for _ in 0..<8 {
-            let data = try await host.queryJSON(Store.checkForAgentSQL, [checkID, agent.agentID, Self.pgArray(agent.policyIDs)])
-            guard let check = try JSONDecoder().decode([CheckDefinition].self, from: data).first,
-                  let state = try JSONDecoder().decode([CheckWithState].self, from: data).first else {
-                throw PluginHTTPError(400, "Check \(checkID) is not one of this agent's checks")
-            }
-            let evaluation: Evaluation
-            do { evaluation = try ResultEvaluator.evaluate(check, body: req.body, samples: state.r_samples ?? []) } catch {
-                throw PluginHTTPError(400, "invalid \(check.check_type.rawValue) result: \(error.description)")
-            }
-            var counter = state.counter
-            let transition = counter.apply(evaluation.status, failsBeforeAlert: check.fails_b4_alert)
-            let event = eventPayload(transition, check: check, agent: agent, evaluation: evaluation, failCount: counter.failCount)
-            let samplesText: String? = evaluation.samples.map { "[" + $0.map(String.init).joined(separator: ",") + "]" }
-            let written: [WriteOutcome] = try await host.query(Store.writeResultSQL, [
-                agent.agentID, check.id, evaluation.status.rawValue, evaluation.severity?.rawValue, evaluation.moreInfo,
-                evaluation.stdout, evaluation.stderr, evaluation.retcode, evaluation.executionTime, samplesText,
-                evaluation.extraDetails?.text, counter.failCount, counter.alerted, state.r_seq ?? 0,
-                evaluation.historyY, evaluation.historyResults?.text, event?.name, event?.json,
-            ])
-            guard let outcome = written.first else { continue }   // a concurrent result won; evaluate again
-            if let outboxID = outcome.outbox_id { await deliver(outboxID) }
-            if evaluation.status == .failing { runAssignedTasks(check, agent: agent) }
-            return try .json(JSON.string("ok"))
+        switch try await results.submit(agent: agent, checkID: checkID, body: req.body) {
+        case .stored: return try .json(JSON.string("ok"))
+        case .refused(let detail): throw PluginHTTPError(400, detail)
         }
-        throw PluginHTTPError(503, "too many concurrent results for check \(checkID); try again")
     }
 
     /// Tasks assigned to a check run after each failing result (`runtask`, no reply).

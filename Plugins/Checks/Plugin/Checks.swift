@@ -1,6 +1,7 @@
 import ChecksCore
 import Foundation
 import PluginKit
+import Synchronization
 
 /// check -- Tactical RMM's checks: definitions per agent and per policy, the agent's check
 /// runner, result evaluation, history, and check.failed / check.resolved events.
@@ -33,6 +34,9 @@ final class Checks: GarrisonPlugin {
     let host: PluginHost
     let settings: Settings
     let agents: AgentFactsCache
+    /// Set in `register`: it needs the finished plugin.
+    private let batchSlot = Mutex<ResultBatch?>(nil)
+    var results: ResultBatch { batchSlot.withLock { $0! } }
 
     init(host: PluginHost) throws {
         self.host = host
@@ -41,6 +45,8 @@ final class Checks: GarrisonPlugin {
     }
 
     func register(_ r: Registrar) throws {
+        let batch = ResultBatch(checks: self)
+        batchSlot.withLock { $0 = batch }
         try r.migration(version: 1, sql: Schema.v1)
         try registerOperatorRoutes(r)
         try registerAgentRoutes(r)

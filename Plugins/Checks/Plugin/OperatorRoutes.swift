@@ -160,7 +160,7 @@ extension Checks {
             }
             let written: [WriteOutcome] = try await host.query(Store.resetSQL, [row.id, row.seq, event?.name, event?.json])
             if let outcome = written.first {
-                if let outboxID = outcome.outbox_id { await deliver(outboxID) }
+                if let outboxID = outcome.outbox_id { await deliver([outboxID]) }
                 return true
             }
             guard let fresh: ResetRow = try await host.query("SELECT id, agent_id, check_id, seq, fail_count, alerted FROM results WHERE id = $1", [row.id], as: ResetRow.self).first else { return false }

@@ -14,15 +14,18 @@ extension Checks {
         let payload: JSON
     }
 
-    /// Claims and publishes one event written just now.
-    func deliver(_ id: Int) async {
+    /// Claims and publishes events written just now.
+    func deliver(_ ids: [Int]) async {
         do {
-            let rows: [OutboxRow] = try await host.query(
-                "UPDATE outbox SET delivered_time = now() WHERE id = $1 AND delivered_time IS NULL RETURNING id, event, payload", [id])
-            for row in rows { publish(row) }
+            let rows: [OutboxRow] = try await host.query("""
+                UPDATE outbox SET delivered_time = now()
+                WHERE id IN (SELECT jsonb_array_elements_text($1::jsonb)::bigint) AND delivered_time IS NULL
+                RETURNING id, event, payload
+                """, [JSON.array(ids.map { .number(Double($0)) })])
+            for row in rows.sorted(by: { $0.id < $1.id }) { publish(row) }
         } catch {
-            // The sweep delivers it.
-            host.log(.warning, "outbox \(id): \(error)")
+            // The sweep delivers them.
+            host.log(.warning, "outbox \(ids): \(error)")
         }
     }
 

@@ -85,37 +85,6 @@ enum Store {
         WHERE c.agent_id = $1 OR c.policy_id = ANY($2::bigint[])
         """
 
-    /// One check, if it is the agent's or one of its policies', with the agent's state.
-    static let checkForAgentSQL = """
-        SELECT c.*, \(stateColumns) FROM checks c LEFT JOIN results r ON r.check_id = c.id AND r.agent_id = $2
-        WHERE c.id = $1 AND (c.agent_id = $2 OR c.policy_id = ANY($3::bigint[]))
-        """
-
-    /// Writes a result: the latest result (guarded by seq, so a concurrent result for the
-    /// same check makes this one retry), a chart point and, on a transition, its event in
-    /// the outbox. One statement, so all three land or none.
-    static let writeResultSQL = """
-        WITH up AS (
-            INSERT INTO results AS r (agent_id, check_id, status, alert_severity, more_info, stdout, stderr, retcode, execution_time,
-                                      samples, extra_details, fail_count, alerted, last_run, seq)
-            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, coalesce($10::jsonb, '[]'), $11::jsonb, $12, $13, now(), 1)
-            ON CONFLICT (agent_id, check_id) DO UPDATE SET
-                status = EXCLUDED.status, alert_severity = EXCLUDED.alert_severity,
-                more_info = coalesce(EXCLUDED.more_info, r.more_info), stdout = coalesce(EXCLUDED.stdout, r.stdout),
-                stderr = coalesce(EXCLUDED.stderr, r.stderr), retcode = coalesce(EXCLUDED.retcode, r.retcode),
-                execution_time = coalesce(EXCLUDED.execution_time, r.execution_time), samples = coalesce($10::jsonb, r.samples),
-                extra_details = coalesce(EXCLUDED.extra_details, r.extra_details), fail_count = EXCLUDED.fail_count,
-                alerted = EXCLUDED.alerted, last_run = now(), seq = r.seq + 1
-            WHERE r.seq = $14
-            RETURNING r.id, r.seq
-        ), point AS (
-            INSERT INTO history (check_id, agent_id, y, results) SELECT $2, $1, $15, $16::jsonb FROM up
-        ), box AS (
-            INSERT INTO outbox (event, payload) SELECT $17, $18::jsonb FROM up WHERE $17::text IS NOT NULL RETURNING id
-        )
-        SELECT up.id, up.seq, (SELECT id FROM box) AS outbox_id FROM up
-        """
-
     /// An operator reset: passing, count cleared, and check.resolved if an alert was open.
     static let resetSQL = """
         WITH up AS (
