@@ -26,10 +26,9 @@ extension Checks {
 
     /// The agent's checks after policy merging, each with its state for this agent.
     func effectiveChecks(_ agent: AgentFacts) async throws -> [(CheckDefinition, CheckWithState)] {
-        let data = try await host.queryJSON(Store.agentChecksSQL, [agent.agentID, Self.pgArray(agent.policyIDs)])
-        let checks = try JSONDecoder().decode([CheckDefinition].self, from: data)
-        let states = try JSONDecoder().decode([CheckWithState].self, from: data)
-        let byID = Dictionary(zip(checks.map(\.id), states), uniquingKeysWith: { a, _ in a })
+        let rows: [CheckRow] = try await host.query(Store.agentChecksSQL, [agent.agentID, Self.pgArray(agent.policyIDs)])
+        let checks = rows.map(\.check)
+        let byID = Dictionary(rows.map { ($0.check.id, $0.state) }, uniquingKeysWith: { a, _ in a })
         let merged = PolicyMerge.merge(agentChecks: checks.filter { $0.policy_id == nil }, policies: agent.policies,
                                        policyChecks: checks.filter { $0.policy_id != nil }, plat: agent.plat)
         return merged.checks.map { ($0, byID[$0.id]!) }
@@ -101,16 +100,30 @@ extension Checks {
     /// A malformed body, a check that is not the agent's, or a body of the wrong shape for
     /// the check's type is a 400 and changes nothing.
     func submit(_ req: PluginRequest) async throws -> PluginResponse {
-        guard let parsed = try? JSON(parsing: req.body), case .object(let body) = parsed else {
+        guard let head = try? JSONDecoder().decode(ResultHead.self, from: req.body) else {
             throw PluginHTTPError(400, "invalid request body: not a JSON object")
         }
-        guard let claimed = body["agent_id"] else { throw PluginHTTPError(400, "Agent upgrade required") }
-        guard let claimedID = claimed.stringValue else { throw PluginHTTPError(400, "\"agent_id\" must be a string") }
-        guard let checkID = body["id"]?.intValue else { throw PluginHTTPError(400, "\"id\" must be a check id") }
+        guard head.hasAgentID else { throw PluginHTTPError(400, "Agent upgrade required") }
+        guard let claimedID = head.agentID else { throw PluginHTTPError(400, "\"agent_id\" must be a string") }
+        guard let checkID = head.id else { throw PluginHTTPError(400, "\"id\" must be a check id") }
         let agent = try await caller(req, claimed: claimedID)
         switch try await results.submit(agent: agent, checkID: checkID, body: req.body) {
         case .stored: return try .json(JSON.string("ok"))
         case .refused(let detail): throw PluginHTTPError(400, detail)
+        }
+    }
+
+    /// The keys every result has, read without the rest of the body.
+    struct ResultHead: Decodable {
+        let hasAgentID: Bool
+        let agentID: String?
+        let id: Int?
+        enum CodingKeys: String, CodingKey { case agent_id, id }
+        init(from decoder: any Decoder) throws {
+            let c = try decoder.container(keyedBy: CodingKeys.self)
+            hasAgentID = c.contains(.agent_id)
+            agentID = try? c.decode(String.self, forKey: .agent_id)
+            id = try? c.decode(Int.self, forKey: .id)
         }
     }
 

@@ -19,9 +19,9 @@ extension Checks {
         do {
             let rows: [OutboxRow] = try await host.query("""
                 UPDATE outbox SET delivered_time = now()
-                WHERE id IN (SELECT jsonb_array_elements_text($1::jsonb)::bigint) AND delivered_time IS NULL
+                WHERE id = ANY($1::bigint[]) AND delivered_time IS NULL
                 RETURNING id, event, payload
-                """, [JSON.array(ids.map { .number(Double($0)) })])
+                """, ["{" + ids.map(String.init).joined(separator: ",") + "}"])
             for row in rows.sorted(by: { $0.id < $1.id }) { publish(row) }
         } catch {
             // The sweep delivers them.

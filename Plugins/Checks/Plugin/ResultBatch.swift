@@ -72,12 +72,13 @@ final class ResultBatch: Sendable {
         }
     }
 
+    struct Ord: Decodable { let ord: Int }
+
     struct Loaded: Decodable, Sendable {
         let ord: Int
         let check: CheckDefinition
         let state: CheckWithState
         init(from decoder: any Decoder) throws {
-            struct Ord: Decodable { let ord: Int }
             ord = try Ord(from: decoder).ord
             check = try CheckDefinition(from: decoder)
             state = try CheckWithState(from: decoder)
@@ -86,18 +87,53 @@ final class ResultBatch: Sendable {
 
     struct Written: Decodable, Sendable { let ord: Int; let outbox_id: Int? }
 
+    /// One row of the write statement's input. JSON parts travel as JSON text (cast in SQL)
+    /// so nothing is parsed again on the way.
+    struct WriteRow: Encodable, Sendable {
+        let ord: Int
+        let agent_id: String
+        let check_id: Int
+        let status: String
+        let alert_severity: String?
+        let more_info: String?
+        let stdout: String?
+        let stderr: String?
+        let retcode: Int?
+        let execution_time: String?
+        let samples: [Int]
+        let extra_details: String?
+        let fail_count: Int
+        let alerted: Bool
+        let seq: Int
+        let y: Int?
+        let hresults: String?
+        let event: String?
+        let payload: String?
+    }
+
+    struct ReadRow: Encodable, Sendable {
+        let ord: Int
+        let check_id: Int
+        let agent_id: String
+        let policies: [Int]
+    }
+
+    /// JSON text of `value`, passed to db_query as one string parameter.
+    static func text<T: Encodable>(_ value: T) throws -> String {
+        String(decoding: try JSONEncoder().encode(value), as: UTF8.self)
+    }
+
     private func process(_ batch: [Item]) async {
         let host = checks.host
         do {
-            let wanted: [JSON] = batch.enumerated().map { ord, item in
-                ["ord": .number(Double(ord)), "check_id": .number(Double(item.checkID)), "agent_id": .string(item.agent.agentID),
-                 "policies": .array(item.agent.policyIDs.map { .number(Double($0)) })]
+            let wanted = batch.enumerated().map { ord, item in
+                ReadRow(ord: ord, check_id: item.checkID, agent_id: item.agent.agentID, policies: item.agent.policyIDs)
             }
-            let loaded: [Loaded] = try await host.query(Self.readSQL, [JSON.array(wanted)])
+            let loaded: [Loaded] = try await host.query(Self.readSQL, [try Self.text(wanted)])
             var byOrd: [Int: Loaded] = [:]
             for row in loaded { byOrd[row.ord] = row }
 
-            var rows: [JSON] = []
+            var rows: [WriteRow] = []
             var outcomes: [Int: Outcome] = [:]
             var failing: [Int] = []
             for (ord, item) in batch.enumerated() {
@@ -115,26 +151,19 @@ final class ResultBatch: Sendable {
                 let transition = counter.apply(evaluation.status, failsBeforeAlert: check.fails_b4_alert)
                 let event = checks.eventPayload(transition, check: check, agent: item.agent, evaluation: evaluation, failCount: counter.failCount)
                 if evaluation.status == .failing { failing.append(ord) }
-                func s(_ v: String?) -> JSON { v.map(JSON.string) ?? .null }
-                func raw(_ v: JSONText?) -> JSON { v.flatMap { try? JSON(parsing: Data($0.text.utf8)) } ?? .null }
-                rows.append([
-                    "ord": .number(Double(ord)), "agent_id": .string(item.agent.agentID), "check_id": .number(Double(check.id)),
-                    "status": .string(evaluation.status.rawValue), "alert_severity": s(evaluation.severity?.rawValue),
-                    "more_info": s(evaluation.moreInfo), "stdout": s(evaluation.stdout), "stderr": s(evaluation.stderr),
-                    "retcode": evaluation.retcode.map { .number(Double($0)) } ?? .null, "execution_time": s(evaluation.executionTime),
-                    "samples": .array((evaluation.samples ?? []).map { .number(Double($0)) }), "extra_details": raw(evaluation.extraDetails),
-                    "fail_count": .number(Double(counter.failCount)), "alerted": .bool(counter.alerted),
-                    "seq": .number(Double((row.state.r_seq ?? 0) + 1)),
-                    "y": evaluation.historyY.map { .number(Double($0)) } ?? .null, "hresults": raw(evaluation.historyResults),
-                    "event": s(event?.name), "payload": event?.json ?? .null,
-                ])
+                rows.append(WriteRow(
+                    ord: ord, agent_id: item.agent.agentID, check_id: check.id, status: evaluation.status.rawValue,
+                    alert_severity: evaluation.severity?.rawValue, more_info: evaluation.moreInfo, stdout: evaluation.stdout,
+                    stderr: evaluation.stderr, retcode: evaluation.retcode, execution_time: evaluation.executionTime,
+                    samples: evaluation.samples ?? [], extra_details: evaluation.extraDetails?.text, fail_count: counter.failCount,
+                    alerted: counter.alerted, seq: (row.state.r_seq ?? 0) + 1, y: evaluation.historyY,
+                    hresults: evaluation.historyResults?.text, event: event?.name, payload: try event.map { try Self.text($0.json) }))
             }
             var retry: [Item] = []
             if !rows.isEmpty {
-                let written: [Written] = try await host.query(Self.writeSQL, [JSON.array(rows)])
+                let written: [Written] = try await host.query(Self.writeSQL, [try Self.text(rows)])
                 let stored = Set(written.map(\.ord))
-                for case .object(let row) in rows {
-                    guard let ord = row["ord"]?.intValue else { continue }
+                for ord in rows.map(\.ord) {
                     if stored.contains(ord) {
                         outcomes[ord] = .stored
                     } else if batch[ord].attempts < 8 {
@@ -164,7 +193,7 @@ final class ResultBatch: Sendable {
     /// policies', with the agent's state.
     static let readSQL = """
         SELECT q.ord, c.*, \(Store.stateColumns)
-        FROM jsonb_to_recordset($1::jsonb) AS q(ord int, check_id bigint, agent_id text, policies jsonb)
+        FROM jsonb_to_recordset($1::text::jsonb) AS q(ord int, check_id bigint, agent_id text, policies jsonb)
         JOIN checks c ON c.id = q.check_id
              AND (c.agent_id = q.agent_id OR c.policy_id IN (SELECT jsonb_array_elements_text(q.policies)::bigint))
         LEFT JOIN results r ON r.check_id = c.id AND r.agent_id = q.agent_id
@@ -175,15 +204,15 @@ final class ResultBatch: Sendable {
     /// per transition -- all in one statement, so they land together or not at all.
     static let writeSQL = """
         WITH i AS (
-            SELECT * FROM jsonb_to_recordset($1::jsonb) AS i(
+            SELECT * FROM jsonb_to_recordset($1::text::jsonb) AS i(
                 ord int, agent_id text, check_id bigint, status text, alert_severity text, more_info text, stdout text, stderr text,
-                retcode int, execution_time text, samples jsonb, extra_details jsonb, fail_count int, alerted boolean, seq bigint,
-                y int, hresults jsonb, event text, payload jsonb)
+                retcode int, execution_time text, samples jsonb, extra_details text, fail_count int, alerted boolean, seq bigint,
+                y int, hresults text, event text, payload text)
         ), up AS (
             INSERT INTO results AS r (agent_id, check_id, status, alert_severity, more_info, stdout, stderr, retcode, execution_time,
                                       samples, extra_details, fail_count, alerted, last_run, seq)
             SELECT agent_id, check_id, status, alert_severity, more_info, stdout, stderr, retcode, execution_time,
-                   coalesce(samples, '[]'), extra_details, fail_count, alerted, now(), seq
+                   coalesce(samples, '[]'), extra_details::jsonb, fail_count, alerted, now(), seq
             FROM i ORDER BY agent_id, check_id
             ON CONFLICT (agent_id, check_id) DO UPDATE SET
                 status = EXCLUDED.status, alert_severity = EXCLUDED.alert_severity,
@@ -197,9 +226,9 @@ final class ResultBatch: Sendable {
         ), done AS (
             SELECT i.* FROM i JOIN up USING (agent_id, check_id)
         ), point AS (
-            INSERT INTO history (check_id, agent_id, y, results) SELECT check_id, agent_id, y, hresults FROM done
+            INSERT INTO history (check_id, agent_id, y, results) SELECT check_id, agent_id, y, hresults::jsonb FROM done
         ), box AS (
-            INSERT INTO outbox (event, payload) SELECT event, payload FROM done WHERE event IS NOT NULL
+            INSERT INTO outbox (event, payload) SELECT event, payload::jsonb FROM done WHERE event IS NOT NULL
             RETURNING id, payload->>'agent_id' AS agent_id, (payload->>'check_id')::bigint AS check_id
         )
         SELECT done.ord, box.id AS outbox_id FROM done LEFT JOIN box USING (agent_id, check_id)

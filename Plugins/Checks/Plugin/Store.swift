@@ -43,6 +43,16 @@ struct CheckWithState: Decodable, Sendable {
     var counter: FailureCounter { FailureCounter(failCount: r_fail_count ?? 0, alerted: r_alerted ?? false) }
 }
 
+/// A check row with its state, decoded from one parse of the row.
+struct CheckRow: Decodable, Sendable {
+    let check: CheckDefinition
+    let state: CheckWithState
+    init(from decoder: any Decoder) throws {
+        check = try CheckDefinition(from: decoder)
+        state = try CheckWithState(from: decoder)
+    }
+}
+
 enum Store {
     static let writableColumns = [
         "agent_id", "agent_pk", "policy_id", "check_type", "name", "run_interval", "alert_severity", "email_alert", "text_alert",
