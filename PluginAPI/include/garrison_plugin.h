@@ -929,9 +929,11 @@ typedef struct garrison_host_api {
     /*
      * register_agent_handler -- receive agent messages carrying a reply tag.
      *
-     * Init only. This host has no NATS connection yet: it records and lists
-     * the tag (and calls free_fn as for any registration) but delivers
-     * nothing.
+     * Init only. Once the plugin serves, every message an agent publishes on
+     * its own subject with this reply tag reaches fn, after the host checked
+     * it as it checks telemetry: a msgpack map whose "agent_id" is the
+     * sending agent (anything else is dropped and logged). The core telemetry
+     * tags ("agent-hello", ...) cannot be taken.
      *
      *   host       the plugin's handle.
      *   reply_tag  the tag, unique in the host. Copied.
@@ -943,7 +945,7 @@ typedef struct garrison_host_api {
      * Returns:
      *   GARRISON_OK            registered; free_fn will be called once.
      *   GARRISON_ERR_INVALID   empty tag, fn NULL.
-     *   GARRISON_ERR_CONFLICT  the tag is taken.
+     *   GARRISON_ERR_CONFLICT  the tag is taken (by a plugin or core telemetry).
      *   GARRISON_ERR_PHASE     called outside plugin_init().
      */
     int32_t (*register_agent_handler)(garrison_host *host,
@@ -953,14 +955,29 @@ typedef struct garrison_host_api {
     /*
      * agent_request -- send a command to an agent and wait for its reply.
      *
-     * Any thread, once plugin_init() has returned. This host has no NATS
-     * connection yet: after checking the arguments it returns
-     * GARRISON_ERR_UNSUPPORTED.
+     * Any thread, once plugin_init() has returned. The host encodes the
+     * command as msgpack and decides from "func" whether the agent answers
+     * (trmm-agent-protocol.md 4.3): for a function that never answers it
+     * publishes without waiting and done gets "null".
      *
      *   host          the plugin's handle.
      *   agent_id      the agent. Copied.
-     *   payload_json  the command as a JSON object; the host encodes it for
-     *                 the agent. Copied.
+     *   payload_json  the command as a JSON object: "func", "payload" (an
+     *                 object of strings only -- the agent drops anything
+     *                 else), other top-level keys as the agent reads them.
+     *                 An optional "_options" object is for the host and is
+     *                 not sent: "history" {"type": "cmd_run" | "script_run" |
+     *                 "task_run" | "command", "command", "script_name",
+     *                 "origin"} records the run in the agent's history (for
+     *                 rawcmd/runscript/runscriptfull the row's id is sent as
+     *                 "id", and the agent's histresult raises the event
+     *                 agent.history.result with "origin"); "queue_if_offline"
+     *                 true stores a command that can wait (runscript, rawcmd,
+     *                 rebootnow, agentupdate, ...) as a pending action when
+     *                 the agent is offline; "username" names who asked.
+     *                 With "_options", done always gets GARRISON_OK and
+     *                 {"status": "ok"|"sent"|"queued"|"timeout"|"natsdown",
+     *                 "reply", "history_id", "pending_action_id"}. Copied.
      *   timeout_ms    how long to wait for the reply; 0 means the host's
      *                 default.
      *   done          called once with the agent's reply as JSON. Errors:
@@ -970,10 +987,11 @@ typedef struct garrison_host_api {
      *   user          passed to done untouched.
      *   cancel_out    as for db_query.
      *
-     * Returns GARRISON_OK (started), GARRISON_ERR_INVALID (done NULL, empty
-     * agent_id, payload not an object), GARRISON_ERR_PHASE (during
-     * plugin_init() or shutdown) or GARRISON_ERR_UNSUPPORTED. Errors mean
-     * done will not be called.
+     * Returns GARRISON_OK (started; without a bus done gets
+     * GARRISON_ERR_UNAVAILABLE), GARRISON_ERR_INVALID (done NULL, empty
+     * agent_id, payload not an object, no "func", a non-string payload
+     * value) or GARRISON_ERR_PHASE (during plugin_init() or shutdown).
+     * Errors mean done will not be called.
      */
     int32_t (*agent_request)(garrison_host *host, garrison_bytes agent_id,
         garrison_bytes payload_json, uint32_t timeout_ms,
@@ -982,21 +1000,23 @@ typedef struct garrison_host_api {
     /*
      * agent_send -- send a message to an agent without waiting for a reply.
      *
-     * Any thread, once plugin_init() has returned. This host has no NATS
-     * connection yet: after checking the arguments it returns
-     * GARRISON_ERR_UNSUPPORTED.
+     * Any thread, once plugin_init() has returned. Published without a reply
+     * subject even when the function answers. Without "_options" the message
+     * is on the bus when this returns, so sends to one agent keep their
+     * order; with "_options" (as for agent_request) the host records history
+     * or queues it for an offline agent in the background. The host does not
+     * look the agent up: a message to an unknown agent goes nowhere.
      *
      *   host          the plugin's handle.
      *   agent_id      the agent. Copied.
-     *   payload_json  the message as a JSON object. Copied.
+     *   payload_json  the message as a JSON object, as for agent_request.
+     *                 Copied.
      *
      * Returns:
      *   GARRISON_OK               handed to the bus (not a delivery receipt).
-     *   GARRISON_ERR_INVALID      empty agent_id, payload not an object.
-     *   GARRISON_ERR_NOT_FOUND    no such agent.
-     *   GARRISON_ERR_UNAVAILABLE  NATS is down.
+     *   GARRISON_ERR_INVALID      empty agent_id, payload not a valid command.
+     *   GARRISON_ERR_UNAVAILABLE  NATS is down, or this host has no bus.
      *   GARRISON_ERR_PHASE        during plugin_init() or shutdown.
-     *   GARRISON_ERR_UNSUPPORTED  this host cannot reach agents (yet).
      */
     int32_t (*agent_send)(garrison_host *host, garrison_bytes agent_id,
         garrison_bytes payload_json);

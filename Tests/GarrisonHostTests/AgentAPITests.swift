@@ -44,7 +44,7 @@ import Testing
             #expect(again.status == 400)
 
             #expect(try await host.request(.post, "/api/v3/checkin/", as: .token(token), json: ["agent_id": .string(agentID)]).json == "ok")
-            #expect(try await host.request(.post, "/api/v3/checkin/", as: .token(token), json: ["agent_id": "someoneElse"]).status == 400)
+            #expect(try await host.request(.post, "/api/v3/checkin/", as: .token(token), json: ["agent_id": "someoneElse"]).status == 403)
             #expect(try await host.request(.post, "/api/v3/checkin/", json: ["agent_id": .string(agentID)]).status == 401)
             #expect(try await host.request(.post, "/api/v3/checkin/", as: .token(admin), json: ["agent_id": .string(agentID)]).status == 401)
         }

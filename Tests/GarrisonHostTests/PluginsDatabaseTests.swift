@@ -153,7 +153,7 @@ import Testing
             // schedule_upsert started (the scheduler is here now): its cancel token is real.
             #expect((fields.removeValue(forKey: "token_after_error")?.intValue ?? 0) > 0)
             #expect(JSONValue.object(fields) == [
-                "late_register": -2, "schedule_upsert": 0, "schedule_cancel": 0, "agent_request": -10, "agent_send": -10,
+                "late_register": -2, "schedule_upsert": 0, "schedule_cancel": 0, "agent_request": 0, "agent_send": -7,
                 "job_complete": -1, "publish_reserved": -8, "publish_own": 0, "audit": 0, "cancel_zero": -4, "param_missing": -4,
                 "set_reserved_header": -1, "publish_not_object": -1, "agent_send_empty": -1, "audit_no_action": -1, "header": 0,
                 "x_test": "hi there", "thing": "thing-1",

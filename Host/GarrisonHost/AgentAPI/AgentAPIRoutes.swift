@@ -15,8 +15,7 @@ enum AgentAPIRoutes {
             },
             Route(.post, "/api/v3/checkin/", access: .agent, summary: "Agent service start (Windows); announces agent.checkin") { call in
                 let agent = try agentIdentity(call)
-                let claimed = try call.object().optionalString("agent_id")
-                guard claimed == nil || claimed == agent.agentID else { throw APIError.badRequest("agent_id does not match the token") }
+                try AgentReportRoutes.sameAgent(try call.object(), agent)
                 // Plugins react (Windows updates scan, chocolatey install); the host only tells them.
                 host.events.publish("agent.checkin", ["agent_id": .string(agent.agentID)])
                 return Responses.message("ok")

@@ -8,7 +8,7 @@ import Hummingbird
 enum EnrollmentRoutes {
     static func routes(_ host: HostContext, agentsChanged: @escaping @Sendable () async -> Void) -> [Route] {
         [
-            Route(.post, "/api/v3/newagent/", access: .permission("can_install_agents"), summary: "Register a new agent (installer)") { call in
+            Route(.post, "/api/v3/newagent/", access: .permission("can_install_agents"), scopes: [InstallerTokens.scope], summary: "Register a new agent (installer)") { call in
                 let body = try call.object()
                 let agentID = try body.nonEmptyString("agent_id")
                 guard NATSServerConfig.isValidAgentID(agentID) else { throw APIError.badRequest("agent_id must be letters and digits only.") }

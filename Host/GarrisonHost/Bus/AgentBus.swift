@@ -8,7 +8,7 @@ public final class AgentBus: Sendable {
     public let connection: NATSConnection
     public let telemetry: TelemetryIngest
 
-    public static func start(config: GarrisonConfig, pool: DatabasePool, events: EventBus, logger: Logger) async throws -> AgentBus {
+    public static func start(config: GarrisonConfig, pool: DatabasePool, events: EventBus, router: AgentMessageRouter = AgentMessageRouter(), logger: Logger) async throws -> AgentBus {
         var supervisor: NATSSupervisor?
         var options = NATSConnection.Options(url: config.natsURL)
         if config.natsURL.isEmpty {
@@ -21,7 +21,7 @@ public final class AgentBus: Sendable {
         }
         do {
             let connection = try NATSConnection.connect(options, logger: logger)
-            let telemetry = TelemetryIngest(pool: pool, events: events, logger: logger)
+            let telemetry = TelemetryIngest(pool: pool, events: events, router: router, logger: logger)
             try telemetry.start(on: connection)
             return AgentBus(supervisor: supervisor, connection: connection, telemetry: telemetry)
         } catch {

@@ -17,6 +17,14 @@ public final class BusLink: Sendable {
         return await bus.connection.request(agentID, command.encoded(), timeout: timeout)
     }
 
+    /// Publishes `command` without a reply subject; false when NATS is down or absent.
+    public func publish(agentID: String, _ command: AgentCommand) -> Bool {
+        guard let bus = bus.withLockedValue({ $0 }), bus.connection.isConnected else { return false }
+        do { try bus.connection.publish(agentID, command.encoded()); return true } catch { return false }
+    }
+
+    public var isAttached: Bool { bus.withLockedValue { $0 } != nil }
+
     /// Agents enrolled or were deleted: reload nats-server's users.
     public func agentsChanged() async {
         await bus.withLockedValue { $0 }?.agentsChanged()

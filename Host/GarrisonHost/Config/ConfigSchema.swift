@@ -72,5 +72,9 @@ enum ConfigSchema {
         integer("nats", "port", 0...65535, "loopback client port of the private nats-server (0 picks a free one)") { $0.natsPort = $1 },
         integer("nats", "websocket_port", 0...65535, "loopback websocket port of the private nats-server, behind /natsws (0 picks a free one)") { $0.natsWebsocketPort = $1 },
         integer("nats", "tls_port", 0...65535, "TLS port on every address for agents installed with -natsport; 0 for none") { $0.natsTLSPort = $1 },
+        integer("agents", "pending_action_hours", 1...8760, "how long a command queued for an offline agent waits before it expires") { $0.pendingActionHours = $1 },
+        string("agents", "latest_version", "agent version that updates install (and auto-update targets)") { $0.agentLatestVersion = $1; return $1.isEmpty ? "must not be empty" : nil },
+        string("agents", "update_url", "where agents download updates; {version}, {plat} and {goarch} are filled in") { $0.agentUpdateURL = $1; return $1.isEmpty ? "must not be empty" : nil },
+        string("agents", "public_url", "https URL agents use to reach this server (install commands); empty: https://<public_hostname>:<port>") { $0.agentPublicURL = $1; return nil },
     ]
 }

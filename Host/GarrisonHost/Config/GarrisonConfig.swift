@@ -35,6 +35,11 @@ public struct GarrisonConfig: Sendable {
     public var natsWebsocketPort = 0
     public var natsTLSPort = 0
 
+    public var pendingActionHours = 168
+    public var agentLatestVersion = "2.9.1"
+    public var agentUpdateURL = "https://github.com/amidaware/rmmagent/releases/download/v{version}/tacticalagent-v{version}-{plat}-{goarch}.exe"
+    public var agentPublicURL = ""
+
     public init() {}
 
     /// Where the configuration came from, for messages.

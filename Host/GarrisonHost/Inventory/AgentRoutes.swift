@@ -3,7 +3,7 @@ import Hummingbird
 
 /// The operator's agent table and agent detail (`/agents/`, `/agents/<agent_id>/`).
 enum AgentRoutes {
-    static func routes(_ host: HostContext, bus: BusLink = BusLink()) -> [Route] {
+    static func routes(_ host: HostContext, commander: AgentCommander) -> [Route] {
         [
             Route(.get, "/agents/", access: .permission("can_list_agents"),
                   summary: "Agents; filter with client, site, monitoring_type, plat, status, search; page with page and page_size") { call in
@@ -74,15 +74,21 @@ enum AgentRoutes {
             Route(.delete, "/agents/<agent_id>/", access: .permission("can_uninstall_agents"), summary: "Remove an agent") { call in
                 let before = try await load(host, call)
                 let agentID = before.string("agent_id")
+                // Tell the agent to uninstall itself first, without waiting: it answers and exits,
+                // and its NATS user goes with the row, so there is no second chance (section 11).
+                let uninstall = AgentCommand("uninstall", fields: ["code": .string(UninstallScript.code(plat: before.string("plat")))])
+                let reached = commander.bus.publish(agentID: agentID, uninstall)
                 try await host.pool.transaction { connection in
                     try connection.query("DELETE FROM agents WHERE agent_id = $1", [agentID])
                     try AuditLog.record(.init(call, .delete, "agent", "Deleted agent \(before.string("hostname"))", before: AgentQueries.render(before), agentID: agentID, agentHostname: before.string("hostname")), on: connection)
                 }
                 host.authenticator.invalidateAll()
+                // Plugins drop what they keep for it (checks, results).
+                host.events.publish("agent.deleted", ["agent_id": .string(agentID)])
                 // Its nats-server user goes too, which also ends a connection it still holds.
-                // (Sending the agent its `uninstall` command first is still to come.)
-                await bus.agentsChanged()
-                return Responses.message("\(before.string("hostname")) will now be uninstalled.")
+                await commander.bus.agentsChanged()
+                let note = reached ? "" : " The agent bus is down: the agent was removed here but did not get the uninstall command."
+                return Responses.message("\(before.string("hostname")) will now be uninstalled.\(note)")
             },
         ]
     }

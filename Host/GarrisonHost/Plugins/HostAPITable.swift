@@ -69,8 +69,8 @@ enum HostAPITable {
         api.register_agent_handler = { host, tag, fn, user, freeFn, out in
             PluginHost.from(host)?.registerAgentHandler(tag: tag, fn: fn, user: user, freeFn: freeFn, out: out) ?? GARRISON_ERR_INVALID
         }
-        api.agent_request = { host, agentID, payload, _, done, _, cancelOut in
-            PluginHost.from(host)?.agentRequest(agentID: agentID, payload: payload, done: done, cancelOut: cancelOut) ?? GARRISON_ERR_INVALID
+        api.agent_request = { host, agentID, payload, timeoutMS, done, user, cancelOut in
+            PluginHost.from(host)?.agentRequest(agentID: agentID, payload: payload, timeoutMS: timeoutMS, done: done, user: user, cancelOut: cancelOut) ?? GARRISON_ERR_INVALID
         }
         api.agent_send = { host, agentID, payload in
             PluginHost.from(host)?.agentSend(agentID: agentID, payload: payload) ?? GARRISON_ERR_INVALID

@@ -1,15 +1,16 @@
 import CGarrisonPlugin
 import Foundation
 
-/// register_agent_handler, agent_request, agent_send. Agents are reached over NATS, which a
-/// later issue brings: handlers are recorded (listed, claimed host-wide, rolled back, free_fn
-/// called) and the sending calls check their arguments, then answer UNSUPPORTED.
+/// register_agent_handler, agent_request, agent_send: plugins reach agents through the host's
+/// AgentCommander (request or fire-and-forget chosen per function, history, offline queue)
+/// and receive agent publishes carrying their reply tag.
 extension PluginHost {
     func registerAgentHandler(tag: garrison_bytes, fn: garrison_agent_msg_fn?, user: UnsafeMutableRawPointer?, freeFn: garrison_free_fn?, out: UnsafeMutablePointer<garrison_reg>?) -> Int32 {
         out?.pointee = 0
         guard isRegistering else { return refuse(GARRISON_ERR_PHASE, "register_agent_handler outside plugin_init") }
         guard let text = tag.string, !text.isEmpty else { return refuse(GARRISON_ERR_INVALID, "register_agent_handler: empty reply tag") }
         guard let fn else { return refuse(GARRISON_ERR_INVALID, "register_agent_handler \(text): fn is NULL") }
+        guard TelemetryIngest.kinds[text] == nil else { return refuse(GARRISON_ERR_CONFLICT, "register_agent_handler: \(text) is core telemetry") }
         if let holder = services.claims.owner(of: text, .agentTag), holder != name {
             return refuse(GARRISON_ERR_CONFLICT, "register_agent_handler: tag \(text) belongs to plugin \(holder)")
         }
@@ -26,21 +27,130 @@ extension PluginHost {
         return code
     }
 
-    func agentRequest(agentID: garrison_bytes, payload: garrison_bytes, done: garrison_done_fn?, cancelOut: UnsafeMutablePointer<UInt64>?) -> Int32 {
+    /// Routes the plugin's tags once it serves (step 4); `stop` removes them with the rest.
+    func commitAgentHandlers(_ handlers: [PluginRegistrations.Named<garrison_agent_msg_fn>]) {
+        guard let router = services.commander?.router else { return }
+        for handler in handlers {
+            let callback = handler.callback
+            router.add(tag: handler.name, owner: name) { [self] agentID, tag, json in
+                guard enter(.dispatch) else { return }
+                defer { exit() }
+                var (agentID, tag, json) = (agentID, tag, json)
+                agentID.withUTF8 { id in
+                    tag.withUTF8 { tagBytes in
+                        json.withUTF8 { body in
+                            callback.function(callback.user.pointer, garrison_bytes(ptr: id.baseAddress, len: id.count),
+                                              garrison_bytes(ptr: tagBytes.baseAddress, len: tagBytes.count), garrison_bytes(ptr: body.baseAddress, len: body.count))
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    func agentRequest(agentID: garrison_bytes, payload: garrison_bytes, timeoutMS: UInt32, done: garrison_done_fn?, user: UnsafeMutableRawPointer?, cancelOut: UnsafeMutablePointer<UInt64>?) -> Int32 {
         cancelOut?.pointee = 0
-        guard done != nil, Self.isAgentMessage(agentID, payload) else { return GARRISON_ERR_INVALID }
-        guard withState({ $0.instance.acceptsServiceCalls }) else { return GARRISON_ERR_PHASE }
-        return GARRISON_ERR_UNSUPPORTED
+        guard let done, let message = PluginAgentMessage(agentID, payload, plugin: name) else { return GARRISON_ERR_INVALID }
+        guard let operation = startOperation(done: done, user: user) else { return GARRISON_ERR_PHASE }
+        cancelOut?.pointee = operation.token
+        guard let commander = services.commander, commander.bus.isAttached else {
+            Task { operation.complete(GARRISON_ERR_UNAVAILABLE, "this host has no agent bus (nats.enabled = false or a dry run)") }
+            return GARRISON_OK
+        }
+        Task {
+            do {
+                guard try await commander.agentExists(message.agentID) else {
+                    operation.complete(GARRISON_ERR_NOT_FOUND, "no agent \(message.agentID)")
+                    return
+                }
+                let timeout: Duration? = timeoutMS == 0 ? nil : .milliseconds(Int(timeoutMS))
+                let result = try await commander.run(message.request(timeout: timeout))
+                let (status, json) = message.answer(result)
+                operation.complete(status, json)
+            } catch {
+                operation.complete(GARRISON_ERR_UNAVAILABLE, "\(error)")
+            }
+        }
+        return GARRISON_OK
     }
 
+    /// Without `_options` the message is published before this returns, so a plugin's sends
+    /// to one agent arrive in order. With them (history, queueing) the database is involved
+    /// and the send completes in the background.
     func agentSend(agentID: garrison_bytes, payload: garrison_bytes) -> Int32 {
-        guard Self.isAgentMessage(agentID, payload) else { return GARRISON_ERR_INVALID }
+        guard let message = PluginAgentMessage(agentID, payload, plugin: name) else { return GARRISON_ERR_INVALID }
         guard withState({ $0.instance.acceptsServiceCalls }) else { return GARRISON_ERR_PHASE }
-        return GARRISON_ERR_UNSUPPORTED
+        guard let commander = services.commander, commander.bus.isAttached else { return GARRISON_ERR_UNAVAILABLE }
+        if !message.hasOptions {
+            return commander.bus.publish(agentID: message.agentID, message.command) ? GARRISON_OK : GARRISON_ERR_UNAVAILABLE
+        }
+        let logger = self.logger
+        Task {
+            do {
+                var request = message.request(timeout: nil)
+                request.publishOnly = true
+                _ = try await commander.run(request)
+            } catch {
+                logger.warning("agent_send failed", metadata: ["agent_id": "\(message.agentID)", "error": "\(error)"])
+            }
+        }
+        return GARRISON_OK
+    }
+}
+
+/// A plugin's command: the JSON envelope the agent gets, plus optional host-side `_options`:
+/// `history` ({type, command, script_name, origin}), `queue_if_offline`, `username`.
+struct PluginAgentMessage: Sendable {
+    let agentID: String
+    let command: AgentCommand
+    let history: AgentCommander.HistoryNote?
+    let queueIfOffline: Bool
+    let username: String
+    let hasOptions: Bool
+
+    init?(_ agentID: garrison_bytes, _ payload: garrison_bytes, plugin: String) {
+        guard let id = agentID.string, !id.isEmpty, !payload.isMalformed, let value = try? JSONValue.parse(payload.data), var object = value.objectValue else { return nil }
+        let options = object.removeValue(forKey: "_options")
+        if let options, options.objectValue == nil { return nil }
+        guard let command = try? AgentCommand(json: object) else { return nil }
+        self.agentID = id
+        self.command = command
+        self.hasOptions = options != nil
+        self.queueIfOffline = options?["queue_if_offline"]?.boolValue ?? false
+        self.username = options?["username"]?.stringValue ?? "plugin:\(plugin)"
+        if let note = options?["history"]?.objectValue {
+            let type = note["type"]?.stringValue ?? "command"
+            guard ["cmd_run", "script_run", "task_run", "command"].contains(type) else { return nil }
+            history = .init(type: type, command: note["command"]?.stringValue ?? "", scriptName: note["script_name"]?.stringValue ?? "",
+                            origin: note["origin"]?.stringValue ?? plugin)
+        } else {
+            history = nil
+        }
     }
 
-    private static func isAgentMessage(_ agentID: garrison_bytes, _ payload: garrison_bytes) -> Bool {
-        guard let id = agentID.string, !id.isEmpty, !payload.isMalformed, let value = try? JSONValue.parse(payload.data) else { return false }
-        return value.objectValue != nil
+    func request(timeout: Duration?) -> AgentCommander.Request {
+        .init(agentID: agentID, command: command, timeout: timeout, history: history, queueIfOffline: queueIfOffline, username: username)
+    }
+
+    /// Without options: the agent's reply as JSON, or an error code. With options: always an
+    /// envelope, so the plugin learns the history row or pending action either way.
+    func answer(_ result: AgentCommander.Result) -> (Int32, String) {
+        if !hasOptions {
+            switch result.outcome {
+            case .reply(let value): return (GARRISON_OK, value.json.databaseText)
+            case .sent, .queued: return (GARRISON_OK, "null")
+            case .timeout: return (GARRISON_ERR_TIMEOUT, "the agent did not answer in time")
+            case .natsDown: return (GARRISON_ERR_UNAVAILABLE, "the agent bus (NATS) is down")
+            }
+        }
+        var envelope: [String: JSONValue] = ["history_id": .init(result.historyID)]
+        switch result.outcome {
+        case .reply(let value): envelope["status"] = "ok"; envelope["reply"] = value.json
+        case .sent: envelope["status"] = "sent"
+        case .queued(let id): envelope["status"] = "queued"; envelope["pending_action_id"] = .init(id)
+        case .timeout: envelope["status"] = "timeout"
+        case .natsDown: envelope["status"] = "natsdown"
+        }
+        return (GARRISON_OK, JSONValue.object(envelope).databaseText)
     }
 }

@@ -136,6 +136,7 @@ final class PluginHost: Sendable {
         services.dispatcher.unregister(owner: name)
         services.jobs?.remove(owner: name)
         services.events.unsubscribe(owner: name)
+        services.commander?.router.remove(owner: name)
         services.loginHooks.remove(owner: name)
         // b. drain
         if needsWait, !(await waitUntilIdle(timeout: services.drainTimeout)) {
@@ -188,6 +189,7 @@ final class PluginHost: Sendable {
             throw PluginLoadError(.routeConflict, subject, "\(error)")
         }
         commitSubscriptions(registrations.subscriptions)
+        commitAgentHandlers(registrations.agentHandlers)
         for hook in registrations.authHooks {
             services.loginHooks.add(owner: name, PluginLoginHook(host: self, callback: hook.callback))
         }

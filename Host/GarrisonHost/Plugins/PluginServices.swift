@@ -13,6 +13,8 @@ struct PluginServices: Sendable {
     /// The scheduler's registry and tables; nil in a dry run.
     let jobs: JobRegistry?
     let schedules: ScheduleStore?
+    /// Commands to agents; nil in a dry run.
+    let commander: AgentCommander?
     /// How long the host waits for a route's or an auth hook's answer.
     let callTimeout: Duration
     /// How long disabling waits for in-flight calls before cancelling them.

@@ -30,7 +30,8 @@ struct DryPluginHost: Sendable {
         dispatcher = Dispatcher(authenticator: context.authenticator, metrics: context.metrics, logger: logger, maxBodyBytes: config.maxBodyBytes)
         plugins = PluginRegistry(directory: config.pluginsDirectory,
                                  services: GarrisonHostServer.pluginServices(config, context: context, dispatcher: dispatcher, pool: nil, logger: logger))
-        try? dispatcher.register(CoreRouteSet.all(context, dispatcher: dispatcher) + PluginRoutes.routes(plugins, audit: context))
+        let commander = AgentCommander(pool: unusedPool, bus: BusLink(), events: context.events, pendingLifetime: .seconds(3600), logger: logger)
+        try? dispatcher.register(CoreRouteSet.all(context, dispatcher: dispatcher, commander: commander, config: config) + PluginRoutes.routes(plugins, audit: context))
     }
 
     func shutdown() async {

@@ -18,6 +18,8 @@ public final class GarrisonHostServer: Sendable {
     public let plugins: PluginRegistry
     /// Nil with `nats.enabled = false`.
     public let bus: AgentBus?
+    /// Commands to agents (history, pending actions).
+    public let commander: AgentCommander
     public let logger: Logger
 
     public static func start(config: GarrisonConfig, logger: Logger, hasher: PasswordHasher = PasswordHasher()) async throws -> GarrisonHostServer {
@@ -32,16 +34,18 @@ public final class GarrisonHostServer: Sendable {
         let dispatcher = Dispatcher(authenticator: context.authenticator, metrics: metrics, logger: logger, maxBodyBytes: config.maxBodyBytes, trustForwardedFor: config.trustForwardedFor)
         let jobs = JobRegistry()
         let scheduler = Scheduler(pool: storage.pool, registry: jobs, logger: logger)
-        let plugins = PluginRegistry(directory: config.pluginsDirectory, services: pluginServices(config, context: context, dispatcher: dispatcher, pool: storage.pool, scheduler: scheduler, logger: logger))
         let busLink = BusLink()
-        try dispatcher.register(CoreRouteSet.all(context, dispatcher: dispatcher, bus: busLink) + ScheduleRoutes.routes(scheduler.store) + PluginRoutes.routes(plugins, audit: context))
+        let commander = AgentCommander(pool: storage.pool, bus: busLink, events: context.events, pendingLifetime: .seconds(config.pendingActionHours * 3600), logger: logger)
+        let plugins = PluginRegistry(directory: config.pluginsDirectory, services: pluginServices(config, context: context, dispatcher: dispatcher, pool: storage.pool, scheduler: scheduler, commander: commander, logger: logger))
+        try dispatcher.register(CoreRouteSet.all(context, dispatcher: dispatcher, commander: commander, config: config) + ScheduleRoutes.routes(scheduler.store) + PluginRoutes.routes(plugins, audit: context))
         try await HostJobs.register(jobs, store: scheduler.store, pool: storage.pool, logger: logger)
+        try await CommandJobs.register(jobs, store: scheduler.store, commander: commander, update: config.agentUpdate, events: context.events)
         _ = try await FirstRunAdmin.ensure(pool: storage.pool, hasher: hasher, dataDirectory: config.dataURL, logger: logger)
         var bus: AgentBus?
         // After the core routes, so a plugin can never take a core route's place.
         do {
             if config.natsEnabled {
-                bus = try await AgentBus.start(config: config, pool: storage.pool, events: context.events, logger: logger)
+                bus = try await AgentBus.start(config: config, pool: storage.pool, events: context.events, router: commander.router, logger: logger)
                 busLink.attach(bus)
             }
             try await plugins.loadAll()
@@ -52,10 +56,11 @@ public final class GarrisonHostServer: Sendable {
             await storage.close()
             throw error
         }
-        return GarrisonHostServer(config: config, storage: storage, context: context, dispatcher: dispatcher, jobs: jobs, scheduler: scheduler, plugins: plugins, bus: bus, logger: logger)
+        return GarrisonHostServer(config: config, storage: storage, context: context, dispatcher: dispatcher, jobs: jobs, scheduler: scheduler, plugins: plugins, bus: bus, commander: commander, logger: logger)
     }
 
-    init(config: GarrisonConfig, storage: Storage, context: HostContext, dispatcher: Dispatcher, jobs: JobRegistry, scheduler: Scheduler, plugins: PluginRegistry, bus: AgentBus?, logger: Logger) {
+    init(config: GarrisonConfig, storage: Storage, context: HostContext, dispatcher: Dispatcher, jobs: JobRegistry, scheduler: Scheduler, plugins: PluginRegistry, bus: AgentBus?, commander: AgentCommander, logger: Logger) {
+        self.commander = commander
         self.config = config
         self.storage = storage
         self.context = context
@@ -67,10 +72,10 @@ public final class GarrisonHostServer: Sendable {
         self.logger = logger
     }
 
-    static func pluginServices(_ config: GarrisonConfig, context: HostContext, dispatcher: Dispatcher, pool: DatabasePool?, scheduler: Scheduler? = nil, logger: Logger) -> PluginServices {
+    static func pluginServices(_ config: GarrisonConfig, context: HostContext, dispatcher: Dispatcher, pool: DatabasePool?, scheduler: Scheduler? = nil, commander: AgentCommander? = nil, logger: Logger) -> PluginServices {
         PluginServices(
             pool: pool, dispatcher: dispatcher, events: context.events, loginHooks: context.loginHooks,
-            audit: pool == nil ? nil : context.audit, claims: PluginClaims(), jobs: scheduler?.registry, schedules: scheduler?.store,
+            audit: pool == nil ? nil : context.audit, claims: PluginClaims(), jobs: scheduler?.registry, schedules: scheduler?.store, commander: commander,
             callTimeout: .milliseconds(config.pluginCallTimeoutMS), drainTimeout: .milliseconds(config.pluginDrainTimeoutMS), logger: logger)
     }
 
@@ -137,10 +142,22 @@ public final class GarrisonHostServer: Sendable {
 
 /// Every route the host itself serves.
 enum CoreRouteSet {
-    static func all(_ context: HostContext, dispatcher: Dispatcher, bus: BusLink = BusLink()) -> [Route] {
-        LoginRoutes.routes(context) + UserRoutes.routes(context) + RoleRoutes.routes(context) + APIKeyRoutes.routes(context)
-            + SessionRoutes.routes(context) + ClientRoutes.routes(context) + AgentRoutes.routes(context, bus: bus) + AgentCommandRoutes.routes(context, bus: bus) + CoreRoutes.routes(context) + PolicyRoutes.routes(context)
-            + AuditRoutes.routes(context) + OpenAPIRoutes.routes(dispatcher)
-            + AgentAPIRoutes.routes(context) + EnrollmentRoutes.routes(context, agentsChanged: { await bus.agentsChanged() })
+    static func all(_ context: HostContext, dispatcher: Dispatcher, commander: AgentCommander, config: GarrisonConfig) -> [Route] {
+        let bus = commander.bus
+        return LoginRoutes.routes(context) + UserRoutes.routes(context) + RoleRoutes.routes(context) + APIKeyRoutes.routes(context)
+            + SessionRoutes.routes(context) + ClientRoutes.routes(context) + AgentRoutes.routes(context, commander: commander)
+            + AgentCommandRoutes.routes(context, commander: commander) + HistoryRoutes.routes(context, commander: commander, update: config.agentUpdate)
+            + CoreRoutes.routes(context) + PolicyRoutes.routes(context) + AuditRoutes.routes(context) + OpenAPIRoutes.routes(dispatcher)
+            + AgentAPIRoutes.routes(context) + AgentReportRoutes.routes(context) + EnrollmentRoutes.routes(context, agentsChanged: { await bus.agentsChanged() })
+            + InstallerRoutes.routes(context, server: config.installServer)
+    }
+}
+
+extension GarrisonConfig {
+    var agentUpdate: AgentUpdate { AgentUpdate(latestVersion: agentLatestVersion, urlTemplate: agentUpdateURL) }
+
+    var installServer: InstallCommand.Server {
+        let url = agentPublicURL.isEmpty ? "https://\(publicHostname)" + (serverPort == 443 ? "" : ":\(serverPort)") : agentPublicURL
+        return InstallCommand.Server(apiURL: url.hasSuffix("/") ? String(url.dropLast()) : url, agentVersion: agentLatestVersion, natsTLSPort: natsTLSPort)
     }
 }

@@ -197,7 +197,68 @@ public enum CoreMigrations {
             -- token itself is never stored (token_digest is for REST); this is set at enrollment.
             ALTER TABLE agents ADD COLUMN nats_password text;
             """),
-        // Version 4 is taken by a concurrent change on main.
+        Migration(version: 4, name: "agent commands: history, pending actions, status transitions, software, installers", sql: """
+            -- Every command sent to an agent, with its result when one comes back (NATS reply or
+            -- the agent's histresult PATCH). `id` is what the agent echoes in histresult.
+            CREATE TABLE agent_history (
+                id bigserial PRIMARY KEY,
+                agent_id text NOT NULL REFERENCES agents(agent_id) ON DELETE CASCADE,
+                time timestamptz NOT NULL DEFAULT now(),
+                type text NOT NULL CHECK (type IN ('cmd_run', 'script_run', 'task_run', 'command')),
+                command text NOT NULL DEFAULT '',
+                username text NOT NULL DEFAULT '',
+                script_name text NOT NULL DEFAULT '',
+                origin text NOT NULL DEFAULT '',
+                status text NOT NULL DEFAULT 'sent',
+                results text,
+                script_results jsonb,
+                finished timestamptz
+            );
+            CREATE INDEX agent_history_agent ON agent_history(agent_id, id DESC);
+            CREATE INDEX agent_history_time ON agent_history(time);
+            -- Commands for agents that were offline, delivered in id order when they are next seen.
+            CREATE TABLE pending_actions (
+                id bigserial PRIMARY KEY,
+                agent_id text NOT NULL REFERENCES agents(agent_id) ON DELETE CASCADE,
+                action_type text NOT NULL,
+                status text NOT NULL DEFAULT 'pending' CHECK (status IN ('pending', 'completed', 'cancelled', 'expired')),
+                command jsonb NOT NULL,
+                details jsonb NOT NULL DEFAULT '{}',
+                history_id bigint REFERENCES agent_history(id) ON DELETE SET NULL,
+                username text NOT NULL DEFAULT '',
+                created timestamptz NOT NULL DEFAULT now(),
+                not_before timestamptz NOT NULL DEFAULT now(),
+                expires_at timestamptz,
+                delivered timestamptz,
+                results text
+            );
+            CREATE INDEX pending_actions_open ON pending_actions(agent_id, id) WHERE status = 'pending';
+            -- The last status announced as an event, so agent.online/offline/overdue are raised
+            -- once per transition whichever host notices it.
+            ALTER TABLE agents ADD COLUMN status_announced text;
+            ALTER TABLE agents ADD COLUMN choco_installed boolean NOT NULL DEFAULT false;
+            CREATE TABLE agent_software (
+                agent_id text PRIMARY KEY REFERENCES agents(agent_id) ON DELETE CASCADE,
+                software jsonb NOT NULL DEFAULT '[]',
+                modified_time timestamptz NOT NULL DEFAULT now()
+            );
+            -- Deployment links: an anonymous URL that yields the install command for one site
+            -- until it expires; the installer token it carries expires with it.
+            CREATE TABLE deployments (
+                id bigserial PRIMARY KEY,
+                uid uuid NOT NULL UNIQUE,
+                site_id bigint NOT NULL REFERENCES sites(id) ON DELETE CASCADE,
+                mon_type text NOT NULL DEFAULT 'server' CHECK (mon_type IN ('server', 'workstation')),
+                goarch text NOT NULL DEFAULT 'amd64',
+                expiry timestamptz NOT NULL,
+                install_flags jsonb NOT NULL DEFAULT '{}',
+                created_by bigint NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+                created_time timestamptz NOT NULL DEFAULT now()
+            );
+            -- Each download of a link mints its own installer token (no secret is stored with
+            -- the link); deleting the link revokes them all.
+            ALTER TABLE auth_tokens ADD COLUMN deployment_id bigint REFERENCES deployments(id) ON DELETE CASCADE;
+            """),
         AutomationMigration.policies,
     ]
 }

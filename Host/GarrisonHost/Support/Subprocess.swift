@@ -33,12 +33,16 @@ public enum Subprocess {
         }
         // Nothing else is inherited (pg_ctl leaves a server behind that would keep it open).
         SpawnCloseFrom.add(&actions)
+        var attributes = posix_spawnattr_t()
+        posix_spawnattr_init(&attributes)
+        defer { posix_spawnattr_destroy(&attributes) }
+        SpawnSignals.reset(&attributes)
         let env = (environment ?? ProcessInfo.processInfo.environment).map { "\($0.key)=\($0.value)" }
         let argv = [executable] + arguments
         var pid: pid_t = 0
         let status = withCStrings(argv) { argvPointers in
             withCStrings(env) { envPointers in
-                posix_spawn(&pid, executable, &actions, nil, argvPointers, envPointers)
+                posix_spawn(&pid, executable, &actions, &attributes, argvPointers, envPointers)
             }
         }
         guard status == 0 else { throw SubprocessError("cannot start \(executable): \(String(cString: strerror(status)))") }

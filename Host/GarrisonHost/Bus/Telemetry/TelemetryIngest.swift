@@ -36,9 +36,11 @@ public final class TelemetryIngest: Sendable {
     private let logger: Logger
     private let badMessages: RateLimitedLog
     private let writer = NIOLockedValueBox<Task<Void, Never>?>(nil)
+    private let router: AgentMessageRouter
 
-    public init(pool: DatabasePool, events: EventBus, settings: Settings = Settings(), logger: Logger) {
+    public init(pool: DatabasePool, events: EventBus, router: AgentMessageRouter = AgentMessageRouter(), settings: Settings = Settings(), logger: Logger) {
         self.pool = pool
+        self.router = router
         self.events = events
         self.settings = settings
         self.logger = logger
@@ -67,7 +69,11 @@ public final class TelemetryIngest: Sendable {
     }
 
     func receive(_ message: NATSMessage) {
-        guard let tag = message.reply, let kind = Self.kinds[tag] else { return }
+        guard let tag = message.reply else { return }
+        guard let kind = Self.kinds[tag] else {
+            if let handler = router.handler(for: tag) { route(message, tag: tag, to: handler) }
+            return
+        }
         let telemetry: AgentTelemetry
         do {
             telemetry = try AgentTelemetry.decode(kind: kind, try MsgPackDecoder.decode(message.data))
@@ -92,6 +98,21 @@ public final class TelemetryIngest: Sendable {
         } else if queued == 1 || queued >= settings.maxBatch {
             doorbell.ring()
         }
+    }
+
+    /// A plugin's tag: the same checks as telemetry (decodable, agent_id is the subject), then
+    /// the plugin gets it as JSON.
+    private func route(_ message: NATSMessage, tag: String, to handler: AgentMessageRouter.Handler) {
+        guard let value = try? MsgPackDecoder.decode(message.data), case .object(let object) = value.json else {
+            reject("undecodable agent message dropped", message, reason: "not a msgpack map")
+            return
+        }
+        guard object["agent_id"]?.stringValue == message.subject else {
+            reject("agent message for another agent dropped", message, reason: "payload agent_id is missing or not the subject")
+            return
+        }
+        counts.withLockedValue { $0.accepted += 1 }
+        handler(message.subject, tag, JSONValue.object(object).databaseText)
     }
 
     private func reject(_ what: Logger.Message, _ message: NATSMessage, reason: String) {

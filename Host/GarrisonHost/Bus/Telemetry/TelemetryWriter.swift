@@ -2,8 +2,8 @@ import Foundation
 
 /// Writes a `TelemetryBatch` with one statement: every column is an array parameter, NULL
 /// where the batch has nothing for that agent (the column keeps its value). Returns the
-/// agents whose hello brought them back from offline -- judged against last_seen as it was
-/// before this statement, read under the row lock so two writers cannot both see it.
+/// agents whose hello brought them back -- judged against the status last announced, read
+/// under the row lock so two writers (or hosts) cannot both announce it.
 enum TelemetryWriter {
     static let sql = """
         WITH u AS (
@@ -12,11 +12,12 @@ enum TelemetryWriter {
                 AS u(agent_id, hello, version, hostname, operating_system, plat, goarch,
                      total_ram, boot_time, needs_reboot, logged_in_username, public_ip, disks, services, wmi_detail)
         ), before AS (
-            SELECT a.id, a.last_seen, a.offline_time FROM agents a WHERE a.agent_id IN (SELECT agent_id FROM u)
+            SELECT a.id, a.status_announced FROM agents a WHERE a.agent_id IN (SELECT agent_id FROM u)
             ORDER BY a.id FOR UPDATE
         )
         UPDATE agents a SET
             last_seen = CASE WHEN u.hello THEN now() ELSE a.last_seen END,
+            status_announced = CASE WHEN u.hello THEN 'online' ELSE a.status_announced END,
             version = COALESCE(u.version, a.version),
             hostname = COALESCE(u.hostname, a.hostname),
             operating_system = COALESCE(u.operating_system, a.operating_system),
@@ -36,7 +37,7 @@ enum TelemetryWriter {
         FROM u, before
         WHERE a.agent_id = u.agent_id AND before.id = a.id
         RETURNING a.agent_id,
-            u.hello AND (before.last_seen IS NULL OR before.last_seen < now() - make_interval(mins => before.offline_time)) AS came_online
+            u.hello AND before.status_announced IS DISTINCT FROM 'online' AS came_online
         """
 
     static func parameters(_ rows: [TelemetryBatch.Row]) -> [String?] {

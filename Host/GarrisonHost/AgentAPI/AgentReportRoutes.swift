@@ -1,0 +1,90 @@
+import Foundation
+import Hummingbird
+
+/// What agents report over REST besides telemetry: command and script results, the mesh
+/// node id, installed software, chocolatey (trmm-agent-protocol.md 8.2, 8.9). An agent acts
+/// on itself only: the token decides which agent it is, and ids in paths or bodies must match.
+enum AgentReportRoutes {
+    static func routes(_ host: HostContext) -> [Route] {
+        [
+            Route(.patch, "/api/v3/<hist_pk>/<agent_id>/histresult/", access: .agent, summary: "Result of a command or script run with an id") { call in
+                let agent = try ownPath(call)
+                let historyID = try call.intParam("hist_pk")
+                let body = try call.object()
+                var results: String?
+                var scriptResults: JSONValue?
+                if body.has("script_results") {
+                    guard let object = body.fields["script_results"]?.objectValue else { throw APIError.badRequest("script_results must be an object.") }
+                    scriptResults = .object(object)
+                } else if body.has("results") {
+                    results = try body.string("results")
+                } else {
+                    throw APIError.badRequest("Send 'results' (a command's output) or 'script_results' (a script's).")
+                }
+                let row = try await host.pool.query("""
+                    UPDATE agent_history SET status = 'completed', finished = now(), results = COALESCE($3, results), script_results = COALESCE($4::jsonb, script_results)
+                    WHERE id = $1 AND agent_id = $2 RETURNING id, type, origin, script_name
+                    """, [String(historyID), agent.agentID, results, scriptResults?.databaseText]).first
+                // Another agent's row looks exactly like a missing one.
+                guard let row else { throw APIError.notFound("No history entry \(historyID) for this agent.") }
+                host.events.publish("agent.history.result", [
+                    "agent_id": .string(agent.agentID), "history_id": .init(historyID), "type": .string(row.string("type")),
+                    "origin": .string(row.string("origin")), "script_name": .string(row.string("script_name")),
+                    "results": .init(results), "script_results": scriptResults ?? .null,
+                ])
+                return Responses.message("ok")
+            },
+            Route(.post, "/api/v3/syncmesh/", access: .agent, summary: "The agent's MeshCentral node id") { call in
+                let agent = try AgentAPIRoutes.agentIdentity(call)
+                let body = try call.object()
+                try sameAgent(body, agent)
+                let node = try body.string("nodeid")
+                let changed = try await host.pool.query("UPDATE agents SET mesh_node_id = $2 WHERE agent_id = $1 AND mesh_node_id IS DISTINCT FROM $2", [agent.agentID, node]).affectedRows
+                if changed > 0 { host.events.publish("agent.meshnode", ["agent_id": .string(agent.agentID), "nodeid": .string(node)]) }
+                return Responses.message("ok")
+            },
+            Route(.post, "/api/v3/software/", access: .agent, summary: "Installed software inventory") { call in
+                let agent = try AgentAPIRoutes.agentIdentity(call)
+                let body = try call.object()
+                try sameAgent(body, agent)
+                guard let software = body.fields["software"], software.arrayValue != nil else { throw APIError.badRequest("software must be a list.") }
+                try await host.pool.query("""
+                    INSERT INTO agent_software (agent_id, software) VALUES ($1, $2::jsonb)
+                    ON CONFLICT (agent_id) DO UPDATE SET software = EXCLUDED.software, modified_time = now()
+                    """, [agent.agentID, software.databaseText])
+                return Responses.message("ok")
+            },
+            Route(.post, "/api/v3/choco/", access: .agent, summary: "Whether chocolatey is installed") { call in
+                let agent = try AgentAPIRoutes.agentIdentity(call)
+                let body = try call.object()
+                try sameAgent(body, agent)
+                guard let installed = try body.optionalBool("installed") else { throw APIError.badRequest("installed must be true or false.") }
+                try await host.pool.query("UPDATE agents SET choco_installed = $2 WHERE agent_id = $1", [agent.agentID, installed ? "t" : "f"])
+                return Responses.message("ok")
+            },
+            Route(.patch, "/api/v4/<agent_id>/<pk>/chocoresult/", access: .agent, summary: "Result of a chocolatey install (a pending action)") { call in
+                let agent = try ownPath(call)
+                let pk = try call.intParam("pk")
+                let results = try call.object().string("results")
+                let row = try await host.pool.query("""
+                    UPDATE pending_actions SET results = $3, status = 'completed' WHERE id = $1 AND agent_id = $2 RETURNING details
+                    """, [String(pk), agent.agentID, results]).first
+                guard let row else { throw APIError.notFound("No pending action \(pk) for this agent.") }
+                host.events.publish("agent.choco.result", ["agent_id": .string(agent.agentID), "pending_action_id": .init(pk), "results": .string(results),
+                                                           "details": JSONValue.fromDatabase(row.optionalString("details"), fallback: [:])])
+                return Responses.message("ok")
+            },
+        ]
+    }
+
+    /// The `<agent_id>` in the path must be the token's own agent: 403 otherwise.
+    static func ownPath(_ call: Call) throws -> AgentIdentity {
+        let agent = try AgentAPIRoutes.agentIdentity(call)
+        guard call.param("agent_id") == agent.agentID else { throw APIError.forbidden("This token belongs to another agent.") }
+        return agent
+    }
+
+    static func sameAgent(_ body: FieldReader, _ agent: AgentIdentity) throws {
+        if let claimed = try body.optionalString("agent_id"), claimed != agent.agentID { throw APIError.forbidden("agent_id does not match the token.") }
+    }
+}

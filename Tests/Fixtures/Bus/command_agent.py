@@ -1,0 +1,66 @@
+#!/usr/bin/env python3
+"""An agent stand-in (nats-py + msgpack) that answers commands the way agent 2.9.1 does
+(trmm-agent-protocol.md 4.3, 4.5) and logs every command it receives.
+
+usage: command_agent.py URL AGENT_ID TOKEN READYFILE LOGFILE [HELLO]
+  Subscribes to AGENT_ID, touches READYFILE, and serves until killed. Each received command
+  is appended to LOGFILE as one JSON line {"cmd": <decoded msgpack>, "reply": bool}.
+  With HELLO = "hello", publishes one agent-hello right after subscribing.
+"""
+import asyncio
+import json
+import sys
+
+import msgpack
+import nats
+
+PROCS = [{"name": "sshd", "pid": 812, "membytes": 5242880, "username": "root", "id": 1, "cpu_percent": "0.1"}]
+
+
+def answer(cmd):
+    func = cmd.get("func")
+    payload = cmd.get("payload") or {}
+    if func == "ping":
+        return "pong"
+    if func == "rawcmd":
+        return "ran: " + payload.get("command", "") + " with " + payload.get("shell", "")
+    if func == "procs":
+        return PROCS
+    if func == "killproc":
+        return "ok" if cmd.get("procpid") == 812 else "process not found"
+    if func == "eventlog":
+        return [{"source": "Service Control Manager", "eventType": "INFO", "eventID": 7036, "message": "started",
+                 "time": "2024-01-02 03:04:05 +0000 UTC", "uid": 1}]
+    if func == "runscriptfull":
+        return {"stdout": "hi", "stderr": "", "retcode": 0, "execution_time": 0.5, "id": cmd.get("id", 0)}
+    if func in ("rebootnow", "shutdown", "recover", "agentupdate", "runscript", "installwithchoco"):
+        return "ok"
+    return None  # wmi, runtask, ... never answer
+
+
+async def main():
+    url, agent_id, token, ready, log = sys.argv[1:6]
+    hello = len(sys.argv) > 6 and sys.argv[6] == "hello"
+    nc = await nats.connect(url, user=agent_id, password=token, connect_timeout=5)
+
+    async def on_command(msg):
+        cmd = msgpack.unpackb(msg.data, raw=False)
+        if not isinstance(cmd, dict) or "func" not in cmd:
+            return  # our own telemetry echoed back (section 14, item 9)
+        with open(log, "a") as f:
+            f.write(json.dumps({"cmd": cmd, "reply": bool(msg.reply)}) + "\n")
+        reply = answer(cmd)
+        if reply is not None and msg.reply:
+            await msg.respond(msgpack.packb(reply))
+
+    await nc.subscribe(agent_id, cb=on_command)
+    await nc.flush()
+    if hello:
+        await nc.publish(agent_id, msgpack.packb({"agent_id": agent_id, "version": "2.9.1"}), reply="agent-hello")
+        await nc.flush()
+    open(ready, "w").close()
+    while True:
+        await asyncio.sleep(3600)
+
+
+asyncio.run(main())
