@@ -206,6 +206,40 @@ import Testing
         }
     }
 
+    /// Over a real nats-server with an agent stand-in: run now is a runchecks request, bulk
+    /// run a runchecks message without reply, and a failing result sends the check's tasks
+    /// as runtask.
+    @Test func runNowBulkRunAndAssignedTasksReachTheAgentOverNATS() async throws {
+        let folder = try Self.folder()
+        defer { folder.cleanUp() }
+        try await TestHost.with(configure: { config in
+            config.pluginsDirectory = folder.path
+            config.natsEnabled = true
+        }) { host in
+            let bus = try #require(host.server.bus)
+            let admin = try await host.adminToken()
+            let (client, site) = try await host.client("Nats Co", admin: admin)
+            let (agentID, token) = try await Self.enroll(host, admin: admin, site: site)
+            let agent = try await CommandAgent.start(url: try #require(bus.supervisor).url, agentID: agentID, token: token)
+            defer { agent.stop() }
+            let w = World(host: host, admin: admin, agentID: agentID, agentToken: token, client: client, site: site, events: Events())
+
+            let run = try await host.request(.post, "/checks/\(agentID)/run/", as: .token(admin))
+            #expect(run.status == 200 && run.json == "Checks will now be run on web-1", "\(run.text)")
+            let bulk = try await host.request(.post, "/checks/client/\(client)/csbulkrun/", as: .token(admin))
+            #expect(bulk.status == 200 && bulk.json == "Checks will now be run on all agents in client: Nats Co", "\(bulk.text)")
+            let id = try await w.check(["check_type": "ping", "ip": "10.0.0.5", "assigned_tasks": [42]])
+            #expect(try await w.submit(id, ["status": "failing", "output": "down"]).status == 200)
+            #expect(try await w.submit(id, ["status": "passing", "output": "up"]).status == 200)
+
+            try await eventually("runchecks twice and runtask once") { agent.received.count >= 3 }
+            let received = agent.received
+            #expect(received.filter { $0.command["func"] == "runchecks" }.map(\.replied) == [true, false])
+            let tasks = received.filter { $0.command["func"] == "runtask" }
+            #expect(tasks.count == 1 && tasks.first?.command["taskpk"]?.intValue == 42 && tasks.first?.replied == false)
+        }
+    }
+
     @Test func malformedAndForeignResults_are400AndChangeNothing() async throws {
         try await Self.with { w in
             let id = try await w.check(["check_type": "cpuload", "warning_threshold": 50, "error_threshold": 0])

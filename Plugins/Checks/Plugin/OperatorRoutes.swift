@@ -229,6 +229,8 @@ extension Checks {
                 sent += 1
             } catch let error as PluginError where error.status == .unsupported {
                 throw PluginHTTPError(503, "This server cannot reach agents yet (no NATS support in the host)")
+            } catch let error as PluginError where error.status == .unavailable {
+                throw PluginHTTPError(503, "The agent bus (NATS) is down; no agent was asked to run its checks")
             } catch {
                 host.log(.notice, "bulk runchecks to \(agentID): \(error)")
             }
