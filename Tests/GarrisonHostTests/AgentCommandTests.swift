@@ -61,6 +61,12 @@ import Testing
             #expect(try await host.request(.patch, "/api/v3/\(historyID)/\(other)/histresult/", as: .token(otherToken), json: ["results": "x"]).status == 404)
             let stored = try await host.server.storage.pool.query("SELECT results FROM agent_history WHERE id = $1", [String(historyID)]).first!
             #expect(stored.string("results") == "final output")
+
+            // Deleting the agent sends it `uninstall` (with the Linux script as `code`) first.
+            #expect(try await host.request(.delete, "/agents/\(agentID)/", as: .token(admin)).status == 200)
+            try await eventually("uninstall arrived") { agent.received.contains { $0.command["func"] == "uninstall" } }
+            #expect(agent.received.first { $0.command["func"] == "uninstall" }?.command["code"]?.stringValue?.contains("tacticalagent.service") == true)
+            #expect(try await host.server.storage.pool.query("SELECT count(*) AS n FROM agent_history WHERE agent_id = $1", [agentID]).first?.int("n") == 0)
         }
     }
 

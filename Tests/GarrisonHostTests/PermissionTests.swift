@@ -61,7 +61,8 @@ struct PermissionCase: Sendable, CustomTestStringConvertible {
             }
             let anonymous = host.server.dispatcher.routes.filter { $0.access == .anonymous }.map(\.pattern).sorted()
             // The agent's config route answers everyone: any non-200 there crashes agent 2.9.1.
-            #expect(anonymous == ["/api/v3/<agent_id>/config/", "/core/status/", "/v2/checkcreds/", "/v2/login/"])
+            // A deployment link's random uid is its secret, as in Tactical RMM.
+            #expect(anonymous == ["/api/v3/<agent_id>/config/", "/clients/<uid>/deploy/", "/core/status/", "/v2/checkcreds/", "/v2/login/"])
         }
     }
 }

@@ -34,9 +34,7 @@ enum AgentCommandRoutes {
             },
             Route(.post, "/agents/<agent_id>/reboot/", access: .permission("can_reboot_agents"), summary: "Reboot now") { call in
                 let agent = try await AgentRoutes.load(host, call)
-                await host.audit(call, .modify, "agent", "Rebooted \(agent.string("hostname"))", agentID: agent.string("agent_id"), agentHostname: agent.string("hostname"))
-                _ = try answer(try await commander.run(.init(agentID: agent.string("agent_id"), command: AgentCommand("rebootnow"),
-                                                             history: .init(type: "command", command: "reboot"), username: try call.user.username)), agent)
+                _ = try await runAudited(host, commander, call, agent, AgentCommand("rebootnow"), note: "reboot", audit: "Rebooted")
                 return Responses.message("\(agent.string("hostname")) will now be restarted")
             },
             Route(.patch, "/agents/<agent_id>/reboot/", access: .permission("can_reboot_agents"), summary: "Schedule a reboot (a pending action, delivered at that time)") { call in
@@ -53,9 +51,7 @@ enum AgentCommandRoutes {
             },
             Route(.post, "/agents/<agent_id>/shutdown/", access: .permission("can_reboot_agents"), summary: "Shut the machine down") { call in
                 let agent = try await AgentRoutes.load(host, call)
-                await host.audit(call, .modify, "agent", "Shut down \(agent.string("hostname"))", agentID: agent.string("agent_id"), agentHostname: agent.string("hostname"))
-                _ = try answer(try await commander.run(.init(agentID: agent.string("agent_id"), command: AgentCommand("shutdown"),
-                                                             history: .init(type: "command", command: "shutdown"), username: try call.user.username)), agent)
+                _ = try await runAudited(host, commander, call, agent, AgentCommand("shutdown"), note: "shutdown", audit: "Shut down")
                 return Responses.message("\(agent.string("hostname")) will now be shut down")
             },
             Route(.post, "/agents/<agent_id>/recover/", access: .permission("can_recover_agents"), summary: "Recover the mesh agent") { call in
@@ -65,9 +61,7 @@ enum AgentCommandRoutes {
                     // Restarting the Tactical agent itself goes through MeshCentral, not NATS (section 11).
                     throw APIError.badRequest("Recovery mode '\(mode)' runs through MeshCentral; enable the MeshCentral plugin for it. Mode 'mesh' works over NATS.")
                 }
-                await host.audit(call, .modify, "agent", "Mesh recovery of \(agent.string("hostname"))", agentID: agent.string("agent_id"), agentHostname: agent.string("hostname"))
-                _ = try answer(try await commander.run(.init(agentID: agent.string("agent_id"), command: AgentCommand("recover", payload: ["mode": "mesh"]),
-                                                             timeout: .seconds(90), history: .init(type: "command", command: "recover mesh"), username: try call.user.username)), agent)
+                _ = try await runAudited(host, commander, call, agent, AgentCommand("recover", payload: ["mode": "mesh"]), note: "recover mesh", audit: "Mesh recovery of", timeout: .seconds(90))
                 return Responses.message("Mesh agent recovered on \(agent.string("hostname"))")
             },
             Route(.get, "/agents/<agent_id>/processes/", access: .permission("can_manage_procs"), summary: "The agent's process list") { call in
@@ -78,9 +72,7 @@ enum AgentCommandRoutes {
                 let agent = try await AgentRoutes.load(host, call)
                 let pid = try call.intParam("pid")
                 guard (1...Int(Int32.max)).contains(pid) else { throw APIError.badRequest("pid must be a positive 32-bit number.") }
-                await host.audit(call, .modify, "agent", "Killed process \(pid) on \(agent.string("hostname"))", agentID: agent.string("agent_id"), agentHostname: agent.string("hostname"))
-                let reply = try answer(try await commander.run(.init(agentID: agent.string("agent_id"), command: AgentCommand("killproc", fields: ["procpid": .int(Int64(pid))]),
-                                                                     history: .init(type: "command", command: "kill \(pid)"), username: try call.user.username)), agent)
+                let reply = try await runAudited(host, commander, call, agent, AgentCommand("killproc", fields: ["procpid": .int(Int64(pid))]), note: "kill \(pid)", audit: "Killed process \(pid) on")
                 guard reply == .string("ok") else { throw APIError.badRequest(reply.stringValue ?? "The agent could not kill process \(pid).") }
                 return Responses.message("ok")
             },
@@ -102,6 +94,14 @@ enum AgentCommandRoutes {
                 return Responses.message("ok")
             },
         ]
+    }
+
+    /// Audits "<audit> <hostname>", runs the command with a history row, returns the answer.
+    static func runAudited(_ host: HostContext, _ commander: AgentCommander, _ call: Call, _ agent: PGRow, _ command: AgentCommand,
+                           note: String, audit: String, timeout: Duration? = nil) async throws -> MsgPackValue {
+        await host.audit(call, .modify, "agent", "\(audit) \(agent.string("hostname"))", agentID: agent.string("agent_id"), agentHostname: agent.string("hostname"))
+        return try answer(try await commander.run(.init(agentID: agent.string("agent_id"), command: command, timeout: timeout,
+                                                        history: .init(type: "command", command: note), username: try call.user.username)), agent)
     }
 
     /// The agent's answer, or the 400 Tactical RMM gives when it cannot reach the agent.
