@@ -8,6 +8,8 @@ import Foundation
 /// The host-owned objects `coreObject` can read (core_get's kinds in the header).
 public enum CoreKind: String, Sendable {
     case agent, client, site, policy
+    /// id = agent_id: the list fields, "custom_fields" and "policies", without inventory.
+    case agentBrief = "agent_brief"
     /// id = agent_id: [{"id","enforced","source"}] in precedence order.
     case agentPolicies = "agent_policies"
     /// id = "client:<pk>", "site:<pk>" or "all": [agent_id].

@@ -735,6 +735,11 @@ typedef struct garrison_host_api {
      *   kind        one of these, copied:
      *                 "agent"           id = agent_id; the agent as GET
      *                                   /agents/<agent_id>/ renders it.
+     *                 "agent_brief"     id = agent_id; the agent as the agent
+     *                                   list renders it (no disks, services or
+     *                                   WMI), with "custom_fields" and
+     *                                   "policies" (as "agent_policies"): what
+     *                                   an agent's every call needs, cheaply.
      *                 "client", "site"  id = numeric id; as /clients/ renders.
      *                 "policy"          id = numeric id; the automation policy
      *                                   as GET /automation/policies/<pk>/.

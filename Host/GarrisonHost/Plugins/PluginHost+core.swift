@@ -13,7 +13,7 @@ extension PluginHost {
     }
 
     /// The kinds core_get answers (the header's core_get comment describes each).
-    static let coreKinds: Set<String> = ["agent", "client", "site", "agent_policies", "policy", "agents"]
+    static let coreKinds: Set<String> = ["agent", "agent_brief", "client", "site", "agent_policies", "policy", "agents"]
 
     /// core_get: an agent, client, site or policy as the operator API renders it; the
     /// policies applying to an agent; the agent_ids of a client, a site or all agents.
@@ -45,6 +45,13 @@ extension PluginHost {
 
     static func coreObject(_ kind: String, _ key: String, pool: DatabasePool) async throws -> JSONValue? {
         switch kind {
+        case "agent_brief":
+            guard let row = try await pool.query("SELECT \(AgentQueries.listColumns), a.custom_fields \(AgentQueries.from) WHERE a.agent_id = $1", [key]).first,
+                  case .object(var fields) = AgentQueries.render(row),
+                  let applied = try await PolicyQueries.agentPolicies(pool, agentID: key) else { return nil }
+            fields["custom_fields"] = .fromDatabase(row["custom_fields"], fallback: [:])
+            fields["policies"] = .array(applied.map { ["id": .init($0.id), "enforced": .init($0.enforced), "source": .init($0.source.rawValue)] })
+            return .object(fields)
         case "agent_policies":
             guard let applied = try await PolicyQueries.agentPolicies(pool, agentID: key) else { return nil }
             return .array(applied.map { ["id": .init($0.id), "enforced": .init($0.enforced), "source": .init($0.source.rawValue)] })

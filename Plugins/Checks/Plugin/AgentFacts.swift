@@ -5,7 +5,7 @@ import Synchronization
 
 /// What the plugin needs to know about an agent on every agent call: its numeric id,
 /// check interval, platform, where it sits and which policies reach it. Read from the host
-/// (core_get "agent" and "agent_policies") and kept for `ttl` seconds, so a check run of
+/// (core_get "agent_brief": one call) and kept for `ttl` seconds, so a check run of
 /// ten results asks the host once.
 struct AgentFacts: Sendable {
     let agentID: String
@@ -40,12 +40,9 @@ final class AgentFactsCache: Sendable {
     func facts(_ agentID: String) async throws -> AgentFacts? {
         let now = Self.now()
         if ttl > 0, let hit = entries.withLock({ $0[agentID] }), now - hit.at < ttl { return hit.facts }
-        async let agentJSON = host.coreObject(kind: .agent, id: agentID)
-        async let policiesJSON = host.coreObject(kind: .agentPolicies, id: agentID)
-        let agent: JSON, policies: JSON
+        let agent: JSON
         do {
-            agent = try await agentJSON
-            policies = try await policiesJSON
+            agent = try await host.coreObject(kind: .agentBrief, id: agentID)
         } catch let error as PluginError where error.status == .notFound {
             entries.withLock { _ = $0.removeValue(forKey: agentID) }
             return nil
@@ -55,7 +52,7 @@ final class AgentFactsCache: Sendable {
             checkInterval: agent["check_interval"]?.intValue ?? 120, plat: agent["plat"]?.stringValue ?? "windows",
             clientID: agent["client"]?.intValue ?? 0, clientName: agent["client_name"]?.stringValue ?? "",
             siteID: agent["site"]?.intValue ?? 0, siteName: agent["site_name"]?.stringValue ?? "",
-            policies: (policies.arrayValueCompat ?? []).compactMap { p in
+            policies: (agent["policies"]?.arrayValueCompat ?? []).compactMap { p in
                 p["id"]?.intValue.map { PolicyMerge.Policy(id: $0, enforced: p["enforced"]?.boolValue ?? false) }
             },
             object: agent)
