@@ -102,7 +102,7 @@ public final class Authenticator: Sendable {
     }
 
     private func loadAgent(digest: String) async throws -> (Principal, Date)? {
-        let result = try await pool.query("SELECT id, agent_id FROM agents WHERE token_digest = $1", [digest])
+        let result = try await pool.query("SELECT id, agent_id FROM agents WHERE token_digest = $1", [digest], prepared: true)
         guard let row = result.first else { return nil }
         return (.agent(AgentIdentity(id: row.int("id"), agentID: row.string("agent_id"))), .distantFuture)
     }

@@ -41,7 +41,7 @@ enum PolicyQueries {
 
     /// The policies applying to `agentID` in precedence order, or nil for no such agent.
     static func agentPolicies(_ pool: DatabasePool, agentID: String) async throws -> [PolicyResolution.Applied]? {
-        let rows = try await pool.query(chainSQL, [agentID]).rows
+        let rows = try await pool.query(chainSQL, [agentID], prepared: true).rows
         guard let first = rows.first else { return nil }
         var chain = PolicyResolution.Chain(agentPK: first.int("agent_pk"), siteID: first.int("site_id"), clientID: first.int("client_id"))
         chain.agentBlocks = first.bool("agent_blocks")

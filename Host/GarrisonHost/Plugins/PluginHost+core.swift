@@ -46,7 +46,7 @@ extension PluginHost {
     static func coreObject(_ kind: String, _ key: String, pool: DatabasePool) async throws -> JSONValue? {
         switch kind {
         case "agent_brief":
-            guard let row = try await pool.query("SELECT \(AgentQueries.listColumns), a.custom_fields \(AgentQueries.from) WHERE a.agent_id = $1", [key]).first,
+            guard let row = try await pool.query("SELECT \(AgentQueries.listColumns), a.custom_fields \(AgentQueries.from) WHERE a.agent_id = $1", [key], prepared: true).first,
                   case .object(var fields) = AgentQueries.render(row),
                   let applied = try await PolicyQueries.agentPolicies(pool, agentID: key) else { return nil }
             fields["custom_fields"] = .fromDatabase(row["custom_fields"], fallback: [:])

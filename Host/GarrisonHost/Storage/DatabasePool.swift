@@ -60,8 +60,8 @@ public final class DatabasePool: Sendable {
 
     /// Convenience: one statement on any connection.
     @discardableResult
-    public func query(_ sql: String, _ params: [String?] = []) async throws -> PGResult {
-        try await withConnection { try $0.query(sql, params) }
+    public func query(_ sql: String, _ params: [String?] = [], prepared: Bool = false) async throws -> PGResult {
+        try await withConnection { try $0.query(sql, params, prepared: prepared) }
     }
 
     public func close() async {

@@ -50,13 +50,37 @@ public final class PGConnection: @unchecked Sendable {
         _ = try? query("DEALLOCATE \(name)")
     }
 
-    /// Runs one parameterized statement. Parameters travel as text; nil is SQL NULL.
+    /// Runs one parameterized statement. Parameters travel as text; nil is SQL NULL. With
+    /// `prepared`, the statement is prepared once per session (keyed by its text) and run by
+    /// name after that: for hot statements, so PostgreSQL parses and plans them once.
     @discardableResult
-    public func query(_ sql: String, _ params: [String?] = []) throws(DatabaseError) -> PGResult {
+    public func query(_ sql: String, _ params: [String?] = [], prepared usePrepared: Bool = false) throws(DatabaseError) -> PGResult {
         guard let handle else { throw .unavailable("connection closed") }
-        let result: OpaquePointer? = withCStringArray(params) { values in
-            PQexecParams(handle, sql, Int32(params.count), nil, values, nil, nil, 0)
+        if usePrepared {
+            if prepared[sql] == nil, prepared.count < Self.preparedLimit {
+                preparedCount += 1
+                let name = preparedPrefix + String(preparedCount)
+                guard let made = PQprepare(handle, name, sql, Int32(params.count), nil) else {
+                    throw .unavailable(String(cString: PQerrorMessage(handle)))
+                }
+                defer { PQclear(made) }
+                guard PQresultStatus(made) == PGRES_COMMAND_OK else { throw DatabaseError.from(result: made, connection: handle) }
+                prepared[sql] = name
+            }
+            if let name = prepared[sql] {
+                do {
+                    return try run(handle, params) { values in PQexecPrepared(handle, name, Int32(params.count), values, nil, nil, 0) }
+                } catch where ["0A000", "26000"].contains(error.sqlState) {
+                    // The table changed shape, or the statement was deallocated: unprepared this once.
+                    prepared.removeValue(forKey: sql)
+                }
+            }
         }
+        return try run(handle, params) { values in PQexecParams(handle, sql, Int32(params.count), nil, values, nil, nil, 0) }
+    }
+
+    private func run(_ handle: OpaquePointer, _ params: [String?], _ exec: ([UnsafePointer<CChar>?]) -> OpaquePointer?) throws(DatabaseError) -> PGResult {
+        let result: OpaquePointer? = withCStringArray(params) { values in exec(values) }
         guard let result else {
             throw .unavailable(String(cString: PQerrorMessage(handle)))
         }

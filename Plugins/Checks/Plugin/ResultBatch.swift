@@ -26,7 +26,12 @@ final class ResultBatch: Sendable {
     private struct State {
         var pending: [Item] = []
         var draining = 0
+        /// Agent and check pairs in a batch being processed: their next result waits, so
+        /// two batches of this host never race for the same state.
+        var inFlight: Set<String> = []
     }
+
+    static func key(_ item: Item) -> String { "\(item.agent.agentID)\u{0}\(item.checkID)" }
 
     let checks: Checks
     /// Batches in flight at once: one evaluating while the other is in the database.
@@ -53,21 +58,24 @@ final class ResultBatch: Sendable {
     }
 
     private func drain() async {
-        while let batch = take() {
+        var done: [Item] = []
+        while let batch = take(releasing: done) {
             await process(batch)
+            done = batch
         }
     }
 
-    /// The next batch: queued items in order, at most one per agent and check.
-    private func take() -> [Item]? {
+    /// The next batch: queued items in order, at most one per agent and check and none whose
+    /// pair another batch is processing; nil (and this drainer stops) when nothing is eligible.
+    private func take(releasing done: [Item]) -> [Item]? {
         state.withLock { s -> [Item]? in
-            guard !s.pending.isEmpty else { s.draining -= 1; return nil }
+            for item in done { s.inFlight.remove(Self.key(item)) }
             var batch: [Item] = [], rest: [Item] = []
-            var seen: Set<String> = []
             for item in s.pending {
-                if batch.count < maxBatch && seen.insert("\(item.agent.agentID)\u{0}\(item.checkID)").inserted { batch.append(item) } else { rest.append(item) }
+                if batch.count < maxBatch && s.inFlight.insert(Self.key(item)).inserted { batch.append(item) } else { rest.append(item) }
             }
             s.pending = rest
+            if batch.isEmpty { s.draining -= 1; return nil }
             return batch
         }
     }
