@@ -4,9 +4,9 @@ import PluginKit
 import Synchronization
 
 /// Group commit for check results. Each PATCH queues its result and waits; a drainer takes
-/// everything queued (one result per agent and check at a time), reads those checks and
-/// their states in one statement, evaluates each result, and writes every latest result,
-/// chart point and outbox event in one more statement. Under load that is two statements
+/// everything queued, reads those checks and their states in one statement, evaluates the
+/// results in arrival order (several results of one check follow each other in memory), and
+/// writes every latest result, chart point and outbox event in one more statement. Under load that is two statements
 /// for a whole batch instead of two per result; alone, a batch of one.
 final class ResultBatch: Sendable {
     struct Item: Sendable {
@@ -65,14 +65,21 @@ final class ResultBatch: Sendable {
         }
     }
 
-    /// The next batch: queued items in order, at most one per agent and check and none whose
-    /// pair another batch is processing; nil (and this drainer stops) when nothing is eligible.
+    /// The next batch: queued items in order, none of an agent and check another batch is
+    /// processing; nil (and this drainer stops) when nothing is eligible.
     private func take(releasing done: [Item]) -> [Item]? {
         state.withLock { s -> [Item]? in
             for item in done { s.inFlight.remove(Self.key(item)) }
             var batch: [Item] = [], rest: [Item] = []
+            var mine: Set<String> = []
             for item in s.pending {
-                if batch.count < maxBatch && s.inFlight.insert(Self.key(item)).inserted { batch.append(item) } else { rest.append(item) }
+                let key = Self.key(item)
+                if batch.count < maxBatch && (mine.contains(key) || s.inFlight.insert(key).inserted) {
+                    mine.insert(key)
+                    batch.append(item)
+                } else {
+                    rest.append(item)
+                }
             }
             s.pending = rest
             if batch.isEmpty { s.draining -= 1; return nil }
@@ -93,7 +100,8 @@ final class ResultBatch: Sendable {
         }
     }
 
-    struct Written: Decodable, Sendable { let ord: Int; let outbox_id: Int? }
+    /// A stored result (ord) or a written event (outbox_id).
+    struct Written: Decodable, Sendable { let ord: Int?; let outbox_id: Int? }
 
     /// One row of the write statement's input. JSON parts travel as JSON text (cast in SQL)
     /// so nothing is parsed again on the way.
@@ -113,6 +121,8 @@ final class ResultBatch: Sendable {
         let fail_count: Int
         let alerted: Bool
         let seq: Int
+        /// The last result of its agent and check in the batch: the one kept as latest.
+        var last: Bool
         let y: Int?
         let hresults: String?
         let event: String?
@@ -144,33 +154,41 @@ final class ResultBatch: Sendable {
             var rows: [WriteRow] = []
             var outcomes: [Int: Outcome] = [:]
             var failing: [Int] = []
+            // Each agent and check's state as the batch's results move it, and its last row.
+            var chain: [String: (samples: [Int], counter: FailureCounter)] = [:]
+            var lastRow: [String: Int] = [:]
             for (ord, item) in batch.enumerated() {
                 guard let row = byOrd[ord] else {
                     outcomes[ord] = .refused("Check \(item.checkID) is not one of this agent's checks")
                     continue
                 }
                 let check = row.check
+                let key = Self.key(item)
+                var state = chain[key] ?? (row.state.r_samples ?? [], row.state.counter)
                 let evaluation: Evaluation
-                do { evaluation = try ResultEvaluator.evaluate(check, body: item.body, samples: row.state.r_samples ?? []) } catch {
+                do { evaluation = try ResultEvaluator.evaluate(check, body: item.body, samples: state.samples) } catch {
                     outcomes[ord] = .refused("invalid \(check.check_type.rawValue) result: \(error.description)")
                     continue
                 }
-                var counter = row.state.counter
-                let transition = counter.apply(evaluation.status, failsBeforeAlert: check.fails_b4_alert)
-                let event = checks.eventPayload(transition, check: check, agent: item.agent, evaluation: evaluation, failCount: counter.failCount)
+                let transition = state.counter.apply(evaluation.status, failsBeforeAlert: check.fails_b4_alert)
+                if let samples = evaluation.samples { state.samples = samples }
+                chain[key] = state
+                let event = checks.eventPayload(transition, check: check, agent: item.agent, evaluation: evaluation, failCount: state.counter.failCount)
                 if evaluation.status == .failing { failing.append(ord) }
+                lastRow[key] = rows.count
                 rows.append(WriteRow(
                     ord: ord, agent_id: item.agent.agentID, check_id: check.id, status: evaluation.status.rawValue,
                     alert_severity: evaluation.severity?.rawValue, more_info: evaluation.moreInfo, stdout: evaluation.stdout,
                     stderr: evaluation.stderr, retcode: evaluation.retcode, execution_time: evaluation.executionTime,
-                    samples: evaluation.samples ?? [], extra_details: evaluation.extraDetails?.text, fail_count: counter.failCount,
-                    alerted: counter.alerted, seq: (row.state.r_seq ?? 0) + 1, y: evaluation.historyY,
+                    samples: evaluation.samples ?? [], extra_details: evaluation.extraDetails?.text, fail_count: state.counter.failCount,
+                    alerted: state.counter.alerted, seq: (row.state.r_seq ?? 0) + 1, last: false, y: evaluation.historyY,
                     hresults: evaluation.historyResults?.text, event: event?.name, payload: try event.map { try Self.text($0.json) }))
             }
+            for index in lastRow.values { rows[index].last = true }
             var retry: [Item] = []
             if !rows.isEmpty {
                 let written: [Written] = try await host.query(Self.writeSQL, [try Self.text(rows)])
-                let stored = Set(written.map(\.ord))
+                let stored = Set(written.compactMap(\.ord))
                 for ord in rows.map(\.ord) {
                     if stored.contains(ord) {
                         outcomes[ord] = .stored
@@ -207,21 +225,22 @@ final class ResultBatch: Sendable {
         LEFT JOIN results r ON r.check_id = c.id AND r.agent_id = q.agent_id
         """
 
-    /// Every result of the batch: the latest result (only where the stored seq is still the
-    /// one evaluated against: seq here is that plus one), a chart point, and an outbox row
-    /// per transition -- all in one statement, so they land together or not at all.
+    /// Every result of the batch: the latest result of each agent and check (only where the
+    /// stored seq is still the one evaluated against: seq here is that plus one), a chart
+    /// point per result, and an outbox row per transition -- all in one statement, so they
+    /// land together or not at all.
     static let writeSQL = """
         WITH i AS (
             SELECT * FROM jsonb_to_recordset($1::text::jsonb) AS i(
                 ord int, agent_id text, check_id bigint, status text, alert_severity text, more_info text, stdout text, stderr text,
                 retcode int, execution_time text, samples jsonb, extra_details text, fail_count int, alerted boolean, seq bigint,
-                y int, hresults text, event text, payload text)
+                last boolean, y int, hresults text, event text, payload text)
         ), up AS (
             INSERT INTO results AS r (agent_id, check_id, status, alert_severity, more_info, stdout, stderr, retcode, execution_time,
                                       samples, extra_details, fail_count, alerted, last_run, seq)
             SELECT agent_id, check_id, status, alert_severity, more_info, stdout, stderr, retcode, execution_time,
                    coalesce(samples, '[]'), extra_details::jsonb, fail_count, alerted, now(), seq
-            FROM i ORDER BY agent_id, check_id
+            FROM i WHERE last ORDER BY agent_id, check_id
             ON CONFLICT (agent_id, check_id) DO UPDATE SET
                 status = EXCLUDED.status, alert_severity = EXCLUDED.alert_severity,
                 more_info = coalesce(EXCLUDED.more_info, r.more_info), stdout = coalesce(EXCLUDED.stdout, r.stdout),
@@ -234,11 +253,11 @@ final class ResultBatch: Sendable {
         ), done AS (
             SELECT i.* FROM i JOIN up USING (agent_id, check_id)
         ), point AS (
-            INSERT INTO history (check_id, agent_id, y, results) SELECT check_id, agent_id, y, hresults::jsonb FROM done
+            INSERT INTO history (check_id, agent_id, x, y, results)
+            SELECT check_id, agent_id, clock_timestamp(), y, hresults::jsonb FROM done ORDER BY ord
         ), box AS (
-            INSERT INTO outbox (event, payload) SELECT event, payload::jsonb FROM done WHERE event IS NOT NULL
-            RETURNING id, payload->>'agent_id' AS agent_id, (payload->>'check_id')::bigint AS check_id
+            INSERT INTO outbox (event, payload) SELECT event, payload::jsonb FROM done WHERE event IS NOT NULL ORDER BY ord RETURNING id
         )
-        SELECT done.ord, box.id AS outbox_id FROM done LEFT JOIN box USING (agent_id, check_id)
+        SELECT ord, NULL::bigint AS outbox_id FROM done UNION ALL SELECT NULL, id FROM box
         """
 }
