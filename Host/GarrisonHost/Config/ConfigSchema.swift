@@ -72,5 +72,10 @@ enum ConfigSchema {
         integer("nats", "port", 0...65535, "loopback client port of the private nats-server (0 picks a free one)") { $0.natsPort = $1 },
         integer("nats", "websocket_port", 0...65535, "loopback websocket port of the private nats-server, behind /natsws (0 picks a free one)") { $0.natsWebsocketPort = $1 },
         integer("nats", "tls_port", 0...65535, "TLS port on every address for agents installed with -natsport; 0 for none") { $0.natsTLSPort = $1 },
+        string("nats", "websocket_url", "with nats.url: where /natsws goes, the external nats-server's websocket listener without TLS (ws://host:port); empty answers /natsws with 503. Unused with the private nats-server") {
+            if !$1.isEmpty, let problem = NATSWebSocketUpstream.parse($1).1 { return problem }
+            $0.natsWebSocketURL = $1
+            return nil
+        },
     ]
 }
