@@ -1,3 +1,4 @@
+import AgentEmulator
 import ArgumentParser
 import Foundation
 import GarrisonHost
@@ -60,7 +61,7 @@ struct AgentsBench: AsyncParsableCommand {
         let emulator = try EmulatorProcess.start(emulatorPath, [
             "--server", host.base, "--agents", String(count), "--identities", identityFile.path, "--token", host.token, "--site", String(site),
             "--hello-interval", String(helloInterval), "--connect-rate", String(connectRate), "--report", "5",
-        ], log: folder.appendingPathComponent("emulator.log"))
+        ], log: URL(fileURLWithPath: NSTemporaryDirectory()).appendingPathComponent("garrison-bench-agents-emulator.log"))
         defer { emulator.stop() }
         let connectStart = ContinuousClock.now
         let connectedLine = try await emulator.waitFor("connected ", timeout: .seconds(600))
@@ -85,8 +86,14 @@ struct AgentsBench: AsyncParsableCommand {
         let ping4 = try WrkResult.run(url: "\(host.base)/", token: host.token, threads: 1, connections: 4, seconds: pingSeconds, script: lua.path)
         print(String(format: "  same with 4 connections: %.0f req/s, p50 %@, p99 %@", ping4.requestsPerSecond, ping4.p50, ping4.p99))
 
-        // Fan-out: one ping to every agent through the host's bus connection, replies to one inbox.
-        try await fanOut(bus: bus, agents: identities.map(\.0))
+        let baseline = try WrkResult.run(url: "\(host.base)/core/version/", token: host.token, threads: 1, connections: 1, seconds: pingSeconds)
+        print(String(format: "  baseline without NATS, GET /core/version/: p50 %@, p99 %@ (wrk -t1 -c1); load average now %@",
+                     baseline.p50, baseline.p99, (try? String(contentsOfFile: "/proc/loadavg", encoding: .utf8))?.split(separator: " ").prefix(3).joined(separator: " ") ?? "?"))
+
+        // Fan-out: one ping to every agent (seeded and enrolled) through the host's bus
+        // connection, replies to one inbox.
+        let everyone = AgentIdentity.parseLines(try String(contentsOf: identityFile, encoding: .utf8)).map(\.agentID)
+        try await fanOut(bus: bus, agents: everyone)
 
         // Ingest: raise every agent's hello rate step by step.
         for rate in ingestRates.split(separator: ",").compactMap({ Int($0) }) {
@@ -104,7 +111,7 @@ struct AgentsBench: AsyncParsableCommand {
         emulator.send("hello-interval \(helloInterval)")
         emulator.send("stats")
         try await Task.sleep(for: .seconds(1))
-        print("emulator: \(emulator.lastLine(prefix: "stats") ?? "?")")
+        print("emulator: \(emulator.lastLine(prefix: "stats") ?? "?") (log: \(emulator.log.path))")
         emulator.stop()
         host.running.cancel()
         await host.server.shutdown()

@@ -3,14 +3,8 @@ import GarrisonHost
 /// What an agent publishes on its own subject, the reply field carrying the kind
 /// (trmm-agent-protocol.md 6.1, 6.2): keys and types as a Linux agent 2.9.1 sends them.
 public enum AgentTelemetryMessages {
-    public enum Kind: String, Sendable {
-        case hello = "agent-hello"
-        case agentInfo = "agent-agentinfo"
-        case disks = "agent-disks"
-        case winsvc = "agent-winsvc"
-        case publicIP = "agent-publicip"
-        case wmi = "agent-wmi"
-    }
+    /// The host's list of kinds: the tags are the protocol's, one list for both sides.
+    public typealias Kind = AgentTelemetry.Kind
 
     /// The six messages of an agent's service start, in the agent's order.
     public static let startup: [Kind] = [.hello, .agentInfo, .disks, .winsvc, .publicIP, .wmi]

@@ -24,6 +24,7 @@ final class NATSAgentHandler: ChannelInboundHandler {
     private var context: ChannelHandlerContext?
     private var isConnected = false
     private var hello: RepeatedTask?
+    private var pinger: RepeatedTask?
 
     init(agent: AgentIdentity, stats: EmulatorStats, helloInterval: TimeAmount, sendStartup: Bool, ready: EventLoopPromise<Void>) {
         self.agent = agent
@@ -54,6 +55,8 @@ final class NATSAgentHandler: ChannelInboundHandler {
     func channelInactive(context: ChannelHandlerContext) {
         hello?.cancel()
         hello = nil
+        pinger?.cancel()
+        pinger = nil
         if isConnected {
             stats.connected.subtract(1, ordering: .relaxed)
             stats.disconnects.add(1, ordering: .relaxed)
@@ -109,6 +112,7 @@ final class NATSAgentHandler: ChannelInboundHandler {
                 for kind in AgentTelemetryMessages.startup { publish(kind, context: context) }
             }
             startHello(context: context)
+            startPinging(context: context)
         case .ok:
             break
         case .err(let text):
@@ -149,6 +153,17 @@ final class NATSAgentHandler: ChannelInboundHandler {
         hello = context.eventLoop.scheduleRepeatedTask(initialDelay: first, delay: helloInterval) { _ in
             let handler = bound.value
             if let context = handler.context { handler.publish(.hello, context: context) }
+        }
+    }
+
+    /// The agent's NATS client pings the server every 35-44 s (trmm-agent-protocol.md 2.1);
+    /// the PONG is only read.
+    private func startPinging(context: ChannelHandlerContext) {
+        let interval = TimeAmount.seconds(Int64.random(in: 35..<45))
+        let bound = NIOLoopBound(self, eventLoop: context.eventLoop)
+        pinger = context.eventLoop.scheduleRepeatedTask(initialDelay: interval, delay: interval) { _ in
+            let handler = bound.value
+            if let context = handler.context { handler.send("PING\r\n", context: context) }
         }
     }
 
