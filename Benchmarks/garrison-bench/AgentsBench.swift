@@ -18,6 +18,7 @@ struct AgentsBench: AsyncParsableCommand {
     @Option(help: "Seconds of steady state to measure CPU over.") var steadySeconds = 60
     @Option(help: "Offered telemetry rates (messages/s) to step through.") var ingestRates = "10000,20000,30000,40000"
     @Option(help: "Seconds per ingest step.") var ingestSeconds = 10
+    @Option(help: "Rates (messages/s) of hellos published straight to nats-server, without the websocket path.") var directRates = "20000,40000"
     @Option(help: "Seconds of the ping run.") var pingSeconds = 10
     @Option(help: "New agent connections per second.") var connectRate = 400
 
@@ -101,18 +102,20 @@ struct AgentsBench: AsyncParsableCommand {
             emulator.send("hello-interval \(interval)")
             try await Task.sleep(for: .seconds(3))
             let start = bus.telemetry.currentCounts
-            let cpu = try await ProcessCPU.cores([getpid(), nats], over: .seconds(ingestSeconds))
+            let cpu = try await ProcessCPU.cores([getpid(), nats, emulator.pid], over: .seconds(ingestSeconds))
             let end = bus.telemetry.currentCounts
             let seconds = Double(ingestSeconds)
-            print(String(format: "ingest, offered %d msgs/s: received %.0f/s, written %.0f/s, dropped %d, rejected %d; host %.2f cores, nats-server %.2f",
+            print(String(format: "ingest over wss, offered %d msgs/s: received %.0f/s, written %.0f/s, dropped %d, rejected %d; host %.2f cores, nats-server %.2f, emulator %.2f",
                          rate, Double(end.accepted + end.dropped - start.accepted - start.dropped) / seconds, Double(end.written - start.written) / seconds,
-                         end.dropped - start.dropped, end.rejected - start.rejected, cpu[0], cpu[1]))
+                         end.dropped - start.dropped, end.rejected - start.rejected, cpu[0], cpu[1], cpu[2]))
         }
-        emulator.send("hello-interval \(helloInterval)")
         emulator.send("stats")
         try await Task.sleep(for: .seconds(1))
         print("emulator: \(emulator.lastLine(prefix: "stats") ?? "?") (log: \(emulator.log.path))")
+        // Without agents connected, so the messages reach the host alone.
         emulator.stop()
+        try await Task.sleep(for: .seconds(2))
+        try await directIngest(bus: bus, supervisor: try require(bus.supervisor, "supervisor"), agents: everyone)
         host.running.cancel()
         await host.server.shutdown()
     }
@@ -142,6 +145,42 @@ struct AgentsBench: AsyncParsableCommand {
             try await pool.query("INSERT INTO agents (agent_id, hostname, site_id, client_id, monitoring_type, plat, token_digest, nats_password, last_seen) VALUES \(values)")
         }
         return rows.map { ($0.0, $0.1) }
+    }
+
+    /// The host's ingestion without the websocket transport: hellos published straight to
+    /// nats-server (as the host's user, on each agent's subject with the agent-hello tag),
+    /// paced at each rate; what the host decodes, queues and writes is counted.
+    private func directIngest(bus: AgentBus, supervisor: NATSSupervisor, agents: [String]) async throws {
+        let publisher = try NATSConnection.connect(.init(url: supervisor.url, user: supervisor.hostUser, password: supervisor.hostPassword), logger: .init(label: "bench-publisher"))
+        defer { publisher.close() }
+        let payloads = agents.map { Array(AgentMsgPack.encode(AgentTelemetryMessages.payload(.hello, agent: AgentIdentity(agentID: $0, token: ""))).readableBytesView) }
+        for rate in directRates.split(separator: ",").compactMap({ Int($0) }) {
+            let start = bus.telemetry.currentCounts
+            let began = ContinuousClock.now
+            let total = rate * ingestSeconds
+            // Bursts every 10 ms keep the pace without a sleep per message.
+            let perTick = max(1, rate / 100)
+            var sent = 0
+            while sent < total {
+                for _ in 0..<min(perTick, total - sent) {
+                    let index = sent % agents.count
+                    try publisher.publish(agents[index], payloads[index], reply: "agent-hello")
+                    sent += 1
+                }
+                try await Task.sleep(until: began + .milliseconds(10 * (sent / perTick)), clock: .continuous)
+            }
+            try publisher.flush(timeout: .seconds(30))
+            let publishSeconds = (ContinuousClock.now - began).seconds
+            // Let the writer drain, then count.
+            let deadline = ContinuousClock.now + .seconds(30)
+            while bus.telemetry.currentCounts.written + bus.telemetry.currentCounts.dropped - start.written - start.dropped < total, ContinuousClock.now < deadline {
+                try await Task.sleep(for: .milliseconds(20))
+            }
+            let end = bus.telemetry.currentCounts
+            let allSeconds = (ContinuousClock.now - began).seconds
+            print(String(format: "ingest direct to nats-server, offered %d msgs/s for %d s (sent in %.1f s): written %d of %d (%.0f/s until the last was written), dropped %d",
+                         rate, ingestSeconds, publishSeconds, end.written - start.written, total, Double(end.written - start.written) / allSeconds, end.dropped - start.dropped))
+        }
     }
 
     private func fanOut(bus: AgentBus, agents: [String]) async throws {

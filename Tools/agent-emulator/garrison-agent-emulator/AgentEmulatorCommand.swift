@@ -79,21 +79,33 @@ struct AgentEmulatorCommand: AsyncParsableCommand {
         for (agent, reason) in failures.prefix(5) { print("  \(agent): \(reason)") }
         fflush(nil)
 
-        let reporter = Task {
-            while !Task.isCancelled {
-                try await Task.sleep(for: .seconds(report))
-                print("stats \(fleet.stats.snapshot)")
-                fflush(nil)
+        // Counters and commands on plain threads: they must keep going however busy the
+        // event loops and the task pool are.
+        let interval = report
+        Thread.detachNewThread {
+            while true {
+                Thread.sleep(forTimeInterval: interval)
+                Self.say("stats \(fleet.stats.snapshot)")
             }
         }
         if duration > 0 {
             try? await Task.sleep(for: .seconds(duration))
         } else {
-            await Self.readCommands(fleet)
+            await withCheckedContinuation { (done: CheckedContinuation<Void, Never>) in
+                Thread.detachNewThread {
+                    Self.readCommands(fleet)
+                    done.resume()
+                }
+            }
         }
-        reporter.cancel()
-        print("final \(fleet.stats.snapshot)")
+        Self.say("final \(fleet.stats.snapshot)")
         await fleet.shutdown()
+    }
+
+    /// One line to standard output, flushed at once (it is usually a file or a pipe).
+    static func say(_ line: String) {
+        print(line)
+        fflush(nil)
     }
 
     private func validateCredentials() throws {
@@ -101,28 +113,21 @@ struct AgentEmulatorCommand: AsyncParsableCommand {
     }
 
     /// Standard input commands; returns on "quit" or end of input.
-    static func readCommands(_ fleet: AgentFleet) async {
-        let lines = AsyncStream<String> { continuation in
-            Thread.detachNewThread {
-                while let line = readLine() { continuation.yield(line) }
-                continuation.finish()
-            }
-        }
-        for await line in lines {
+    static func readCommands(_ fleet: AgentFleet) {
+        while let line = readLine() {
             let words = line.split(separator: " ")
             switch words.first {
             case "hello-interval":
                 if words.count == 2, let seconds = Double(words[1]), seconds > 0 {
                     fleet.setHelloInterval(.nanoseconds(Int64(seconds * 1e9)))
-                    print("hello-interval \(seconds)")
+                    say("hello-interval \(seconds)")
                 } else {
-                    print("usage: hello-interval SECONDS")
+                    say("usage: hello-interval SECONDS")
                 }
-            case "stats": print("stats \(fleet.stats.snapshot)")
+            case "stats": say("stats \(fleet.stats.snapshot)")
             case "quit": return
-            default: print("commands: hello-interval SECONDS | stats | quit")
+            default: say("commands: hello-interval SECONDS | stats | quit")
             }
-            fflush(nil)
         }
     }
 }
