@@ -20,6 +20,8 @@ let package = Package(
     products: [
         .executable(name: "garrison", targets: ["garrison"]),
         .executable(name: "garrison-bench", targets: ["garrison-bench"]),
+        .executable(name: "garrison-agent-emulator", targets: ["garrison-agent-emulator"]),
+        .library(name: "AgentEmulator", targets: ["AgentEmulator"]),
         .library(name: "PluginKit", targets: ["PluginKit"]),
         // Each Swift plugin is a .dynamic library product with its own module name.
         .library(name: "HelloSwiftPlugin", type: .dynamic, targets: ["HelloSwiftPlugin"]),
@@ -102,10 +104,36 @@ let package = Package(
             ],
             path: "Host/garrison"
         ),
+        // Emulated Tactical RMM agents (REST enrollment, NATS over wss /natsws): the library
+        // for benchmarks and tests, the tool for runs against any server.
+        .target(
+            name: "AgentEmulator",
+            dependencies: [
+                "GarrisonHost",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOWebSocket", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+            ],
+            path: "Tools/agent-emulator/AgentEmulator"
+        ),
+        .executableTarget(
+            name: "garrison-agent-emulator",
+            dependencies: [
+                "AgentEmulator", "GarrisonHost",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+            ],
+            path: "Tools/agent-emulator/garrison-agent-emulator"
+        ),
         .executableTarget(
             name: "garrison-bench",
             dependencies: [
-                "GarrisonHost", "TwoFactorCore",
+                "GarrisonHost", "TwoFactorCore", "AgentEmulator",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -116,7 +144,7 @@ let package = Package(
         .testTarget(
             name: "GarrisonHostTests",
             dependencies: [
-                "GarrisonHost", "TwoFactorCore",
+                "GarrisonHost", "TwoFactorCore", "AgentEmulator",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
             ],

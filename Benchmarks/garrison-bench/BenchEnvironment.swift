@@ -29,9 +29,11 @@ struct WrkResult {
     var non2xx = 0
     var raw = ""
 
-    static func run(url: String, token: String, threads: Int, connections: Int, seconds: Int) throws -> WrkResult {
+    /// - Parameter script: a wrk Lua script (to vary the path per request, for instance).
+    static func run(url: String, token: String, threads: Int, connections: Int, seconds: Int, script: String? = nil) throws -> WrkResult {
         guard let wrk = Subprocess.which("wrk") else { throw BenchError("wrk is not installed: apt-get install wrk") }
-        let output = try Subprocess.run(wrk, ["-t\(threads)", "-c\(connections)", "-d\(seconds)s", "--latency", "-H", "Authorization: Token \(token)", url])
+        let output = try Subprocess.run(wrk, ["-t\(threads)", "-c\(connections)", "-d\(seconds)s", "--latency", "-H", "Authorization: Token \(token)"]
+                                        + (script.map { ["-s", $0] } ?? []) + [url])
         var result = WrkResult(raw: output.output)
         for line in output.output.split(separator: "\n").map({ $0.trimmingCharacters(in: .whitespaces) }) {
             let parts = line.split(separator: " ", omittingEmptySubsequences: true)
