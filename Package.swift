@@ -26,6 +26,7 @@ let package = Package(
         // Each Swift plugin is a .dynamic library product with its own module name.
         .library(name: "HelloSwiftPlugin", type: .dynamic, targets: ["HelloSwiftPlugin"]),
         .library(name: "TwoFactorPlugin", type: .dynamic, targets: ["TwoFactorPlugin"]),
+        .library(name: "ChecksPlugin", type: .dynamic, targets: ["ChecksPlugin"]),
     ],
     dependencies: [
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
@@ -73,6 +74,19 @@ let package = Package(
             name: "TwoFactorPlugin",
             dependencies: ["PluginKit", "TwoFactorCore"],
             path: "Plugins/TwoFactor/Plugin",
+            linkerSettings: swiftPluginLinkerSettings
+        ),
+
+        // Checks: monitoring checks, results, history and alert events (Plugins/Checks).
+        .target(
+            name: "ChecksCore",
+            dependencies: ["PluginKit"],
+            path: "Plugins/Checks/Core"
+        ),
+        .target(
+            name: "ChecksPlugin",
+            dependencies: ["PluginKit", "ChecksCore"],
+            path: "Plugins/Checks/Plugin",
             linkerSettings: swiftPluginLinkerSettings
         ),
 
@@ -154,6 +168,11 @@ let package = Package(
             name: "TwoFactorTests",
             dependencies: ["TwoFactorCore"],
             path: "Tests/TwoFactorTests"
+        ),
+        .testTarget(
+            name: "ChecksTests",
+            dependencies: ["ChecksCore", "PluginKit"],
+            path: "Tests/ChecksTests"
         ),
         .testTarget(
             name: "PluginKitTests",

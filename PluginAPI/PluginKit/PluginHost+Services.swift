@@ -5,13 +5,19 @@ import FoundationEssentials
 import Foundation
 #endif
 
-/// The host-owned objects `coreObject` can read.
+/// The host-owned objects `coreObject` can read (core_get's kinds in the header).
 public enum CoreKind: String, Sendable {
-    case agent, client, site
+    case agent, client, site, policy
+    /// id = agent_id: the list fields, "custom_fields" and "policies", without inventory.
+    case agentBrief = "agent_brief"
+    /// id = agent_id: [{"id","enforced","source"}] in precedence order.
+    case agentPolicies = "agent_policies"
+    /// id = "client:<pk>", "site:<pk>" or "all": [agent_id].
+    case agents
 }
 
 extension PluginHost {
-    /// One host-owned object (agent, client or site) as JSON.
+    /// One host-owned object (see `CoreKind`) as JSON.
     public func coreObject(kind: CoreKind, id: String) async throws -> JSON {
         let coreGet = api.required(\.core_get)
         let data = try await awaitDone("core_get \(kind.rawValue) \(id)") { done, user, cancelOut in

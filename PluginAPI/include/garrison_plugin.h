@@ -732,9 +732,30 @@ typedef struct garrison_host_api {
      * Any thread.
      *
      *   host        the plugin's handle.
-     *   kind        "agent", "client" or "site". Copied.
-     *   id          the object's id as text (agent_id, or the numeric id of a
-     *               client or site). Copied.
+     *   kind        one of these, copied:
+     *                 "agent"           id = agent_id; the agent as GET
+     *                                   /agents/<agent_id>/ renders it.
+     *                 "agent_brief"     id = agent_id; the agent as the agent
+     *                                   list renders it (no disks, services or
+     *                                   WMI), with "custom_fields" and
+     *                                   "policies" (as "agent_policies"): what
+     *                                   an agent's every call needs, cheaply.
+     *                 "client", "site"  id = numeric id; as /clients/ renders.
+     *                 "policy"          id = numeric id; the automation policy
+     *                                   as GET /automation/policies/<pk>/.
+     *                 "agent_policies"  id = agent_id; the active policies
+     *                                   that reach the agent, highest
+     *                                   precedence first (agent, site, client,
+     *                                   global default; exclusions and
+     *                                   block_policy_inheritance applied):
+     *                                   [{"id":3,"enforced":false,
+     *                                     "source":"site"}, ...].
+     *                 "agents"          id = "client:<pk>", "site:<pk>" or
+     *                                   "all"; the agent_ids there, as a JSON
+     *                                   array of strings.
+     *               Kinds may be added in any minor; an unknown kind answers
+     *               GARRISON_ERR_UNSUPPORTED.
+     *   id          the object's id as text, as each kind says. Copied.
      *   done        called once with the object as JSON. Errors:
      *               GARRISON_ERR_NOT_FOUND, GARRISON_ERR_UNAVAILABLE,
      *               GARRISON_ERR_CANCELLED.

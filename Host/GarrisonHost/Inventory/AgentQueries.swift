@@ -18,7 +18,7 @@ enum AgentQueries {
         \(status) AS status
         """
 
-    static let detailColumns = listColumns + ", a.total_ram, a.time_zone, a.mesh_node_id, a.disks, a.services, a.wmi_detail, a.custom_fields, a.created_time, a.modified_time"
+    static let detailColumns = listColumns + ", a.total_ram, a.time_zone, a.mesh_node_id, a.disks, a.services, a.wmi_detail, a.custom_fields, a.created_time, a.modified_time, a.policy_id"
 
     static let from = "FROM agents a JOIN sites s ON s.id = a.site_id JOIN clients c ON c.id = a.client_id"
 
@@ -47,6 +47,7 @@ enum AgentQueries {
             fields["custom_fields"] = .fromDatabase(row["custom_fields"], fallback: [:])
             fields["created_time"] = .init(row["created_time"])
             fields["modified_time"] = .init(row["modified_time"])
+            fields["policy"] = .init(row.optionalInt("policy_id"))
         }
         return .object(fields)
     }

@@ -63,6 +63,7 @@ enum AgentRoutes {
                               edit.flag("overdue_email_alert"), edit.flag("overdue_text_alert"), edit.flag("overdue_dashboard_alert"),
                               edit.flag("maintenance_mode"), edit.flag("block_policy_inheritance"), edit.setsTimeZone ? "t" : "f", edit.timeZone,
                               body.fields["custom_fields"].map { $0.databaseText }])
+                    try PolicyAssignment.apply(connection, table: "agents", id: agentID, idColumn: "agent_id", fields: fields)
                     let after = try connection.query("SELECT \(AgentQueries.detailColumns) \(AgentQueries.from) WHERE a.agent_id = $1", [agentID]).first!
                     try AuditLog.record(.init(call, .modify, "agent", "Modified agent \(before.string("hostname"))",
                                               before: AgentQueries.render(before), after: AgentQueries.render(after), agentID: agentID, agentHostname: before.string("hostname")), on: connection)
@@ -82,6 +83,8 @@ enum AgentRoutes {
                     try AuditLog.record(.init(call, .delete, "agent", "Deleted agent \(before.string("hostname"))", before: AgentQueries.render(before), agentID: agentID, agentHostname: before.string("hostname")), on: connection)
                 }
                 host.authenticator.invalidateAll()
+                // Plugins drop what they keep for it (checks, results).
+                host.events.publish("agent.deleted", ["agent_id": .string(agentID)])
                 // Its nats-server user goes too, which also ends a connection it still holds.
                 await commander.bus.agentsChanged()
                 let note = reached ? "" : " The agent bus is down: the agent was removed here but did not get the uninstall command."

@@ -7,14 +7,16 @@ enum ClientRoutes {
         ["id": .init(row.int("id")), "name": .init(row.string("name")), "block_policy_inheritance": .init(row.bool("block_policy_inheritance")),
          "custom_fields": .fromDatabase(row["custom_fields"], fallback: [:]), "created_by": .init(row.string("created_by")),
          "created_time": .init(row["created_time"]), "modified_by": .init(row.string("modified_by")), "modified_time": .init(row["modified_time"]),
-         "agent_count": .init(row.int("agent_count")), "sites": .array(sites)]
+         "agent_count": .init(row.int("agent_count")), "sites": .array(sites),
+         "server_policy": .init(row.optionalInt("server_policy")), "workstation_policy": .init(row.optionalInt("workstation_policy"))]
     }
 
     static func renderSite(_ row: PGRow) -> JSONValue {
         ["id": .init(row.int("id")), "name": .init(row.string("name")), "client": .init(row.int("client_id")), "client_name": .init(row.string("client_name")),
          "block_policy_inheritance": .init(row.bool("block_policy_inheritance")), "custom_fields": .fromDatabase(row["custom_fields"], fallback: [:]),
          "created_by": .init(row.string("created_by")), "created_time": .init(row["created_time"]), "modified_time": .init(row["modified_time"]),
-         "agent_count": .init(row.int("agent_count"))]
+         "agent_count": .init(row.int("agent_count")),
+         "server_policy": .init(row.optionalInt("server_policy")), "workstation_policy": .init(row.optionalInt("workstation_policy"))]
     }
 
     static let siteColumns = "s.*, c.name AS client_name, (SELECT count(*) FROM agents a WHERE a.site_id = s.id) AS agent_count"
@@ -93,6 +95,7 @@ enum ClientRoutes {
                     } catch let error as DatabaseError where error.isUniqueViolation {
                         throw APIError.badRequest("Another client already has that name.")
                     }
+                    try PolicyAssignment.apply(connection, table: "clients", id: String(id), fields: fields)
                     try AuditLog.record(.init(call, .modify, "client", "Modified client \(before["name"]?.stringValue ?? "")", before: before, after: .object(body.fields)), on: connection)
                 }
                 return Responses.message("The client was updated")
@@ -152,6 +155,7 @@ enum ClientRoutes {
                     } catch let error as DatabaseError where error.isUniqueViolation {
                         throw APIError.badRequest("The client already has a site with that name.")
                     }
+                    try PolicyAssignment.apply(connection, table: "sites", id: String(id), fields: fields)
                     try AuditLog.record(.init(call, .modify, "site", "Modified site \(before.string("name"))", before: renderSite(before), after: .object(fields.fields)), on: connection)
                 }
                 return Responses.message("The site was updated")

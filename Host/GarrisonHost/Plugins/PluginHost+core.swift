@@ -12,11 +12,15 @@ extension PluginHost {
         logger.log(level: Self.logLevels[index], "\(message.lossyString)")
     }
 
-    /// core_get: an agent, client or site as the operator API renders it.
+    /// The kinds core_get answers (the header's core_get comment describes each).
+    static let coreKinds: Set<String> = ["agent", "agent_brief", "client", "site", "agent_policies", "policy", "agents"]
+
+    /// core_get: an agent, client, site or policy as the operator API renders it; the
+    /// policies applying to an agent; the agent_ids of a client, a site or all agents.
     func coreGet(kind: garrison_bytes, id: garrison_bytes, done: garrison_done_fn?, user: UnsafeMutableRawPointer?, cancelOut: UnsafeMutablePointer<UInt64>?) -> Int32 {
         cancelOut?.pointee = 0
         guard let done, let key = id.string, !key.isEmpty, let kindText = kind.string else { return GARRISON_ERR_INVALID }
-        guard ["agent", "client", "site"].contains(kindText) else { return GARRISON_ERR_UNSUPPORTED }
+        guard Self.coreKinds.contains(kindText) else { return GARRISON_ERR_UNSUPPORTED }
         guard let operation = startOperation(done: done, user: user) else { return GARRISON_ERR_PHASE }
         cancelOut?.pointee = operation.token
         guard let pool = services.pool else {
@@ -41,6 +45,21 @@ extension PluginHost {
 
     static func coreObject(_ kind: String, _ key: String, pool: DatabasePool) async throws -> JSONValue? {
         switch kind {
+        case "agent_brief":
+            guard let row = try await pool.query("SELECT \(AgentQueries.listColumns), a.custom_fields \(AgentQueries.from) WHERE a.agent_id = $1", [key]).first,
+                  case .object(var fields) = AgentQueries.render(row),
+                  let applied = try await PolicyQueries.agentPolicies(pool, agentID: key) else { return nil }
+            fields["custom_fields"] = .fromDatabase(row["custom_fields"], fallback: [:])
+            fields["policies"] = .array(applied.map { ["id": .init($0.id), "enforced": .init($0.enforced), "source": .init($0.source.rawValue)] })
+            return .object(fields)
+        case "agent_policies":
+            guard let applied = try await PolicyQueries.agentPolicies(pool, agentID: key) else { return nil }
+            return .array(applied.map { ["id": .init($0.id), "enforced": .init($0.enforced), "source": .init($0.source.rawValue)] })
+        case "policy":
+            guard let id = Int(key), let row = try await PolicyQueries.load(pool, id) else { return nil }
+            return PolicyQueries.render(row)
+        case "agents":
+            return try await PolicyQueries.agentIDs(pool, target: key).map { JSONValue($0) }
         case "agent":
             let row = try await pool.query("SELECT \(AgentQueries.detailColumns) \(AgentQueries.from) WHERE a.agent_id = $1", [key]).first
             return row.map { AgentQueries.render($0, detail: true) }
@@ -48,10 +67,12 @@ extension PluginHost {
             guard let id = Int(key), let row = try await pool.query("SELECT \(ClientRoutes.clientColumns) FROM clients c WHERE c.id = $1", [String(id)]).first else { return nil }
             let sites = try await pool.query("SELECT \(ClientRoutes.siteColumns) FROM sites s JOIN clients c ON c.id = s.client_id WHERE s.client_id = $1 ORDER BY s.name", [String(id)]).rows
             return ClientRoutes.renderClient(row, sites: sites.map(ClientRoutes.renderSite))
-        default:
+        case "site":
             guard let id = Int(key) else { return nil }
             let row = try await pool.query("SELECT \(ClientRoutes.siteColumns) FROM sites s JOIN clients c ON c.id = s.client_id WHERE s.id = $1", [String(id)]).first
             return row.map(ClientRoutes.renderSite)
+        default:
+            return nil
         }
     }
 

@@ -55,17 +55,38 @@ extension PluginHost {
                 let rows: String = try await pool.withConnection { connection in
                     // Nothing to do if the plugin cancelled before a connection was free.
                     if operation.isFinished { return "[]" }
-                    // Three round trips: session settings, the statement (its own implicit
-                    // transaction), then DISCARD ALL so nothing of the plugin's role, path or
-                    // settings reaches the next user of this connection. A statement that left
-                    // a transaction open (a plugin sending BEGIN) is rolled back first.
-                    defer {
-                        if !connection.isIdle { _ = try? connection.query("ROLLBACK") }
-                        _ = try? connection.execute(script: "DISCARD ALL")
+                    // One round trip (libpq pipeline mode): the session settings and the
+                    // statement as one implicit transaction -- if SET ROLE fails, the statement
+                    // never runs -- then the reset on its own, so nothing of the plugin's role,
+                    // path or settings reaches the next user of this connection. The statement
+                    // is prepared once per connection and plugin (the reset keeps prepared
+                    // statements, unlike DISCARD ALL), so PostgreSQL parses and plans it once.
+                    let key = schema + "\u{0}" + statement
+                    func run() throws -> Result<PGResult, DatabaseError> {
+                        try operation.cancellable(connection.makeCanceller()) {
+                            try connection.pipeline([
+                                [.init("SET ROLE \(schema)"), .init("SET search_path TO \(schema)"), .init("SET statement_timeout = \(timeoutMS)"),
+                                 .init(statement, parameters, cacheKey: key)],
+                                Self.sessionReset,
+                            ])[0]
+                        }
                     }
-                    try connection.execute(script: "SET ROLE \(schema); SET search_path TO \(schema); SET statement_timeout = \(timeoutMS)")
-                    let result = try operation.cancellable(connection.makeCanceller()) { try connection.query(statement, parameters) }
-                    return Self.rowsJSON(result)
+                    var result = try run()
+                    // "cached plan must not change result type" (a table changed under a statement
+                    // prepared before: a plugin migration on reload) or "prepared statement does
+                    // not exist" (a plugin's own DEALLOCATE): once more, prepared afresh.
+                    if case .failure(let error) = result, ["0A000", "26000"].contains(error.sqlState) {
+                        if error.sqlState == "0A000" { connection.forgetPrepared(key: key) } else { connection.forgetPrepared() }
+                        result = try run()
+                    }
+                    // A statement that left a transaction open (a plugin sending BEGIN) made
+                    // the reset fail: roll back and discard everything.
+                    if !connection.isIdle {
+                        _ = try? connection.query("ROLLBACK")
+                        _ = try? connection.execute(script: "DISCARD ALL")
+                        connection.forgetPrepared()
+                    }
+                    return Self.rowsJSON(try result.get())
                 }
                 operation.complete(GARRISON_OK, rows)
             } catch let error as DatabaseError {
@@ -76,6 +97,13 @@ extension PluginHost {
         }
         return GARRISON_OK
     }
+
+    /// DISCARD ALL without DEALLOCATE ALL and DISCARD PLANS: back to the host's role and
+    /// settings, no cursors, temporary tables, listens or advisory locks left behind.
+    static let sessionReset: [PGConnection.Step] = [
+        .init("CLOSE ALL"), .init("RESET ROLE"), .init("RESET ALL"), .init("DISCARD TEMP"), .init("DISCARD SEQUENCES"),
+        .init("UNLISTEN *"), .init("SELECT pg_advisory_unlock_all()"),
+    ]
 
     /// Registers a pending operation, unless the plugin is in init or stopping: checked and
     /// inserted under one lock, so disabling cannot miss an operation started meanwhile.

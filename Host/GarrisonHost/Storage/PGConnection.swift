@@ -6,6 +6,13 @@ import Foundation
 public final class PGConnection: @unchecked Sendable {
     private var handle: OpaquePointer?
     let conninfo: String
+    /// Statements prepared on this session by `pipeline`: cache key -> statement name.
+    private var prepared: [String: String] = [:]
+    private var preparedCount = 0
+    /// Prepared names start with this, so they cannot meet a name a plugin's SQL chose.
+    private let preparedPrefix = "garrison_\(UInt32.random(in: 0...UInt32.max))_"
+    /// A session keeps at most this many; statements beyond it run unprepared.
+    static let preparedLimit = 512
 
     init(conninfo: String) throws(DatabaseError) {
         self.conninfo = conninfo
@@ -31,6 +38,16 @@ public final class PGConnection: @unchecked Sendable {
     public func resetIfBroken() {
         guard let handle, PQstatus(handle) != CONNECTION_OK else { return }
         PQreset(handle)
+        forgetPrepared()
+    }
+
+    /// After DISCARD ALL or DEALLOCATE ALL: the session has no prepared statements left.
+    public func forgetPrepared() { prepared.removeAll() }
+
+    /// Drops one cached statement (its plan no longer fits, e.g. a table changed shape).
+    public func forgetPrepared(key: String) {
+        guard let name = prepared.removeValue(forKey: key) else { return }
+        _ = try? query("DEALLOCATE \(name)")
     }
 
     /// Runs one parameterized statement. Parameters travel as text; nil is SQL NULL.
@@ -51,6 +68,94 @@ public final class PGConnection: @unchecked Sendable {
             PQclear(result)
             throw error
         }
+    }
+
+    /// One statement of a `pipeline` segment.
+    public struct Step: Sendable {
+        public let sql: String
+        public let params: [String?]
+        /// Set: prepare the statement once per session under this key and execute it by name
+        /// from then on (parse and plan once instead of on every call).
+        public let cacheKey: String?
+        public init(_ sql: String, _ params: [String?] = [], cacheKey: String? = nil) {
+            self.sql = sql
+            self.params = params
+            self.cacheKey = cacheKey
+        }
+    }
+
+    /// Runs `segments` in libpq's pipeline mode: everything is sent at once and read back
+    /// after, so the whole list costs one network round trip. Each segment ends with a sync
+    /// point, which makes it its own implicit transaction: an error skips the rest of its
+    /// segment (and undoes it) but not the next segments. Returns, per segment, the result
+    /// of its last statement or its first error. Throws only when the connection fails.
+    public func pipeline(_ segments: [[Step]]) throws(DatabaseError) -> [Result<PGResult, DatabaseError>] {
+        guard let handle else { throw .unavailable("connection closed") }
+        func failure() -> DatabaseError { .unavailable(String(cString: PQerrorMessage(handle)).trimmingCharacters(in: .whitespacesAndNewlines)) }
+        guard PQenterPipelineMode(handle) == 1 else { throw failure() }
+        defer { _ = PQexitPipelineMode(handle) }
+        // What each command sent is, in order: a statement, or the preparation of one.
+        enum Command { case statement, prepare(key: String, name: String) }
+        var commands: [[Command]] = []
+        for segment in segments {
+            var sent: [Command] = []
+            for step in segment {
+                var name: String?
+                if let key = step.cacheKey {
+                    if let known = prepared[key] {
+                        name = known
+                    } else if prepared.count < Self.preparedLimit {
+                        preparedCount += 1
+                        let fresh = preparedPrefix + String(preparedCount)
+                        guard PQsendPrepare(handle, fresh, step.sql, Int32(step.params.count), nil) == 1 else { throw failure() }
+                        sent.append(.prepare(key: key, name: fresh))
+                        name = fresh
+                    }
+                }
+                let ok = withCStringArray(step.params) { values in
+                    if let name {
+                        return PQsendQueryPrepared(handle, name, Int32(step.params.count), values, nil, nil, 0)
+                    }
+                    return PQsendQueryParams(handle, step.sql, Int32(step.params.count), nil, values, nil, nil, 0)
+                }
+                guard ok == 1 else { throw failure() }
+                sent.append(.statement)
+            }
+            // Also flushes what was queued.
+            guard PQpipelineSync(handle) == 1 else { throw failure() }
+            commands.append(sent)
+        }
+        var results: [Result<PGResult, DatabaseError>] = []
+        for sent in commands {
+            var outcome: Result<PGResult, DatabaseError>?
+            for command in sent {
+                while let result = PQgetResult(handle) {
+                    switch PQresultStatus(result) {
+                    case PGRES_COMMAND_OK, PGRES_TUPLES_OK:
+                        if case .prepare(let key, let name) = command {
+                            // Kept even if its execution fails: the name exists on the server now.
+                            prepared[key] = name
+                            PQclear(result)
+                        } else {
+                            outcome = .success(PGResult(result))
+                        }
+                    case PGRES_PIPELINE_ABORTED:
+                        PQclear(result)
+                    default:
+                        outcome = .failure(DatabaseError.from(result: result, connection: handle))
+                        PQclear(result)
+                    }
+                }
+            }
+            // The sync point's own result.
+            while let result = PQgetResult(handle) {
+                let status = PQresultStatus(result)
+                PQclear(result)
+                if status == PGRES_PIPELINE_SYNC { break }
+            }
+            results.append(outcome ?? .failure(failure()))
+        }
+        return results
     }
 
     /// A handle that cancels the statement running on this connection, from any thread.

@@ -33,7 +33,7 @@ def answer(cmd):
                  "time": "2024-01-02 03:04:05 +0000 UTC", "uid": 1}]
     if func == "runscriptfull":
         return {"stdout": "hi", "stderr": "", "retcode": 0, "execution_time": 0.5, "id": cmd.get("id", 0)}
-    if func in ("rebootnow", "shutdown", "recover", "agentupdate", "runscript", "installwithchoco"):
+    if func in ("rebootnow", "shutdown", "recover", "agentupdate", "runscript", "installwithchoco", "runchecks"):
         return "ok"
     return None  # wmi, runtask, ... never answer
 

@@ -1,0 +1,162 @@
+import ArgumentParser
+import Foundation
+import GarrisonHost
+
+/// Issue 6's figures: check-result ingestion (PATCH /api/v3/checkrunner/) and the agent's
+/// checkrunner GET, with 10,000 emulated agents of 10 checks each, every request carrying
+/// the token of the agent it speaks for (wrk Lua scripts pick a random agent and check).
+struct ChecksBench: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "checks", abstract: "Check results/s and p99, checkrunner GET p99, 10,000 agents x 10 checks.")
+
+    @Option(help: "Agents to seed.") var agents = 10_000
+    @Option(help: "Seconds per wrk run.") var seconds = 15
+    @Option(help: "wrk connections for the result ingestion run.") var connections = 32
+    @Option(help: "wrk connections for the checkrunner GET run.") var getConnections = 16
+    @Option(help: "wrk threads.") var threads = 2
+    @Flag(help: "Only the result ingestion run (for profiling).") var ingestOnly = false
+
+    static let checksPerAgent = 10
+
+    func run() async throws {
+        let library = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("libChecksPlugin.so")
+        guard FileManager.default.fileExists(atPath: library.path) else {
+            throw BenchError("build the plugin next to garrison-bench first: swift build -c release --product ChecksPlugin")
+        }
+        let host = try await BenchHost.start { config in
+            let folder = URL(fileURLWithPath: config.pluginsDirectory)
+            try? FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+            let file = folder.appendingPathComponent("40-checks.toml")
+            try? "library = \"\(library.path)\"\n\n[settings]\nagent_cache_seconds = 60\n".write(to: file, atomically: true, encoding: .utf8)
+            chmod(file.path, 0o644)
+        }
+        defer { host.database.stop() }
+        let pool = host.server.storage.pool
+        try await seed(pool)
+        let work = URL(fileURLWithPath: host.database.root.path)
+        let agentsFile = work.appendingPathComponent("agents.txt")
+        try (1...agents).map { "\(Self.agentID($0)) \(Self.token($0))" }.joined(separator: "\n").write(to: agentsFile, atomically: true, encoding: .utf8)
+
+        print("garrison-bench checks: \(agents) agents x \(Self.checksPerAgent) checks, release build, TLS keep-alive, wrk -t\(threads), \(seconds) s per run")
+        print("  (real agents open a new TLS connection per call; these figures leave the handshake out)")
+        if !ingestOnly {
+        // Warm the agent cache and the connection pool the way a check cycle would.
+        _ = try WrkResult.run(url: "\(host.base)/api/v3/x/checkrunner/", token: "", threads: threads, connections: connections, seconds: 3,
+                              script: try script(work, "get.lua", Self.getScript(agentsFile.path)))
+
+        let get = try WrkResult.run(url: "\(host.base)/api/v3/x/checkrunner/", token: "", threads: threads, connections: getConnections, seconds: seconds,
+                                    script: try script(work, "get.lua", Self.getScript(agentsFile.path)))
+        print(String(format: "GET /api/v3/<agent_id>/checkrunner/ (-c%d, a new agent each call): %.0f req/s, p50 %@, p99 %@, non-2xx %d",
+                     getConnections, get.requestsPerSecond, get.p50, get.p99, get.non2xx))
+        if get.non2xx > 0 { print(get.raw) }
+        }
+
+        let before = try await pool.query("SELECT count(*) AS n FROM plugin_check.history").first?.int("n") ?? 0
+        let patch = try WrkResult.run(url: "\(host.base)/api/v3/checkrunner/", token: "", threads: threads, connections: connections, seconds: seconds,
+                                      script: try script(work, "patch.lua", Self.patchScript(agentsFile.path)))
+        let after = try await pool.query("SELECT count(*) AS n FROM plugin_check.history").first?.int("n") ?? 0
+        print(String(format: "PATCH /api/v3/checkrunner/ (-c%d, ten results per agent in turn): %.0f req/s, p50 %@, p99 %@, non-2xx %d; %d results stored (%.0f/s)",
+                     connections, patch.requestsPerSecond, patch.p50, patch.p99, patch.non2xx, after - before, Double(after - before) / Double(seconds)))
+        let events = try await pool.query("SELECT count(*) AS n, count(delivered_time) AS d FROM plugin_check.outbox").first
+        print("  check.failed/check.resolved transitions: \(events?.int("n") ?? 0) written, \(events?.int("d") ?? 0) delivered")
+        if patch.non2xx > 0 { print(patch.raw) }
+        host.running.cancel()
+        await host.server.shutdown()
+    }
+
+    static func agentID(_ n: Int) -> String { "benchagent" + String(format: "%030d", n) }
+    static func token(_ n: Int) -> String { "benchtoken" + String(format: "%030d", n) }
+
+    private func script(_ folder: URL, _ name: String, _ text: String) throws -> String {
+        let file = folder.appendingPathComponent(name)
+        try text.write(to: file, atomically: true, encoding: .utf8)
+        return file.path
+    }
+
+    /// 100 clients, 2 sites each, the agents spread over them, and 10 checks per agent
+    /// (two disks, cpu, memory, two pings, a script, two services, an event log) whose ids
+    /// are (agent - 1) * 10 + slot + 1, so the Lua scripts can name them.
+    private func seed(_ pool: DatabasePool) async throws {
+        try await pool.transaction { c in
+            try c.query("INSERT INTO clients (name) SELECT 'client-' || g FROM generate_series(1, 100) g")
+            try c.query("INSERT INTO sites (client_id, name) SELECT id, 'site-' || s FROM clients, generate_series(1, 2) s")
+            try c.query("""
+                INSERT INTO agents (agent_id, hostname, site_id, client_id, monitoring_type, plat, last_seen, token_digest)
+                SELECT 'benchagent' || lpad(g::text, 30, '0'), 'host-' || g, s.id, s.client_id, 'server', 'windows', now(),
+                       encode(sha256(convert_to('benchtoken' || lpad(g::text, 30, '0'), 'UTF8')), 'hex')
+                FROM generate_series(1, $1::int) g JOIN LATERAL (SELECT id, client_id FROM sites ORDER BY id OFFSET (g % 200) LIMIT 1) s ON true
+                """, [String(agents)])
+            try c.query("""
+                INSERT INTO plugin_check.checks (id, agent_id, agent_pk, check_type, name, warning_threshold, error_threshold, disk, ip, script,
+                                                 warning_return_codes, timeout, svc_name, log_name, event_id, fail_when, fails_b4_alert)
+                SELECT (a.n - 1) * 10 + k + 1, a.agent_id, a.id,
+                       (ARRAY['diskspace','diskspace','cpuload','memory','ping','ping','script','winsvc','winsvc','eventlog'])[k + 1], 'check ' || k,
+                       CASE WHEN k < 2 THEN 25 WHEN k < 4 THEN 70 ELSE 0 END, CASE WHEN k < 2 THEN 10 WHEN k < 4 THEN 90 ELSE 0 END,
+                       CASE k WHEN 0 THEN 'C:' WHEN 1 THEN 'D:' END, CASE k WHEN 4 THEN '10.0.0.1' WHEN 5 THEN '10.0.0.2' END,
+                       CASE WHEN k = 6 THEN '{"name":"probe","code":"exit 0","shell":"powershell"}'::jsonb END,
+                       CASE WHEN k = 6 THEN '[1]'::jsonb ELSE '[]'::jsonb END, CASE WHEN k = 6 THEN 60 END,
+                       CASE k WHEN 7 THEN 'Spooler' WHEN 8 THEN 'W32Time' END, CASE WHEN k = 9 THEN 'System' END, CASE WHEN k = 9 THEN 7 END,
+                       CASE WHEN k = 9 THEN 'contains' END, 3
+                FROM (SELECT id, agent_id, substr(agent_id, 11)::int AS n FROM agents) a, generate_series(0, 9) k
+                """)
+            try c.query("SELECT setval('plugin_check.checks_id_seq', (SELECT max(id) FROM plugin_check.checks))")
+            try c.query("ANALYZE")
+        }
+    }
+
+    /// Lua that reads the "agent_id token" lines into `agents`.
+    static func agentsLua(_ agentsFile: String) -> String {
+        """
+        local agents = {}
+        for line in io.lines("\(agentsFile)") do
+          local id, token = line:match("(%S+) (%S+)")
+          agents[#agents + 1] = { id, token }
+        end
+        """
+    }
+
+    /// Each thread walks the agents from its own starting point, one checkrunner GET per
+    /// agent: the first call of an agent's check cycle, so nothing about it is cached yet.
+    static func getScript(_ agentsFile: String) -> String {
+        """
+        \(agentsLua(agentsFile))
+        math.randomseed(os.time() + os.clock() * 1000000)
+        local n = math.random(#agents)
+        request = function()
+          n = n % #agents + 1
+          local a = agents[n]
+          return wrk.format("GET", "/api/v3/" .. a[1] .. "/checkrunner/", { ["Authorization"] = "Token " .. a[2] })
+        end
+        """
+    }
+
+    /// Check cycles as agents run them: each thread walks the agents from its own starting
+    /// point and sends an agent's ten results back to back, each with a body of that check's
+    /// type (values that sometimes fail, so some results cross fails_b4_alert and raise events).
+    static func patchScript(_ agentsFile: String) -> String {
+        """
+        \(agentsLua(agentsFile))
+        math.randomseed(os.time() + os.clock() * 1000000)
+        local bodies = {
+          function(r) return string.format('"percent_used":%d,"exists":true,"more_info":"Total: 100 GB, Free: %d GB"', r, 100 - r) end,
+          function(r) return string.format('"percent_used":%d,"exists":true,"more_info":"Total: 100 GB, Free: %d GB"', r, 100 - r) end,
+          function(r) return string.format('"percent":%d', r) end,
+          function(r) return string.format('"percent":%d', r) end,
+          function(r) return string.format('"status":"%s","output":"Reply from 10.0.0.1"', r > 90 and "failing" or "passing") end,
+          function(r) return string.format('"status":"%s","output":"Reply from 10.0.0.2"', r > 90 and "failing" or "passing") end,
+          function(r) return string.format('"stdout":"ok","stderr":"","retcode":%d,"runtime":0.125', r > 90 and 1 or 0) end,
+          function(r) return string.format('"status":"%s","more_info":"Status: running"', r > 95 and "failing" or "passing") end,
+          function(r) return string.format('"status":"%s","more_info":"Status: running"', r > 95 and "failing" or "passing") end,
+          function(r) return r > 90 and '"log":[{"source":"disk","eventType":"ERROR","eventID":7,"message":"bad block","time":"2024-01-02 03:04:05 +0000 UTC","uid":1}]' or '"log":[]' end,
+        }
+        local n = math.random(#agents)
+        local k = 9
+        request = function()
+          k = k + 1
+          if k > 9 then k = 0; n = n % #agents + 1 end
+          local a = agents[n]
+          local body = string.format('{"id":%d,"agent_id":"%s",', (n - 1) * 10 + k + 1, a[1]) .. bodies[k + 1](math.random(0, 100)) .. "}"
+          return wrk.format("PATCH", "/api/v3/checkrunner/", { ["Authorization"] = "Token " .. a[2], ["Content-Type"] = "application/json" }, body)
+        end
+        """
+    }
+}

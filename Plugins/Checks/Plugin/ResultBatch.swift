@@ -1,0 +1,236 @@
+import ChecksCore
+import Foundation
+import PluginKit
+import Synchronization
+
+/// Group commit for check results. Each PATCH queues its result and waits; a drainer takes
+/// everything queued (one result per agent and check at a time), reads those checks and
+/// their states in one statement, evaluates each result, and writes every latest result,
+/// chart point and outbox event in one more statement. Under load that is two statements
+/// for a whole batch instead of two per result; alone, a batch of one.
+final class ResultBatch: Sendable {
+    struct Item: Sendable {
+        let agent: AgentFacts
+        let checkID: Int
+        let body: Data
+        let attempts: Int
+        let reply: CheckedContinuation<Outcome, any Error>
+    }
+
+    enum Outcome: Sendable {
+        case stored
+        /// A 400 with this detail: the result changed nothing.
+        case refused(String)
+    }
+
+    private struct State {
+        var pending: [Item] = []
+        var draining = 0
+    }
+
+    let checks: Checks
+    /// Batches in flight at once: one evaluating while the other is in the database.
+    let maxDrainers = 2
+    let maxBatch = 400
+    private let state = Mutex(State())
+
+    init(checks: Checks) { self.checks = checks }
+
+    func submit(agent: AgentFacts, checkID: Int, body: Data) async throws -> Outcome {
+        try await withCheckedThrowingContinuation { reply in
+            enqueue([Item(agent: agent, checkID: checkID, body: body, attempts: 0, reply: reply)])
+        }
+    }
+
+    private func enqueue(_ items: [Item]) {
+        let start = state.withLock { s -> Bool in
+            s.pending += items
+            guard s.draining < maxDrainers else { return false }
+            s.draining += 1
+            return true
+        }
+        if start { Task { await drain() } }
+    }
+
+    private func drain() async {
+        while let batch = take() {
+            await process(batch)
+        }
+    }
+
+    /// The next batch: queued items in order, at most one per agent and check.
+    private func take() -> [Item]? {
+        state.withLock { s -> [Item]? in
+            guard !s.pending.isEmpty else { s.draining -= 1; return nil }
+            var batch: [Item] = [], rest: [Item] = []
+            var seen: Set<String> = []
+            for item in s.pending {
+                if batch.count < maxBatch && seen.insert("\(item.agent.agentID)\u{0}\(item.checkID)").inserted { batch.append(item) } else { rest.append(item) }
+            }
+            s.pending = rest
+            return batch
+        }
+    }
+
+    struct Ord: Decodable { let ord: Int }
+
+    struct Loaded: Decodable, Sendable {
+        let ord: Int
+        let check: CheckDefinition
+        let state: CheckWithState
+        init(from decoder: any Decoder) throws {
+            ord = try Ord(from: decoder).ord
+            check = try CheckDefinition(from: decoder)
+            state = try CheckWithState(from: decoder)
+        }
+    }
+
+    struct Written: Decodable, Sendable { let ord: Int; let outbox_id: Int? }
+
+    /// One row of the write statement's input. JSON parts travel as JSON text (cast in SQL)
+    /// so nothing is parsed again on the way.
+    struct WriteRow: Encodable, Sendable {
+        let ord: Int
+        let agent_id: String
+        let check_id: Int
+        let status: String
+        let alert_severity: String?
+        let more_info: String?
+        let stdout: String?
+        let stderr: String?
+        let retcode: Int?
+        let execution_time: String?
+        let samples: [Int]
+        let extra_details: String?
+        let fail_count: Int
+        let alerted: Bool
+        let seq: Int
+        let y: Int?
+        let hresults: String?
+        let event: String?
+        let payload: String?
+    }
+
+    struct ReadRow: Encodable, Sendable {
+        let ord: Int
+        let check_id: Int
+        let agent_id: String
+        let policies: [Int]
+    }
+
+    /// JSON text of `value`, passed to db_query as one string parameter.
+    static func text<T: Encodable>(_ value: T) throws -> String {
+        String(decoding: try JSONEncoder().encode(value), as: UTF8.self)
+    }
+
+    private func process(_ batch: [Item]) async {
+        let host = checks.host
+        do {
+            let wanted = batch.enumerated().map { ord, item in
+                ReadRow(ord: ord, check_id: item.checkID, agent_id: item.agent.agentID, policies: item.agent.policyIDs)
+            }
+            let loaded: [Loaded] = try await host.query(Self.readSQL, [try Self.text(wanted)])
+            var byOrd: [Int: Loaded] = [:]
+            for row in loaded { byOrd[row.ord] = row }
+
+            var rows: [WriteRow] = []
+            var outcomes: [Int: Outcome] = [:]
+            var failing: [Int] = []
+            for (ord, item) in batch.enumerated() {
+                guard let row = byOrd[ord] else {
+                    outcomes[ord] = .refused("Check \(item.checkID) is not one of this agent's checks")
+                    continue
+                }
+                let check = row.check
+                let evaluation: Evaluation
+                do { evaluation = try ResultEvaluator.evaluate(check, body: item.body, samples: row.state.r_samples ?? []) } catch {
+                    outcomes[ord] = .refused("invalid \(check.check_type.rawValue) result: \(error.description)")
+                    continue
+                }
+                var counter = row.state.counter
+                let transition = counter.apply(evaluation.status, failsBeforeAlert: check.fails_b4_alert)
+                let event = checks.eventPayload(transition, check: check, agent: item.agent, evaluation: evaluation, failCount: counter.failCount)
+                if evaluation.status == .failing { failing.append(ord) }
+                rows.append(WriteRow(
+                    ord: ord, agent_id: item.agent.agentID, check_id: check.id, status: evaluation.status.rawValue,
+                    alert_severity: evaluation.severity?.rawValue, more_info: evaluation.moreInfo, stdout: evaluation.stdout,
+                    stderr: evaluation.stderr, retcode: evaluation.retcode, execution_time: evaluation.executionTime,
+                    samples: evaluation.samples ?? [], extra_details: evaluation.extraDetails?.text, fail_count: counter.failCount,
+                    alerted: counter.alerted, seq: (row.state.r_seq ?? 0) + 1, y: evaluation.historyY,
+                    hresults: evaluation.historyResults?.text, event: event?.name, payload: try event.map { try Self.text($0.json) }))
+            }
+            var retry: [Item] = []
+            if !rows.isEmpty {
+                let written: [Written] = try await host.query(Self.writeSQL, [try Self.text(rows)])
+                let stored = Set(written.map(\.ord))
+                for ord in rows.map(\.ord) {
+                    if stored.contains(ord) {
+                        outcomes[ord] = .stored
+                    } else if batch[ord].attempts < 8 {
+                        // A concurrent result (another host) moved the state: evaluate again.
+                        let item = batch[ord]
+                        retry.append(Item(agent: item.agent, checkID: item.checkID, body: item.body, attempts: item.attempts + 1, reply: item.reply))
+                    } else {
+                        outcomes[ord] = .refused("too many concurrent results for check \(batch[ord].checkID)")
+                    }
+                }
+                let outbox = written.compactMap(\.outbox_id)
+                if !outbox.isEmpty { await checks.deliver(outbox) }
+            }
+            for ord in failing where outcomes[ord].map({ if case .stored = $0 { true } else { false } }) == true {
+                if let check = byOrd[ord]?.check { checks.runAssignedTasks(check, agent: batch[ord].agent) }
+            }
+            for (ord, item) in batch.enumerated() {
+                if let outcome = outcomes[ord] { item.reply.resume(returning: outcome) }
+            }
+            if !retry.isEmpty { enqueue(retry) }
+        } catch {
+            for item in batch { item.reply.resume(throwing: error) }
+        }
+    }
+
+    /// The checks the batch names, each only if it is the agent's own or one of its
+    /// policies', with the agent's state.
+    static let readSQL = """
+        SELECT q.ord, c.*, \(Store.stateColumns)
+        FROM jsonb_to_recordset($1::text::jsonb) AS q(ord int, check_id bigint, agent_id text, policies jsonb)
+        JOIN checks c ON c.id = q.check_id
+             AND (c.agent_id = q.agent_id OR c.policy_id IN (SELECT jsonb_array_elements_text(q.policies)::bigint))
+        LEFT JOIN results r ON r.check_id = c.id AND r.agent_id = q.agent_id
+        """
+
+    /// Every result of the batch: the latest result (only where the stored seq is still the
+    /// one evaluated against: seq here is that plus one), a chart point, and an outbox row
+    /// per transition -- all in one statement, so they land together or not at all.
+    static let writeSQL = """
+        WITH i AS (
+            SELECT * FROM jsonb_to_recordset($1::text::jsonb) AS i(
+                ord int, agent_id text, check_id bigint, status text, alert_severity text, more_info text, stdout text, stderr text,
+                retcode int, execution_time text, samples jsonb, extra_details text, fail_count int, alerted boolean, seq bigint,
+                y int, hresults text, event text, payload text)
+        ), up AS (
+            INSERT INTO results AS r (agent_id, check_id, status, alert_severity, more_info, stdout, stderr, retcode, execution_time,
+                                      samples, extra_details, fail_count, alerted, last_run, seq)
+            SELECT agent_id, check_id, status, alert_severity, more_info, stdout, stderr, retcode, execution_time,
+                   coalesce(samples, '[]'), extra_details::jsonb, fail_count, alerted, now(), seq
+            FROM i ORDER BY agent_id, check_id
+            ON CONFLICT (agent_id, check_id) DO UPDATE SET
+                status = EXCLUDED.status, alert_severity = EXCLUDED.alert_severity,
+                more_info = coalesce(EXCLUDED.more_info, r.more_info), stdout = coalesce(EXCLUDED.stdout, r.stdout),
+                stderr = coalesce(EXCLUDED.stderr, r.stderr), retcode = coalesce(EXCLUDED.retcode, r.retcode),
+                execution_time = coalesce(EXCLUDED.execution_time, r.execution_time), samples = EXCLUDED.samples,
+                extra_details = coalesce(EXCLUDED.extra_details, r.extra_details), fail_count = EXCLUDED.fail_count,
+                alerted = EXCLUDED.alerted, last_run = now(), seq = EXCLUDED.seq
+            WHERE r.seq = EXCLUDED.seq - 1
+            RETURNING r.agent_id, r.check_id
+        ), done AS (
+            SELECT i.* FROM i JOIN up USING (agent_id, check_id)
+        ), point AS (
+            INSERT INTO history (check_id, agent_id, y, results) SELECT check_id, agent_id, y, hresults::jsonb FROM done
+        ), box AS (
+            INSERT INTO outbox (event, payload) SELECT event, payload::jsonb FROM done WHERE event IS NOT NULL
+            RETURNING id, payload->>'agent_id' AS agent_id, (payload->>'check_id')::bigint AS check_id
+        )
+        SELECT done.ord, box.id AS outbox_id FROM done LEFT JOIN box USING (agent_id, check_id)
+        """
+}

@@ -1,0 +1,14 @@
+/// The [settings] table of plugins.d/checks.toml; every key optional.
+struct Settings: Decodable, Sendable {
+    /// Days of check history kept for charts; older points are pruned hourly. 0 keeps all.
+    var history_retention_days: Int?
+    /// Seconds an agent's facts (interval, platform, names, policies) are reused between
+    /// agent calls; 0 asks the host every time.
+    var agent_cache_seconds: Int?
+    /// Seconds between sweeps of undelivered check.failed / check.resolved events.
+    var outbox_sweep_seconds: Int?
+
+    var retentionDays: Int { max(history_retention_days ?? 30, 0) }
+    var agentCacheSeconds: Double { Double(max(agent_cache_seconds ?? 30, 0)) }
+    var outboxSweepSeconds: Int { max(outbox_sweep_seconds ?? 10, 1) }
+}
