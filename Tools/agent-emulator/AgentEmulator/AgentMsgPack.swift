@@ -25,28 +25,11 @@ public enum AgentMsgPack {
             buffer.writeInteger(UInt8(0xcb))
             buffer.writeInteger(number.bitPattern)
         case .string(let text):
-            let count = text.utf8.count
-            if count < 32 {
-                buffer.writeInteger(UInt8(0xa0 | count))
-            } else if count <= 0xffff {
-                buffer.writeInteger(UInt8(0xda))
-                buffer.writeInteger(UInt16(count))
-            } else {
-                buffer.writeInteger(UInt8(0xdb))
-                buffer.writeInteger(UInt32(count))
-            }
+            writeRawHeader(text.utf8.count, into: &buffer)
             buffer.writeString(text)
         case .binary(let bytes):
             // ugorji without WriteExt writes []byte in the raw family too.
-            if bytes.count < 32 {
-                buffer.writeInteger(UInt8(0xa0 | bytes.count))
-            } else if bytes.count <= 0xffff {
-                buffer.writeInteger(UInt8(0xda))
-                buffer.writeInteger(UInt16(bytes.count))
-            } else {
-                buffer.writeInteger(UInt8(0xdb))
-                buffer.writeInteger(UInt32(bytes.count))
-            }
+            writeRawHeader(bytes.count, into: &buffer)
             buffer.writeBytes(bytes)
         case .array(let elements):
             writeHeader(elements.count, fix: 0x90, sixteen: 0xdc, thirtyTwo: 0xdd, into: &buffer)
@@ -57,6 +40,19 @@ public enum AgentMsgPack {
                 write(pair.key, into: &buffer)
                 write(pair.value, into: &buffer)
             }
+        }
+    }
+
+    /// fixstr, str16, str32: the msgpack spec before str8 existed, as ugorji writes it.
+    private static func writeRawHeader(_ count: Int, into buffer: inout ByteBuffer) {
+        if count < 32 {
+            buffer.writeInteger(UInt8(0xa0 | count))
+        } else if count <= 0xffff {
+            buffer.writeInteger(UInt8(0xda))
+            buffer.writeInteger(UInt16(count))
+        } else {
+            buffer.writeInteger(UInt8(0xdb))
+            buffer.writeInteger(UInt32(count))
         }
     }
 
