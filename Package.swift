@@ -24,6 +24,7 @@ let package = Package(
         // Each Swift plugin is a .dynamic library product with its own module name.
         .library(name: "HelloSwiftPlugin", type: .dynamic, targets: ["HelloSwiftPlugin"]),
         .library(name: "TwoFactorPlugin", type: .dynamic, targets: ["TwoFactorPlugin"]),
+        .library(name: "ScriptingPlugin", type: .dynamic, targets: ["ScriptingPlugin"]),
     ],
     dependencies: [
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
@@ -74,6 +75,15 @@ let package = Package(
             linkerSettings: swiftPluginLinkerSettings
         ),
 
+        // Scripts, bulk actions and automated tasks (Plugins/Scripting): pure logic in Core.
+        .target(name: "ScriptingCore", path: "Plugins/Scripting/Core"),
+        .target(
+            name: "ScriptingPlugin",
+            dependencies: ["PluginKit", "ScriptingCore"],
+            path: "Plugins/Scripting/Plugin",
+            linkerSettings: swiftPluginLinkerSettings
+        ),
+
         .target(
             name: "GarrisonHost",
             dependencies: [
@@ -116,7 +126,7 @@ let package = Package(
         .testTarget(
             name: "GarrisonHostTests",
             dependencies: [
-                "GarrisonHost", "TwoFactorCore",
+                "GarrisonHost", "TwoFactorCore", "ScriptingCore",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
             ],
@@ -126,6 +136,11 @@ let package = Package(
             name: "TwoFactorTests",
             dependencies: ["TwoFactorCore"],
             path: "Tests/TwoFactorTests"
+        ),
+        .testTarget(
+            name: "ScriptingTests",
+            dependencies: ["ScriptingCore"],
+            path: "Tests/ScriptingTests"
         ),
         .testTarget(
             name: "PluginKitTests",

@@ -259,5 +259,6 @@ public enum CoreMigrations {
             -- the link); deleting the link revokes them all.
             ALTER TABLE auth_tokens ADD COLUMN deployment_id bigint REFERENCES deployments(id) ON DELETE CASCADE;
             """),
+        v6,
     ]
 }
