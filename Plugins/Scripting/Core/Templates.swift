@@ -5,26 +5,37 @@ import Foundation
 public enum Templates {
     /// Calls `replace` with each placeholder's trimmed inner text; nil keeps it as written.
     static func substitute(_ text: String, _ replace: (String) throws(ScriptingError) -> String?) throws(ScriptingError) -> String {
-        guard text.contains("{{") else { return text }
-        var out = ""
-        var rest = text[...]
-        while let open = rest.range(of: "{{") {
-            out += rest[..<open.lowerBound]
-            let after = rest[open.upperBound...]
-            guard let close = after.range(of: "}}") else {
-                rest = rest[open.lowerBound...]
-                break
+        let bytes = Array(text.utf8)
+        guard bytes.count >= 4, text.contains("{{") else { return text }
+        // One forward scan over the UTF-8 bytes: linear in the text, whatever it holds.
+        var out: [UInt8] = []
+        out.reserveCapacity(bytes.count)
+        var i = 0
+        let open: UInt8 = 0x7B, close: UInt8 = 0x7D, newline: UInt8 = 0x0A
+        while i < bytes.count {
+            guard bytes[i] == open, i + 1 < bytes.count, bytes[i + 1] == open else {
+                out.append(bytes[i])
+                i += 1
+                continue
             }
-            let inner = after[..<close.lowerBound]
-            if !inner.contains("{{"), !inner.contains("\n"), let value = try replace(inner.trimmingCharacters(in: .whitespaces)) {
-                out += value
-                rest = after[close.upperBound...]
+            // The placeholder's inner text runs to the first "}}" on the same line, with no "{{".
+            var j = i + 2
+            var end: Int?
+            while j + 1 < bytes.count, bytes[j] != newline {
+                if bytes[j] == open, bytes[j + 1] == open { break }
+                if bytes[j] == close, bytes[j + 1] == close { end = j; break }
+                j += 1
+            }
+            if let end, let value = try replace(String(decoding: bytes[(i + 2)..<end], as: UTF8.self).trimmingCharacters(in: .whitespaces)) {
+                out.append(contentsOf: value.utf8)
+                i = end + 2
             } else {
-                out += "{{"
-                rest = after
+                out.append(open)
+                out.append(open)
+                i += 2
             }
         }
-        return out + rest
+        return String(decoding: out, as: UTF8.self)
     }
 
     /// Inlines `{{snippet_name}}` with that snippet's code (Script.replace_with_snippets). One
