@@ -27,6 +27,7 @@ let package = Package(
         .library(name: "HelloSwiftPlugin", type: .dynamic, targets: ["HelloSwiftPlugin"]),
         .library(name: "TwoFactorPlugin", type: .dynamic, targets: ["TwoFactorPlugin"]),
         .library(name: "ChecksPlugin", type: .dynamic, targets: ["ChecksPlugin"]),
+        .library(name: "ScriptingPlugin", type: .dynamic, targets: ["ScriptingPlugin"]),
     ],
     dependencies: [
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
@@ -87,6 +88,14 @@ let package = Package(
             name: "ChecksPlugin",
             dependencies: ["PluginKit", "ChecksCore"],
             path: "Plugins/Checks/Plugin",
+            linkerSettings: swiftPluginLinkerSettings
+        ),
+        // Scripts, bulk actions and automated tasks (Plugins/Scripting): pure logic in Core.
+        .target(name: "ScriptingCore", path: "Plugins/Scripting/Core"),
+        .target(
+            name: "ScriptingPlugin",
+            dependencies: ["PluginKit", "ScriptingCore"],
+            path: "Plugins/Scripting/Plugin",
             linkerSettings: swiftPluginLinkerSettings
         ),
 
@@ -158,7 +167,7 @@ let package = Package(
         .testTarget(
             name: "GarrisonHostTests",
             dependencies: [
-                "GarrisonHost", "TwoFactorCore", "AgentEmulator",
+                "GarrisonHost", "TwoFactorCore", "AgentEmulator", "ScriptingCore",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
             ],
@@ -173,6 +182,11 @@ let package = Package(
             name: "ChecksTests",
             dependencies: ["ChecksCore", "PluginKit"],
             path: "Tests/ChecksTests"
+        ),
+        .testTarget(
+            name: "ScriptingTests",
+            dependencies: ["ScriptingCore"],
+            path: "Tests/ScriptingTests"
         ),
         .testTarget(
             name: "PluginKitTests",

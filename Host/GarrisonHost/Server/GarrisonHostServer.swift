@@ -157,6 +157,7 @@ enum CoreRouteSet {
             + CoreRoutes.routes(context) + PolicyRoutes.routes(context) + AuditRoutes.routes(context) + OpenAPIRoutes.routes(dispatcher)
             + AgentAPIRoutes.routes(context) + AgentReportRoutes.routes(context) + EnrollmentRoutes.routes(context, agentsChanged: { await bus.agentsChanged() })
             + InstallerRoutes.routes(context, server: config.installServer)
+            + KeyStoreRoutes.routes(context) + AgentNoteRoutes.routes(context)
     }
 }
 
