@@ -20,11 +20,14 @@ let package = Package(
     products: [
         .executable(name: "garrison", targets: ["garrison"]),
         .executable(name: "garrison-bench", targets: ["garrison-bench"]),
+        .executable(name: "garrison-agent-emulator", targets: ["garrison-agent-emulator"]),
+        .library(name: "AgentEmulator", targets: ["AgentEmulator"]),
         .library(name: "PluginKit", targets: ["PluginKit"]),
         // Each Swift plugin is a .dynamic library product with its own module name.
         .library(name: "HelloSwiftPlugin", type: .dynamic, targets: ["HelloSwiftPlugin"]),
         .library(name: "TwoFactorPlugin", type: .dynamic, targets: ["TwoFactorPlugin"]),
         .library(name: "ChecksPlugin", type: .dynamic, targets: ["ChecksPlugin"]),
+        .library(name: "ScriptingPlugin", type: .dynamic, targets: ["ScriptingPlugin"]),
     ],
     dependencies: [
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
@@ -87,6 +90,14 @@ let package = Package(
             path: "Plugins/Checks/Plugin",
             linkerSettings: swiftPluginLinkerSettings
         ),
+        // Scripts, bulk actions and automated tasks (Plugins/Scripting): pure logic in Core.
+        .target(name: "ScriptingCore", path: "Plugins/Scripting/Core"),
+        .target(
+            name: "ScriptingPlugin",
+            dependencies: ["PluginKit", "ScriptingCore"],
+            path: "Plugins/Scripting/Plugin",
+            linkerSettings: swiftPluginLinkerSettings
+        ),
 
         .target(
             name: "GarrisonHost",
@@ -116,10 +127,36 @@ let package = Package(
             ],
             path: "Host/garrison"
         ),
+        // Emulated Tactical RMM agents (REST enrollment, NATS over wss /natsws): the library
+        // for benchmarks and tests, the tool for runs against any server.
+        .target(
+            name: "AgentEmulator",
+            dependencies: [
+                "GarrisonHost",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOWebSocket", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+            ],
+            path: "Tools/agent-emulator/AgentEmulator"
+        ),
+        .executableTarget(
+            name: "garrison-agent-emulator",
+            dependencies: [
+                "AgentEmulator", "GarrisonHost",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+            ],
+            path: "Tools/agent-emulator/garrison-agent-emulator"
+        ),
         .executableTarget(
             name: "garrison-bench",
             dependencies: [
-                "GarrisonHost", "TwoFactorCore",
+                "GarrisonHost", "TwoFactorCore", "AgentEmulator",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -130,7 +167,7 @@ let package = Package(
         .testTarget(
             name: "GarrisonHostTests",
             dependencies: [
-                "GarrisonHost", "TwoFactorCore",
+                "GarrisonHost", "TwoFactorCore", "AgentEmulator", "ScriptingCore",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
             ],
@@ -145,6 +182,11 @@ let package = Package(
             name: "ChecksTests",
             dependencies: ["ChecksCore", "PluginKit"],
             path: "Tests/ChecksTests"
+        ),
+        .testTarget(
+            name: "ScriptingTests",
+            dependencies: ["ScriptingCore"],
+            path: "Tests/ScriptingTests"
         ),
         .testTarget(
             name: "PluginKitTests",

@@ -22,7 +22,8 @@ if ! python3 -c "import pyotp" >/dev/null 2>&1; then
   python3 -m pip install -q pyotp 2>/dev/null \
     || python3 -m pip install -q --break-system-packages pyotp
 fi
-# Independent NATS and msgpack implementations the bus tests check Garrison against.
-if ! python3 -c 'import nats, msgpack' >/dev/null 2>&1; then
-  python3 -m pip install -q nats-py msgpack 2>/dev/null || python3 -m pip install -q --break-system-packages nats-py msgpack
+# Independent NATS and msgpack implementations the bus tests check Garrison against
+# (aiohttp: nats-py's websocket transport, for the /natsws tests).
+if ! python3 -c 'import nats, msgpack, aiohttp' >/dev/null 2>&1; then
+  python3 -m pip install -q nats-py msgpack aiohttp 2>/dev/null || python3 -m pip install -q --break-system-packages nats-py msgpack aiohttp
 fi

@@ -29,11 +29,12 @@ struct WrkResult {
     var non2xx = 0
     var raw = ""
 
-    /// `script` is a wrk Lua script that builds each request (and sets its own headers).
+    /// `script` is a wrk Lua script that builds each request; one that passes its own headers
+    /// to wrk.format replaces the default Authorization header.
     static func run(url: String, token: String, threads: Int, connections: Int, seconds: Int, script: String? = nil) throws -> WrkResult {
         guard let wrk = Subprocess.which("wrk", extraDirectories: ["/usr/local/bin"]) else { throw BenchError("wrk is not installed: apt-get install wrk") }
-        var arguments = ["-t\(threads)", "-c\(connections)", "-d\(seconds)s", "--latency"]
-        if let script { arguments += ["-s", script] } else { arguments += ["-H", "Authorization: Token \(token)"] }
+        var arguments = ["-t\(threads)", "-c\(connections)", "-d\(seconds)s", "--latency", "-H", "Authorization: Token \(token)"]
+        if let script { arguments += ["-s", script] }
         let output = try Subprocess.run(wrk, arguments + [url])
         var result = WrkResult(raw: output.output)
         for line in output.output.split(separator: "\n").map({ $0.trimmingCharacters(in: .whitespaces) }) {

@@ -22,6 +22,7 @@ import Testing
         #expect(agent["permissions"]?["subscribe"]?["allow"] == .array([.string(Self.agentA)]))
         #expect(agent["permissions"]?["allow_responses"]?["expires"] == "1435m")
         #expect(json["max_payload"]?.intValue == 67_108_864)
+        #expect(json["authorization"]?["timeout"]?.intValue == 10)
         #expect(json["host"] == "127.0.0.1" && json["port"]?.intValue == 4222)
         #expect(json["websocket"]?["no_tls"] == true && json["websocket"]?["host"] == "127.0.0.1" && json["websocket"]?["port"]?.intValue == 9235)
         #expect(json["tls"] == nil)

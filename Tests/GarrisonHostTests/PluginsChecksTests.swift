@@ -83,8 +83,7 @@ import Testing
     static func with(_ body: @Sendable @escaping (World) async throws -> Void) async throws {
         let folder = try folder()
         defer { folder.cleanUp() }
-        // A loaded test machine can make the serialized results of one check slower than the
-        // usual 2 s plugin deadline.
+        // A loaded 2-core test machine can be slower than the usual plugin deadline.
         try await TestHost.with(plugins: folder, callTimeoutMS: 20_000) { host in
             let events = Events()
             host.server.context.events.subscribe(owner: "test", pattern: "check.*") { event in

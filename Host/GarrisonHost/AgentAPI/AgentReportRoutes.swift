@@ -27,6 +27,7 @@ enum AgentReportRoutes {
                     """, [String(historyID), agent.agentID, results, scriptResults?.databaseText]).first
                 // Another agent's row looks exactly like a missing one.
                 guard let row else { throw APIError.notFound("No history entry \(historyID) for this agent.") }
+                try await AgentResultSinks.apply(host.pool, historyID: historyID, result: scriptResults ?? .init(results))
                 host.events.publish("agent.history.result", [
                     "agent_id": .string(agent.agentID), "history_id": .init(historyID), "type": .string(row.string("type")),
                     "origin": .string(row.string("origin")), "script_name": .string(row.string("script_name")),

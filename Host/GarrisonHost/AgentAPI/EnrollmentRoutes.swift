@@ -34,6 +34,9 @@ enum EnrollmentRoutes {
                           Crypto.sha256Hex(token), natsPassword])
                 guard let pk = inserted.first?.int("id") else { throw APIError.badRequest("Agent already exists. Remove old agent first if trying to re-install") }
                 await agentsChanged()
+                // Once per agent, for onboarding work (automated tasks of type onboarding).
+                host.events.publish("agent.enrolled", ["agent_id": .string(agentID), "site_id": .init(site), "client_id": .init(siteRow.int("client_id")),
+                                                       "plat": .string(try body.optionalString("plat") ?? "windows"), "monitoring_type": .string(monitoringType)])
                 await host.audit(call, .agentInstall, "agent", "Agent \(agentID) installed", agentID: agentID, agentHostname: try body.optionalString("hostname"))
                 return Responses.json(["pk": .init(pk), "token": .string(token)])
             },

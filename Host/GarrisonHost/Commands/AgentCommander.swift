@@ -42,12 +42,15 @@ public final class AgentCommander: Sendable {
         public var scriptName: String
         /// Who asked, for plugins to match results to their runs ("bulk:42").
         public var origin: String
+        /// Where the output goes besides history (AgentResultSinks): note, custom field.
+        public var saveResult: JSONValue?
 
-        public init(type: String, command: String = "", scriptName: String = "", origin: String = "") {
+        public init(type: String, command: String = "", scriptName: String = "", origin: String = "", saveResult: JSONValue? = nil) {
             self.type = type
             self.command = command
             self.scriptName = scriptName
             self.origin = origin
+            self.saveResult = saveResult
         }
     }
 

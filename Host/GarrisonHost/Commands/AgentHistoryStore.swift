@@ -6,8 +6,8 @@ enum AgentHistoryStore {
 
     static func insert(_ pool: DatabasePool, agentID: String, note: AgentCommander.HistoryNote, username: String) async throws -> Int {
         try await pool.query("""
-            INSERT INTO agent_history (agent_id, type, command, username, script_name, origin) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id
-            """, [agentID, note.type, note.command, username, note.scriptName, note.origin]).first!.int("id")
+            INSERT INTO agent_history (agent_id, type, command, username, script_name, origin, save_result) VALUES ($1, $2, $3, $4, $5, $6, $7::jsonb) RETURNING id
+            """, [agentID, note.type, note.command, username, note.scriptName, note.origin, note.saveResult?.databaseText]).first!.int("id")
     }
 
     static func finish(_ pool: DatabasePool, id: Int, status: String, results: String?, scriptResults: JSONValue? = nil) async throws {
@@ -25,6 +25,7 @@ enum AgentHistoryStore {
         case .reply(let value):
             if let map = value.mapValue { try await finish(pool, id: id, status: "completed", results: nil, scriptResults: map) }
             else { try await finish(pool, id: id, status: "completed", results: value.stringValue ?? value.json.databaseText) }
+            try await AgentResultSinks.apply(pool, historyID: id, result: value.json)
         case .sent: try await finish(pool, id: id, status: "sent", results: nil)
         case .queued: try await finish(pool, id: id, status: "queued", results: nil)
         case .timeout: try await finish(pool, id: id, status: "timeout", results: "timeout")

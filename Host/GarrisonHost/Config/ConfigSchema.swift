@@ -76,5 +76,10 @@ enum ConfigSchema {
         string("agents", "latest_version", "agent version that updates install (and auto-update targets)") { $0.agentLatestVersion = $1; return $1.isEmpty ? "must not be empty" : nil },
         string("agents", "update_url", "where agents download updates; {version}, {plat} and {goarch} are filled in") { $0.agentUpdateURL = $1; return $1.isEmpty ? "must not be empty" : nil },
         string("agents", "public_url", "https URL agents use to reach this server (install commands); empty: https://<public_hostname>:<port>") { $0.agentPublicURL = $1; return nil },
+        string("nats", "websocket_url", "with nats.url: where /natsws goes, the external nats-server's websocket listener without TLS (ws://host:port); empty answers /natsws with 503. Unused with the private nats-server") {
+            if !$1.isEmpty, let problem = NATSWebSocketUpstream.parse($1).1 { return problem }
+            $0.natsWebSocketURL = $1
+            return nil
+        },
     ]
 }

@@ -34,6 +34,7 @@ public struct GarrisonConfig: Sendable {
     public var natsPort = 0
     public var natsWebsocketPort = 0
     public var natsTLSPort = 0
+    public var natsWebSocketURL = ""
 
     public var pendingActionHours = 168
     public var agentLatestVersion = "2.9.1"

@@ -99,7 +99,8 @@ extension PluginHost {
 }
 
 /// A plugin's command: the JSON envelope the agent gets, plus optional host-side `_options`:
-/// `history` ({type, command, script_name, origin}), `queue_if_offline`, `username`.
+/// `history` ({type, command, script_name, origin}), `save_result` (with history: {note,
+/// custom_field, all_output}, see AgentResultSinks), `queue_if_offline`, `username`.
 struct PluginAgentMessage: Sendable {
     let agentID: String
     let command: AgentCommand
@@ -120,9 +121,9 @@ struct PluginAgentMessage: Sendable {
         self.username = options?["username"]?.stringValue ?? "plugin:\(plugin)"
         if let note = options?["history"]?.objectValue {
             let type = note["type"]?.stringValue ?? "command"
-            guard ["cmd_run", "script_run", "task_run", "command"].contains(type) else { return nil }
+            guard ["cmd_run", "script_run", "task_run", "command"].contains(type), let sink = AgentResultSinks.validated(options?["save_result"]) else { return nil }
             history = .init(type: type, command: note["command"]?.stringValue ?? "", scriptName: note["script_name"]?.stringValue ?? "",
-                            origin: note["origin"]?.stringValue ?? plugin)
+                            origin: note["origin"]?.stringValue ?? plugin, saveResult: sink)
         } else {
             history = nil
         }

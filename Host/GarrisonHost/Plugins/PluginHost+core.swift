@@ -20,7 +20,7 @@ extension PluginHost {
     func coreGet(kind: garrison_bytes, id: garrison_bytes, done: garrison_done_fn?, user: UnsafeMutableRawPointer?, cancelOut: UnsafeMutablePointer<UInt64>?) -> Int32 {
         cancelOut?.pointee = 0
         guard let done, let key = id.string, !key.isEmpty, let kindText = kind.string else { return GARRISON_ERR_INVALID }
-        guard Self.coreKinds.contains(kindText) else { return GARRISON_ERR_UNSUPPORTED }
+        guard Self.coreKinds.contains(kindText) || Self.scriptingKinds.contains(kindText) else { return GARRISON_ERR_UNSUPPORTED }
         guard let operation = startOperation(done: done, user: user) else { return GARRISON_ERR_PHASE }
         cancelOut?.pointee = operation.token
         guard let pool = services.pool else {
@@ -67,6 +67,8 @@ extension PluginHost {
             guard let id = Int(key), let row = try await pool.query("SELECT \(ClientRoutes.clientColumns) FROM clients c WHERE c.id = $1", [String(id)]).first else { return nil }
             let sites = try await pool.query("SELECT \(ClientRoutes.siteColumns) FROM sites s JOIN clients c ON c.id = s.client_id WHERE s.client_id = $1 ORDER BY s.name", [String(id)]).rows
             return ClientRoutes.renderClient(row, sites: sites.map(ClientRoutes.renderSite))
+        case _ where scriptingKinds.contains(kind):
+            return try await scriptingObject(kind, key, pool: pool)
         case "site":
             guard let id = Int(key) else { return nil }
             let row = try await pool.query("SELECT \(ClientRoutes.siteColumns) FROM sites s JOIN clients c ON c.id = s.client_id WHERE s.id = $1", [String(id)]).first

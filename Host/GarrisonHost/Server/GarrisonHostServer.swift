@@ -24,6 +24,11 @@ public final class GarrisonHostServer: Sendable {
 
     public static func start(config: GarrisonConfig, logger: Logger, hasher: PasswordHasher = PasswordHasher()) async throws -> GarrisonHostServer {
         try FileManager.default.createDirectory(at: config.dataURL, withIntermediateDirectories: true)
+        // Before nats-server is spawned, so it inherits the limit too.
+        let files = FileLimit.raiseToHard()
+        if config.natsEnabled, files < 4096 {
+            logger.warning("open-file limit is low for agents at /natsws (two descriptors each in the host)", metadata: ["limit": "\(files)"])
+        }
         let storage = try await Storage.open(config, logger: logger)
         let metrics = MetricsRegistry()
         metrics.bootstrapGlobal()
@@ -81,12 +86,14 @@ public final class GarrisonHostServer: Sendable {
 
     /// Builds the listener: TLS unless the configuration explicitly asks for plain HTTP.
     public func application(onRunning: @escaping @Sendable (Int) async -> Void = { _ in }) throws -> some ApplicationProtocol {
+        // HTTP/1 with agents' websockets at /natsws carried to nats-server.
+        let http: HTTPServerBuilder = .http1WithNATSWebSocket(natsWebSocketUpstream())
         let server: HTTPServerBuilder
         if config.plainHTTP {
             logger.warning("serving plain HTTP (server.plain_http = true): only do this behind a TLS-terminating proxy")
-            server = .http1()
+            server = http
         } else {
-            server = try .tls(.http1(), tlsConfiguration: try tlsConfiguration())
+            server = try .tls(http, tlsConfiguration: try tlsConfiguration())
         }
         let logger = self.logger
         return Application(
@@ -150,6 +157,7 @@ enum CoreRouteSet {
             + CoreRoutes.routes(context) + PolicyRoutes.routes(context) + AuditRoutes.routes(context) + OpenAPIRoutes.routes(dispatcher)
             + AgentAPIRoutes.routes(context) + AgentReportRoutes.routes(context) + EnrollmentRoutes.routes(context, agentsChanged: { await bus.agentsChanged() })
             + InstallerRoutes.routes(context, server: config.installServer)
+            + KeyStoreRoutes.routes(context) + AgentNoteRoutes.routes(context)
     }
 }
 

@@ -260,5 +260,6 @@ public enum CoreMigrations {
             ALTER TABLE auth_tokens ADD COLUMN deployment_id bigint REFERENCES deployments(id) ON DELETE CASCADE;
             """),
         AutomationMigration.policies,
+        v6,
     ]
 }

@@ -15,15 +15,27 @@ enum PGArray {
     static func ints(_ text: String?) -> [Int] { parse(text).compactMap { Int($0) } }
 
     static func literal(_ values: [String]) -> String {
-        "{" + values.map { "\"" + $0.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"") + "\"" }.joined(separator: ",") + "}"
+        "{" + values.map(quoted).joined(separator: ",") + "}"
     }
 
     /// Text elements, NULL where nil (for unnest() batches).
     static func literal(optional values: [String?]) -> String {
-        "{" + values.map { value in
-            guard let value else { return "NULL" }
-            return "\"" + value.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"") + "\""
-        }.joined(separator: ",") + "}"
+        "{" + values.map { $0.map(quoted) ?? "NULL" }.joined(separator: ",") + "}"
+    }
+
+    /// One element in double quotes, backslash and double quote escaped. By bytes, not
+    /// Foundation's replacingOccurrences: telemetry batches quote thousands per statement.
+    static func quoted(_ value: String) -> String {
+        let bytes = value.utf8
+        guard bytes.contains(where: { $0 == UInt8(ascii: "\\") || $0 == UInt8(ascii: "\"") }) else { return "\"" + value + "\"" }
+        var escaped: [UInt8] = [UInt8(ascii: "\"")]
+        escaped.reserveCapacity(bytes.count + 8)
+        for byte in bytes {
+            if byte == UInt8(ascii: "\\") || byte == UInt8(ascii: "\"") { escaped.append(UInt8(ascii: "\\")) }
+            escaped.append(byte)
+        }
+        escaped.append(UInt8(ascii: "\""))
+        return String(decoding: escaped, as: UTF8.self)
     }
 
     static func literal(_ values: [Bool]) -> String { "{" + values.map { $0 ? "t" : "f" }.joined(separator: ",") + "}" }

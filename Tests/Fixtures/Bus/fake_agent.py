@@ -7,7 +7,8 @@ steps (run in order, one line of output each):
   raw SUBJECT TAG HEX       publish raw bytes                                -> "raw SUBJECT ok|denied"
   sub SUBJECT               subscribe                                         -> "sub SUBJECT ok|denied"
   serve SUBJECT N READYFILE answer N requests on SUBJECT with msgpack "pong"; touches READYFILE once subscribed
-Exit status 2 when the connection itself is refused (bad credentials).
+URL may be nats://, tls:// (an agent installed with -natsport) or wss://HOST:PORT/natsws (the
+default agent; needs aiohttp). Exit status 2 when the connection itself is refused (bad credentials).
 """
 import asyncio
 import json
@@ -26,7 +27,7 @@ async def main():
         errors.append(str(e))
 
     tls = None
-    if url.startswith("tls://"):
+    if url.startswith("tls://") or url.startswith("wss://"):
         # Like an agent installed with -insecure: the test certificate is self-signed.
         tls = ssl.create_default_context()
         tls.check_hostname = False

@@ -98,7 +98,7 @@ final class PluginFolder: Sendable {
 
 extension TestHost {
     /// A host whose plugins.d is `folder`, with short plugin deadlines so timeouts are quick to test.
-    static func with<T: Sendable>(plugins folder: PluginFolder, callTimeoutMS: Int = 2_000, drainTimeoutMS: Int = 300,
+    static func with<T: Sendable>(plugins folder: PluginFolder, callTimeoutMS: Int = 15_000, drainTimeoutMS: Int = 300,
                                   _ body: @Sendable (TestHost) async throws -> T) async throws -> T {
         try await with(configure: { config in
             config.pluginsDirectory = folder.path

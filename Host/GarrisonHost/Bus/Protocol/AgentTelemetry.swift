@@ -130,5 +130,7 @@ extension MsgPackValue {
 extension String {
     /// PostgreSQL text and jsonb cannot hold NUL; the agent strips it from output, a foreign
     /// client might not, and one such string must not fail a whole batch.
-    var withoutNUL: String { contains("\u{0}") ? replacingOccurrences(of: "\u{0}", with: "") : self }
+    /// By bytes, not Foundation's contains/replacingOccurrences: this runs for every string
+    /// of every telemetry message.
+    var withoutNUL: String { utf8.contains(0) ? String(decoding: utf8.filter { $0 != 0 }, as: UTF8.self) : self }
 }

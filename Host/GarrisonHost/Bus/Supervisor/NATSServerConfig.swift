@@ -37,6 +37,10 @@ public struct NATSServerConfig: Sendable, Equatable {
     public static let maxPayload = 64 * 1024 * 1024
     /// How long an agent may answer a request it received (Tactical's default, 1435m).
     public static let responseExpiry = "1435m"
+    /// Seconds a client has to send CONNECT after the server's INFO. nats-server's default
+    /// (2 s) is missed when thousands of agents come back at once over TLS (each handshake
+    /// queues behind the others) and the agent then waits 2-8 s to try again.
+    public static let authTimeoutSeconds = 10
 
     /// Agent ids are 40 ASCII letters; anything that is not a plain subject token would
     /// widen the permissions it is written into, so it is refused by `rendered()`.
@@ -75,7 +79,7 @@ public struct NATSServerConfig: Sendable, Equatable {
             ]))
         }
         var root: [String: JSONValue] = [
-            "authorization": .object(["users": .array(users)]),
+            "authorization": .object(["users": .array(users), "timeout": .number(Double(Self.authTimeoutSeconds))]),
             "max_payload": .number(Double(Self.maxPayload)),
             "websocket": .object(["host": "127.0.0.1", "port": .number(Double(websocketPort)), "no_tls": true, "compression": false]),
         ]

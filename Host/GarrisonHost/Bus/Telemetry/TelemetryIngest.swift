@@ -1,5 +1,6 @@
 import Logging
 import NIOConcurrencyHelpers
+import NIOCore
 
 /// Consumes what agents publish on their own subjects (trmm-agent-protocol.md 6): checks
 /// and decodes each message on the libnats delivery thread, queues it, and a writer task
@@ -10,6 +11,10 @@ public final class TelemetryIngest: Sendable {
     public struct Settings: Sendable {
         public var window: Duration = .milliseconds(5)
         public var maxBatch = 1000
+        /// Batches written at once while a backlog waits: one statement at a time leaves
+        /// PostgreSQL idle between round trips. Rows are locked in id order, so two
+        /// batches touching the same agents wait for each other instead of deadlocking.
+        public var writers = 2
         /// Beyond this many queued messages (the database is far behind), new ones are dropped.
         public var maxQueued = 200_000
         public init() {}
@@ -27,7 +32,8 @@ public final class TelemetryIngest: Sendable {
     /// host's own requests to agents, for instance) and are ignored silently.
     static let kinds: [String: AgentTelemetry.Kind] = Dictionary(uniqueKeysWithValues: AgentTelemetry.Kind.allCases.map { ($0.rawValue, $0) })
 
-    private let queue = NIOLockedValueBox<[AgentTelemetry]>([])
+    /// A ring buffer: taking a batch off the front of a deep backlog moves nothing else.
+    private let queue = NIOLockedValueBox(CircularBuffer<AgentTelemetry>())
     private let counts = NIOLockedValueBox(Counts())
     private let doorbell = Doorbell()
     private let settings: Settings
@@ -132,6 +138,15 @@ public final class TelemetryIngest: Sendable {
     }
 
     private func flush() async {
+        await withTaskGroup(of: Void.self) { writers in
+            for _ in 0..<max(1, settings.writers) {
+                writers.addTask { await self.writeBatches() }
+            }
+        }
+    }
+
+    /// Takes batches off the queue and writes them until it is empty.
+    private func writeBatches() async {
         while true {
             let taken = queue.withLockedValue { queue -> [AgentTelemetry] in
                 let count = min(queue.count, settings.maxBatch)

@@ -1,0 +1,70 @@
+import PluginKit
+import ScriptingCore
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
+
+/// ScriptingCore hands out plain values (String, Int, Bool, Double, lists and maps of them);
+/// the ABI speaks JSON.
+func jsonValue(_ value: Any) -> JSON {
+    switch value {
+    case let v as JSON: return v
+    case let v as String: return .string(v)
+    case let v as Bool: return .bool(v)
+    case let v as Int: return .number(Double(v))
+    case let v as Double: return .number(v)
+    case let v as [String]: return .array(v.map(JSON.string))
+    case let v as [String: String]: return .object(v.mapValues(JSON.string))
+    case let v as [String: Sendable]: return .object(v.mapValues(jsonValue))
+    case let v as [[String: Sendable]]: return .array(v.map { jsonValue($0) })
+    case let v as [Any]: return .array(v.map(jsonValue))
+    default: return .null
+    }
+}
+
+extension JSON {
+    /// A flat text view of a host object for variables: scalars as text, and the custom
+    /// fields' values under their names where no field of that name exists.
+    var variableFields: [String: String] {
+        guard case .object(let members) = self else { return [:] }
+        var out: [String: String] = [:]
+        for (key, value) in members {
+            if let text = value.scalarText { out[key] = text }
+        }
+        if case .object(let custom)? = members["custom_fields"] {
+            for (key, value) in custom where out[key] == nil {
+                if let text = value.scalarText { out[key] = text }
+            }
+        }
+        return out
+    }
+
+    var scalarText: String? {
+        switch self {
+        case .string(let s): return s
+        case .bool(let b): return b ? "true" : "false"
+        case .number(let n): return n.rounded() == n && abs(n) < 1e15 ? String(Int(n)) : String(n)
+        default: return nil
+        }
+    }
+}
+
+extension PluginRequest {
+    var username: String { principal["username"]?.stringValue ?? "" }
+
+    func intParam(_ name: String) throws -> Int {
+        guard let text = params[name], let value = Int(text) else { throw PluginHTTPError(400, "\(name) must be a number.") }
+        return value
+    }
+}
+
+extension ScriptingError {
+    var http: PluginHTTPError { PluginHTTPError(400, description) }
+}
+
+/// Runs a ScriptingCore step, turning its refusal into a 400.
+func checked<T>(_ body: () throws(ScriptingError) -> T) throws -> T {
+    do { return try body() } catch { throw error.http }
+}
