@@ -345,7 +345,11 @@ typedef struct garrison_request {
                                        "{}" when the pattern has none */
     garrison_bytes  principal_json; /* who is calling:
                                        {"kind":"user","username":"..",
-                                        "user_id":1,"is_superuser":false}
+                                        "user_id":1,"is_superuser":false,
+                                        "can_view_clients":[1],
+                                        "can_view_sites":[]}
+                                       (the role's scope: client and site
+                                       ids it may see; both empty = all)
                                        or {"kind":"agent","agent_id":".."} */
     garrison_bytes  request_id;     /* the host's id for this request; put it
                                        in log lines about the request */

@@ -18,7 +18,11 @@ import Testing
             let bus = try #require(host.server.bus)
             let url = try #require(bus.supervisor).url
             let admin = try await host.adminToken()
-            let (_, site) = try await host.client("Relay", admin: admin)
+            let (client, site) = try await host.client("Relay", admin: admin)
+            // Plugin routes learn the caller's client/site scope from principal_json.
+            let scoped = try await host.user("scoped", permissions: ["can_list_agents"], clients: [client], admin: admin)
+            let who = try await host.request(.get, "/relay/whoami/", as: .token(scoped)).json
+            #expect(who["username"] == "scoped" && who["can_view_clients"] == [.init(client)] && who["can_view_sites"] == [])
             let agentID = BusTests.agentID()
             let token = try await BusTests.seedAgent(host, agentID, site: site)
             try await host.server.storage.pool.query("UPDATE agents SET last_seen = now() WHERE agent_id = $1", [agentID])

@@ -73,7 +73,11 @@ final class PluginCall: PluginAnswerHolder {
     static func principalJSON(_ principal: Principal?) -> String {
         switch principal {
         case .user(let user)?:
-            return "{\"kind\":\"user\",\"username\":\(JSONText.quoted(user.username)),\"user_id\":\(user.id),\"is_superuser\":\(user.isSuperuser)}"
+            // The role's client/site scope, so plugins can hide what the role may not see.
+            let clients = user.scope.clients.sorted().map(String.init).joined(separator: ",")
+            let sites = user.scope.sites.sorted().map(String.init).joined(separator: ",")
+            return "{\"kind\":\"user\",\"username\":\(JSONText.quoted(user.username)),\"user_id\":\(user.id),\"is_superuser\":\(user.isSuperuser),"
+                + "\"can_view_clients\":[\(clients)],\"can_view_sites\":[\(sites)]}"
         case .agent(let agent)?:
             return "{\"kind\":\"agent\",\"agent_id\":\(JSONText.quoted(agent.agentID))}"
         case nil:

@@ -3,7 +3,8 @@
  *
  *   POST /relay/request/  body "<agent_id>\n<command json>" -> 200 {"status":N,"data":<json or null>}
  *   POST /relay/send/     same body                       -> 200 {"rc":N}
- *   GET  /relay/seen/     -> 200 {"count":N,"agent":"..","last":<json>} for tag "relay-report" */
+ *   GET  /relay/seen/     -> 200 {"count":N,"agent":"..","last":<json>} for tag "relay-report"
+ *   GET  /relay/whoami/   -> 200 the caller's principal_json, as the host passed it */
 
 #define _POSIX_C_SOURCE 200809L
 
@@ -18,6 +19,7 @@ static int32_t relay_init(const garrison_host_api *api, garrison_host *host, voi
 static int32_t relay_request(void *user, const garrison_request *req, garrison_call *call);
 static int32_t relay_send(void *user, const garrison_request *req, garrison_call *call);
 static int32_t relay_seen(void *user, const garrison_request *req, garrison_call *call);
+static int32_t relay_whoami(void *user, const garrison_request *req, garrison_call *call);
 static void relay_done(void *user, int32_t status, garrison_bytes data);
 static void relay_message(void *user, garrison_bytes agent_id, garrison_bytes tag, garrison_bytes payload);
 static int relay_split(const garrison_request *req, garrison_bytes *agent_id, garrison_bytes *command);
@@ -70,6 +72,10 @@ relay_init(const garrison_host_api *api, garrison_host *host, void **state_out)
     if (rc == GARRISON_OK) {
         rc = api->register_route(host, GARRISON_STR("GET"), GARRISON_STR("/relay/seen/"),
                                  GARRISON_STR("can_list_agents"), relay_seen, NULL, NULL, NULL);
+    }
+    if (rc == GARRISON_OK) {
+        rc = api->register_route(host, GARRISON_STR("GET"), GARRISON_STR("/relay/whoami/"),
+                                 GARRISON_STR("authenticated"), relay_whoami, NULL, NULL, NULL);
     }
     if (rc == GARRISON_OK) {
         rc = api->register_agent_handler(host, GARRISON_STR("relay-report"), relay_message, NULL, NULL, NULL);
@@ -176,5 +182,13 @@ relay_seen(void *user, const garrison_request *req, garrison_call *call)
     snprintf(body, sizeof(body), "{\"count\":%d,\"agent\":\"%s\",\"last\":%s}", relay_count, relay_agent, relay_last);
     pthread_mutex_unlock(&relay_lock);
     relay_api->call_respond(call, 200, GARRISON_STR("application/json"), relay_text(body));
+    return GARRISON_OK;
+}
+
+static int32_t
+relay_whoami(void *user, const garrison_request *req, garrison_call *call)
+{
+    (void) user;
+    relay_api->call_respond(call, 200, GARRISON_STR("application/json"), req->principal_json);
     return GARRISON_OK;
 }
