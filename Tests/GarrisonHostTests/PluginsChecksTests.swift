@@ -318,6 +318,26 @@ import Testing
         }
     }
 
+    @Test func aScopedRoleSeesOnlyTheChecksOfItsClients() async throws {
+        try await Self.with { w in
+            let mine = try await w.check(["check_type": "ping", "ip": "10.0.0.7"])
+            let (otherClient, otherSite) = try await w.host.client("Elsewhere", admin: w.admin)
+            let (otherAgent, _) = try await Self.enroll(w.host, admin: w.admin, site: otherSite)
+            #expect(try await w.host.request(.post, "/checks/", as: .token(w.admin), json: ["agent": .string(otherAgent), "check_type": "ping", "ip": "10.0.0.8"]).status == 200)
+            let theirs = try await w.host.request(.get, "/checks/", as: .token(w.admin)).json.arrayValue?.compactMap { $0["id"]?.intValue }.max() ?? 0
+            let scoped = try await w.host.user("scoped", permissions: ["can_list_checks", "can_manage_checks", "can_run_checks"], clients: [w.client], admin: w.admin)
+            let listed = try await w.host.request(.get, "/checks/", as: .token(scoped)).json.arrayValue?.compactMap { $0["id"]?.intValue } ?? []
+            #expect(listed == [mine], "\(listed)")
+            #expect(try await w.host.request(.get, "/checks/\(theirs)/", as: .token(scoped)).status == 404)
+            #expect(try await w.host.request(.delete, "/checks/\(theirs)/", as: .token(scoped)).status == 404)
+            #expect(try await w.host.request(.get, "/agents/\(otherAgent)/checks/", as: .token(scoped)).status == 404)
+            #expect(try await w.host.request(.post, "/checks/\(otherAgent)/resetall/", as: .token(scoped)).status == 404)
+            #expect(try await w.host.request(.post, "/checks/client/\(otherClient)/csbulkrun/", as: .token(scoped)).status == 404)
+            #expect(try await w.host.request(.get, "/agents/\(w.agentID)/checks/", as: .token(scoped)).status == 200)
+            #expect(try await w.host.request(.get, "/checks/\(mine)/", as: .token(scoped)).status == 200)
+        }
+    }
+
     @Test func resetResolvesAnOpenAlertOnce_andCheckIntervalFollowsTheShortestCheck() async throws {
         try await Self.with { w in
             let id = try await w.check(["check_type": "ping", "ip": "10.0.0.9", "run_interval": 5])

@@ -7,7 +7,7 @@ import PluginKit
 extension Checks {
     func registerOperatorRoutes(_ r: Registrar) throws {
         let list = "can_list_checks", manage = "can_manage_checks", run = "can_run_checks"
-        try r.route(.get, "/checks/", permission: list) { _ in try await self.listAll() }
+        try r.route(.get, "/checks/", permission: list) { req in try await self.listAll(req) }
         try r.route(.post, "/checks/", permission: manage) { req in try await self.create(req, owner: nil) }
         try r.route(.get, "/checks/<pk>/", permission: list) { req in try await self.getOne(req) }
         try r.route(.put, "/checks/<pk>/", permission: manage) { req in try await self.edit(req) }
@@ -42,15 +42,25 @@ extension Checks {
         return (check, meta)
     }
 
-    func listAll() async throws -> PluginResponse {
+    func listAll(_ req: PluginRequest) async throws -> PluginResponse {
         let data = try await host.queryJSON("SELECT * FROM checks ORDER BY id")
         let checks = try JSONDecoder().decode([CheckDefinition].self, from: data)
         let metas = try JSONDecoder().decode([CheckMeta].self, from: data)
-        return try .json(JSON.array(zip(checks, metas).map { checkJSON($0, meta: $1) }))
+        var rows = Array(zip(checks, metas))
+        let scope = Scope(req)
+        if !scope.isUnrestricted {
+            var visible: [String: Bool] = [:]
+            for agentID in Set(checks.compactMap(\.agent_id)) {
+                visible[agentID] = (try await agents.facts(agentID)).map(scope.allows) ?? false
+            }
+            rows = rows.filter { $0.0.agent_id.map { visible[$0] ?? false } ?? true }
+        }
+        return try .json(JSON.array(rows.map { checkJSON($0, meta: $1) }))
     }
 
     func getOne(_ req: PluginRequest) async throws -> PluginResponse {
         let (check, meta) = try await loadCheck(try Self.intParam(req, "pk"))
+        try await ensureVisible(req, agentID: check.agent_id)
         return try .json(checkJSON(check, meta: meta))
     }
 
@@ -74,7 +84,7 @@ extension Checks {
         let existing: [CheckDefinition]
         switch owner {
         case .agent(let agentID):
-            guard let facts = try await agents.facts(agentID) else { throw PluginHTTPError(404, "No agent with id \(agentID).") }
+            let facts = try await visibleAgent(req, agentID)
             check.agent_id = agentID
             check.agent_pk = facts.pk
             existing = try await host.query("SELECT * FROM checks WHERE agent_id = $1", [agentID])
@@ -95,6 +105,7 @@ extension Checks {
 
     func edit(_ req: PluginRequest) async throws -> PluginResponse {
         let (before, _) = try await loadCheck(try Self.intParam(req, "pk"))
+        try await ensureVisible(req, agentID: before.agent_id)
         let (input, _) = try decodeInput(req)
         if let type = input.check_type, type != before.check_type { throw PluginHTTPError(400, "check_type cannot change") }
         let after = input.applied(to: before)
@@ -107,6 +118,7 @@ extension Checks {
 
     func remove(_ req: PluginRequest) async throws -> PluginResponse {
         let (check, _) = try await loadCheck(try Self.intParam(req, "pk"))
+        try await ensureVisible(req, agentID: check.agent_id)
         try await host.execute("WITH gone AS (DELETE FROM checks WHERE id = $1 RETURNING id) DELETE FROM history WHERE check_id IN (SELECT id FROM gone)", [check.id])
         try? host.audit(action: "check.delete", username: req.username, agentID: check.agent_id, object: "check:\(check.id)", detail: checkJSON(check, meta: nil))
         return try .json(JSON.string("\(check.readableDescription) was deleted!"))
@@ -116,7 +128,7 @@ extension Checks {
     /// agent checks replaced by a policy check are listed with overridden_by_policy.
     func agentChecks(_ req: PluginRequest) async throws -> PluginResponse {
         let agentID = req.params["agent_id"] ?? ""
-        guard let agent = try await agents.facts(agentID) else { throw PluginHTTPError(404, "No agent with id \(agentID).") }
+        let agent = try await visibleAgent(req, agentID)
         let data = try await host.queryJSON("SELECT * FROM checks WHERE agent_id = $1 OR policy_id = ANY($2::bigint[])", [agentID, Self.pgArray(agent.policyIDs)])
         let checks = try JSONDecoder().decode([CheckDefinition].self, from: data)
         let metas = Dictionary(zip(checks.map(\.id), try JSONDecoder().decode([CheckMeta].self, from: data)), uniquingKeysWith: { a, _ in a })
@@ -174,6 +186,7 @@ extension Checks {
         guard let row: ResetRow = try await host.query("SELECT id, agent_id, check_id, seq, fail_count, alerted FROM results WHERE id = $1", [id], as: ResetRow.self).first else {
             throw PluginHTTPError(404, "Not found.")
         }
+        try await ensureVisible(req, agentID: row.agent_id)
         _ = try await resetResult(row, username: req.username)
         try? host.audit(action: "check.reset", username: req.username, agentID: row.agent_id, object: "check:\(row.check_id)")
         return try .json(JSON.string("The check status was reset"))
@@ -181,7 +194,7 @@ extension Checks {
 
     func resetAll(_ req: PluginRequest) async throws -> PluginResponse {
         let agentID = req.params["agent_id"] ?? ""
-        guard try await agents.facts(agentID) != nil else { throw PluginHTTPError(404, "No agent with id \(agentID).") }
+        _ = try await visibleAgent(req, agentID)
         let rows: [ResetRow] = try await host.query("SELECT id, agent_id, check_id, seq, fail_count, alerted FROM results WHERE agent_id = $1", [agentID])
         for row in rows { _ = try await resetResult(row, username: req.username) }
         try? host.audit(action: "check.reset_all", username: req.username, agentID: agentID, object: "agent:\(agentID)")
@@ -191,7 +204,7 @@ extension Checks {
     /// Tactical RMM's run-now: a NATS `runchecks` request (the agent answers "ok" or "busy").
     func runNow(_ req: PluginRequest) async throws -> PluginResponse {
         let agentID = req.params["agent_id"] ?? ""
-        guard let agent = try await agents.facts(agentID) else { throw PluginHTTPError(404, "No agent with id \(agentID).") }
+        let agent = try await visibleAgent(req, agentID)
         let reply: JSON
         do {
             reply = try await host.agentRequest(agentID: agentID, payload: ["func": "runchecks"] as JSON, timeout: .seconds(15))
@@ -220,6 +233,10 @@ extension Checks {
         } catch let error as PluginError where error.status == .notFound {
             throw PluginHTTPError(404, "No \(target) with id \(id).")
         }
+        let scope = Scope(req)
+        let visible = target == "client" ? scope.allows(clientID: id, siteID: nil)
+            : scope.allows(clientID: object["client"]?.intValue ?? 0, siteID: id)
+        guard visible else { throw PluginHTTPError(404, "No \(target) with id \(id).") }
         let ids = (agentIDs.arrayValueCompat ?? []).compactMap(\.stringValue)
         guard !ids.isEmpty else { throw PluginHTTPError(400, "No agents matched query") }
         var sent = 0
@@ -254,6 +271,7 @@ extension Checks {
         guard let result: ResetRow = try await host.query("SELECT id, agent_id, check_id, seq, fail_count, alerted FROM results WHERE id = $1", [id], as: ResetRow.self).first else {
             throw PluginHTTPError(404, "Not found.")
         }
+        try await ensureVisible(req, agentID: result.agent_id)
         struct Point: Decodable { let x: String; let y: Int?; let results: JSON? }
         let points: [Point] = try await host.query("""
             SELECT to_char(x AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS x, y, results FROM history
