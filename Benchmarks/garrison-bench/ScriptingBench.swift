@@ -81,16 +81,17 @@ struct ScriptingBench: AsyncParsableCommand {
         let stored = ContinuousClock.now
         let seen = responder.snapshot
         guard let first = seen.firstArrival, let last = seen.lastArrival, let answered = seen.lastAnswer else { throw BenchError("no command reached the responder") }
-        let counts = progress["counts"].map { "\($0)" } ?? "?"
+        let counts = progress["counts"].map { String(decoding: $0.serialized(), as: UTF8.self) } ?? "?"
 
         // Cross-check from the database: the last row's own update time against the last answer.
-        let row = try await pool.query("SELECT count(*)::int AS n, extract(epoch FROM max(updated))::float8 AS last FROM bulk_results WHERE bulk_id = $1 AND status = 'completed'", [String(bulkID)]).first
+        let schema = try await pool.query("SELECT table_schema FROM information_schema.tables WHERE table_name = 'bulk_results'").first?.string("table_schema") ?? "plugin_scripting"
+        let row = try await pool.query("SELECT count(*)::int AS n, extract(epoch FROM max(updated))::float8 AS last FROM \(schema).bulk_results WHERE bulk_id = $1 AND status = 'completed'", [String(bulkID)]).first
         let dbLast = row?.double("last")
         let history = try await pool.query("SELECT count(*)::int AS n FROM agent_history WHERE origin = $1 AND status = 'completed'", ["bulk:\(bulkID)"]).first?.int("n") ?? 0
 
         print(String(format: "POST /agents/actions/bulk/ answered in %.3f s (bulk id %d, total %d)", posted.seconds, bulkID, agents))
-        print(String(format: "dispatch: %d requests reached the agents, first %.3f s, last %.3f s after the POST was sent (figure: every request dispatched in < 2 s)",
-                     seen.commands, (first - started).seconds, (last - started).seconds))
+        print(String(format: "dispatch: %d requests reached the agents, first %.3f s, last %.3f s after the POST was sent (figure: every request dispatched in < 2 s); first to last %.3f s (%.0f requests/s)",
+                     seen.commands, (first - started).seconds, (last - started).seconds, (last - first).seconds, Double(seen.commands) / max((last - first).seconds, 0.001)))
         print(String(format: "agents answered: last answer %.3f s after the POST was sent (%d answers)", (answered - started).seconds, seen.answers))
         print(String(format: "stored: all %d results stored %.3f s after the last agent answer (GET progress poll every %d ms, %d polls; figure: < 10 s); counts %@",
                      agents, (stored - answered).seconds, pollMilliseconds, polls, counts))
