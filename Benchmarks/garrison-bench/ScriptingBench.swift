@@ -32,6 +32,19 @@ struct ScriptingBench: AsyncParsableCommand {
             chmod(file.path, 0o644)
         }
         defer { host.database.stop() }
+        do {
+            try await measure(host)
+        } catch {
+            // Stop nats-server (the host's child) on the way out too.
+            host.running.cancel()
+            await host.server.shutdown()
+            throw error
+        }
+        host.running.cancel()
+        await host.server.shutdown()
+    }
+
+    private func measure(_ host: BenchHost) async throws {
         guard let supervisor = host.server.bus?.supervisor else { throw BenchError("the host started without its NATS bus") }
         let pool = host.server.storage.pool
 
@@ -101,8 +114,6 @@ struct ScriptingBench: AsyncParsableCommand {
                          dbLast - lastAnswerWall, row?.int("n") ?? 0, history))
         }
         print(String(format: "total: POST sent to all %d results stored in %.3f s", agents, (stored - started).seconds))
-        host.running.cancel()
-        await host.server.shutdown()
     }
 
     /// One HTTP call as admin with curl, off the cooperative pool (the host shares it).
