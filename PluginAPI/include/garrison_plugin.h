@@ -757,6 +757,13 @@ typedef struct garrison_host_api {
      *                 "agents"          id = "client:<pk>", "site:<pk>" or
      *                                   "all"; the agent_ids there, as a JSON
      *                                   array of strings.
+     *                 "agent_targets"   id as for "agents"; [{"agent_id",
+     *                                   "hostname","plat","monitoring_type",
+     *                                   "client_id","site_id","status"}]
+     *                                   ordered by agent_id (bulk runs).
+     *                 "global"          id = a key store name: {"name",
+     *                                   "value"}; id = "*": every key as
+     *                                   {"<name>": "<value>", ...}.
      *               Kinds may be added in any minor; an unknown kind answers
      *               GARRISON_ERR_UNSUPPORTED.
      *   id          the object's id as text, as each kind says. Copied.
@@ -983,7 +990,12 @@ typedef struct garrison_host_api {
      *                 agent.history.result with "origin"); "queue_if_offline"
      *                 true stores a command that can wait (runscript, rawcmd,
      *                 rebootnow, agentupdate, ...) as a pending action when
-     *                 the agent is offline; "username" names who asked.
+     *                 the agent is offline; "username" names who asked;
+     *                 "save_result" (with "history") {"note": bool,
+     *                 "custom_field": "<name>", "all_output": bool} writes
+     *                 the output to an agent note and/or custom field (last
+     *                 line unless all_output) once, from whichever result
+     *                 comes first (NATS reply or histresult).
      *                 With "_options", done always gets GARRISON_OK and
      *                 {"status": "ok"|"sent"|"queued"|"timeout"|"natsdown",
      *                 "reply", "history_id", "pending_action_id"}. Copied.

@@ -49,6 +49,7 @@ import Testing
             #expect(try await relay("/relay/request/", #"{"func":"rawcmd","payload":{"timeout":5}}"#)["status"] == -1)
             #expect(try await relay("/relay/send/", #"{"payload":{}}"#) == ["rc": -1])
             #expect(try await relay("/relay/request/", #"{"func":"ping"}"#, to: "nobody")["status"] == -4)
+            #expect(try await relay("/relay/request/", #"{"func":"runscript","payload":{"code":"x","shell":"/bin/sh"},"_options":{"history":{"type":"script_run"}}}"#, to: "nobody")["status"] == -4)
 
             try await eventually("runtask and runchecks arrived") { agent.received.contains { $0.command["func"] == "runchecks" } }
             let received = agent.received
