@@ -64,6 +64,9 @@ extension Checks {
         var vars = ScriptVariables(agent: agent.object)
         if refs.contains("client") { vars.client = (try? await host.coreObject(kind: .client, id: String(agent.clientID))) ?? .null }
         if refs.contains("site") { vars.site = (try? await host.coreObject(kind: .site, id: String(agent.siteID))) ?? .null }
+        if refs.contains("global"), case .object(let keys)? = try? await host.coreObject(kindNamed: "global", id: "*") {
+            vars.global = keys.compactMapValues(\.stringValue)
+        }
         return vars
     }
 
