@@ -7,7 +7,7 @@ enum AgentCommandRoutes {
     static func routes(_ host: HostContext, commander: AgentCommander) -> [Route] {
         [
             Route(.get, "/agents/<agent_id>/ping/", access: .permission("can_list_agents"), summary: "Ask the agent over NATS whether it is there") { call in
-                let agent = try await AgentRoutes.load(host, call)
+                let agent = try await AgentRoutes.loadForCommand(host, call)
                 // Tactical RMM waits for "pong"; anything else reads as offline.
                 let outcome = await commander.send(AgentCommand("ping"), to: agent.string("agent_id"), timeout: .seconds(5))
                 var answer: [String: JSONValue] = ["name": .init(agent.string("hostname")), "status": "offline"]
@@ -19,7 +19,7 @@ enum AgentCommandRoutes {
                 return Responses.json(.object(answer))
             },
             Route(.post, "/agents/<agent_id>/cmd/", access: .permission("can_send_cmd"), summary: "Run a shell command and wait for its output") { call in
-                let agent = try await AgentRoutes.load(host, call)
+                let agent = try await AgentRoutes.loadForCommand(host, call)
                 let body = try call.object()
                 let text = try body.nonEmptyString("cmd")
                 let timeout = try body.optionalInt("timeout") ?? 30
@@ -33,12 +33,12 @@ enum AgentCommandRoutes {
                 return Responses.json(.string(try answer(result, agent).stringValue ?? ""))
             },
             Route(.post, "/agents/<agent_id>/reboot/", access: .permission("can_reboot_agents"), summary: "Reboot now") { call in
-                let agent = try await AgentRoutes.load(host, call)
+                let agent = try await AgentRoutes.loadForCommand(host, call)
                 _ = try await runAudited(host, commander, call, agent, AgentCommand("rebootnow"), note: "reboot", audit: "Rebooted")
                 return Responses.message("\(agent.string("hostname")) will now be restarted")
             },
             Route(.patch, "/agents/<agent_id>/reboot/", access: .permission("can_reboot_agents"), summary: "Schedule a reboot (a pending action, delivered at that time)") { call in
-                let agent = try await AgentRoutes.load(host, call)
+                let agent = try await AgentRoutes.loadForCommand(host, call)
                 let zone = TimeZone(identifier: agent.optionalString("time_zone") ?? "") ?? TimeZone(identifier: "UTC")!
                 let when = try RebootTime.parse(try call.object().nonEmptyString("datetime"), zone: zone)
                 guard when > Date() else { throw APIError.badRequest("Date and time must be in the future.") }
@@ -50,12 +50,12 @@ enum AgentCommandRoutes {
                 return Responses.json(["time": .string(when.iso8601), "agent": .init(agent.string("hostname")), "pending_action": .init(id)])
             },
             Route(.post, "/agents/<agent_id>/shutdown/", access: .permission("can_reboot_agents"), summary: "Shut the machine down") { call in
-                let agent = try await AgentRoutes.load(host, call)
+                let agent = try await AgentRoutes.loadForCommand(host, call)
                 _ = try await runAudited(host, commander, call, agent, AgentCommand("shutdown"), note: "shutdown", audit: "Shut down")
                 return Responses.message("\(agent.string("hostname")) will now be shut down")
             },
             Route(.post, "/agents/<agent_id>/recover/", access: .permission("can_recover_agents"), summary: "Recover the mesh agent") { call in
-                let agent = try await AgentRoutes.load(host, call)
+                let agent = try await AgentRoutes.loadForCommand(host, call)
                 let mode = try call.object().optionalString("mode") ?? "mesh"
                 guard mode == "mesh" else {
                     // Restarting the Tactical agent itself goes through MeshCentral, not NATS (section 11).
@@ -65,11 +65,11 @@ enum AgentCommandRoutes {
                 return Responses.message("Mesh agent recovered on \(agent.string("hostname"))")
             },
             Route(.get, "/agents/<agent_id>/processes/", access: .permission("can_manage_procs"), summary: "The agent's process list") { call in
-                let agent = try await AgentRoutes.load(host, call)
+                let agent = try await AgentRoutes.loadForCommand(host, call)
                 return Responses.json(try answer(try await commander.run(.init(agentID: agent.string("agent_id"), command: AgentCommand("procs"), username: try call.user.username)), agent).json)
             },
             Route(.delete, "/agents/<agent_id>/processes/<pid>/", access: .permission("can_manage_procs"), summary: "Kill a process and its children") { call in
-                let agent = try await AgentRoutes.load(host, call)
+                let agent = try await AgentRoutes.loadForCommand(host, call)
                 let pid = try call.intParam("pid")
                 guard (1...Int(Int32.max)).contains(pid) else { throw APIError.badRequest("pid must be a positive 32-bit number.") }
                 let reply = try await runAudited(host, commander, call, agent, AgentCommand("killproc", fields: ["procpid": .int(Int64(pid))]), note: "kill \(pid)", audit: "Killed process \(pid) on")
@@ -77,7 +77,7 @@ enum AgentCommandRoutes {
                 return Responses.message("ok")
             },
             Route(.get, "/agents/<agent_id>/eventlog/<logtype>/<days>/", access: .permission("can_view_eventlogs"), summary: "Read a Windows event log") { call in
-                let agent = try await AgentRoutes.load(host, call)
+                let agent = try await AgentRoutes.loadForCommand(host, call)
                 let log = call.param("logtype")
                 let days = try call.intParam("days")
                 guard ["Application", "System", "Security"].contains(log) else { throw APIError.badRequest("Event log must be Application, System or Security.") }
@@ -88,7 +88,7 @@ enum AgentCommandRoutes {
                 return Responses.json(try answer(try await commander.run(.init(agentID: agent.string("agent_id"), command: command, timeout: timeout, username: try call.user.username)), agent).json)
             },
             Route(.post, "/agents/<agent_id>/wmi/", access: .permission("can_edit_agent"), summary: "Ask the agent to refresh its WMI inventory") { call in
-                let agent = try await AgentRoutes.load(host, call)
+                let agent = try await AgentRoutes.loadForCommand(host, call)
                 // `wmi` never answers; the inventory arrives as agent-wmi telemetry.
                 _ = try answer(try await commander.run(.init(agentID: agent.string("agent_id"), command: AgentCommand("wmi"), username: try call.user.username)), agent)
                 return Responses.message("ok")

@@ -96,8 +96,18 @@ enum AgentRoutes {
     /// The agent named in the path, if the caller's role may see it; otherwise 404, so a
     /// scoped operator cannot even learn that an agent outside the scope exists.
     static func load(_ host: HostContext, _ call: Call) async throws -> PGRow {
+        try await load(host, call, columns: "\(AgentQueries.detailColumns) \(AgentQueries.from)")
+    }
+
+    /// What a command to the agent needs, without the inventory (services, disks, WMI):
+    /// commands are on the ping path, where every row read counts.
+    static func loadForCommand(_ host: HostContext, _ call: Call) async throws -> PGRow {
+        try await load(host, call, columns: "a.agent_id, a.hostname, a.plat, a.goarch, a.version, a.time_zone, a.client_id, a.site_id FROM agents a")
+    }
+
+    private static func load(_ host: HostContext, _ call: Call, columns: String) async throws -> PGRow {
         let agentID = call.param("agent_id")
-        guard let row = try await host.pool.query("SELECT \(AgentQueries.detailColumns) \(AgentQueries.from) WHERE a.agent_id = $1", [agentID]).first,
+        guard let row = try await host.pool.query("SELECT \(columns) WHERE a.agent_id = $1", [agentID]).first,
               try call.user.scope.allows(clientID: row.int("client_id"), siteID: row.int("site_id")) else {
             throw APIError.notFound("No agent with id \(agentID).")
         }
