@@ -49,12 +49,12 @@ import Testing
                 // Plain HTTPS on the same port: two requests on one connection, then another
                 // connection, while the agent path is in use.
                 let status1 = "https://localhost:\(port)/core/status/"
-                let both = try Subprocess.run("/usr/bin/curl", ["-sS", "--cacert", host.certificatePath, status1, status1])
+                let both = try await offCooperativePool { try Subprocess.run("/usr/bin/curl", ["-sS", "--cacert", host.certificatePath, status1, status1]) }
                 #expect(both.output.components(separatedBy: "\"status\":\"ok\"").count == 3, "\(both.output)")
-                let again = try Subprocess.run("/usr/bin/curl", ["-sS", "-o", "/dev/null", "-w", "%{http_code}", "--cacert", host.certificatePath, status1])
+                let again = try await offCooperativePool { try Subprocess.run("/usr/bin/curl", ["-sS", "-o", "/dev/null", "-w", "%{http_code}", "--cacert", host.certificatePath, status1]) }
                 #expect(again.output == "200")
                 // /natsws without the upgrade is an ordinary (unknown) route.
-                let plain = try Subprocess.run("/usr/bin/curl", ["-sS", "-o", "/dev/null", "-w", "%{http_code}", "--cacert", host.certificatePath, "https://localhost:\(port)/natsws"])
+                let plain = try await offCooperativePool { try Subprocess.run("/usr/bin/curl", ["-sS", "-o", "/dev/null", "-w", "%{http_code}", "--cacert", host.certificatePath, "https://localhost:\(port)/natsws"]) }
                 #expect(plain.output == "404")
             }
         }
@@ -63,7 +63,7 @@ import Testing
     @Test func withoutNATSTheUpgradeIsRefusedWith503() async throws {
         try await TestHost.with { host in
             try await host.listening { port in
-                let reply = try Subprocess.run("/usr/bin/curl", ["-sS", "-m", "5", "--cacert", host.certificatePath, "-w", "\n%{http_code}"] + Self.upgradeHeaders + ["https://localhost:\(port)/natsws"])
+                let reply = try await offCooperativePool { try Subprocess.run("/usr/bin/curl", ["-sS", "-m", "5", "--cacert", host.certificatePath, "-w", "\n%{http_code}"] + Self.upgradeHeaders + ["https://localhost:\(port)/natsws"]) }
                 #expect(reply.output.hasSuffix("\n503"), "\(reply.output)")
                 #expect(reply.output.contains("\"detail\":\"/natsws unavailable: the agents' bus is off on this host (nats.enabled = false)\""), "\(reply.output)")
             }
@@ -75,7 +75,7 @@ import Testing
             let supervisor = try #require(host.server.bus?.supervisor)
             try await host.listening { port in
                 await supervisor.stop()
-                let reply = try Subprocess.run("/usr/bin/curl", ["-sS", "-m", "5", "--cacert", host.certificatePath, "-w", "\n%{http_code}"] + Self.upgradeHeaders + ["https://localhost:\(port)/natsws"])
+                let reply = try await offCooperativePool { try Subprocess.run("/usr/bin/curl", ["-sS", "-m", "5", "--cacert", host.certificatePath, "-w", "\n%{http_code}"] + Self.upgradeHeaders + ["https://localhost:\(port)/natsws"]) }
                 #expect(reply.output.hasSuffix("\n503"), "\(reply.output)")
                 #expect(reply.output.contains("not reachable"), "\(reply.output)")
             }

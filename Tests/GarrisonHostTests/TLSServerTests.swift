@@ -24,10 +24,11 @@ import Testing
         }
         #expect(bound > 0)
         let certificate = data.appendingPathComponent("tls/cert.pem").path
-        let status = try Subprocess.run("/usr/bin/curl", ["-sS", "--cacert", certificate, "https://localhost:\(bound)/core/status/"])
+        let boundPort = bound
+        let status = try await offCooperativePool { try Subprocess.run("/usr/bin/curl", ["-sS", "--cacert", certificate, "https://localhost:\(boundPort)/core/status/"]) }
         #expect(status.status == 0, "\(status.output)")
         #expect(status.output.contains("\"status\":\"ok\""))
-        let plain = try Subprocess.run("/usr/bin/curl", ["-sS", "http://127.0.0.1:\(bound)/core/status/"])
+        let plain = try await offCooperativePool { try Subprocess.run("/usr/bin/curl", ["-sS", "http://127.0.0.1:\(boundPort)/core/status/"]) }
         #expect(!plain.output.contains("\"status\":\"ok\""))
         let details = try Subprocess.run("/usr/bin/openssl", ["x509", "-in", certificate, "-noout", "-text"])
         #expect(details.output.contains("prime256v1"))

@@ -32,3 +32,12 @@ func eventually(_ what: String, timeout: Duration = .seconds(10), _ condition: (
     }
     throw TestFailure("timed out waiting for \(what)")
 }
+
+/// Runs a blocking call (a curl against this process's own server) on a thread of its own:
+/// Swift's cooperative pool has one thread per core, and two tests blocking both while the
+/// server they wait for needs one would deadlock.
+func offCooperativePool<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
+    try await withCheckedThrowingContinuation { continuation in
+        Thread { continuation.resume(with: Result { try body() }) }.start()
+    }
+}
