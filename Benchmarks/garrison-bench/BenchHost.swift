@@ -14,17 +14,9 @@ struct BenchHost {
 
     static func start(configure: (inout GarrisonConfig) -> Void = { _ in }) async throws -> BenchHost {
         let database = try BenchDatabase.start()
-        var logger = Logger(label: "bench")
-        logger.logLevel = .error
-        var config = GarrisonConfig()
-        config.databaseURL = try database.cluster.conninfo()
-        config.dataDirectory = database.root.appendingPathComponent("data").path
-        config.serverHost = "127.0.0.1"
-        config.serverPort = 0
-        config.databasePoolSize = 8
-        config.pluginsDirectory = database.root.appendingPathComponent("plugins.d").path
+        var config = try Self.config(database)
         configure(&config)
-        let server = try await GarrisonHostServer.start(config: config, logger: logger)
+        let server = try await GarrisonHostServer.start(config: config, logger: Self.logger)
         let port = NIOLockedValueBox(0)
         let app = try server.application { bound in port.withLockedValue { $0 = bound } }
         let running = Task { try await app.runService() }
@@ -32,6 +24,24 @@ struct BenchHost {
         let base = "https://127.0.0.1:\(port.withLockedValue { $0 })"
         let password = try String(contentsOfFile: config.dataDirectory + "/initial-admin-password", encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
         return BenchHost(database: database, config: config, server: server, base: base, token: try login(base, password), running: running)
+    }
+
+    /// A host on loopback over `database`, plugins from `<root>/plugins.d`, port chosen by the system.
+    static func config(_ database: BenchDatabase) throws -> GarrisonConfig {
+        var config = GarrisonConfig()
+        config.databaseURL = try database.cluster.conninfo()
+        config.dataDirectory = database.root.appendingPathComponent("data").path
+        config.serverHost = "127.0.0.1"
+        config.serverPort = 0
+        config.databasePoolSize = 8
+        config.pluginsDirectory = database.root.appendingPathComponent("plugins.d").path
+        return config
+    }
+
+    static var logger: Logger {
+        var logger = Logger(label: "bench")
+        logger.logLevel = .error
+        return logger
     }
 
     func stop() async {

@@ -71,18 +71,10 @@ struct TwoFactorBench: AsyncParsableCommand {
             .write(to: toml, atomically: true, encoding: .utf8)
         chmod(toml.path, 0o600)
 
-        var logger = Logger(label: "bench")
-        logger.logLevel = .error
-        var config = GarrisonConfig()
-        config.databaseURL = try database.cluster.conninfo()
-        config.dataDirectory = database.root.appendingPathComponent("data").path
-        config.serverHost = "127.0.0.1"
-        config.serverPort = 0
-        config.databasePoolSize = 8
-        config.pluginsDirectory = pluginsDir.path
+        let config = try BenchHost.config(database)
         var cheap = PasswordHasher()
         cheap.n = 2   // the KDF is timed apart; here it must not hide the rest
-        let server = try await GarrisonHostServer.start(config: config, logger: logger, hasher: cheap)
+        let server = try await GarrisonHostServer.start(config: config, logger: BenchHost.logger, hasher: cheap)
         let password = try String(contentsOfFile: config.dataDirectory + "/initial-admin-password", encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
 
         // Enroll admin directly in the plugin's table, with a secret sealed under the same key.
