@@ -17,7 +17,8 @@ enum JSONCoding {
     }()
 
     static func encode(_ value: some Encodable) throws -> Data {
-        try encoder.encode(value)
+        if let encoded = value as? EncodedJSON { return encoded.data }
+        return try encoder.encode(value)
     }
 
     /// `values` as one JSON array, e.g. the $1..$n parameters of db_query.

@@ -19,13 +19,7 @@ public enum CoreKind: String, Sendable {
 extension PluginHost {
     /// One host-owned object (see `CoreKind`) as JSON.
     public func coreObject(kind: CoreKind, id: String) async throws -> JSON {
-        let coreGet = api.required(\.core_get)
-        let data = try await awaitDone("core_get \(kind.rawValue) \(id)") { done, user, cancelOut in
-            withBytes(kind.rawValue, id) { kind, id in
-                coreGet(handle, kind, id, done, user, cancelOut)
-            }
-        }
-        return try JSON(parsing: data)
+        try await coreObject(kindNamed: kind.rawValue, id: id)
     }
 
     /// Publishes an event under the plugin's own name ("hello-swift.greeted").

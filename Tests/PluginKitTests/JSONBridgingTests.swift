@@ -19,6 +19,15 @@ struct JSONBridgingTests {
         #expect(String(decoding: try JSONCoding.encode(json), as: UTF8.self) == #"{"a":[true,null,"x/y"],"b":1}"#)
     }
 
+    @Test func encodedJSONGoesOutAsItsBytes_andNestsAsTheSameValue() throws {
+        let command: JSON = ["func": "runscriptfull", "payload": ["code": "echo \"ü\"\n"]]
+        let encoded = try EncodedJSON(command)
+        #expect(try JSONCoding.encode(encoded) == JSONCoding.encode(command))
+        let nested: JSON = ["one": command]
+        struct Wrapper: Encodable { let one: EncodedJSON }
+        #expect(try JSONCoding.encode(Wrapper(one: encoded)) == JSONCoding.encode(nested))
+    }
+
     @Test func decodesIntoTypes() throws {
         struct Agent: Decodable { let agent_id: String }
         let json: JSON = ["agent_id": "abc", "extra": 2]

@@ -18,7 +18,7 @@ extension AgentCommander {
                     return
                 }
                 if case .reply(let value) = outcome { try await PendingActionStore.setResult(pool, id: action.id, results: value.stringValue ?? value.json.databaseText) }
-                if let historyID = action.historyID { try await AgentHistoryStore.record(pool, id: historyID, outcome: outcome) }
+                if let historyID = action.historyID { try await history.record(pool, id: historyID, outcome: outcome, sink: true) }
                 events.publish("agent.pending.delivered", ["agent_id": .string(agentID), "id": .init(action.id), "func": .string(command.function)])
             }
         } catch {

@@ -80,6 +80,7 @@ public final class AgentCommander: Sendable {
     let pendingLifetime: Duration
     /// Plugins' agent reply tags, consulted by telemetry ingestion.
     public let router = AgentMessageRouter()
+    let history: AgentHistoryWriter
 
     public init(pool: DatabasePool, bus: BusLink, events: EventBus, pendingLifetime: Duration, logger: Logger) {
         self.pool = pool
@@ -87,6 +88,7 @@ public final class AgentCommander: Sendable {
         self.events = events
         self.pendingLifetime = pendingLifetime
         self.logger = logger
+        history = AgentHistoryWriter(pool: pool)
     }
 
     public func run(_ request: Request) async throws -> Result {
@@ -94,7 +96,7 @@ public final class AgentCommander: Sendable {
         let traits = CommandCatalog.traits(command.function)
         var historyID: Int?
         if let note = request.history {
-            historyID = try await AgentHistoryStore.insert(pool, agentID: request.agentID, note: note, username: request.username)
+            historyID = try await history.open(agentID: request.agentID, note: note, username: request.username)
             if Self.reportsThroughHistResult.contains(command.function), let historyID { command.set("id", .int(Int64(historyID))) }
         }
         let deferred = request.notBefore.map { $0 > Date() } ?? false
@@ -103,12 +105,12 @@ public final class AgentCommander: Sendable {
         if wait {
             let id = try await PendingActionStore.insert(pool, request: request, command: command, historyID: historyID,
                                                          expiresAt: Date().addingTimeInterval(pendingLifetime.seconds + (request.notBefore?.timeIntervalSinceNow ?? 0).clamped(min: 0)))
-            if let historyID { try await AgentHistoryStore.finish(pool, id: historyID, status: "queued", results: nil) }
+            if let historyID { try await history.finish(id: historyID, status: "queued", results: nil) }
             return Result(outcome: .queued(pendingActionID: id), historyID: historyID)
         }
         let outcome = request.publishOnly ? (bus.publish(agentID: request.agentID, command) ? .sent : .natsDown)
                                           : await send(command, to: request.agentID, timeout: request.timeout)
-        if let historyID { try await AgentHistoryStore.record(pool, id: historyID, outcome: outcome) }
+        if let historyID { try await history.record(pool, id: historyID, outcome: outcome, sink: request.history?.saveResult != nil) }
         return Result(outcome: outcome, historyID: historyID)
     }
 

@@ -29,8 +29,8 @@ extension PluginHost {
         }
         Task {
             do {
-                if let object = try await Self.coreObject(kindText, key, pool: pool) {
-                    operation.complete(GARRISON_OK, object.databaseText)
+                if let text = try await Self.coreText(kindText, key, pool: pool) {
+                    operation.complete(GARRISON_OK, text)
                 } else {
                     operation.complete(GARRISON_ERR_NOT_FOUND, "no \(kindText) \(key)")
                 }
@@ -41,6 +41,13 @@ extension PluginHost {
             }
         }
         return GARRISON_OK
+    }
+
+    /// The answer's JSON text. Long lists are built by PostgreSQL itself (json_agg), so
+    /// 10,000 agents cost no JSON tree here.
+    static func coreText(_ kind: String, _ key: String, pool: DatabasePool) async throws -> String? {
+        if kind == "agent_targets" { return try await agentTargetsText(key, pool: pool) }
+        return try await coreObject(kind, key, pool: pool)?.databaseText
     }
 
     static func coreObject(_ kind: String, _ key: String, pool: DatabasePool) async throws -> JSONValue? {

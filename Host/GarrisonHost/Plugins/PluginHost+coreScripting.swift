@@ -17,20 +17,24 @@ extension PluginHost {
             return try await pool.query("SELECT name, value FROM global_keystore WHERE name = $1", [key]).first
                 .map { ["name": .string($0.string("name")), "value": .string($0.string("value"))] }
         }
-        var sql = "SELECT a.agent_id, a.hostname, a.plat, a.monitoring_type, a.client_id, a.site_id, (\(AgentQueries.status)) AS status FROM agents a"
+        return nil
+    }
+
+    /// agent_targets as JSON text, aggregated by the database.
+    static func agentTargetsText(_ key: String, pool: DatabasePool) async throws -> String? {
+        var filter = ""
         var params: [String?] = []
         let parts = key.split(separator: ":", maxSplits: 1).map(String.init)
         switch (parts.first, parts.count == 2 ? Int(parts[1]) : nil) {
         case ("all", _) where parts.count == 1: break
-        case ("client", let id?): sql += " WHERE a.client_id = $1"; params.append(String(id))
-        case ("site", let id?): sql += " WHERE a.site_id = $1"; params.append(String(id))
+        case ("client", let id?): filter = " WHERE a.client_id = $1"; params.append(String(id))
+        case ("site", let id?): filter = " WHERE a.site_id = $1"; params.append(String(id))
         default: return nil
         }
-        let rows = try await pool.query(sql + " ORDER BY a.agent_id", params).rows
-        return .array(rows.map { row in
-            ["agent_id": .string(row.string("agent_id")), "hostname": .string(row.string("hostname")), "plat": .string(row.string("plat")),
-             "monitoring_type": .string(row.string("monitoring_type")), "client_id": .init(row.int("client_id")),
-             "site_id": .init(row.int("site_id")), "status": .string(row.string("status"))]
-        })
+        return try await pool.query("""
+            SELECT coalesce(json_agg(json_build_object('agent_id', a.agent_id, 'hostname', a.hostname, 'plat', a.plat, 'monitoring_type', a.monitoring_type,
+                   'client_id', a.client_id, 'site_id', a.site_id, 'status', \(AgentQueries.status)) ORDER BY a.agent_id), '[]') AS list
+            FROM agents a\(filter)
+            """, params).first?.string("list")
     }
 }

@@ -78,7 +78,7 @@ final class BulkRuns: Sendable {
         default:
             throw PluginHTTPError(400, "mode must be command, script or patch.")
         }
-        let candidates = try await host.coreObject(kindNamed: "agent_targets", id: query).decode([BulkTarget.Candidate].self)
+        let candidates = try JSONDecoder().decode([BulkTarget.Candidate].self, from: try await host.coreData(kindNamed: "agent_targets", id: query))
         let selected = target.select(candidates)
         guard !selected.isEmpty else { throw PluginHTTPError(400, "No agents match that target.") }
         struct ID: Decodable { let id: Int }
@@ -98,14 +98,29 @@ final class BulkRuns: Sendable {
         return try .json(JSON.object(["bulk_id": .number(Double(bulkID)), "total": .number(Double(selected.count))]))
     }
 
+    /// What goes to one agent: the command with its `_options`, and the reply timeout.
+    struct Prepared: Sendable {
+        let command: EncodedJSON
+        let timeout: Int
+    }
+
     func dispatch(_ bulkID: Int, body: Body, script: Script?, snippets: [String: String], agents: [BulkTarget.Candidate], username: String, scripting: Scripting) async {
         let texts = (body.args ?? script?.args ?? []) + (body.envVars ?? script?.envVars ?? []) + [body.cmd ?? ""]
         let needsContext = !Templates.variables(in: texts).isEmpty
+        let plan = Plan(bulkID: bulkID, body: body, script: script, snippets: snippets, username: username, scripting: scripting)
+        // Without per-agent variables the command differs only by platform and by whether it
+        // may be queued: build and encode it once per pair, not once per agent.
+        var shared: [String: Result<Prepared, ScriptingError>] = [:]
+        if !needsContext, body.mode != "patch" {
+            for agent in agents where shared[Plan.key(agent)] == nil {
+                shared[Plan.key(agent)] = Result { () throws(ScriptingError) in try plan.prepare(agent, context: VariableContext()) }
+            }
+        }
+        let prepared = shared
         await withTaskGroup(of: Void.self) { group in
             for agent in agents {
                 group.addTask {
-                    let outcome = await self.runOne(bulkID, agent, body: body, script: script, snippets: snippets, needsContext: needsContext,
-                                                    texts: texts, username: username, scripting: scripting)
+                    let outcome = await self.runOne(agent, plan: plan, prepared: prepared[Plan.key(agent)], needsContext: needsContext, texts: texts)
                     await self.recorder.add(outcome)
                 }
             }
@@ -113,39 +128,61 @@ final class BulkRuns: Sendable {
         await recorder.flush()
     }
 
-    func runOne(_ bulkID: Int, _ agent: BulkTarget.Candidate, body: Body, script: Script?, snippets: [String: String], needsContext: Bool,
-                texts: [String], username: String, scripting: Scripting) async -> Recorder.Outcome {
-        func failed(_ text: String) -> Recorder.Outcome {
-            .init(bulkID: bulkID, agentID: agent.agentID, status: "error", historyID: nil, pendingActionID: nil, result: .string(text))
-        }
-        do {
-            let context = needsContext ? try await scripting.target(agent.agentID, texts: texts).context : VariableContext()
-            let origin = "bulk:\(bulkID)"
+    /// One bulk run's request, turned into each agent's command.
+    struct Plan: Sendable {
+        let bulkID: Int
+        let body: Body
+        let script: Script?
+        let snippets: [String: String]
+        let username: String
+        let scripting: Scripting
+
+        var origin: String { "bulk:\(bulkID)" }
+
+        static func key(_ agent: BulkTarget.Candidate) -> String { "\(agent.plat)|\(agent.isOnline)" }
+
+        func prepare(_ agent: BulkTarget.Candidate, context: VariableContext) throws(ScriptingError) -> Prepared {
             let queue = !agent.isOnline
             let command: JSON
             let timeout: Int
-            switch body.mode {
-            case "script":
-                guard let script else { return failed("no script") }
+            if body.mode == "script", let script {
                 let run = try RunCommand.script(script, full: true, args: body.args, envVars: body.envVars, timeout: body.timeout, runAsUser: body.runAsUser,
                                                 snippets: snippets, context: context, plat: agent.plat,
                                                 nushellEnableConfig: scripting.settings.nushellEnableConfig, denoDefaultPermissions: scripting.settings.denoDefaultPermissions)
                 timeout = run.timeout
                 command = scripting.command(run, options: Scripting.historyOptions(type: "script_run", scriptName: script.name, origin: origin, username: username, queue: queue))
-            case "command":
+            } else {
                 let run = try RunCommand.command(body.cmd ?? "", shell: body.shell ?? "", customShell: body.customShell, timeout: body.timeout ?? 30,
                                                  runAsUser: body.runAsUser ?? false, context: context, plat: agent.plat)
                 timeout = run.timeout
                 command = scripting.command(run, options: Scripting.historyOptions(type: "cmd_run", command: run.payload["command"] ?? "", scriptName: "", origin: origin, username: username, queue: queue))
-            default:
+            }
+            do { return Prepared(command: try EncodedJSON(command), timeout: timeout) } catch { throw ScriptingError("cannot encode the command: \(error)") }
+        }
+    }
+
+    func runOne(_ agent: BulkTarget.Candidate, plan: Plan, prepared: Result<Prepared, ScriptingError>?, needsContext: Bool, texts: [String]) async -> Recorder.Outcome {
+        func failed(_ text: String) -> Recorder.Outcome {
+            .init(bulkID: plan.bulkID, agentID: agent.agentID, status: "error", historyID: nil, pendingActionID: nil, result: .string(text))
+        }
+        do {
+            let queue = !agent.isOnline
+            if plan.body.mode == "patch" {
                 guard agent.plat == "windows" else { return failed("patch scans need a Windows agent") }
                 try host.agentSend(agentID: agent.agentID, payload: JSON.object(["func": "getwinupdates",
-                    "_options": Scripting.historyOptions(type: "command", command: "getwinupdates", scriptName: "", origin: origin, username: username, queue: queue)]))
-                return .init(bulkID: bulkID, agentID: agent.agentID, status: queue ? "queued" : "sent", historyID: nil, pendingActionID: nil, result: nil)
+                    "_options": Scripting.historyOptions(type: "command", command: "getwinupdates", scriptName: "", origin: plan.origin, username: plan.username, queue: queue)]))
+                return .init(bulkID: plan.bulkID, agentID: agent.agentID, status: queue ? "queued" : "sent", historyID: nil, pendingActionID: nil, result: nil)
             }
-            let envelope = try await host.agentRequest(agentID: agent.agentID, payload: command, timeout: .seconds(timeout + 5))
+            let ready: Prepared
+            if let prepared {
+                ready = try prepared.get()
+            } else {
+                let context = needsContext ? try await plan.scripting.target(agent.agentID, texts: texts).context : VariableContext()
+                ready = try plan.prepare(agent, context: context)
+            }
+            let envelope = try await host.agentRequest(agentID: agent.agentID, payload: ready.command, timeout: .seconds(ready.timeout + 5))
             let status = envelope["status"]?.stringValue ?? "error"
-            return .init(bulkID: bulkID, agentID: agent.agentID, status: status == "ok" ? "completed" : status, historyID: envelope["history_id"]?.intValue,
+            return .init(bulkID: plan.bulkID, agentID: agent.agentID, status: status == "ok" ? "completed" : status, historyID: envelope["history_id"]?.intValue,
                          pendingActionID: envelope["pending_action_id"]?.intValue, result: envelope["reply"])
         } catch let error as ScriptingError {
             return failed(error.description)
