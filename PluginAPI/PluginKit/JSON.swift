@@ -55,6 +55,16 @@ public enum JSON: Sendable, Hashable {
         return nil
     }
 
+    public var arrayValue: [JSON]? {
+        if case .array(let items) = self { return items }
+        return nil
+    }
+
+    public var objectValue: [String: JSON]? {
+        if case .object(let members) = self { return members }
+        return nil
+    }
+
     public var isNull: Bool { self == .null }
 
     /// Decodes this value into a Codable type.

@@ -207,6 +207,31 @@ import Testing
         }
     }
 
+    /// The plugin keeps check definitions between calls (by row version): an operator's
+    /// edit reaches the agent's next checkrunner call and the next result's evaluation.
+    @Test func anEditedCheck_isWhatTheAgentRunsAndIsJudgedByNext() async throws {
+        try await Self.with { w in
+            let id = try await w.check(["check_type": "cpuload", "warning_threshold": 70, "error_threshold": 90, "fails_b4_alert": 1])
+            func threshold() async throws -> Int? {
+                try await w.host.request(.get, "/api/v3/\(w.agentID)/runchecks/", as: .token(w.agentToken)).json["checks"]?.arrayValue?
+                    .first { $0["id"]?.intValue == id }?["error_threshold"]?.intValue
+            }
+            #expect(try await threshold() == 90)
+            #expect(try await w.submit(id, ["percent": 50]).status == 200)
+            #expect(try await w.status(id)["check_result"]?["status"]?.stringValue == "passing")
+            var edited = try await w.host.request(.get, "/checks/\(id)/", as: .token(w.admin)).json.objectValue ?? [:]
+            edited["warning_threshold"] = 10
+            edited["error_threshold"] = 20
+            let put = try await w.host.request(.put, "/checks/\(id)/", as: .token(w.admin), json: .object(edited))
+            #expect(put.status == 200, "\(put.text)")
+            #expect(try await threshold() == 20)
+            // The next result is judged by the new threshold: 50 % now fails.
+            #expect(try await w.submit(id, ["percent": 50]).status == 200)
+            #expect(try await w.submit(id, ["percent": 50]).status == 200)
+            #expect(try await w.status(id)["check_result"]?["status"]?.stringValue == "failing")
+        }
+    }
+
     /// Over a real nats-server with an agent stand-in: run now is a runchecks request, bulk
     /// run a runchecks message without reply, and a failing result sends the check's tasks
     /// as runtask.

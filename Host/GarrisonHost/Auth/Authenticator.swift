@@ -17,6 +17,9 @@ public final class Authenticator: Sendable {
     let pool: DatabasePool
     let cacheTTL: Duration
     private let cache = NIOLockedValueBox<[String: Cached]>([:])
+    private let loads = SingleFlight<(Principal, Date)?>()
+    /// Bumped by invalidateAll: a load begun before the change is not cached after it.
+    private let generation = NIOLockedValueBox(0)
 
     public init(pool: DatabasePool, cacheTTL: Duration = .seconds(5)) {
         self.pool = pool
@@ -40,6 +43,8 @@ public final class Authenticator: Sendable {
     /// Forget every cached identity: called after any change to users, roles, tokens or keys,
     /// so a revoked token stops working on this host at once.
     public func invalidateAll() {
+        generation.withLockedValue { $0 += 1 }
+        loads.forgetAll()
         cache.withLockedValue { $0.removeAll(keepingCapacity: true) }
     }
 
@@ -54,17 +59,19 @@ public final class Authenticator: Sendable {
         return nil
     }
 
-    private func lookup(_ key: String, load: @Sendable (String) async throws -> (Principal, Date)?) async throws -> Principal? {
+    private func lookup(_ key: String, load: @escaping @Sendable (String) async throws -> (Principal, Date)?) async throws -> Principal? {
         let now = ContinuousClock.now
         if let hit = cache.withLockedValue({ $0[key] }), hit.until > now { return hit.principal }
         let digest = String(key[key.index(after: key.firstIndex(of: ":")!)...])
-        guard let (principal, expiry) = try await load(digest) else {
+        let started = generation.withLockedValue { $0 }
+        guard let (principal, expiry) = try await loads.run(key, { try await load(digest) }) else {
             cache.withLockedValue { _ = $0.removeValue(forKey: key) }
             return nil
         }
         // Never cache past the credential's own expiry.
         let remaining = expiry.timeIntervalSinceNow
         let ttl = min(cacheTTL, .milliseconds(Int64(max(0, remaining) * 1000)))
+        guard generation.withLockedValue({ $0 }) == started else { return principal }
         cache.withLockedValue { cache in
             if cache.count > 100_000 { cache.removeAll(keepingCapacity: true) }
             cache[key] = Cached(principal: principal, until: now + ttl)

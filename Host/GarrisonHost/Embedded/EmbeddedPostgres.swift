@@ -45,7 +45,10 @@ public final class EmbeddedPostgres: Sendable {
         let fresh = !FileManager.default.fileExists(atPath: clusterDirectory.appendingPathComponent("PG_VERSION").path)
         if fresh { try initialize(binaries) }
         try removeStalePid()
-        let options = "-c listen_addresses=127.0.0.1 -p \(port) -k \(socketDirectory.path) -c fsync=on -c max_connections=200 -c shared_buffers=128MB"
+        var options = "-c listen_addresses=127.0.0.1 -p \(port) -k \(socketDirectory.path) -c fsync=on -c max_connections=200 -c shared_buffers=128MB"
+        // Extra server settings for the private cluster ("-c work_mem=64MB ..."), for tuning
+        // and for profiling (the benchmarks' --pg-statements sets pg_stat_statements here).
+        if let extra = ProcessInfo.processInfo.environment["GARRISON_EMBEDDED_PG_OPTIONS"], !extra.isEmpty { options += " " + extra }
         let result = try runServerCommand(binaries.pgctl, ["-D", clusterDirectory.path, "-l", logFile.path, "-w", "-t", "60", "-o", options, "start"])
         guard result.status == 0 else {
             throw EmbeddedPostgresError("pg_ctl start failed (exit \(result.status)): \(result.output.trimmingCharacters(in: .whitespacesAndNewlines)). See \(logFile.path).")

@@ -15,10 +15,14 @@ public enum JSONValue: Sendable, Equatable {
         try JSONDecoder().decode(JSONValue.self, from: data)
     }
 
-    public func serialized() -> Data {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        return (try? encoder.encode(self)) ?? Data("null".utf8)
+    public func serialized() -> Data { Data(bytes) }
+
+    /// The JSON text as UTF-8 (JSONValue+writer).
+    public var bytes: [UInt8] {
+        var out: [UInt8] = []
+        out.reserveCapacity(256)
+        write(into: &out)
+        return out
     }
 
     public var stringValue: String? { if case .string(let v) = self { return v }; return nil }
@@ -62,7 +66,7 @@ extension JSONValue {
     }
 
     /// Text for a jsonb parameter.
-    public var databaseText: String { String(decoding: serialized(), as: UTF8.self) }
+    public var databaseText: String { String(decoding: bytes, as: UTF8.self) }
 }
 
 extension JSONValue: Codable {

@@ -26,9 +26,27 @@ extension Checks {
 
     /// The agent's checks after policy merging, each with its state for this agent.
     func effectiveChecks(_ agent: AgentFacts) async throws -> [(CheckDefinition, CheckWithState)] {
-        let rows: [CheckRow] = try await host.query(Store.agentChecksSQL, [agent.agentID, Self.pgArray(agent.policyIDs)])
-        let checks = rows.map(\.check)
-        let byID = Dictionary(rows.map { ($0.check.id, $0.state) }, uniquingKeysWith: { a, _ in a })
+        let held = definitions.lookup(definitions.checkIDs(of: agent.agentID))
+        let heldIDs = Array(held.keys)
+        // Versions look like "1234:(0,5)": quoted as array elements.
+        let heldVersions = "{" + heldIDs.map { "\"" + held[$0]!.version + "\"" }.joined(separator: ",") + "}"
+        let rows: [VersionedCheck] = try await host.query(Store.agentChecksSQL, [agent.agentID, Self.pgArray(agent.policyIDs), Self.pgArray(heldIDs), heldVersions])
+        var fresh: [Int: DefinitionCache.Entry] = [:]
+        var checks: [CheckDefinition] = []
+        var byID: [Int: CheckWithState] = [:]
+        for row in rows {
+            if let def = row.def {
+                fresh[row.id] = .init(version: row.version, check: def)
+                checks.append(def)
+            } else if let entry = held[row.id] {
+                checks.append(entry.check)
+            } else {
+                throw PluginHTTPError(503, "check \(row.id) changed while it was read; try again")
+            }
+            byID[row.id] = row.state
+        }
+        definitions.store(fresh)
+        definitions.remember(agent.agentID, checkIDs: rows.map(\.id))
         let merged = PolicyMerge.merge(agentChecks: checks.filter { $0.policy_id == nil }, policies: agent.policies,
                                        policyChecks: checks.filter { $0.policy_id != nil }, plat: agent.plat)
         return merged.checks.map { ($0, byID[$0.id]!) }
@@ -61,7 +79,8 @@ extension Checks {
     func variables(for checks: [CheckDefinition], agent: AgentFacts) async throws -> ScriptVariables {
         let texts = checks.filter { $0.check_type == .script }.flatMap { $0.script_args + $0.env_vars + ($0.script?.env_vars ?? []) }
         let refs = ScriptVariables.references(texts)
-        var vars = ScriptVariables(agent: agent.object)
+        // The agent object is parsed only for checks that read {{agent.x}}.
+        var vars = ScriptVariables(agent: refs.contains("agent") ? agent.object : .null)
         if refs.contains("client") { vars.client = (try? await host.coreObject(kind: .client, id: String(agent.clientID))) ?? .null }
         if refs.contains("site") { vars.site = (try? await host.coreObject(kind: .site, id: String(agent.siteID))) ?? .null }
         if refs.contains("global"), case .object(let keys)? = try? await host.coreObject(kindNamed: "global", id: "*") {

@@ -34,6 +34,7 @@ final class Checks: GarrisonPlugin {
     let host: PluginHost
     let settings: Settings
     let agents: AgentFactsCache
+    let definitions = DefinitionCache()
     /// Set in `register`: it needs the finished plugin.
     private let batchSlot = Mutex<ResultBatch?>(nil)
     var results: ResultBatch { batchSlot.withLock { $0! } }

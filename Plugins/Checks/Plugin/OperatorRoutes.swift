@@ -237,7 +237,7 @@ extension Checks {
         let visible = target == "client" ? scope.allows(clientID: id, siteID: nil)
             : scope.allows(clientID: object["client"]?.intValue ?? 0, siteID: id)
         guard visible else { throw PluginHTTPError(404, "No \(target) with id \(id).") }
-        let ids = (agentIDs.arrayValueCompat ?? []).compactMap(\.stringValue)
+        let ids = (agentIDs.arrayValue ?? []).compactMap(\.stringValue)
         guard !ids.isEmpty else { throw PluginHTTPError(400, "No agents matched query") }
         var sent = 0
         for agentID in ids {

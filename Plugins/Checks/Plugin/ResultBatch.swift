@@ -89,14 +89,13 @@ final class ResultBatch: Sendable {
 
     struct Ord: Decodable { let ord: Int }
 
+    /// A row of readSQL: its place in the batch and the check (VersionedCheck).
     struct Loaded: Decodable, Sendable {
         let ord: Int
-        let check: CheckDefinition
-        let state: CheckWithState
+        let row: VersionedCheck
         init(from decoder: any Decoder) throws {
             ord = try Ord(from: decoder).ord
-            check = try CheckDefinition(from: decoder)
-            state = try CheckWithState(from: decoder)
+            row = try VersionedCheck(from: decoder)
         }
     }
 
@@ -134,6 +133,8 @@ final class ResultBatch: Sendable {
         let check_id: Int
         let agent_id: String
         let policies: [Int]
+        /// The version of this check the cache holds, if any.
+        let known: String?
     }
 
     /// JSON text of `value`, passed to db_query as one string parameter.
@@ -144,12 +145,23 @@ final class ResultBatch: Sendable {
     private func process(_ batch: [Item]) async {
         let host = checks.host
         do {
+            let cached = checks.definitions.lookup(batch.map(\.checkID))
             let wanted = batch.enumerated().map { ord, item in
-                ReadRow(ord: ord, check_id: item.checkID, agent_id: item.agent.agentID, policies: item.agent.policyIDs)
+                ReadRow(ord: ord, check_id: item.checkID, agent_id: item.agent.agentID, policies: item.agent.policyIDs, known: cached[item.checkID]?.version)
             }
             let loaded: [Loaded] = try await host.query(Self.readSQL, [try Self.text(wanted)])
-            var byOrd: [Int: Loaded] = [:]
-            for row in loaded { byOrd[row.ord] = row }
+            var byOrd: [Int: (check: CheckDefinition, state: CheckWithState)] = [:]
+            var fresh: [Int: DefinitionCache.Entry] = [:]
+            for loadedRow in loaded {
+                let row = loadedRow.row
+                if let def = row.def {
+                    fresh[row.id] = .init(version: row.version, check: def)
+                    byOrd[loadedRow.ord] = (def, row.state)
+                } else if let entry = cached[row.id] ?? fresh[row.id], entry.version == row.version {
+                    byOrd[loadedRow.ord] = (entry.check, row.state)
+                }
+            }
+            checks.definitions.store(fresh)
 
             var rows: [WriteRow] = []
             var outcomes: [Int: Outcome] = [:]
@@ -218,8 +230,9 @@ final class ResultBatch: Sendable {
     /// The checks the batch names, each only if it is the agent's own or one of its
     /// policies', with the agent's state.
     static let readSQL = """
-        SELECT q.ord, c.*, \(Store.stateColumns)
-        FROM jsonb_to_recordset($1::text::jsonb) AS q(ord int, check_id bigint, agent_id text, policies jsonb)
+        SELECT q.ord, c.id, \(DefinitionCache.versionSQL) AS version,
+               CASE WHEN q.known IS DISTINCT FROM \(DefinitionCache.versionSQL) THEN to_jsonb(c) END AS def, \(Store.stateColumns)
+        FROM jsonb_to_recordset($1::text::jsonb) AS q(ord int, check_id bigint, agent_id text, policies jsonb, known text)
         JOIN checks c ON c.id = q.check_id
              AND (c.agent_id = q.agent_id OR c.policy_id IN (SELECT jsonb_array_elements_text(q.policies)::bigint))
         LEFT JOIN results r ON r.check_id = c.id AND r.agent_id = q.agent_id

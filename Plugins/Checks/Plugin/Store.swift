@@ -43,12 +43,19 @@ struct CheckWithState: Decodable, Sendable {
     var counter: FailureCounter { FailureCounter(failCount: r_fail_count ?? 0, alerted: r_alerted ?? false) }
 }
 
-/// A check row with its state, decoded from one parse of the row.
-struct CheckRow: Decodable, Sendable {
-    let check: CheckDefinition
+/// A check's id and row version (DefinitionCache), its definition only when the caller did
+/// not already hold that version, and the agent's state: decoded from one parse of the row.
+struct VersionedCheck: Decodable, Sendable {
+    let id: Int
+    let version: String
+    let def: CheckDefinition?
     let state: CheckWithState
+    enum CodingKeys: String, CodingKey { case id, version, def }
     init(from decoder: any Decoder) throws {
-        check = try CheckDefinition(from: decoder)
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        id = try c.decode(Int.self, forKey: .id)
+        version = try c.decode(String.self, forKey: .version)
+        def = try c.decodeIfPresent(CheckDefinition.self, forKey: .def)
         state = try CheckWithState(from: decoder)
     }
 }
@@ -89,9 +96,13 @@ enum Store {
         """
 
     /// Every check of an agent and of the policies given, with the agent's result state:
-    /// the whole of a checkrunner GET in one indexed query.
+    /// the whole of a checkrunner GET in one indexed query. $3/$4: the ids and versions the
+    /// caller holds, whose definitions are not sent again.
     static let agentChecksSQL = """
-        SELECT c.*, \(stateColumns) FROM checks c LEFT JOIN results r ON r.check_id = c.id AND r.agent_id = $1
+        SELECT c.id, \(DefinitionCache.versionSQL) AS version,
+               CASE WHEN (c.id, \(DefinitionCache.versionSQL)) IN (SELECT * FROM unnest($3::bigint[], $4::text[])) THEN NULL ELSE to_jsonb(c) END AS def,
+               \(stateColumns)
+        FROM checks c LEFT JOIN results r ON r.check_id = c.id AND r.agent_id = $1
         WHERE c.agent_id = $1 OR c.policy_id = ANY($2::bigint[])
         """
 

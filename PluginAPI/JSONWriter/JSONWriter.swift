@@ -1,0 +1,59 @@
+/// JSON text written straight into bytes, shared by the host's JSONValue and PluginKit's
+/// JSON. JSONEncoder goes through Codable boxes for every member, and at the top of request
+/// profiles; these give the same text it gives with sortedKeys and withoutEscapingSlashes.
+public enum JSONWriter {
+    @usableFromInline static let hexDigits: [UInt8] = Array("0123456789abcdef".utf8)
+    public static let null: [UInt8] = Array("null".utf8)
+    public static let `true`: [UInt8] = Array("true".utf8)
+    public static let `false`: [UInt8] = Array("false".utf8)
+
+    /// Whole numbers without ".0" (ids stay ids); NaN and infinity, which JSON lacks, as null.
+    @inlinable public static func number(_ value: Double, into out: inout [UInt8]) {
+        guard value.isFinite else { out.append(contentsOf: null); return }
+        if value.rounded() == value, abs(value) < 9.2e18 { out.append(contentsOf: String(Int64(value)).utf8) } else { out.append(contentsOf: "\(value)".utf8) }
+    }
+
+    @inlinable public static func string(_ value: String, into out: inout [UInt8]) {
+        out.append(UInt8(ascii: "\""))
+        for byte in value.utf8 {
+            switch byte {
+            case UInt8(ascii: "\""), UInt8(ascii: "\\"): out.append(UInt8(ascii: "\\")); out.append(byte)
+            case UInt8(ascii: "\n"): out.append(UInt8(ascii: "\\")); out.append(UInt8(ascii: "n"))
+            case UInt8(ascii: "\r"): out.append(UInt8(ascii: "\\")); out.append(UInt8(ascii: "r"))
+            case UInt8(ascii: "\t"): out.append(UInt8(ascii: "\\")); out.append(UInt8(ascii: "t"))
+            case 0x08: out.append(UInt8(ascii: "\\")); out.append(UInt8(ascii: "b"))
+            case 0x0C: out.append(UInt8(ascii: "\\")); out.append(UInt8(ascii: "f"))
+            case 0..<0x20:
+                out.append(contentsOf: "\\u00".utf8)
+                out.append(hexDigits[Int(byte >> 4)])
+                out.append(hexDigits[Int(byte & 0x0F)])
+            default: out.append(byte)
+            }
+        }
+        out.append(UInt8(ascii: "\""))
+    }
+
+    /// `[a,b,...]`, each element written by `element`.
+    @inlinable public static func array<C: Collection>(_ items: C, into out: inout [UInt8], _ element: (C.Element, inout [UInt8]) -> Void) {
+        out.append(UInt8(ascii: "["))
+        var first = true
+        for item in items {
+            if !first { out.append(UInt8(ascii: ",")) }
+            first = false
+            element(item, &out)
+        }
+        out.append(UInt8(ascii: "]"))
+    }
+
+    /// `{"k":v,...}` with keys sorted, each value written by `value`.
+    @inlinable public static func object<V>(_ members: [String: V], into out: inout [UInt8], _ value: (V, inout [UInt8]) -> Void) {
+        out.append(UInt8(ascii: "{"))
+        for (index, member) in members.sorted(by: { $0.key < $1.key }).enumerated() {
+            if index > 0 { out.append(UInt8(ascii: ",")) }
+            string(member.key, into: &out)
+            out.append(UInt8(ascii: ":"))
+            value(member.value, &out)
+        }
+        out.append(UInt8(ascii: "}"))
+    }
+}
