@@ -761,6 +761,12 @@ typedef struct garrison_host_api {
      *                                   "hostname","plat","monitoring_type",
      *                                   "client_id","site_id","status"}]
      *                                   ordered by agent_id (bulk runs).
+     *                 "agent_variables" id as for "agents"; each agent as
+     *                                   "agent" renders it but without
+     *                                   "disks", "services" and "wmi_detail",
+     *                                   as a JSON array ordered by agent_id:
+     *                                   {{agent.x}} values for a bulk run in
+     *                                   one call instead of one per agent.
      *                 "global"          id = a key store name: {"name",
      *                                   "value"}; id = "*": every key as
      *                                   {"<name>": "<value>", ...}.

@@ -237,7 +237,9 @@ import ScriptingCore
             #expect(progress.json["counts"] == ["completed": 900, "queued": 100], "\(progress.json["counts"] ?? .null)")
             let results = try #require(progress.json["results"]?.arrayValue)
             let one = try #require(results.first { $0["agent_id"] == "fleet00001" })
-            #expect(one["result"]?["stdout"] == "out fleet00001" && one["history_id"]?.intValue != nil)
+            #expect(one["result"]?["stdout"] == "out fleet00001 'host-1'" && one["history_id"]?.intValue != nil)
+            // {{agent.hostname}} is each agent's own (all read in one host call for the run).
+            #expect(results.first { $0["agent_id"] == "fleet00777" }?["result"]?["stdout"] == "out fleet00777 'host-777'")
             #expect(fleet.received.filter { $0.function == "runscriptfull" }.count == 900)
             let rows = try await pool.query("SELECT status, count(*) AS n FROM agent_history WHERE origin = $1 GROUP BY status ORDER BY status", ["bulk:\(bulkID)"]).rows
             #expect(rows.map { "\($0.string("status")):\($0.int("n"))" } == ["completed:900", "queued:100"])

@@ -18,11 +18,14 @@ enum AgentQueries {
         \(status) AS status
         """
 
-    static let detailColumns = listColumns + ", a.total_ram, a.time_zone, a.mesh_node_id, a.disks, a.services, a.wmi_detail, a.custom_fields, a.created_time, a.modified_time, a.policy_id"
+    static let detailColumns = listColumns + ", a.disks, a.services, a.wmi_detail, " + detailScalarColumns
+    /// The detail columns without inventory.
+    static let detailScalarColumns = "a.total_ram, a.time_zone, a.mesh_node_id, a.custom_fields, a.created_time, a.modified_time, a.policy_id"
 
     static let from = "FROM agents a JOIN sites s ON s.id = a.site_id JOIN clients c ON c.id = a.client_id"
 
-    static func render(_ row: PGRow, detail: Bool = false) -> JSONValue {
+    /// `inventory: false` leaves out disks, services and WMI (agent_variables).
+    static func render(_ row: PGRow, detail: Bool = false, inventory: Bool = true) -> JSONValue {
         var fields: [String: JSONValue] = [
             "id": .init(row.int("id")), "agent_id": .init(row.string("agent_id")), "hostname": .init(row.string("hostname")),
             "description": .init(row.string("description")), "monitoring_type": .init(row.string("monitoring_type")),
@@ -41,9 +44,11 @@ enum AgentQueries {
             fields["total_ram"] = .init(row.optionalInt("total_ram"))
             fields["time_zone"] = .init(row["time_zone"])
             fields["mesh_node_id"] = .init(row.string("mesh_node_id"))
-            fields["disks"] = .fromDatabase(row["disks"], fallback: [])
-            fields["services"] = .fromDatabase(row["services"], fallback: [])
-            fields["wmi_detail"] = .fromDatabase(row["wmi_detail"], fallback: [:])
+            if inventory {
+                fields["disks"] = .fromDatabase(row["disks"], fallback: [])
+                fields["services"] = .fromDatabase(row["services"], fallback: [])
+                fields["wmi_detail"] = .fromDatabase(row["wmi_detail"], fallback: [:])
+            }
             fields["custom_fields"] = .fromDatabase(row["custom_fields"], fallback: [:])
             fields["created_time"] = .init(row["created_time"])
             fields["modified_time"] = .init(row["modified_time"])

@@ -47,6 +47,7 @@ extension PluginHost {
     /// 10,000 agents cost no JSON tree here.
     static func coreText(_ kind: String, _ key: String, pool: DatabasePool) async throws -> String? {
         if kind == "agent_targets" { return try await agentTargetsText(key, pool: pool) }
+        if kind == "agent_variables" { return try await agentVariablesText(key, pool: pool) }
         return try await coreObject(kind, key, pool: pool)?.databaseText
     }
 

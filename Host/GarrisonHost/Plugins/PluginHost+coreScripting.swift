@@ -3,7 +3,7 @@ import Foundation
 /// core_get kinds for scripting: "global" (the global key store) and "agent_targets" (the
 /// agents a bulk run may reach, with what its filters need and their status).
 extension PluginHost {
-    static let scriptingKinds: Set<String> = ["global", "agent_targets"]
+    static let scriptingKinds: Set<String> = ["global", "agent_targets", "agent_variables"]
 
     /// - global: id "<name>" gives {"name","value"}; id "*" gives {"<name>": "<value>", ...}.
     /// - agent_targets: id "all", "client:<id>" or "site:<id>" gives [{"agent_id", "hostname",
@@ -20,17 +20,27 @@ extension PluginHost {
         return nil
     }
 
-    /// agent_targets as JSON text, aggregated by the database.
-    static func agentTargetsText(_ key: String, pool: DatabasePool) async throws -> String? {
-        var filter = ""
-        var params: [String?] = []
+    /// The WHERE clause and parameters for "all", "client:<id>" or "site:<id>".
+    static func targetFilter(_ key: String) -> (sql: String, params: [String?])? {
         let parts = key.split(separator: ":", maxSplits: 1).map(String.init)
         switch (parts.first, parts.count == 2 ? Int(parts[1]) : nil) {
-        case ("all", _) where parts.count == 1: break
-        case ("client", let id?): filter = " WHERE a.client_id = $1"; params.append(String(id))
-        case ("site", let id?): filter = " WHERE a.site_id = $1"; params.append(String(id))
+        case ("all", _) where parts.count == 1: return ("", [])
+        case ("client", let id?): return (" WHERE a.client_id = $1", [String(id)])
+        case ("site", let id?): return (" WHERE a.site_id = $1", [String(id)])
         default: return nil
         }
+    }
+
+    /// agent_variables: many agents' scalar fields at once, for {{agent.x}} in bulk runs.
+    static func agentVariablesText(_ key: String, pool: DatabasePool) async throws -> String? {
+        guard let (filter, params) = targetFilter(key) else { return nil }
+        let rows = try await pool.query("SELECT \(AgentQueries.listColumns), \(AgentQueries.detailScalarColumns) \(AgentQueries.from)\(filter) ORDER BY a.agent_id", params).rows
+        return JSONValue.array(rows.map { AgentQueries.render($0, detail: true, inventory: false) }).databaseText
+    }
+
+    /// agent_targets as JSON text, aggregated by the database.
+    static func agentTargetsText(_ key: String, pool: DatabasePool) async throws -> String? {
+        guard let (filter, params) = targetFilter(key) else { return nil }
         return try await pool.query("""
             SELECT coalesce(json_agg(json_build_object('agent_id', a.agent_id, 'hostname', a.hostname, 'plat', a.plat, 'monitoring_type', a.monitoring_type,
                    'client_id', a.client_id, 'site_id', a.site_id, 'status', \(AgentQueries.status)) ORDER BY a.agent_id), '[]') AS list

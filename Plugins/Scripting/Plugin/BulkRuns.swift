@@ -94,7 +94,7 @@ final class BulkRuns: Sendable {
                         detail: ["agents": .number(Double(selected.count)), "script": script.map { .string($0.name) } ?? .null, "cmd": body.cmd.map(JSON.string) ?? .null])
         let snippets = script == nil ? [:] : try await scripting.library.snippetCodes()
         let username = req.username
-        Task { await self.dispatch(bulkID, body: body, script: script, snippets: snippets, agents: selected, username: username, scripting: scripting) }
+        Task { await self.dispatch(bulkID, body: body, script: script, snippets: snippets, agents: selected, query: query, username: username, scripting: scripting) }
         return try .json(JSON.object(["bulk_id": .number(Double(bulkID)), "total": .number(Double(selected.count))]))
     }
 
@@ -104,9 +104,25 @@ final class BulkRuns: Sendable {
         let timeout: Int
     }
 
-    func dispatch(_ bulkID: Int, body: Body, script: Script?, snippets: [String: String], agents: [BulkTarget.Candidate], username: String, scripting: Scripting) async {
+    func dispatch(_ bulkID: Int, body: Body, script: Script?, snippets: [String: String], agents: [BulkTarget.Candidate], query: String,
+                  username: String, scripting: Scripting) async {
         let texts = (body.args ?? script?.args ?? []) + (body.envVars ?? script?.envVars ?? []) + [body.cmd ?? ""]
-        let needsContext = !Templates.variables(in: texts).isEmpty
+        let variables = Templates.variables(in: texts).compactMap(Variable.init)
+        let needsContext = !variables.isEmpty
+        // Every agent's {{agent.x}} values in one host call, and each client, site and the
+        // key store read once for the whole run.
+        var contexts: Result<Contexts, any Error>?
+        if needsContext {
+            do {
+                let decoder = JSONDecoder()
+                decoder.userInfo[AgentVariablesRow.wanted] = Set(variables.filter { $0.scope == .agent }.map(\.name))
+                let rows = try decoder.decode([AgentVariablesRow].self, from: try await host.coreData(kindNamed: "agent_variables", id: query))
+                contexts = .success(Contexts(agents: Dictionary(rows.map { ($0.agentID, $0.object) }, uniquingKeysWith: { first, _ in first }),
+                                             lookups: CoreLookups(host: host)))
+            } catch {
+                contexts = .failure(error)
+            }
+        }
         let plan = Plan(bulkID: bulkID, body: body, script: script, snippets: snippets, username: username, scripting: scripting)
         // Without per-agent variables the command differs only by platform and by whether it
         // may be queued: build and encode it once per pair, not once per agent.
@@ -117,15 +133,22 @@ final class BulkRuns: Sendable {
             }
         }
         let prepared = shared
+        let known = contexts
         await withTaskGroup(of: Void.self) { group in
             for agent in agents {
                 group.addTask {
-                    let outcome = await self.runOne(agent, plan: plan, prepared: prepared[Plan.key(agent)], needsContext: needsContext, texts: texts)
+                    let outcome = await self.runOne(agent, plan: plan, prepared: prepared[Plan.key(agent)], contexts: known, texts: texts)
                     await self.recorder.add(outcome)
                 }
             }
         }
         await recorder.flush()
+    }
+
+    /// What a run's variables read: the agents' own values and a memo for the rest.
+    struct Contexts: Sendable {
+        let agents: [String: JSON]
+        let lookups: CoreLookups
     }
 
     /// One bulk run's request, turned into each agent's command.
@@ -161,7 +184,8 @@ final class BulkRuns: Sendable {
         }
     }
 
-    func runOne(_ agent: BulkTarget.Candidate, plan: Plan, prepared: Result<Prepared, ScriptingError>?, needsContext: Bool, texts: [String]) async -> Recorder.Outcome {
+    func runOne(_ agent: BulkTarget.Candidate, plan: Plan, prepared: Result<Prepared, ScriptingError>?, contexts: Result<Contexts, any Error>?,
+                texts: [String]) async -> Recorder.Outcome {
         func failed(_ text: String) -> Recorder.Outcome {
             .init(bulkID: plan.bulkID, agentID: agent.agentID, status: "error", historyID: nil, pendingActionID: nil, result: .string(text))
         }
@@ -177,7 +201,12 @@ final class BulkRuns: Sendable {
             if let prepared {
                 ready = try prepared.get()
             } else {
-                let context = needsContext ? try await plan.scripting.target(agent.agentID, texts: texts).context : VariableContext()
+                var context = VariableContext()
+                if let contexts {
+                    let known = try contexts.get()
+                    guard let object = known.agents[agent.agentID] else { return failed("agent \(agent.agentID) no longer exists") }
+                    context = try await plan.scripting.target(agent: object, texts: texts, lookups: known.lookups).context
+                }
                 ready = try plan.prepare(agent, context: context)
             }
             let envelope = try await host.agentRequest(agentID: agent.agentID, payload: ready.command, timeout: .seconds(ready.timeout + 5))

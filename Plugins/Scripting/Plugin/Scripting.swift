@@ -85,18 +85,20 @@ final class Scripting: GarrisonPlugin {
         return try await target(agent: agent, texts: texts)
     }
 
-    func target(agent: JSON, texts: [String]) async throws -> Target {
+    /// `lookups`: a bulk run's memo, so thousands of agents of one client read it once.
+    func target(agent: JSON, texts: [String], lookups: CoreLookups? = nil) async throws -> Target {
         let variables = Templates.variables(in: texts).compactMap(Variable.init)
         var context = VariableContext(agent: agent.variableFields)
         let scopes = Set(variables.map(\.scope))
+        let lookups = lookups ?? CoreLookups(host: host)
         if scopes.contains(.client), let id = agent["client"]?.intValue {
-            context.client = try await host.coreObject(kind: .client, id: String(id)).variableFields
+            context.client = try await lookups.get(CoreKind.client.rawValue, String(id))
         }
         if scopes.contains(.site), let id = agent["site"]?.intValue {
-            context.site = try await host.coreObject(kind: .site, id: String(id)).variableFields
+            context.site = try await lookups.get(CoreKind.site.rawValue, String(id))
         }
         if scopes.contains(.global) {
-            context.global = try await host.coreObject(kindNamed: "global", id: "*").variableFields
+            context.global = try await lookups.get("global", "*")
         }
         return Target(agentID: agent["agent_id"]?.stringValue ?? "", hostname: agent["hostname"]?.stringValue ?? "",
                       plat: agent["plat"]?.stringValue ?? "windows", context: context)

@@ -19,7 +19,10 @@ def answer(cmd, agent):
     func = cmd.get("func")
     payload = cmd.get("payload") or {}
     if func == "runscriptfull":
-        return {"stdout": "out " + agent, "stderr": "", "retcode": 0, "execution_time": 0.01, "id": cmd.get("id", 0)}
+        # The arguments come back in stdout, so tests see each agent's variables resolved.
+        args = cmd.get("script_args") or []
+        stdout = " ".join(["out " + agent] + [str(a) for a in args])
+        return {"stdout": stdout, "stderr": "", "retcode": 0, "execution_time": 0.01, "id": cmd.get("id", 0)}
     if func == "runscript":
         return "out " + agent
     if func == "rawcmd":
