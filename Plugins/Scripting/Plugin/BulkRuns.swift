@@ -123,7 +123,11 @@ final class BulkRuns: Sendable {
                 contexts = .failure(error)
             }
         }
-        let plan = Plan(bulkID: bulkID, body: body, script: script, snippets: snippets, username: username, scripting: scripting)
+        // Snippets are inlined once for the run, not once per agent (a 100 KB script to
+        // 10,000 agents would otherwise copy a gigabyte).
+        var expanded = script
+        expanded?.code = Templates.expandSnippets(script?.code ?? "", snippets: snippets)
+        let plan = Plan(bulkID: bulkID, body: body, script: expanded, snippets: [:], username: username, scripting: scripting)
         // Without per-agent variables the command differs only by platform and by whether it
         // may be queued: build and encode it once per pair, not once per agent.
         var shared: [String: Result<Prepared, ScriptingError>] = [:]
