@@ -192,7 +192,7 @@ let package = Package(
         ),
         .testTarget(
             name: "PluginKitTests",
-            dependencies: ["PluginKit", "CGarrisonPlugin"],
+            dependencies: ["PluginKit", "CGarrisonPlugin", "JSONWriter"],
             path: "Tests/PluginKitTests"
         ),
     ]

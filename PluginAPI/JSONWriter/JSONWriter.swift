@@ -57,3 +57,35 @@ public enum JSONWriter {
         out.append(UInt8(ascii: "}"))
     }
 }
+
+/// One JSON value's shape, for a JSON enum to hand JSONWriter (the host's JSONValue and
+/// PluginKit's JSON are different types with the same cases).
+public enum JSONNode<Value> {
+    case null, bool(Bool), number(Double), string(String), array([Value]), object([String: Value])
+}
+
+public protocol JSONWritable {
+    var jsonNode: JSONNode<Self> { get }
+}
+
+extension JSONWritable {
+    /// Appends this value's JSON text.
+    @inlinable public func writeJSON(into out: inout [UInt8]) {
+        switch jsonNode {
+        case .null: out.append(contentsOf: JSONWriter.null)
+        case .bool(let value): out.append(contentsOf: value ? JSONWriter.true : JSONWriter.false)
+        case .number(let value): JSONWriter.number(value, into: &out)
+        case .string(let value): JSONWriter.string(value, into: &out)
+        case .array(let values): JSONWriter.array(values, into: &out) { $0.writeJSON(into: &$1) }
+        case .object(let members): JSONWriter.object(members, into: &out) { $0.writeJSON(into: &$1) }
+        }
+    }
+
+    /// The JSON text as UTF-8.
+    @inlinable public var jsonBytes: [UInt8] {
+        var out: [UInt8] = []
+        out.reserveCapacity(256)
+        writeJSON(into: &out)
+        return out
+    }
+}

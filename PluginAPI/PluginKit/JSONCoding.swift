@@ -18,7 +18,7 @@ enum JSONCoding {
 
     static func encode(_ value: some Encodable) throws -> Data {
         if let encoded = value as? EncodedJSON { return encoded.data }
-        if let json = value as? JSON { return Data(json.bytes) }
+        if let json = value as? JSON { return Data(json.jsonBytes) }
         return try encoder.encode(value)
     }
 

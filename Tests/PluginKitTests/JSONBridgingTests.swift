@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import PluginKit
+import JSONWriter
 
 @Suite("JSON bridging")
 struct JSONBridgingTests {
@@ -26,8 +27,8 @@ struct JSONBridgingTests {
     func theByteWriterGivesTheEncodersText(_ value: JSON) throws {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        #expect(String(decoding: value.bytes, as: UTF8.self) == String(decoding: try encoder.encode(value), as: UTF8.self))
-        #expect(try JSON(parsing: Data(value.bytes)) == value)
+        #expect(String(decoding: value.jsonBytes, as: UTF8.self) == String(decoding: try encoder.encode(value), as: UTF8.self))
+        #expect(try JSON(parsing: Data(value.jsonBytes)) == value)
     }
 
     @Test func encodedJSONGoesOutAsItsBytes_andNestsAsTheSameValue() throws {

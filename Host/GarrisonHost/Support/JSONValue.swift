@@ -15,15 +15,8 @@ public enum JSONValue: Sendable, Equatable {
         try JSONDecoder().decode(JSONValue.self, from: data)
     }
 
-    public func serialized() -> Data { Data(bytes) }
-
-    /// The JSON text as UTF-8 (JSONValue+writer).
-    public var bytes: [UInt8] {
-        var out: [UInt8] = []
-        out.reserveCapacity(256)
-        write(into: &out)
-        return out
-    }
+    /// The JSON text (JSONValue+writer): keys sorted, slashes not escaped.
+    public func serialized() -> Data { Data(jsonBytes) }
 
     public var stringValue: String? { if case .string(let v) = self { return v }; return nil }
     public var boolValue: Bool? { if case .bool(let v) = self { return v }; return nil }
@@ -66,7 +59,7 @@ extension JSONValue {
     }
 
     /// Text for a jsonb parameter.
-    public var databaseText: String { String(decoding: bytes, as: UTF8.self) }
+    public var databaseText: String { String(decoding: jsonBytes, as: UTF8.self) }
 }
 
 extension JSONValue: Codable {

@@ -242,12 +242,18 @@ final class ResultBatch: Sendable {
     /// stored seq is still the one evaluated against: seq here is that plus one), a chart
     /// point per result, and an outbox row per transition -- all in one statement, so they
     /// land together or not at all.
+    ///
+    /// The commit does not wait for the WAL to reach the disk (synchronous_commit off, for
+    /// this transaction only): a disk flush now and then took 150-200 ms here and set every
+    /// result's p99. A PostgreSQL crash can lose the last fraction of a second of results,
+    /// never part of a batch; agents send their results again on their next run.
     static let writeSQL = """
         WITH i AS (
-            SELECT * FROM jsonb_to_recordset($1::text::jsonb) AS i(
+            SELECT i.* FROM jsonb_to_recordset($1::text::jsonb) AS i(
                 ord int, agent_id text, check_id bigint, status text, alert_severity text, more_info text, stdout text, stderr text,
                 retcode int, execution_time text, samples jsonb, extra_details text, fail_count int, alerted boolean, seq bigint,
                 last boolean, y int, hresults text, event text, payload text)
+            CROSS JOIN (SELECT set_config('synchronous_commit', 'off', true)) AS no_flush_wait
         ), up AS (
             INSERT INTO results AS r (agent_id, check_id, status, alert_severity, more_info, stdout, stderr, retcode, execution_time,
                                       samples, extra_details, fail_count, alerted, last_run, seq)
