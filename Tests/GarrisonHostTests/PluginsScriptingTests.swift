@@ -260,6 +260,53 @@ import ScriptingCore
         }
     }
 
+    /// A role limited to some clients runs scripts, bulk actions and tasks only there: other
+    /// agents answer 404 as if they did not exist, and a bulk run leaves them out.
+    @Test func aScopedRole_reachesOnlyTheAgentsOfItsClients() async throws {
+        try await Self.with(nats: false) { host in
+            let admin = try await host.adminToken()
+            let (mine, mySite) = try await host.client("Mine", admin: admin)
+            let (_, otherSite) = try await host.client("Theirs", admin: admin)
+            try await host.seedAgent("mine-1", hostname: "m1", site: mySite)
+            try await host.seedAgent("theirs-1", hostname: "t1", site: otherSite)
+            let scoped = try await host.user("scoped", permissions: ["can_run_scripts", "can_run_bulk", "can_list_autotasks", "can_manage_autotasks", "can_run_autotasks"],
+                                             clients: [mine], admin: admin)
+            let script = try #require(try await host.request(.post, "/scripts/", as: .token(admin), json: ["name": "S", "shell": "shell", "code": "true"]).json["id"]?.intValue)
+            #expect(try await host.request(.post, "/agents/theirs-1/runscript/", as: .token(scoped), json: ["script": .init(script), "output": "forget"]).status == 404)
+            #expect(try await host.request(.post, "/scripts/theirs-1/test/", as: .token(scoped), json: ["code": "true", "shell": "shell"]).status == 404)
+
+            // Bulk over "all": only the scoped client's agent is counted.
+            let bulk = try await host.request(.post, "/agents/actions/bulk/", as: .token(scoped), json: ["mode": "script", "target": "all", "script": .init(script)])
+            #expect(bulk.status == 200 && bulk.json["total"] == 1, "\(bulk.text)")
+            let adminBulk = try await host.request(.post, "/agents/actions/bulk/", as: .token(admin), json: ["mode": "script", "target": "all", "script": .init(script)])
+            #expect(adminBulk.json["total"] == 2)
+            // A run started by someone else is not the scoped role's to read.
+            #expect(try await host.request(.get, "/agents/actions/bulk/\(adminBulk.json["bulk_id"]?.intValue ?? 0)/", as: .token(scoped)).status == 404)
+            #expect(try await host.request(.get, "/agents/actions/bulk/\(bulk.json["bulk_id"]?.intValue ?? 0)/", as: .token(scoped)).status == 200)
+
+            // Tasks: the other client's task is neither listed nor readable, editable or runnable.
+            func task(_ agent: String) async throws -> Int {
+                let created = try await host.request(.post, "/tasks/", as: .token(admin), json: [
+                    "agent_id": .string(agent), "name": .string("T \(agent)"), "task_type": "manual", "actions": [["type": "cmd", "command": "true", "shell": "/bin/sh", "timeout": 5]],
+                ])
+                return try #require(created.json["id"]?.intValue, "\(created.text)")
+            }
+            let myTask = try await task("mine-1")
+            let theirTask = try await task("theirs-1")
+            let listed = try await host.request(.get, "/tasks/", as: .token(scoped)).json.arrayValue?.compactMap { $0["id"]?.intValue }
+            #expect(listed == [myTask])
+            #expect(try await host.request(.get, "/tasks/\(theirTask)/", as: .token(scoped)).status == 404)
+            #expect(try await host.request(.delete, "/tasks/\(theirTask)/", as: .token(scoped)).status == 404)
+            #expect(try await host.request(.post, "/tasks/\(theirTask)/run/", as: .token(scoped)).status == 404)
+            #expect(try await host.request(.get, "/agents/theirs-1/tasks/", as: .token(scoped)).status == 404)
+            #expect(try await host.request(.post, "/tasks/", as: .token(scoped), json: [
+                "agent_id": "theirs-1", "name": "sneaky", "task_type": "manual", "actions": [["type": "cmd", "command": "true", "shell": "/bin/sh", "timeout": 5]],
+            ]).status == 404)
+            #expect(try await host.request(.get, "/tasks/\(myTask)/", as: .token(scoped)).status == 200)
+            #expect(try await host.request(.get, "/tasks/\(theirTask)/", as: .token(admin)).status == 200)
+        }
+    }
+
     @Test func tasks_runNowAndOnSchedule_throughTheTaskRunner_andRefuseMalformedResults() async throws {
         try await Self.with(nats: true) { host in
             let admin = try await host.adminToken()

@@ -1,28 +1,10 @@
 import PluginKit
 
-/// The caller's role scope (principal "can_view_clients" / "can_view_sites"; both empty =
-/// everything), applied as the host applies it: what lies outside answers 404, as if it did
-/// not exist.
-struct Scope: Sendable {
-    let clients: Set<Int>
-    let sites: Set<Int>
+/// The role scope of PluginKit, with the checks plugin's agent facts.
+typealias Scope = RoleScope
 
-    init(_ req: PluginRequest) {
-        func ids(_ key: String) -> Set<Int> {
-            guard case .array(let items)? = req.principal[key] else { return [] }
-            return Set(items.compactMap(\.intValue))
-        }
-        clients = ids("can_view_clients")
-        sites = ids("can_view_sites")
-    }
-
-    var isUnrestricted: Bool { clients.isEmpty && sites.isEmpty }
-
-    func allows(clientID: Int, siteID: Int?) -> Bool {
-        if isUnrestricted || clients.contains(clientID) { return true }
-        if let siteID { return sites.contains(siteID) }
-        return false
-    }
+extension RoleScope {
+    init(_ req: PluginRequest) { self = req.roleScope }
 
     func allows(_ agent: AgentFacts) -> Bool { allows(clientID: agent.clientID, siteID: agent.siteID) }
 }

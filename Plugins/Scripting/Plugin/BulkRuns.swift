@@ -51,7 +51,10 @@ final class BulkRuns: Sendable {
             try await self.start(req, scripting: scripting)
         }
         try r.route(.get, "/agents/actions/bulk/<pk>/", permission: "can_run_bulk") { req in
-            try await self.progress(try req.intParam("pk"), results: !req.query.contains("results=false"))
+            // A role limited to some clients sees only the runs it started (a run's results
+            // name agents of every client it reached).
+            try await self.progress(try req.intParam("pk"), results: !req.query.contains("results=false"),
+                                    onlyBy: req.roleScope.isUnrestricted ? nil : req.username)
         }
         // Results that arrive later through histresult (a queued run, or a reply after the wait).
         try r.subscribe("agent.history.result") { event in
@@ -79,7 +82,10 @@ final class BulkRuns: Sendable {
             throw PluginHTTPError(400, "mode must be command, script or patch.")
         }
         let candidates = try JSONDecoder().decode([BulkTarget.Candidate].self, from: try await host.coreData(kindNamed: "agent_targets", id: query))
-        let selected = target.select(candidates)
+        // Agents outside the caller's role scope are left out, as Tactical RMM's
+        // filter_by_role does.
+        let scope = req.roleScope
+        let selected = target.select(candidates).filter { scope.allows(clientID: $0.clientID, siteID: $0.siteID) }
         guard !selected.isEmpty else { throw PluginHTTPError(400, "No agents match that target.") }
         struct ID: Decodable { let id: Int }
         var request = try JSON(parsing: req.body)
@@ -224,9 +230,10 @@ final class BulkRuns: Sendable {
         }
     }
 
-    func progress(_ id: Int, results: Bool) async throws -> PluginResponse {
+    func progress(_ id: Int, results: Bool, onlyBy username: String?) async throws -> PluginResponse {
         struct Run: Codable { let id: Int; let mode: String; let total: Int; let username: String; let created: String }
-        guard let run = try await host.query("SELECT id, mode, total, username, created::text AS created FROM bulk_runs WHERE id = $1", [id], as: Run.self).first else {
+        guard let run = try await host.query("SELECT id, mode, total, username, created::text AS created FROM bulk_runs WHERE id = $1", [id], as: Run.self).first,
+              username == nil || run.username == username else {
             throw PluginHTTPError(404, "No bulk run \(id).")
         }
         struct Count: Decodable { let status: String; let n: Int }

@@ -75,14 +75,42 @@ final class Scripting: GarrisonPlugin {
     }
 
     /// Reads the agent, and its client, site and the key store only when `texts` use them.
-    func target(_ agentID: String, texts: [String]) async throws -> Target {
+    /// An agent outside the caller's role `scope` is a 404, as if it did not exist.
+    func target(_ agentID: String, texts: [String], scope: RoleScope = RoleScope()) async throws -> Target {
         let agent: JSON
         do {
             agent = try await host.coreObject(kind: .agent, id: agentID)
         } catch let error as PluginError where error.status == .notFound {
             throw PluginHTTPError(404, "No agent with id \(agentID).")
         }
+        guard scope.allows(clientID: agent["client"]?.intValue ?? 0, siteID: agent["site"]?.intValue) else {
+            throw PluginHTTPError(404, "No agent with id \(agentID).")
+        }
         return try await target(agent: agent, texts: texts)
+    }
+
+    /// 404 unless the caller's role may see the agent.
+    func ensureVisible(_ req: PluginRequest, agentID: String) async throws {
+        let scope = req.roleScope
+        guard !scope.isUnrestricted else { return }
+        let agent: JSON
+        do { agent = try await host.coreObject(kind: .agentBrief, id: agentID) } catch let error as PluginError where error.status == .notFound {
+            throw PluginHTTPError(404, "No agent with id \(agentID).")
+        }
+        guard scope.allows(clientID: agent["client"]?.intValue ?? 0, siteID: agent["site"]?.intValue) else {
+            throw PluginHTTPError(404, "No agent with id \(agentID).")
+        }
+    }
+
+    /// The agent_ids the caller's role may see; nil when it sees every agent.
+    func visibleAgentIDs(_ req: PluginRequest) async throws -> Set<String>? {
+        let scope = req.roleScope
+        guard !scope.isUnrestricted else { return nil }
+        var ids: Set<String> = []
+        for target in scope.clients.map({ "client:\($0)" }) + scope.sites.map({ "site:\($0)" }) {
+            ids.formUnion(try await host.coreObject(kind: .agents, id: target).arrayValue?.compactMap(\.stringValue) ?? [])
+        }
+        return ids
     }
 
     /// `lookups`: a bulk run's memo, so thousands of agents of one client read it once.
@@ -162,7 +190,7 @@ final class Scripting: GarrisonPlugin {
             let snippets = try await self.library.snippetCodes()
             let script = Script(name: "test", shell: body.shell, code: body.code, args: body.args ?? [], envVars: body.envVars ?? [],
                                 defaultTimeout: body.timeout ?? 90, runAsUser: body.runAsUser ?? false)
-            let target = try await self.target(req.params["pk"] ?? "", texts: script.args + script.envVars)
+            let target = try await self.target(req.params["pk"] ?? "", texts: script.args + script.envVars, scope: req.roleScope)
             let run = try checked { () throws(ScriptingError) in
                 try RunCommand.script(script, full: true, args: nil, envVars: nil, timeout: nil, runAsUser: nil, snippets: snippets,
                                       context: target.context, plat: target.plat, nushellEnableConfig: self.settings.nushellEnableConfig,
@@ -194,7 +222,7 @@ final class Scripting: GarrisonPlugin {
             throw PluginHTTPError(400, "output must be wait, forget, note or collector.")
         }
         guard let script = try await library.script(body.script) else { throw PluginHTTPError(404, "No script \(body.script).") }
-        let target = try await self.target(req.params["agent_id"] ?? "", texts: (body.args ?? script.args) + (body.envVars ?? script.envVars))
+        let target = try await self.target(req.params["agent_id"] ?? "", texts: (body.args ?? script.args) + (body.envVars ?? script.envVars), scope: req.roleScope)
         let snippets = try await library.snippetCodes()
         let run = try checked { () throws(ScriptingError) in
             try RunCommand.script(script, full: false, args: body.args, envVars: body.envVars, timeout: body.timeout, runAsUser: body.runAsUser,

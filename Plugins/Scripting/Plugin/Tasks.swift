@@ -28,16 +28,19 @@ struct Tasks: Sendable {
             try await self.runTask(id, reason: "schedule")
             return ["task_id": .number(Double(id))]
         }
-        try r.route(.get, "/tasks/", permission: "can_list_autotasks") { _ in
-            try .json(try await self.all(agentID: nil))
+        try r.route(.get, "/tasks/", permission: "can_list_autotasks") { req in
+            let all = try await self.all(agentID: nil)
+            guard let visible = try await scripting.visibleAgentIDs(req) else { return try .json(all) }
+            return try .json(all.filter { visible.contains($0["agent_id"]?.stringValue ?? "") })
         }
         try r.route(.get, "/agents/<agent_id>/tasks/", permission: "can_list_autotasks") { req in
-            try .json(try await self.all(agentID: req.params["agent_id"]))
+            try await scripting.ensureVisible(req, agentID: req.params["agent_id"] ?? "")
+            return try .json(try await self.all(agentID: req.params["agent_id"]))
         }
         try r.route(.post, "/tasks/", permission: "can_manage_autotasks") { req in
             let task: AutomatedTask = try req.json()
             try checked { () throws(ScriptingError) in try task.validate() }
-            _ = try await scripting.target(task.agentID, texts: [])   // 404 for an unknown agent
+            _ = try await scripting.target(task.agentID, texts: [], scope: req.roleScope)   // 404 for an unknown or unseen agent
             struct ID: Decodable { let id: Int }
             let id = try await host.query("INSERT INTO tasks (agent_id, task, created_by) VALUES ($1, $2::jsonb, $3) RETURNING id",
                                           [task.agentID, try Self.encode(task), req.username], as: ID.self)[0].id
@@ -47,11 +50,13 @@ struct Tasks: Sendable {
         }
         try r.route(.get, "/tasks/<pk>/", permission: "can_list_autotasks") { req in
             guard let task = try await self.load(try req.intParam("pk")) else { throw PluginHTTPError(404, "No such task.") }
+            try await scripting.ensureVisible(req, agentID: task.agentID)
             return try .json(try await self.render(task))
         }
         try r.route(.put, "/tasks/<pk>/", permission: "can_manage_autotasks") { req in
             let id = try req.intParam("pk")
             guard let before = try await self.load(id) else { throw PluginHTTPError(404, "No such task.") }
+            try await scripting.ensureVisible(req, agentID: before.agentID)
             var task: AutomatedTask = try req.json()
             task.agentID = before.agentID
             task.id = nil
@@ -64,6 +69,7 @@ struct Tasks: Sendable {
         try r.route(.delete, "/tasks/<pk>/", permission: "can_manage_autotasks") { req in
             let id = try req.intParam("pk")
             guard let task = try await self.load(id) else { throw PluginHTTPError(404, "No such task.") }
+            try await scripting.ensureVisible(req, agentID: task.agentID)
             try? await host.cancelSchedule(id: Self.scheduleID(id))
             try await host.execute("DELETE FROM tasks WHERE id = $1", [id])
             try? host.audit(action: "scripting.task_delete", username: req.username, agentID: task.agentID, object: "task:\(id)", detail: ["name": .string(task.name)])
@@ -72,6 +78,7 @@ struct Tasks: Sendable {
         try r.route(.post, "/tasks/<pk>/run/", permission: "can_run_autotasks") { req in
             let id = try req.intParam("pk")
             guard let task = try await self.load(id) else { throw PluginHTTPError(404, "No such task.") }
+            try await scripting.ensureVisible(req, agentID: task.agentID)
             try await self.runTask(id, reason: "manual")
             try? host.audit(action: "scripting.task_run", username: req.username, agentID: task.agentID, object: "task:\(id)", detail: ["name": .string(task.name)])
             return try .json(JSON.string("\(task.name) will now be run"))
