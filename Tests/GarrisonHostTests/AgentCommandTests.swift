@@ -115,6 +115,11 @@ import Testing
             }
             let update = try await host.request(.post, "/agents/update/", as: .token(admin), json: ["agent_ids": [.string(agentID)]])
             #expect(update.json["sent"] == [.string(agentID)])
+            // A time that is not one is a 400 naming the field, and queues nothing.
+            for bad in ["tomorrow", "2026-13-45T99:99", ""] {
+                let refused = try await host.request(.patch, "/agents/\(agentID)/reboot/", as: .token(admin), json: ["datetime": .string(bad)])
+                #expect(refused.status == 400 && refused.text.contains("datetime"), "\(bad): \(refused.status) \(refused.text)")
+            }
             let later = try await host.request(.patch, "/agents/\(agentID)/reboot/", as: .token(admin), json: ["datetime": .string(Date().addingTimeInterval(3600).iso8601)])
             #expect(later.status == 200, "\(later.text)")
             let pending = try await host.request(.get, "/logs/pendingactions/?status=pending", as: .token(admin))

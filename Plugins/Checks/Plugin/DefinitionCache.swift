@@ -20,7 +20,9 @@ final class DefinitionCache: Sendable {
     /// Beyond this many checks the cache starts over rather than grow without bound.
     let capacity: Int
 
-    init(capacity: Int = 500_000) { self.capacity = capacity }
+    // 200,000 definitions of a few hundred bytes each (script checks carry their code) is
+    // tens of megabytes: 20,000 agents with ten checks of their own.
+    init(capacity: Int = 200_000) { self.capacity = capacity }
 
     /// What the cache holds for these ids (a snapshot: later changes do not affect it).
     func lookup(_ ids: some Sequence<Int>) -> [Int: Entry] {
