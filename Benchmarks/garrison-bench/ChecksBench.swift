@@ -10,7 +10,7 @@ struct ChecksBench: AsyncParsableCommand {
 
     @Option(help: "Agents to seed.") var agents = 10_000
     @Option(help: "Seconds per wrk run.") var seconds = 15
-    @Option(help: "wrk connections for the result ingestion run.") var connections = 32
+    @Option(help: "wrk connections for the result ingestion run (many agents report at once).") var connections = 64
     @Option(help: "wrk connections for the checkrunner GET run.") var getConnections = 16
     @Option(help: "wrk threads.") var threads = 2
     @Flag(help: "Only the result ingestion run (for profiling).") var ingestOnly = false

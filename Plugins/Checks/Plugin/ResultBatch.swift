@@ -34,8 +34,10 @@ final class ResultBatch: Sendable {
     static func key(_ item: Item) -> String { "\(item.agent.agentID)\u{0}\(item.checkID)" }
 
     let checks: Checks
-    /// Batches in flight at once: one evaluating while the other is in the database.
-    let maxDrainers = 2
+    /// Batches in flight at once. One: results queue up while a batch is in the database and
+    /// go in the next, larger one. Measured at 64 connections: 3,225 results/s with one,
+    /// 2,488/s with two (smaller batches, twice the statements).
+    let maxDrainers = 1
     let maxBatch = 400
     private let state = Mutex(State())
 
