@@ -39,6 +39,11 @@ import Testing
         #expect(after == 2)
     }
 
+    @Test func aWriteThatAnswersForTheWrongCount_failsItsCallers() async throws {
+        let coalescer = WriteCoalescer<Int, Int>(maxBatch: 10, maxInFlight: 1) { items in Array(items.dropLast()) }
+        await #expect(throws: DatabaseError.self) { try await coalescer.submit(1) }
+    }
+
     @Test func historyRowsOpenAndCloseInBatchesAgainstPostgres() async throws {
         try await TestHost.with { host in
             let admin = try await host.adminToken()

@@ -53,7 +53,11 @@ final class WriteCoalescer<Item: Sendable, Output: Sendable>: Sendable {
             guard !batch.isEmpty else { return }
             do {
                 let outputs = try await write(batch.map(\.item))
-                precondition(outputs.count == batch.count, "WriteCoalescer: the write returned \(outputs.count) results for \(batch.count) items")
+                // A write that answers for the wrong number of items is a bug; its callers get
+                // an error rather than another caller's result.
+                guard outputs.count == batch.count else {
+                    throw DatabaseError.unavailable("batched write returned \(outputs.count) results for \(batch.count) items")
+                }
                 for (waiting, output) in zip(batch, outputs) { waiting.continuation.resume(returning: output) }
             } catch {
                 for waiting in batch { waiting.continuation.resume(throwing: error) }
