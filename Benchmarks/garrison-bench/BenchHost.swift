@@ -38,6 +38,24 @@ struct BenchHost {
         return config
     }
 
+    /// A plugin library built next to garrison-bench (`swift build -c release --product <product>`).
+    static func builtPlugin(_ product: String) throws -> URL {
+        let library = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("lib\(product).so")
+        guard FileManager.default.fileExists(atPath: library.path) else {
+            throw BenchError("build the plugin next to garrison-bench first: swift build -c release --product \(product)")
+        }
+        return library
+    }
+
+    /// Enables `library` with a plugins.d file: `library = ...` and then `rest` (flags, settings).
+    static func enable(_ library: URL, file: String, rest: String = "", in pluginsDirectory: String, mode: mode_t = 0o644) throws {
+        let folder = URL(fileURLWithPath: pluginsDirectory)
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        let path = folder.appendingPathComponent(file)
+        try "library = \"\(library.path)\"\n\(rest)".write(to: path, atomically: true, encoding: .utf8)
+        chmod(path.path, mode)
+    }
+
     static var logger: Logger {
         var logger = Logger(label: "bench")
         logger.logLevel = .error

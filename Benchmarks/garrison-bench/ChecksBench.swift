@@ -21,16 +21,9 @@ struct ChecksBench: AsyncParsableCommand {
 
     func run() async throws {
         if pgStatements { PGStatements.enable() }
-        let library = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("libChecksPlugin.so")
-        guard FileManager.default.fileExists(atPath: library.path) else {
-            throw BenchError("build the plugin next to garrison-bench first: swift build -c release --product ChecksPlugin")
-        }
+        let library = try BenchHost.builtPlugin("ChecksPlugin")
         let host = try await BenchHost.start { config in
-            let folder = URL(fileURLWithPath: config.pluginsDirectory)
-            try? FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-            let file = folder.appendingPathComponent("40-checks.toml")
-            try? "library = \"\(library.path)\"\n\n[settings]\nagent_cache_seconds = 5\n".write(to: file, atomically: true, encoding: .utf8)
-            chmod(file.path, 0o644)
+            try? BenchHost.enable(library, file: "40-checks.toml", rest: "\n[settings]\nagent_cache_seconds = 5\n", in: config.pluginsDirectory)
         }
         defer { host.database.stop() }
         let pool = host.server.storage.pool

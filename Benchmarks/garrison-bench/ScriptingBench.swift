@@ -19,17 +19,10 @@ struct ScriptingBench: AsyncParsableCommand {
     @Flag(help: "Give the script an argument with {{agent.hostname}} (one agent lookup per request).") var templated = false
 
     func run() async throws {
-        let library = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("libScriptingPlugin.so")
-        guard FileManager.default.fileExists(atPath: library.path) else {
-            throw BenchError("build the plugin next to garrison-bench first: swift build -c release --product ScriptingPlugin")
-        }
+        let library = try BenchHost.builtPlugin("ScriptingPlugin")
         let host = try await BenchHost.start { config in
             config.natsEnabled = true
-            let folder = URL(fileURLWithPath: config.pluginsDirectory)
-            try? FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-            let file = folder.appendingPathComponent("50-scripting.toml")
-            try? "library = \"\(library.path)\"\nenabled = true\nrequired = true\n".write(to: file, atomically: true, encoding: .utf8)
-            chmod(file.path, 0o644)
+            try? BenchHost.enable(library, file: "50-scripting.toml", rest: "enabled = true\nrequired = true\n", in: config.pluginsDirectory)
         }
         defer { host.database.stop() }
         do {

@@ -55,23 +55,17 @@ struct TwoFactorBench: AsyncParsableCommand {
     }
 
     func hostFigures() async throws {
-        let library = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("libTwoFactorPlugin.so")
-        guard FileManager.default.fileExists(atPath: library.path) else {
-            throw BenchError("\(library.path) missing: swift build -c release --product TwoFactorPlugin")
-        }
+        let library = try BenchHost.builtPlugin("TwoFactorPlugin")
         let database = try BenchDatabase.start()
         defer { database.stop() }
-        let pluginsDir = database.root.appendingPathComponent("plugins.d")
-        try FileManager.default.createDirectory(at: pluginsDir, withIntermediateDirectories: true)
-        chmod(database.root.path, 0o755)
-        chmod(pluginsDir.path, 0o755)
-        let key = try Random.bytes(32)
-        let toml = pluginsDir.appendingPathComponent("twofactor.toml")
-        try "library = \"\(library.path)\"\nenabled = true\nrequired = true\n[settings]\nsecret_key = \"\(Data(key).base64EncodedString())\"\nmax_failures = 1000000\n"
-            .write(to: toml, atomically: true, encoding: .utf8)
-        chmod(toml.path, 0o600)
-
         let config = try BenchHost.config(database)
+        let key = try Random.bytes(32)
+        try BenchHost.enable(library, file: "twofactor.toml",
+                             rest: "enabled = true\nrequired = true\n[settings]\nsecret_key = \"\(Data(key).base64EncodedString())\"\nmax_failures = 1000000\n",
+                             in: config.pluginsDirectory, mode: 0o600)
+        chmod(database.root.path, 0o755)
+        chmod(config.pluginsDirectory, 0o755)
+
         var cheap = PasswordHasher()
         cheap.n = 2   // the KDF is timed apart; here it must not hide the rest
         let server = try await GarrisonHostServer.start(config: config, logger: BenchHost.logger, hasher: cheap)
