@@ -84,6 +84,19 @@ import ScriptingCore
             let lister = try await host.user("lister", permissions: ["can_list_scripts"], admin: admin)
             #expect(try await host.request(.get, "/scripts/", as: .token(lister)).status == 200)
             #expect(try await host.request(.delete, "/scripts/\(id)/", as: .token(lister)).status == 403)
+
+            // Deleting: Tactical RMM's answer, then 404 for what is gone, and the audit names it.
+            #expect(try await host.request(.delete, "/scripts/\(id)/", as: .token(admin)).json == "Big ünï was deleted")
+            #expect(try await host.request(.delete, "/scripts/\(id)/", as: .token(admin)).status == 404)
+            let snippet = try #require(try await host.request(.post, "/scripts/snippets/", as: .token(admin), json: ["name": "gone", "shell": "cmd", "code": "x"]).json["id"]?.intValue)
+            #expect(try await host.request(.delete, "/scripts/snippets/\(snippet)/", as: .token(admin)).json == "gone was deleted")
+            let missing = try await host.request(.delete, "/scripts/snippets/\(snippet)/", as: .token(admin))
+            #expect(missing.status == 404 && missing.text.contains("No such snippet"), "\(missing.text)")
+            try await eventually("both deletes audited") {
+                try await host.server.storage.pool.query("""
+                    SELECT count(*)::int AS n FROM audit_log WHERE action IN ('scripting.script_delete', 'scripting.snippet_delete')
+                    """).first?.int("n") == 2
+            }
         }
     }
 

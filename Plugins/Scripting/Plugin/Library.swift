@@ -82,13 +82,7 @@ struct Library: Sendable {
             return try .json(["id": id])
         }
         try r.route(.delete, "/scripts/<pk>/", permission: "can_manage_scripts") { req in
-            let id = try req.intParam("pk")
-            struct Name: Decodable { let name: String }
-            guard let row = try await host.query("DELETE FROM scripts WHERE id = $1 RETURNING name", [id], as: Name.self).first else {
-                throw PluginHTTPError(404, "No such script.")
-            }
-            try? host.audit(action: "scripting.script_delete", username: req.username, object: "script:\(id)", detail: ["name": .string(row.name)])
-            return try .json(JSON.string("\(row.name) was deleted"))
+            try await self.delete("script", from: "scripts", req)
         }
         try r.route(.get, "/scripts/<pk>/download/", permission: "can_list_scripts") { req in
             guard let script = try await script(try req.intParam("pk")) else { throw PluginHTTPError(404, "No such script.") }
@@ -145,14 +139,20 @@ struct Library: Sendable {
             return try .json(["id": id])
         }
         try r.route(.delete, "/scripts/snippets/<pk>/", permission: "can_manage_scripts") { req in
-            let id = try req.intParam("pk")
-            struct Name: Decodable { let name: String }
-            guard let row = try await host.query("DELETE FROM snippets WHERE id = $1 RETURNING name", [id], as: Name.self).first else {
-                throw PluginHTTPError(404, "No such snippet.")
-            }
-            try? host.audit(action: "scripting.snippet_delete", username: req.username, object: "snippet:\(id)", detail: ["name": .string(row.name)])
-            return try .json(JSON.string("\(row.name) was deleted"))
+            try await self.delete("snippet", from: "snippets", req)
         }
+    }
+
+    /// DELETE of a script or snippet by <pk>: 404 when there is none, audited, and Tactical
+    /// RMM's "<name> was deleted" answer.
+    func delete(_ noun: String, from table: String, _ req: PluginRequest) async throws -> PluginResponse {
+        let id = try req.intParam("pk")
+        struct Name: Decodable { let name: String }
+        guard let row = try await host.query("DELETE FROM \(table) WHERE id = $1 RETURNING name", [id], as: Name.self).first else {
+            throw PluginHTTPError(404, "No such \(noun).")
+        }
+        try? host.audit(action: "scripting.\(noun)_delete", username: req.username, object: "\(noun):\(id)", detail: ["name": .string(row.name)])
+        return try .json(JSON.string("\(row.name) was deleted"))
     }
 
     /// The export file: {"format", "scripts", "snippets"}, sorted by name, without ids, so two
