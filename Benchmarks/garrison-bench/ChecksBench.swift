@@ -34,7 +34,14 @@ struct ChecksBench: AsyncParsableCommand {
 
         print("garrison-bench checks: \(agents) agents x \(Self.checksPerAgent) checks, release build, TLS keep-alive, wrk -t\(threads), \(seconds) s per run")
         print("  (real agents open a new TLS connection per call; these figures leave the handshake out)")
-        if !ingestOnly {
+        if !ingestOnly { try await measureGets(host, work: work, agentsFile: agentsFile) }
+        if !getOnly { try await measurePatches(host, work: work, agentsFile: agentsFile) }
+        if pgStatements { try await PGStatements.print(pool) }
+        host.running.cancel()
+        await host.server.shutdown()
+    }
+
+    private func measureGets(_ host: BenchHost, work: URL, agentsFile: URL) async throws {
         // Steady state: every agent has called once before (its checks' definitions are
         // cached), but not within the 5 s the agent facts and tokens are kept, as with real
         // agents calling every two minutes.
@@ -53,14 +60,10 @@ struct ChecksBench: AsyncParsableCommand {
         let light = try WrkResult.run(url: "\(host.base)/api/v3/x/checkrunner/", token: "", threads: 1, connections: 4, seconds: seconds,
                                       script: try script(work, "get.lua", Self.getScript(agentsFile.path)))
         print(String(format: "  same with 4 connections: %.0f req/s, p50 %@, p99 %@, non-2xx %d", light.requestsPerSecond, light.p50, light.p99, light.non2xx))
-        }
+    }
 
-        if getOnly {
-            if pgStatements { try await PGStatements.print(pool) }
-            host.running.cancel()
-            await host.server.shutdown()
-            return
-        }
+    private func measurePatches(_ host: BenchHost, work: URL, agentsFile: URL) async throws {
+        let pool = host.server.storage.pool
         let before = try await pool.query("SELECT count(*) AS n FROM plugin_check.history").first?.int("n") ?? 0
         let patch = try WrkResult.run(url: "\(host.base)/api/v3/checkrunner/", token: "", threads: threads, connections: connections, seconds: seconds,
                                       script: try script(work, "patch.lua", Self.patchScript(agentsFile.path)))
@@ -70,9 +73,6 @@ struct ChecksBench: AsyncParsableCommand {
         let events = try await pool.query("SELECT count(*) AS n, count(delivered_time) AS d FROM plugin_check.outbox").first
         print("  check.failed/check.resolved transitions: \(events?.int("n") ?? 0) written, \(events?.int("d") ?? 0) delivered")
         if patch.non2xx > 0 { print(patch.raw) }
-        if pgStatements { try await PGStatements.print(pool) }
-        host.running.cancel()
-        await host.server.shutdown()
     }
 
     static func agentID(_ n: Int) -> String { "benchagent" + String(format: "%030d", n) }
