@@ -67,19 +67,15 @@ enum PolicyQueries {
 
     /// agent_ids for core_get "agents": "client:<pk>", "site:<pk>" or "all".
     static func agentIDs(_ pool: DatabasePool, target: String) async throws -> [String]? {
-        let parts = target.split(separator: ":", maxSplits: 1).map(String.init)
-        switch (parts.first, parts.count == 2 ? Int(parts[1]) : nil) {
-        case ("all", _) where parts.count == 1:
-            return try await pool.query("SELECT agent_id FROM agents ORDER BY id").rows.map { $0.string("agent_id") }
-        case ("client", let id?):
-            guard try await pool.query("SELECT 1 FROM clients WHERE id = $1", [String(id)]).first != nil else { return nil }
-            return try await pool.query("SELECT agent_id FROM agents WHERE client_id = $1 ORDER BY id", [String(id)]).rows.map { $0.string("agent_id") }
-        case ("site", let id?):
-            guard try await pool.query("SELECT 1 FROM sites WHERE id = $1", [String(id)]).first != nil else { return nil }
-            return try await pool.query("SELECT agent_id FROM agents WHERE site_id = $1 ORDER BY id", [String(id)]).rows.map { $0.string("agent_id") }
-        default:
-            return nil
+        guard let selection = AgentQueries.Selection(target) else { return nil }
+        // A client or site that does not exist is "not found", not an empty list.
+        switch selection {
+        case .all: break
+        case .client(let id): guard try await pool.query("SELECT 1 FROM clients WHERE id = $1", [String(id)]).first != nil else { return nil }
+        case .site(let id): guard try await pool.query("SELECT 1 FROM sites WHERE id = $1", [String(id)]).first != nil else { return nil }
         }
+        let (filter, params) = selection.filter
+        return try await pool.query("SELECT a.agent_id FROM agents a\(filter) ORDER BY a.id", params).rows.map { $0.string("agent_id") }
     }
 
     /// Where a policy is assigned (`/automation/policies/<pk>/related/`).

@@ -3,6 +3,30 @@ import Foundation
 /// SQL for the agent table. Status is computed in the query from last_seen and the agent's
 /// own thresholds, so filtering and paging by status happen in the database too.
 enum AgentQueries {
+    /// Which agents a core_get list kind means: id "all", "client:<pk>" or "site:<pk>".
+    enum Selection {
+        case all, client(Int), site(Int)
+
+        init?(_ key: String) {
+            let parts = key.split(separator: ":", maxSplits: 1).map(String.init)
+            switch (parts.first, parts.count == 2 ? Int(parts[1]) : nil) {
+            case ("all", _) where parts.count == 1: self = .all
+            case ("client", let id?): self = .client(id)
+            case ("site", let id?): self = .site(id)
+            default: return nil
+            }
+        }
+
+        /// The WHERE clause on `agents a` and its parameters.
+        var filter: (sql: String, params: [String?]) {
+            switch self {
+            case .all: ("", [])
+            case .client(let id): (" WHERE a.client_id = $1", [String(id)])
+            case .site(let id): (" WHERE a.site_id = $1", [String(id)])
+            }
+        }
+    }
+
     static let status = """
         CASE WHEN a.last_seen IS NULL THEN 'offline'
              WHEN a.last_seen > now() - make_interval(mins => a.offline_time) THEN 'online'

@@ -75,8 +75,8 @@ extension PluginHost {
             guard let id = Int(key), let row = try await pool.query("SELECT \(ClientRoutes.clientColumns) FROM clients c WHERE c.id = $1", [String(id)]).first else { return nil }
             let sites = try await pool.query("SELECT \(ClientRoutes.siteColumns) FROM sites s JOIN clients c ON c.id = s.client_id WHERE s.client_id = $1 ORDER BY s.name", [String(id)]).rows
             return ClientRoutes.renderClient(row, sites: sites.map(ClientRoutes.renderSite))
-        case _ where scriptingKinds.contains(kind):
-            return try await scriptingObject(kind, key, pool: pool)
+        case "global":
+            return try await keyStoreObject(key, pool: pool)
         case "site":
             guard let id = Int(key) else { return nil }
             let row = try await pool.query("SELECT \(ClientRoutes.siteColumns) FROM sites s JOIN clients c ON c.id = s.client_id WHERE s.id = $1", [String(id)]).first
