@@ -35,14 +35,10 @@ extension Checks {
         var checks: [CheckDefinition] = []
         var byID: [Int: CheckWithState] = [:]
         for row in rows {
-            if let def = row.def {
-                fresh[row.id] = .init(version: row.version, check: def)
-                checks.append(def)
-            } else if let entry = held[row.id] {
-                checks.append(entry.check)
-            } else {
+            guard let check = DefinitionCache.resolve(row, held: held, fresh: &fresh) else {
                 throw PluginHTTPError(503, "check \(row.id) changed while it was read; try again")
             }
+            checks.append(check)
             byID[row.id] = row.state
         }
         definitions.store(fresh)

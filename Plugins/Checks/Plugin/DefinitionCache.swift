@@ -42,6 +42,17 @@ final class DefinitionCache: Sendable {
         }
     }
 
+    /// The definition a VersionedCheck row stands for: its own (kept in `fresh`, to store
+    /// after the batch), or the one `held` at the row's version; nil if neither.
+    static func resolve(_ row: VersionedCheck, held: [Int: Entry], fresh: inout [Int: Entry]) -> CheckDefinition? {
+        if let def = row.def {
+            fresh[row.id] = Entry(version: row.version, check: def)
+            return def
+        }
+        guard let entry = held[row.id] ?? fresh[row.id], entry.version == row.version else { return nil }
+        return entry.check
+    }
+
     func store(_ fresh: [Int: Entry]) {
         guard !fresh.isEmpty else { return }
         entries.withLock { entries in

@@ -155,13 +155,7 @@ final class ResultBatch: Sendable {
             var byOrd: [Int: (check: CheckDefinition, state: CheckWithState)] = [:]
             var fresh: [Int: DefinitionCache.Entry] = [:]
             for loadedRow in loaded {
-                let row = loadedRow.row
-                if let def = row.def {
-                    fresh[row.id] = .init(version: row.version, check: def)
-                    byOrd[loadedRow.ord] = (def, row.state)
-                } else if let entry = cached[row.id] ?? fresh[row.id], entry.version == row.version {
-                    byOrd[loadedRow.ord] = (entry.check, row.state)
-                }
+                if let check = DefinitionCache.resolve(loadedRow.row, held: cached, fresh: &fresh) { byOrd[loadedRow.ord] = (check, loadedRow.row.state) }
             }
             checks.definitions.store(fresh)
 
