@@ -57,9 +57,10 @@ struct PluginLoginHook: LoginHook {
         }
         if !held { call.answer.cancel() }
         let timeout = host.services.callTimeout
-        let timer = MultiThreadedEventLoopGroup.singleton.next().scheduleTask(in: .init(timeout)) { call.answer.expire() }
+        let deadlines = host.services.callDeadlines
+        deadlines.add(call, after: .init(timeout)) { call.answer.expire() }
         let outcome = await call.answer.wait()
-        timer.cancel()
+        deadlines.cancel(call)
         switch outcome {
         case .answered(let verdict):
             host.forget(call)

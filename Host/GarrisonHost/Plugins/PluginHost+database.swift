@@ -37,9 +37,13 @@ extension PluginHost {
             migrations.map { Migration(version: Int($0.version), name: "\(name) #\($0.version)", sql: $0.sql) })
     }
 
+    static func isSpace(_ byte: UInt8) -> Bool { byte == 0x20 || (0x09...0x0D).contains(byte) }
+
     func dbQuery(sql: garrison_bytes, params: garrison_bytes, done: garrison_done_fn?, user: UnsafeMutableRawPointer?, cancelOut: UnsafeMutablePointer<UInt64>?) -> Int32 {
         cancelOut?.pointee = 0
-        guard let done, let statement = sql.string, !statement.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty,
+        // Looks only as far as the first character that is not white space: statements are
+        // long and come on every call.
+        guard let done, let statement = sql.string, statement.utf8.contains(where: { !Self.isSpace($0) }),
               let parameters = Self.parameters(params)
         else { return GARRISON_ERR_INVALID }
         guard let operation = startOperation(done: done, user: user) else { return GARRISON_ERR_PHASE }

@@ -108,9 +108,10 @@ extension PluginHost {
         }
         if !held { pluginCall.answer.cancel() }
         let timeout = services.callTimeout
-        let timer = MultiThreadedEventLoopGroup.singleton.next().scheduleTask(in: .init(timeout)) { pluginCall.answer.expire() }
+        let deadlines = services.callDeadlines
+        deadlines.add(pluginCall, after: .init(timeout)) { pluginCall.answer.expire() }
         let outcome = await pluginCall.answer.wait()
-        timer.cancel()
+        deadlines.cancel(pluginCall)
         let request = pluginCall.request
         switch outcome {
         case .answered(let response):

@@ -17,6 +17,8 @@ struct PluginServices: Sendable {
     let commander: AgentCommander?
     /// How long the host waits for a route's or an auth hook's answer.
     let callTimeout: Duration
+    /// Fires those waits' deadlines (one timer for every open call).
+    let callDeadlines: DeadlineSweeper
     /// How long disabling waits for in-flight calls before cancelling them.
     let drainTimeout: Duration
     let logger: Logger
