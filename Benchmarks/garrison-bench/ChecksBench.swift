@@ -34,6 +34,7 @@ struct ChecksBench: AsyncParsableCommand {
 
         print("garrison-bench checks: \(agents) agents x \(Self.checksPerAgent) checks, release build, TLS keep-alive, wrk -t\(threads), \(seconds) s per run")
         print("  (real agents open a new TLS connection per call; these figures leave the handshake out)")
+        try await warmUp(host, work: work, agentsFile: agentsFile)
         if !ingestOnly { try await measureGets(host, work: work, agentsFile: agentsFile) }
         if !getOnly { try await measurePatches(host, work: work, agentsFile: agentsFile) }
         if pgStatements { try await PGStatements.print(pool) }
@@ -41,15 +42,17 @@ struct ChecksBench: AsyncParsableCommand {
         await host.server.shutdown()
     }
 
-    private func measureGets(_ host: BenchHost, work: URL, agentsFile: URL) async throws {
-        // Steady state: every agent has called once before (its checks' definitions are
-        // cached), but not within the 5 s the agent facts and tokens are kept, as with real
-        // agents calling every two minutes.
+    /// Steady state for both runs: every agent has called once before (its checks'
+    /// definitions are cached), but not within the 5 s the agent facts and tokens are kept,
+    /// as with real agents calling every two minutes.
+    private func warmUp(_ host: BenchHost, work: URL, agentsFile: URL) async throws {
         let warm = try WrkResult.run(url: "\(host.base)/api/v3/x/checkrunner/", token: "", threads: threads, connections: getConnections,
                                      seconds: min(60, agents / 400 + 3), script: try script(work, "warm.lua", Self.warmScript(agentsFile.path, threads: threads)))
         print(String(format: "  warm-up: every agent's first checkrunner GET, %.0f req/s, p99 %@", warm.requestsPerSecond, warm.p99))
         try await Task.sleep(for: .seconds(6))
+    }
 
+    private func measureGets(_ host: BenchHost, work: URL, agentsFile: URL) async throws {
         let get = try WrkResult.run(url: "\(host.base)/api/v3/x/checkrunner/", token: "", threads: threads, connections: getConnections, seconds: seconds,
                                     script: try script(work, "get.lua", Self.getScript(agentsFile.path)))
         print(String(format: "GET /api/v3/<agent_id>/checkrunner/ (-c%d, a new agent each call): %.0f req/s, p50 %@, p99 %@, non-2xx %d",

@@ -232,6 +232,34 @@ import Testing
         }
     }
 
+    /// The plugin keeps each agent's result state and check definitions between results,
+    /// as a guess checked by the write: a result stored or a check edited through another
+    /// host (here, straight in the database) is what the next result here builds on.
+    @Test func aResultOrAnEditThroughAnotherHost_isWhatTheNextResultBuildsOn() async throws {
+        try await Self.with { w in
+            let pool = w.host.server.storage.pool
+            let ping = try await w.check(["check_type": "ping", "ip": "10.0.0.5", "fails_b4_alert": 3])
+            let cpu = try await w.check(["check_type": "cpuload", "warning_threshold": 70, "error_threshold": 90, "fails_b4_alert": 1])
+            #expect(try await w.due().status == 200)
+            #expect(try await w.submit(ping, ["status": "failing", "output": "down"]).status == 200)
+            #expect(try await w.submit(cpu, ["percent": 50]).status == 200)
+            #expect(try await w.status(cpu)["check_result"]?["status"]?.stringValue == "passing")
+
+            // Two more failures stored elsewhere: the third failure here is the one that alerts.
+            try await pool.query("UPDATE plugin_check.results SET fail_count = 2, seq = seq + 2 WHERE check_id = $1", [String(ping)])
+            #expect(try await w.submit(ping, ["status": "failing", "output": "down"]).status == 200)
+            #expect(try await w.status(ping)["check_result"]?["fail_count"]?.intValue == 3)
+            #expect(try await w.host.eventually { w.events("check.failed", check: ping).count == 1 })
+
+            // Thresholds lowered elsewhere, with no checkrunner call in between: 50 % now fails.
+            try await pool.query("UPDATE plugin_check.checks SET warning_threshold = 10, error_threshold = 20 WHERE id = $1", [String(cpu)])
+            #expect(try await w.submit(cpu, ["percent": 50]).status == 200)
+            let result = try await w.status(cpu)["check_result"]
+            #expect(result?["status"]?.stringValue == "failing")
+            #expect(result?["alert_severity"]?.stringValue == "error")
+        }
+    }
+
     /// Over a real nats-server with an agent stand-in: run now is a runchecks request, bulk
     /// run a runchecks message without reply, and a failing result sends the check's tasks
     /// as runtask.

@@ -43,6 +43,9 @@ extension Checks {
         }
         definitions.store(fresh)
         definitions.remember(agent.agentID, checkIDs: rows.map(\.id))
+        // The agent runs these checks next and sends their results: evaluated against this.
+        states.offer(Dictionary(rows.map { (ResultStateCache.Key(agentID: agent.agentID, checkID: $0.id), ResultStateCache.State($0.state)) },
+                                uniquingKeysWith: { a, _ in a }))
         let merged = PolicyMerge.merge(agentChecks: checks.filter { $0.policy_id == nil }, policies: agent.policies,
                                        policyChecks: checks.filter { $0.policy_id != nil }, plat: agent.plat)
         return merged.checks.map { ($0, byID[$0.id]!) }

@@ -35,6 +35,7 @@ final class Checks: GarrisonPlugin {
     let settings: Settings
     let agents: AgentFactsCache
     let definitions = DefinitionCache()
+    let states = ResultStateCache()
     /// Set in `register`: it needs the finished plugin.
     private let batchSlot = Mutex<ResultBatch?>(nil)
     var results: ResultBatch { batchSlot.withLock { $0! } }

@@ -28,10 +28,8 @@ final class ResultBatch: Sendable {
         var draining = 0
         /// Agent and check pairs in a batch being processed: their next result waits, so
         /// two batches of this host never race for the same state.
-        var inFlight: Set<String> = []
+        var inFlight: Set<ResultStateCache.Key> = []
     }
-
-    static func key(_ item: Item) -> String { "\(item.agent.agentID)\u{0}\(item.checkID)" }
 
     let checks: Checks
     /// Batches in flight at once. One: results queue up while a batch is in the database and
@@ -71,11 +69,11 @@ final class ResultBatch: Sendable {
     /// processing; nil (and this drainer stops) when nothing is eligible.
     private func take(releasing done: [Item]) -> [Item]? {
         state.withLock { s -> [Item]? in
-            for item in done { s.inFlight.remove(Self.key(item)) }
+            for item in done { s.inFlight.remove(Self.stateKey(item)) }
             var batch: [Item] = [], rest: [Item] = []
-            var mine: Set<String> = []
+            var mine: Set<ResultStateCache.Key> = []
             for item in s.pending {
-                let key = Self.key(item)
+                let key = Self.stateKey(item)
                 if batch.count < maxBatch && (mine.contains(key) || s.inFlight.insert(key).inserted) {
                     mine.insert(key)
                     batch.append(item)
@@ -124,6 +122,10 @@ final class ResultBatch: Sendable {
         let seq: Int
         /// The last result of its agent and check in the batch: the one kept as latest.
         var last: Bool
+        /// The check's version the result was evaluated with, and the agent's policies: the
+        /// write stores nothing if the check changed or is no longer the agent's.
+        let version: String
+        let policies: [Int]
         let y: Int?
         let hresults: String?
         let event: String?
@@ -144,35 +146,62 @@ final class ResultBatch: Sendable {
         String(decoding: try JSONEncoder().encode(value), as: UTF8.self)
     }
 
+    /// What a result is evaluated against: the check's definition at a version, and the
+    /// agent's state for it.
+    struct Subject {
+        let check: CheckDefinition
+        let version: String
+        let state: ResultStateCache.State
+    }
+
+    /// Each item's subject, by place in the batch. A first attempt whose definition and
+    /// state are both cached needs no database; the rest (and every retry, whose cached
+    /// state proved stale) are read in one statement.
+    private func subjects(_ batch: [Item]) async throws -> [Int: Subject] {
+        let definitions = checks.definitions.lookup(batch.map(\.checkID))
+        let states = checks.states.lookup(batch.lazy.filter { $0.attempts == 0 }.map(Self.stateKey))
+        var subjects: [Int: Subject] = [:]
+        var wanted: [ReadRow] = []
+        for (ord, item) in batch.enumerated() {
+            let held = definitions[item.checkID]
+            if item.attempts == 0, let held, let state = states[Self.stateKey(item)] {
+                subjects[ord] = Subject(check: held.check, version: held.version, state: state)
+            } else {
+                wanted.append(ReadRow(ord: ord, check_id: item.checkID, agent_id: item.agent.agentID, policies: item.agent.policyIDs, known: held?.version))
+            }
+        }
+        guard !wanted.isEmpty else { return subjects }
+        let loaded: [Loaded] = try await checks.host.query(Self.readSQL, [try Self.text(wanted)])
+        var fresh: [Int: DefinitionCache.Entry] = [:]
+        for loadedRow in loaded {
+            if let check = DefinitionCache.resolve(loadedRow.row, held: definitions, fresh: &fresh) {
+                subjects[loadedRow.ord] = Subject(check: check, version: loadedRow.row.version, state: .init(loadedRow.row.state))
+            }
+        }
+        checks.definitions.store(fresh)
+        return subjects
+    }
+
+    static func stateKey(_ item: Item) -> ResultStateCache.Key { .init(agentID: item.agent.agentID, checkID: item.checkID) }
+
     private func process(_ batch: [Item]) async {
         let host = checks.host
         do {
-            let cached = checks.definitions.lookup(batch.map(\.checkID))
-            let wanted = batch.enumerated().map { ord, item in
-                ReadRow(ord: ord, check_id: item.checkID, agent_id: item.agent.agentID, policies: item.agent.policyIDs, known: cached[item.checkID]?.version)
-            }
-            let loaded: [Loaded] = try await host.query(Self.readSQL, [try Self.text(wanted)])
-            var byOrd: [Int: (check: CheckDefinition, state: CheckWithState)] = [:]
-            var fresh: [Int: DefinitionCache.Entry] = [:]
-            for loadedRow in loaded {
-                if let check = DefinitionCache.resolve(loadedRow.row, held: cached, fresh: &fresh) { byOrd[loadedRow.ord] = (check, loadedRow.row.state) }
-            }
-            checks.definitions.store(fresh)
-
+            let byOrd = try await subjects(batch)
             var rows: [WriteRow] = []
             var outcomes: [Int: Outcome] = [:]
             var failing: [Int] = []
             // Each agent and check's state as the batch's results move it, and its last row.
-            var chain: [String: (samples: [Int], counter: FailureCounter)] = [:]
-            var lastRow: [String: Int] = [:]
+            var chain: [ResultStateCache.Key: ResultStateCache.State] = [:]
+            var lastRow: [ResultStateCache.Key: Int] = [:]
             for (ord, item) in batch.enumerated() {
                 guard let row = byOrd[ord] else {
                     outcomes[ord] = .refused("Check \(item.checkID) is not one of this agent's checks")
                     continue
                 }
                 let check = row.check
-                let key = Self.key(item)
-                var state = chain[key] ?? (row.state.r_samples ?? [], row.state.counter)
+                let key = Self.stateKey(item)
+                var state = chain[key] ?? row.state
                 let evaluation: Evaluation
                 do { evaluation = try ResultEvaluator.evaluate(check, body: item.body, samples: state.samples) } catch {
                     outcomes[ord] = .refused("invalid \(check.check_type.rawValue) result: \(error.description)")
@@ -180,6 +209,9 @@ final class ResultBatch: Sendable {
                 }
                 let transition = state.counter.apply(evaluation.status, failsBeforeAlert: check.fails_b4_alert)
                 if let samples = evaluation.samples { state.samples = samples }
+                // Every result of one agent and check in a batch is written with the same
+                // seq; only the last is upserted.
+                state.seq = row.state.seq + 1
                 chain[key] = state
                 let event = checks.eventPayload(transition, check: check, agent: item.agent, evaluation: evaluation, failCount: state.counter.failCount)
                 if evaluation.status == .failing { failing.append(ord) }
@@ -189,7 +221,7 @@ final class ResultBatch: Sendable {
                     alert_severity: evaluation.severity?.rawValue, more_info: evaluation.moreInfo, stdout: evaluation.stdout,
                     stderr: evaluation.stderr, retcode: evaluation.retcode, execution_time: evaluation.executionTime,
                     samples: evaluation.samples ?? [], extra_details: evaluation.extraDetails?.text, fail_count: state.counter.failCount,
-                    alerted: state.counter.alerted, seq: (row.state.r_seq ?? 0) + 1, last: false, y: evaluation.historyY,
+                    alerted: state.counter.alerted, seq: state.seq, last: false, version: row.version, policies: item.agent.policyIDs, y: evaluation.historyY,
                     hresults: evaluation.historyResults?.text, event: event?.name, payload: try event.map { try Self.text($0.json) }))
             }
             for index in lastRow.values { rows[index].last = true }
@@ -197,11 +229,18 @@ final class ResultBatch: Sendable {
             if !rows.isEmpty {
                 let written: [Written] = try await host.query(Self.writeSQL, [try Self.text(rows)])
                 let stored = Set(written.compactMap(\.ord))
+                var kept: [ResultStateCache.Key: ResultStateCache.State] = [:], stale: [ResultStateCache.Key] = []
+                for (key, index) in lastRow {
+                    if stored.contains(rows[index].ord) { kept[key] = chain[key] } else { stale.append(key) }
+                }
+                checks.states.offer(kept)
+                checks.states.forget(stale)
                 for ord in rows.map(\.ord) {
                     if stored.contains(ord) {
                         outcomes[ord] = .stored
                     } else if batch[ord].attempts < 8 {
-                        // A concurrent result (another host) moved the state: evaluate again.
+                        // The state or the check moved (a reset, an edit, a result through
+                        // another host): read both again and evaluate again.
                         let item = batch[ord]
                         retry.append(Item(agent: item.agent, checkID: item.checkID, body: item.body, attempts: item.attempts + 1, reply: item.reply))
                     } else {
@@ -235,7 +274,8 @@ final class ResultBatch: Sendable {
         """
 
     /// Every result of the batch: the latest result of each agent and check (only where the
-    /// stored seq is still the one evaluated against: seq here is that plus one), a chart
+    /// stored seq is still the one evaluated against -- seq here is that plus one -- and the
+    /// check still the version evaluated with, and the agent's), a chart
     /// point per result, and an outbox row per transition -- all in one statement, so they
     /// land together or not at all.
     ///
@@ -248,14 +288,19 @@ final class ResultBatch: Sendable {
             SELECT i.* FROM jsonb_to_recordset($1::text::jsonb) AS i(
                 ord int, agent_id text, check_id bigint, status text, alert_severity text, more_info text, stdout text, stderr text,
                 retcode int, execution_time text, samples jsonb, extra_details text, fail_count int, alerted boolean, seq bigint,
-                last boolean, y int, hresults text, event text, payload text)
+                last boolean, version text, policies jsonb, y int, hresults text, event text, payload text)
             CROSS JOIN (SELECT set_config('synchronous_commit', 'off', true)) AS no_flush_wait
+            JOIN checks c ON c.id = i.check_id AND \(DefinitionCache.versionSQL) = i.version
+                 AND (c.agent_id = i.agent_id OR c.policy_id IN (SELECT jsonb_array_elements_text(i.policies)::bigint))
         ), up AS (
             INSERT INTO results AS r (agent_id, check_id, status, alert_severity, more_info, stdout, stderr, retcode, execution_time,
                                       samples, extra_details, fail_count, alerted, last_run, seq)
             SELECT agent_id, check_id, status, alert_severity, more_info, stdout, stderr, retcode, execution_time,
                    coalesce(samples, '[]'), extra_details::jsonb, fail_count, alerted, now(), seq
-            FROM i WHERE last ORDER BY agent_id, check_id
+            FROM i
+            -- A state with a seq means a row to update: one that is gone is not made again.
+            WHERE last AND (seq = 1 OR EXISTS (SELECT 1 FROM results x WHERE x.agent_id = i.agent_id AND x.check_id = i.check_id))
+            ORDER BY agent_id, check_id
             ON CONFLICT (agent_id, check_id) DO UPDATE SET
                 status = EXCLUDED.status, alert_severity = EXCLUDED.alert_severity,
                 more_info = coalesce(EXCLUDED.more_info, r.more_info), stdout = coalesce(EXCLUDED.stdout, r.stdout),
