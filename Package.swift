@@ -52,11 +52,11 @@ let package = Package(
         .systemLibrary(name: "CCrypt", path: "Host/System/CCrypt", pkgConfig: "libxcrypt", providers: [.apt(["libcrypt-dev"])]),
 
         // The plugin ABI: one C header, nothing else.
-        .target(name: "CGarrisonPlugin", path: "PluginAPI", exclude: ["PluginKit", "JSONWriter", "README.md"], publicHeadersPath: "include"),
-        // JSON text straight into bytes, for the host's and PluginKit's JSON values alike.
-        .target(name: "JSONWriter", path: "PluginAPI/JSONWriter"),
+        .target(name: "CGarrisonPlugin", path: "PluginAPI", exclude: ["PluginKit", "JSONText", "README.md"], publicHeadersPath: "include"),
+        // JSON text read and written straight from and into bytes, for the host's and PluginKit's JSON values alike.
+        .target(name: "JSONText", path: "PluginAPI/JSONText"),
         // The Swift side of the ABI: plugins written against it never see a C pointer.
-        .target(name: "PluginKit", dependencies: ["CGarrisonPlugin", "JSONWriter"], path: "PluginAPI/PluginKit", exclude: ["exports.map"]),
+        .target(name: "PluginKit", dependencies: ["CGarrisonPlugin", "JSONText"], path: "PluginAPI/PluginKit", exclude: ["exports.map"]),
 
         // Example plugins.
         .target(
@@ -104,7 +104,7 @@ let package = Package(
         .target(
             name: "GarrisonHost",
             dependencies: [
-                "CLibPQ", "COpenSSL", "CNats", "CMsgPack", "CCrypt", "CGarrisonPlugin", "JSONWriter",
+                "CLibPQ", "COpenSSL", "CNats", "CMsgPack", "CCrypt", "CGarrisonPlugin", "JSONText",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTLS", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
@@ -192,7 +192,7 @@ let package = Package(
         ),
         .testTarget(
             name: "PluginKitTests",
-            dependencies: ["PluginKit", "CGarrisonPlugin", "JSONWriter"],
+            dependencies: ["PluginKit", "CGarrisonPlugin", "JSONText"],
             path: "Tests/PluginKitTests"
         ),
     ]

@@ -3,6 +3,7 @@ import FoundationEssentials
 #else
 import Foundation
 #endif
+import JSONText
 
 /// Any JSON value, for data whose shape the plugin does not fix in a type:
 /// the caller's principal, core objects, agent replies, event payloads.
@@ -18,9 +19,9 @@ public enum JSON: Sendable, Hashable {
     /// Parses JSON text; throws `PluginError(.invalid, ...)` on malformed input.
     public init(parsing data: Data) throws {
         do {
-            self = try JSONCoding.decoder.decode(JSON.self, from: data)
+            self = try JSONReader.parse(data)
         } catch {
-            throw PluginError(.invalid, "malformed JSON: \(JSONCoding.describe(error))")
+            throw PluginError(.invalid, "malformed JSON: \(error)")
         }
     }
 

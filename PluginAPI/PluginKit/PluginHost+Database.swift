@@ -28,6 +28,15 @@ extension PluginHost {
         }
     }
 
+    /// Runs one SQL statement and returns its rows as JSON objects, without a Decodable
+    /// type: the byte reader is several times faster than JSONDecoder, which matters on
+    /// paths that run for every request. Read the members with `row["column"]`.
+    public func queryRows(_ sql: String, _ params: [any Encodable & Sendable] = []) async throws -> [JSON] {
+        let rows = try await queryJSON(sql, params)
+        guard case .array(let items) = try JSON(parsing: rows) else { throw PluginError(.internal, "db_query rows: not a JSON array") }
+        return items
+    }
+
     /// Runs a statement whose rows, if any, are not needed.
     public func execute(_ sql: String, _ params: [any Encodable & Sendable] = []) async throws {
         _ = try await queryJSON(sql, params)

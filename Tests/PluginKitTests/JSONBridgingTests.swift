@@ -1,7 +1,7 @@
 import Foundation
 import Testing
 @testable import PluginKit
-import JSONWriter
+import JSONText
 
 @Suite("JSON bridging")
 struct JSONBridgingTests {

@@ -1,4 +1,5 @@
 import Foundation
+import JSONText
 import Hummingbird
 import NIOCore
 
@@ -67,6 +68,7 @@ public struct Call: Sendable {
     }
 
     private static func describe(_ error: Error) -> String {
+        if let error = error as? JSONReadError { return error.description }
         let ns = error as NSError
         return (ns.userInfo[NSDebugDescriptionErrorKey] as? String) ?? ns.localizedDescription
     }

@@ -1,4 +1,5 @@
 import Foundation
+import JSONText
 
 /// A parsed JSON document. Request bodies are read into this so that every missing or
 /// mistyped field can be named in a 400 instead of failing deep inside a decoder.
@@ -10,9 +11,10 @@ public enum JSONValue: Sendable, Equatable {
     case array([JSONValue])
     case object([String: JSONValue])
 
-    /// Parses with JSONDecoder, which (unlike JSONSerialization on Linux) keeps `true` and `1` apart.
+    /// Parses with JSONReader (JSONValue+text), which, unlike JSONSerialization on Linux,
+    /// keeps `true` and `1` apart; throws JSONReadError, which names what and where.
     public static func parse(_ data: Data) throws -> JSONValue {
-        try JSONDecoder().decode(JSONValue.self, from: data)
+        try JSONReader.parse(data)
     }
 
     /// The JSON text (JSONValue+writer): keys sorted, slashes not escaped.

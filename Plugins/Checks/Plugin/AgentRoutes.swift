@@ -30,7 +30,8 @@ extension Checks {
         let heldIDs = Array(held.keys)
         // Versions look like "1234:(0,5)": quoted as array elements.
         let heldVersions = "{" + heldIDs.map { "\"" + held[$0]!.version + "\"" }.joined(separator: ",") + "}"
-        let rows: [VersionedCheck] = try await host.query(Store.agentChecksSQL, [agent.agentID, Self.pgArray(agent.policyIDs), Self.pgArray(heldIDs), heldVersions])
+        let rows = try await host.queryRows(Store.agentChecksSQL, [agent.agentID, Self.pgArray(agent.policyIDs), Self.pgArray(heldIDs), heldVersions])
+            .map(VersionedCheck.init(row:))
         var fresh: [Int: DefinitionCache.Entry] = [:]
         var checks: [CheckDefinition] = []
         var byID: [Int: CheckWithState] = [:]

@@ -87,15 +87,14 @@ final class ResultBatch: Sendable {
         }
     }
 
-    struct Ord: Decodable { let ord: Int }
-
     /// A row of readSQL: its place in the batch and the check (VersionedCheck).
-    struct Loaded: Decodable, Sendable {
+    struct Loaded: Sendable {
         let ord: Int
         let row: VersionedCheck
-        init(from decoder: any Decoder) throws {
-            ord = try Ord(from: decoder).ord
-            row = try VersionedCheck(from: decoder)
+        init(row: JSON) throws {
+            guard let ord = row["ord"]?.intValue else { throw PluginError(.internal, "read row without ord") }
+            self.ord = ord
+            self.row = try VersionedCheck(row: row)
         }
     }
 
@@ -171,7 +170,7 @@ final class ResultBatch: Sendable {
             }
         }
         guard !wanted.isEmpty else { return subjects }
-        let loaded: [Loaded] = try await checks.host.query(Self.readSQL, [try Self.text(wanted)])
+        let loaded = try await checks.host.queryRows(Self.readSQL, [try Self.text(wanted)]).map(Loaded.init(row:))
         var fresh: [Int: DefinitionCache.Entry] = [:]
         for loadedRow in loaded {
             if let check = DefinitionCache.resolve(loadedRow.row, held: definitions, fresh: &fresh) {

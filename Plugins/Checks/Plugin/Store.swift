@@ -31,7 +31,7 @@ struct CheckMeta: Decodable, Sendable {
 
 /// A check row with the agent's result joined in (prefixed r_), for the agent routes and
 /// the result path: one query.
-struct CheckWithState: Decodable, Sendable {
+struct CheckWithState: Sendable {
     let r_id: Int?
     let r_seq: Int?
     let r_status: CheckStatus?
@@ -44,19 +44,35 @@ struct CheckWithState: Decodable, Sendable {
 }
 
 /// A check's id and row version (DefinitionCache), its definition only when the caller did
-/// not already hold that version, and the agent's state: decoded from one parse of the row.
-struct VersionedCheck: Decodable, Sendable {
+/// not already hold that version, and the agent's state. Read from a row parsed by
+/// `queryRows` (this runs for every checkrunner call: JSONDecoder took a sixth of it).
+struct VersionedCheck: Sendable {
     let id: Int
     let version: String
     let def: CheckDefinition?
     let state: CheckWithState
-    enum CodingKeys: String, CodingKey { case id, version, def }
-    init(from decoder: any Decoder) throws {
-        let c = try decoder.container(keyedBy: CodingKeys.self)
-        id = try c.decode(Int.self, forKey: .id)
-        version = try c.decode(String.self, forKey: .version)
-        def = try c.decodeIfPresent(CheckDefinition.self, forKey: .def)
-        state = try CheckWithState(from: decoder)
+
+    init(row: JSON) throws {
+        guard let id = row["id"]?.intValue, let version = row["version"]?.stringValue else {
+            throw PluginError(.internal, "check row without id or version")
+        }
+        self.id = id
+        self.version = version
+        // Only for a check the caller did not hold at this version: rare after the first call.
+        if let def = row["def"], !def.isNull {
+            self.def = try def.decode(CheckDefinition.self)
+        } else {
+            self.def = nil
+        }
+        state = CheckWithState(row: row)
+    }
+}
+
+extension CheckWithState {
+    init(row: JSON) {
+        self.init(r_id: row["r_id"]?.intValue, r_seq: row["r_seq"]?.intValue, r_status: row["r_status"]?.stringValue.flatMap(CheckStatus.init(rawValue:)),
+                  r_fail_count: row["r_fail_count"]?.intValue, r_alerted: row["r_alerted"]?.boolValue,
+                  r_samples: row["r_samples"]?.arrayValue.map { $0.compactMap(\.intValue) }, r_last_run_epoch: row["r_last_run_epoch"]?.doubleValue)
     }
 }
 
