@@ -53,7 +53,7 @@ public struct PluginRequest: Sendable {
         body = r.body.data
         // The host guarantees a JSON object of strings; an empty map is the
         // safe reading of anything else.
-        params = (try? JSONCoding.decoder.decode([String: String].self, from: r.params_json.data)) ?? [:]
+        params = (try? JSON(parsing: r.params_json.data))?.objectValue?.compactMapValues(\.stringValue) ?? [:]
         principal = (try? JSON(parsing: r.principal_json.data)) ?? .null
         requestID = r.request_id.string
         sourceIP = r.source_ip.string

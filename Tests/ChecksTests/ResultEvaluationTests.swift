@@ -116,7 +116,7 @@ import Testing
         let e = try Self.eval(c, #"{"id":1,"agent_id":"a","log":[\#(log)]}"#)
         #expect(e.status == row.status)
         #expect(e.extraDetails?.text.contains("\"log\"") == true)
-        #expect(e.historyResults == JSONText("\"Events Found:\(row.events)\""))
+        #expect(e.historyResults == RawJSON("\"Events Found:\(row.events)\""))
     }
 
     @Test(arguments: [

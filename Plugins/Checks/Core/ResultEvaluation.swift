@@ -17,14 +17,14 @@ public struct Evaluation: Sendable, Equatable {
     /// The last 15 samples of a cpuload or memory check; nil leaves the stored ones.
     public var samples: [Int]?
     /// {"log": [...]} for event log checks.
-    public var extraDetails: JSONText?
+    public var extraDetails: RawJSON?
     /// The chart point: y, and the short text kept with it.
     public var historyY: Int?
-    public var historyResults: JSONText?
+    public var historyResults: RawJSON?
 }
 
 /// JSON text carried through unchanged (the event log entries, history details).
-public struct JSONText: Sendable, Equatable, Codable {
+public struct RawJSON: Sendable, Equatable, Codable {
     public let text: String
     public init(_ text: String) { self.text = text }
     public init(from decoder: any Decoder) throws {
@@ -128,8 +128,8 @@ public enum ResultEvaluator {
         }
     }
 
-    static func json(_ value: JSON) -> JSONText {
-        JSONText(String(decoding: (try? JSONEncoder().encode(value)) ?? Data("null".utf8), as: UTF8.self))
+    static func json(_ value: JSON) -> RawJSON {
+        RawJSON(String(decoding: (try? JSONEncoder().encode(value)) ?? Data("null".utf8), as: UTF8.self))
     }
 
     /// One short line naming the key at fault, for the 400 answer.
