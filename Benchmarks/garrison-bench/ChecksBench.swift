@@ -15,6 +15,7 @@ struct ChecksBench: AsyncParsableCommand {
     @Option(help: "wrk threads.") var threads = 2
     @Flag(help: "Only the result ingestion run (for profiling).") var ingestOnly = false
     @Flag(help: "Only the checkrunner GET runs (for profiling).") var getOnly = false
+    @Flag(help: "Skip the warm-up GETs: results then find neither definitions nor states in memory, as right after a restart.") var cold = false
     @Flag(help: "Print PostgreSQL's top statements by total time (pg_stat_statements) at the end.") var pgStatements = false
 
     static let checksPerAgent = 10
@@ -34,7 +35,7 @@ struct ChecksBench: AsyncParsableCommand {
 
         print("garrison-bench checks: \(agents) agents x \(Self.checksPerAgent) checks, release build, TLS keep-alive, wrk -t\(threads), \(seconds) s per run")
         print("  (real agents open a new TLS connection per call; these figures leave the handshake out)")
-        try await warmUp(host, work: work, agentsFile: agentsFile)
+        if !cold { try await warmUp(host, work: work, agentsFile: agentsFile) }
         if !ingestOnly { try await measureGets(host, work: work, agentsFile: agentsFile) }
         if !getOnly { try await measurePatches(host, work: work, agentsFile: agentsFile) }
         if pgStatements { try await PGStatements.print(pool) }
