@@ -89,60 +89,53 @@ extension JSONReader {
             if depth > JSONReader.maxDepth { throw JSONReadError("nested deeper than \(JSONReader.maxDepth) levels", at: index) }
         }
 
-        @inlinable mutating func array() throws(JSONReadError) -> Value {
+        /// At an opening bracket: elements, each read by `element`, separated by commas up to `close`.
+        @inlinable mutating func sequence(closing close: UInt8, _ name: String, _ element: (inout Self) throws(JSONReadError) -> Void) throws(JSONReadError) {
             try nest()
             index += 1
-            var items: [Value] = []
             skipSpace()
-            if index < bytes.count, bytes[index] == UInt8(ascii: "]") {
+            if index < bytes.count, bytes[index] == close {
                 index += 1
                 depth -= 1
-                return Value(jsonNode: .array(items))
+                return
             }
             while true {
-                items.append(try value())
+                try element(&self)
                 skipSpace()
-                guard index < bytes.count else { throw JSONReadError("unterminated array", at: index) }
+                guard index < bytes.count else { throw JSONReadError("unterminated \(name)", at: index) }
                 switch bytes[index] {
                 case UInt8(ascii: ","): index += 1
-                case UInt8(ascii: "]"):
+                case close:
                     index += 1
                     depth -= 1
-                    return Value(jsonNode: .array(items))
-                default: throw JSONReadError("expected ',' or ']' in an array", at: index)
+                    return
+                default: throw JSONReadError("expected ',' or '\(Unicode.Scalar(close))' in an \(name)", at: index)
                 }
             }
         }
 
+        @inlinable mutating func array() throws(JSONReadError) -> Value {
+            var items: [Value] = []
+            try sequence(closing: UInt8(ascii: "]"), "array") { (cursor: inout Self) throws(JSONReadError) in items.append(try cursor.value()) }
+            return Value(jsonNode: .array(items))
+        }
+
         @inlinable mutating func object() throws(JSONReadError) -> Value {
-            try nest()
-            index += 1
             var members: [String: Value] = [:]
-            skipSpace()
-            if index < bytes.count, bytes[index] == UInt8(ascii: "}") {
-                index += 1
-                depth -= 1
-                return Value(jsonNode: .object(members))
-            }
-            while true {
-                skipSpace()
-                guard index < bytes.count, bytes[index] == UInt8(ascii: "\"") else { throw JSONReadError("expected a member name in double quotes", at: index) }
-                let key = try string()
-                skipSpace()
-                guard index < bytes.count, bytes[index] == UInt8(ascii: ":") else { throw JSONReadError("expected ':' after a member name", at: index) }
-                index += 1
-                members[key] = try value()
-                skipSpace()
-                guard index < bytes.count else { throw JSONReadError("unterminated object", at: index) }
-                switch bytes[index] {
-                case UInt8(ascii: ","): index += 1
-                case UInt8(ascii: "}"):
-                    index += 1
-                    depth -= 1
-                    return Value(jsonNode: .object(members))
-                default: throw JSONReadError("expected ',' or '}' in an object", at: index)
+            try sequence(closing: UInt8(ascii: "}"), "object") { (cursor: inout Self) throws(JSONReadError) in
+                cursor.skipSpace()
+                guard cursor.index < cursor.bytes.count, cursor.bytes[cursor.index] == UInt8(ascii: "\"") else {
+                    throw JSONReadError("expected a member name in double quotes", at: cursor.index)
                 }
+                let key = try cursor.string()
+                cursor.skipSpace()
+                guard cursor.index < cursor.bytes.count, cursor.bytes[cursor.index] == UInt8(ascii: ":") else {
+                    throw JSONReadError("expected ':' after a member name", at: cursor.index)
+                }
+                cursor.index += 1
+                members[key] = try cursor.value()
             }
+            return Value(jsonNode: .object(members))
         }
 
         /// At the opening quote. Most strings have no escapes: they become a String in one copy.
