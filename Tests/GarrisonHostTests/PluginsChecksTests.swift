@@ -260,6 +260,39 @@ import Testing
         }
     }
 
+    /// Checkrunner JSON is kept encoded per check version; a policy check with {{agent.x}}
+    /// arguments still reaches each agent with its own values, and a plain one reaches both
+    /// the same. Checks' own agents get their own pk.
+    @Test func policyCheckJSON_isSharedOnlyWhereItIsTheSameForEveryAgent() async throws {
+        try await Self.with { w in
+            let admin = w.admin
+            #expect(try await w.host.request(.post, "/automation/policies/", as: .token(admin), json: ["name": "Fleet", "desc": "", "active": true]).json == "ok")
+            let policy = try #require(try await w.host.request(.get, "/automation/policies/", as: .token(admin)).json.arrayValue?.first?["id"]?.intValue)
+            for body: JSONValue in [["check_type": "memory", "warning_threshold": 80, "error_threshold": 95],
+                                    ["check_type": "script", "script": ["name": "who", "code": "echo $1", "shell": "shell"], "script_args": ["{{agent.agent_id}}", "fixed"]]] {
+                #expect(try await w.host.request(.post, "/automation/policies/\(policy)/checks/", as: .token(admin), json: body).status == 200)
+            }
+            #expect(try await w.host.request(.put, "/clients/\(w.client)/", as: .token(admin), json: ["client": ["server_policy": .init(policy)]]).status == 200)
+            let own = try await w.check(["check_type": "cpuload", "warning_threshold": 70, "error_threshold": 90])
+            let (otherID, otherToken) = try await Self.enroll(w.host, admin: admin, site: w.site)
+
+            func checks(_ agentID: String, _ token: String) async throws -> [String: JSONValue] {
+                let list = try await w.host.request(.get, "/api/v3/\(agentID)/runchecks/", as: .token(token)).json["checks"]?.arrayValue ?? []
+                return Dictionary(list.map { ($0["check_type"]?.stringValue ?? "?", $0) }, uniquingKeysWith: { a, _ in a })
+            }
+            // Twice each, so the second answers come from the cache.
+            for _ in 0..<2 {
+                let mine = try await checks(w.agentID, w.agentToken), theirs = try await checks(otherID, otherToken)
+                #expect(mine["script"]?["script_args"] == [.string("'\(w.agentID)'"), "fixed"], "\(mine["script"] ?? .null)")
+                #expect(theirs["script"]?["script_args"] == [.string("'\(otherID)'"), "fixed"], "\(theirs["script"] ?? .null)")
+                #expect(mine["memory"] == theirs["memory"] && mine["memory"]?["agent"] == .null)
+                let pk = try #require(try await w.host.request(.get, "/agents/\(w.agentID)/", as: .token(admin)).json["id"]?.intValue)
+                #expect(mine["cpuload"]?["id"]?.intValue == own && mine["cpuload"]?["agent"]?.intValue == pk)
+                #expect(theirs["cpuload"] == nil)
+            }
+        }
+    }
+
     /// Over a real nats-server with an agent stand-in: run now is a runchecks request, bulk
     /// run a runchecks message without reply, and a failing result sends the check's tasks
     /// as runtask.

@@ -89,3 +89,11 @@ public struct ScriptVariables: Sendable {
         }
     }
 }
+
+extension CheckDefinition {
+    /// The texts of a script check that may hold {{...}} variables: its arguments and
+    /// environment, and its script's environment. None for other kinds.
+    public var variableTexts: [String] {
+        check_type == .script ? script_args + env_vars + (script?.env_vars ?? []) : []
+    }
+}

@@ -25,7 +25,7 @@ extension Checks {
     static func pgArray(_ ids: [Int]) -> String { "{" + ids.map(String.init).joined(separator: ",") + "}" }
 
     /// The agent's checks after policy merging, each with its state for this agent.
-    func effectiveChecks(_ agent: AgentFacts) async throws -> [(CheckDefinition, CheckWithState)] {
+    func effectiveChecks(_ agent: AgentFacts) async throws -> [(check: CheckDefinition, version: String, state: CheckWithState)] {
         let held = definitions.lookup(definitions.checkIDs(of: agent.agentID))
         let heldIDs = Array(held.keys)
         // Versions look like "1234:(0,5)": quoted as array elements.
@@ -34,13 +34,13 @@ extension Checks {
             .map(VersionedCheck.init(row:))
         var fresh: [Int: DefinitionCache.Entry] = [:]
         var checks: [CheckDefinition] = []
-        var byID: [Int: CheckWithState] = [:]
+        var byID: [Int: (version: String, state: CheckWithState)] = [:]
         for row in rows {
             guard let check = DefinitionCache.resolve(row, held: held, fresh: &fresh) else {
                 throw PluginHTTPError(503, "check \(row.id) changed while it was read; try again")
             }
             checks.append(check)
-            byID[row.id] = row.state
+            byID[row.id] = (row.version, row.state)
         }
         definitions.store(fresh)
         definitions.remember(agent.agentID, checkIDs: rows.map(\.id))
@@ -49,7 +49,7 @@ extension Checks {
                                 uniquingKeysWith: { a, _ in a }))
         let merged = PolicyMerge.merge(agentChecks: checks.filter { $0.policy_id == nil }, policies: agent.policies,
                                        policyChecks: checks.filter { $0.policy_id != nil }, plat: agent.plat)
-        return merged.checks.map { ($0, byID[$0.id]!) }
+        return merged.checks.map { ($0, byID[$0.id]!.version, byID[$0.id]!.state) }
     }
 
     func checkList(_ req: PluginRequest, dueOnly: Bool) async throws -> PluginResponse {
@@ -57,28 +57,32 @@ extension Checks {
         let all = try await effectiveChecks(agent)
         let now = Date().timeIntervalSince1970
         let run = dueOnly
-            ? all.filter { CheckSchedule.isDue(lastRun: $0.1.r_last_run_epoch, runInterval: $0.0.run_interval, agentInterval: agent.checkInterval, now: now) }
+            ? all.filter { CheckSchedule.isDue(lastRun: $0.state.r_last_run_epoch, runInterval: $0.check.run_interval, agentInterval: agent.checkInterval, now: now) }
             : all
         let interval = dueOnly
-            ? CheckSchedule.jittered(CheckSchedule.runInterval(agentInterval: agent.checkInterval, checkIntervals: all.map(\.0.run_interval)))
+            ? CheckSchedule.jittered(CheckSchedule.runInterval(agentInterval: agent.checkInterval, checkIntervals: all.map(\.check.run_interval)))
             : agent.checkInterval
-        let variables = try await variables(for: run.map(\.0), agent: agent)
-        let body: JSON = ["agent": .number(Double(agent.pk)), "check_interval": .number(Double(interval)),
-                          "checks": .array(run.map { runnerJSON($0.0, agent: agent, variables: variables) })]
-        return try .json(body)
+        let variables = try await variables(for: run.map(\.check), agent: agent)
+        // {"agent":..,"check_interval":..,"checks":[..]}: keys in the order JSONCoding sorts them.
+        var body = Data("{\"agent\":\(agent.pk),\"check_interval\":\(interval),\"checks\":[".utf8)
+        for (index, item) in run.enumerated() {
+            if index > 0 { body.append(UInt8(ascii: ",")) }
+            body.append(try runnerBytes(item.check, version: item.version, agent: agent, variables: variables))
+        }
+        body.append(contentsOf: "]}".utf8)
+        return PluginResponse(status: 200, contentType: "application/json", body: body)
     }
 
     func checkInterval(_ req: PluginRequest) async throws -> PluginResponse {
         let agent = try await caller(req, claimed: req.params["agent_id"])
         let all = try await effectiveChecks(agent)
-        let interval = CheckSchedule.jittered(CheckSchedule.runInterval(agentInterval: agent.checkInterval, checkIntervals: all.map(\.0.run_interval)))
+        let interval = CheckSchedule.jittered(CheckSchedule.runInterval(agentInterval: agent.checkInterval, checkIntervals: all.map(\.check.run_interval)))
         return try .json(["agent": JSON.number(Double(agent.pk)), "check_interval": .number(Double(interval))] as JSON)
     }
 
     /// The objects the checks' {{...}} variables need, fetched only when referenced.
     func variables(for checks: [CheckDefinition], agent: AgentFacts) async throws -> ScriptVariables {
-        let texts = checks.filter { $0.check_type == .script }.flatMap { $0.script_args + $0.env_vars + ($0.script?.env_vars ?? []) }
-        let refs = ScriptVariables.references(texts)
+        let refs = ScriptVariables.references(checks.flatMap(\.variableTexts))
         // The agent object is parsed only for checks that read {{agent.x}}.
         var vars = ScriptVariables(agent: refs.contains("agent") ? agent.object : .null)
         if refs.contains("client") { vars.client = (try? await host.coreObject(kind: .client, id: String(agent.clientID))) ?? .null }
@@ -87,6 +91,16 @@ extension Checks {
             vars.global = keys.compactMapValues(\.stringValue)
         }
         return vars
+    }
+
+    /// runnerJSON's text, from the cache when it is the same for every agent: no variables
+    /// to resolve, and "agent" either null (a policy check) or the check's own agent's pk.
+    func runnerBytes(_ check: CheckDefinition, version: String, agent: AgentFacts, variables: ScriptVariables) throws -> Data {
+        let shared = ScriptVariables.references(check.variableTexts).isEmpty && (check.policy_id != nil || check.agent_pk == agent.pk)
+        if shared, let bytes = runners.bytes(check: check.id, version: version) { return bytes }
+        let bytes = try EncodedJSON(runnerJSON(check, agent: agent, variables: variables)).data
+        if shared { runners.store(check: check.id, version: version, bytes: bytes) }
+        return bytes
     }
 
     /// A check as the agent reads it (`CheckRunnerGetSerializer`).

@@ -36,6 +36,7 @@ final class Checks: GarrisonPlugin {
     let agents: AgentFactsCache
     let definitions = DefinitionCache()
     let states = ResultStateCache()
+    let runners = RunnerJSONCache()
     /// Set in `register`: it needs the finished plugin.
     private let batchSlot = Mutex<ResultBatch?>(nil)
     var results: ResultBatch { batchSlot.withLock { $0! } }
