@@ -32,10 +32,12 @@ final class ResultBatch: Sendable {
     }
 
     let checks: Checks
-    /// Batches in flight at once. One: results queue up while a batch is in the database and
-    /// go in the next, larger one. Measured at 64 connections: 3,225 results/s with one,
-    /// 2,488/s with two (smaller batches, twice the statements).
-    let maxDrainers = 1
+    /// Batches in flight at once: one evaluates while the other is in the database. With a
+    /// read and a write per batch, one was better (3,225 results/s against 2,488 at 64
+    /// connections: smaller batches, twice the statements); since a batch whose states are
+    /// cached is one write, two are: 5,700-7,350/s against 4,950-6,800 steady, 4,130 against
+    /// 3,670 cold (`garrison-bench checks --ingest-only [--cold]`, five runs each).
+    let maxDrainers = 2
     let maxBatch = 400
     private let state = Mutex(State())
 
