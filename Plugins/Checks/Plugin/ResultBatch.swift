@@ -202,7 +202,16 @@ final class ResultBatch: Sendable {
                 }
                 let check = row.check
                 let key = Self.stateKey(item)
-                var state = chain[key] ?? row.state
+                // The first result of an agent and check in the batch starts from the stored
+                // state; the rest follow it. All are written with one seq, the stored one plus
+                // one, and only the last is upserted.
+                var state: ResultStateCache.State
+                if let chained = chain[key] {
+                    state = chained
+                } else {
+                    state = row.state
+                    state.seq += 1
+                }
                 let evaluation: Evaluation
                 do { evaluation = try ResultEvaluator.evaluate(check, body: item.body, samples: state.samples) } catch {
                     outcomes[ord] = .refused("invalid \(check.check_type.rawValue) result: \(error.description)")
@@ -210,9 +219,6 @@ final class ResultBatch: Sendable {
                 }
                 let transition = state.counter.apply(evaluation.status, failsBeforeAlert: check.fails_b4_alert)
                 if let samples = evaluation.samples { state.samples = samples }
-                // Every result of one agent and check in a batch is written with the same
-                // seq; only the last is upserted.
-                state.seq = row.state.seq + 1
                 chain[key] = state
                 let event = checks.eventPayload(transition, check: check, agent: item.agent, evaluation: evaluation, failCount: state.counter.failCount)
                 if evaluation.status == .failing { failing.append(ord) }
