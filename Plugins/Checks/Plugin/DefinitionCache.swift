@@ -1,5 +1,4 @@
 import ChecksCore
-import Synchronization
 
 /// Check definitions by id, each with the row version it was read at (PostgreSQL's xmin
 /// and ctid, which change with every UPDATE, whoever makes it, on any host). The result
@@ -14,33 +13,23 @@ final class DefinitionCache: Sendable {
     /// The SQL expression for a row's version, on `checks` aliased `c`.
     static let versionSQL = "(c.xmin::text || ':' || c.ctid::text)"
 
-    private let entries = Mutex<[Int: Entry]>([:])
+    private let entries: BoundedCache<Int, Entry>
     /// The checks each agent's last checkrunner call returned: what to offer next time.
-    private let agents = Mutex<[String: [Int]]>([:])
-    /// Beyond this many checks the cache starts over rather than grow without bound.
-    let capacity: Int
+    private let agents: BoundedCache<String, [Int]>
 
     // 200,000 definitions of a few hundred bytes each (script checks carry their code) is
     // tens of megabytes: 20,000 agents with ten checks of their own.
-    init(capacity: Int = 200_000) { self.capacity = capacity }
+    init(capacity: Int = 200_000) {
+        entries = BoundedCache(capacity: capacity)
+        agents = BoundedCache(capacity: capacity)
+    }
 
     /// What the cache holds for these ids (a snapshot: later changes do not affect it).
-    func lookup(_ ids: some Sequence<Int>) -> [Int: Entry] {
-        entries.withLock { entries in
-            var found: [Int: Entry] = [:]
-            for id in ids { if let entry = entries[id] { found[id] = entry } }
-            return found
-        }
-    }
+    func lookup(_ ids: some Sequence<Int>) -> [Int: Entry] { entries.lookup(ids) }
 
-    func checkIDs(of agentID: String) -> [Int] { agents.withLock { $0[agentID] ?? [] } }
+    func checkIDs(of agentID: String) -> [Int] { agents.value(agentID) ?? [] }
 
-    func remember(_ agentID: String, checkIDs: [Int]) {
-        agents.withLock { agents in
-            if agents.count >= capacity { agents.removeAll(keepingCapacity: true) }
-            agents[agentID] = checkIDs
-        }
-    }
+    func remember(_ agentID: String, checkIDs: [Int]) { agents.store([agentID: checkIDs]) }
 
     /// The definition a VersionedCheck row stands for: its own (kept in `fresh`, to store
     /// after the batch), or the one `held` at the row's version; nil if neither.
@@ -53,11 +42,5 @@ final class DefinitionCache: Sendable {
         return entry.check
     }
 
-    func store(_ fresh: [Int: Entry]) {
-        guard !fresh.isEmpty else { return }
-        entries.withLock { entries in
-            if entries.count + fresh.count > capacity { entries.removeAll(keepingCapacity: true) }
-            entries.merge(fresh) { _, new in new }
-        }
-    }
+    func store(_ fresh: [Int: Entry]) { entries.store(fresh) }
 }

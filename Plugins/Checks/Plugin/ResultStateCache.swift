@@ -1,5 +1,4 @@
 import ChecksCore
-import Synchronization
 
 /// The last known result state (CPU/memory samples, failure count, seq) of each agent and
 /// check, so that a result can be evaluated without reading its row first. The cache is a
@@ -23,35 +22,19 @@ final class ResultStateCache: Sendable {
         var seq: Int
     }
 
-    private let entries = Mutex<[Key: State]>([:])
-    /// Beyond this many the cache starts over rather than grow without bound (an entry is
-    /// about 150 bytes: 200,000 is 30 MB, ten checks on each of 20,000 agents).
-    let capacity: Int
+    /// About 150 bytes an entry: 200,000 (ten checks on each of 20,000 agents) is 30 MB.
+    private let entries: BoundedCache<Key, State>
 
-    init(capacity: Int = 200_000) { self.capacity = capacity }
+    init(capacity: Int = 200_000) { entries = BoundedCache(capacity: capacity) }
 
     /// What the cache holds for these keys (a snapshot).
-    func lookup(_ keys: some Sequence<Key>) -> [Key: State] {
-        entries.withLock { entries in
-            var found: [Key: State] = [:]
-            for key in keys { if let state = entries[key] { found[key] = state } }
-            return found
-        }
-    }
+    func lookup(_ keys: some Sequence<Key>) -> [Key: State] { entries.lookup(keys) }
 
     /// Keeps the newer of what is held and `offered` (by seq): a GET that read before a
     /// write finished must not put the older state back.
-    func offer(_ offered: [Key: State]) {
-        guard !offered.isEmpty else { return }
-        entries.withLock { entries in
-            if entries.count + offered.count > capacity { entries.removeAll(keepingCapacity: true) }
-            for (key, state) in offered where (entries[key]?.seq ?? -1) <= state.seq { entries[key] = state }
-        }
-    }
+    func offer(_ offered: [Key: State]) { entries.store(offered) { held, new in held.seq <= new.seq } }
 
-    func forget(_ keys: some Sequence<Key>) {
-        entries.withLock { entries in for key in keys { entries.removeValue(forKey: key) } }
-    }
+    func forget(_ keys: some Sequence<Key>) { entries.forget(keys) }
 }
 
 extension ResultStateCache.State {
