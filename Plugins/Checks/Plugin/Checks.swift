@@ -34,9 +34,9 @@ final class Checks: GarrisonPlugin {
     let host: PluginHost
     let settings: Settings
     let agents: AgentFactsCache
-    let definitions = DefinitionCache()
-    let states = ResultStateCache()
-    let runners = RunnerJSONCache()
+    let definitions: DefinitionCache
+    let states: ResultStateCache
+    let runners: RunnerJSONCache
     /// Set in `register`: it needs the finished plugin.
     private let batchSlot = Mutex<ResultBatch?>(nil)
     var results: ResultBatch { batchSlot.withLock { $0! } }
@@ -45,6 +45,9 @@ final class Checks: GarrisonPlugin {
         self.host = host
         self.settings = try host.settings(Settings.self)
         self.agents = AgentFactsCache(host: host, ttl: settings.agentCacheSeconds)
+        definitions = DefinitionCache(capacity: settings.cacheEntries)
+        states = ResultStateCache(capacity: settings.cacheEntries)
+        runners = RunnerJSONCache(capacity: settings.cacheEntries)
     }
 
     func register(_ r: Registrar) throws {

@@ -7,8 +7,12 @@ struct Settings: Decodable, Sendable {
     var agent_cache_seconds: Int?
     /// Seconds between sweeps of undelivered check.failed / check.resolved events.
     var outbox_sweep_seconds: Int?
+    /// Entries each in-memory cache (definitions, result states, checkrunner JSON) holds
+    /// before it starts over: at least the fleet's agents times their checks.
+    var cache_entries: Int?
 
     var retentionDays: Int { max(history_retention_days ?? 30, 0) }
     var agentCacheSeconds: Double { Double(max(agent_cache_seconds ?? 30, 0)) }
     var outboxSweepSeconds: Int { max(outbox_sweep_seconds ?? 10, 1) }
+    var cacheEntries: Int { max(cache_entries ?? 200_000, 1_000) }
 }
