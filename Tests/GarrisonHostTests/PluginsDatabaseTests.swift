@@ -66,6 +66,7 @@ import Testing
             #expect(duplicate.status == -3, "unique violation: \(duplicate.text)")
             #expect(try await Self.sql(host, admin, "SELEKT 1").status == -1)
             #expect(try await Self.sql(host, admin, "SELECT 1", params: #"{"not": "an array"}"#).status == -1, "db_query refuses params that are not an array")
+            #expect(try await Self.sql(host, admin, " \n\t ").status == -1, "db_query refuses a blank statement")
         }
     }
 

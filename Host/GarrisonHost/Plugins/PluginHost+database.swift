@@ -12,7 +12,7 @@ extension PluginHost {
     func registerMigration(version: UInt32, sql: garrison_bytes) -> Int32 {
         guard isRegistering else { return refuse(GARRISON_ERR_PHASE, "register_migration outside plugin_init") }
         guard version > 0 else { return refuse(GARRISON_ERR_INVALID, "register_migration: version 0") }
-        guard let text = sql.string, !text.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else {
+        guard let text = sql.string, !Self.isBlank(text) else {
             return refuse(GARRISON_ERR_INVALID, "register_migration \(version): empty or non-UTF-8 SQL")
         }
         return registering("register_migration") { registrations in
@@ -37,13 +37,13 @@ extension PluginHost {
             migrations.map { Migration(version: Int($0.version), name: "\(name) #\($0.version)", sql: $0.sql) })
     }
 
-    static func isSpace(_ byte: UInt8) -> Bool { byte == 0x20 || (0x09...0x0D).contains(byte) }
+    /// Empty or only ASCII white space. Looks only as far as the first other character:
+    /// statements are long and come on every db_query.
+    static func isBlank(_ sql: String) -> Bool { !sql.utf8.contains { !($0 == 0x20 || (0x09...0x0D).contains($0)) } }
 
     func dbQuery(sql: garrison_bytes, params: garrison_bytes, done: garrison_done_fn?, user: UnsafeMutableRawPointer?, cancelOut: UnsafeMutablePointer<UInt64>?) -> Int32 {
         cancelOut?.pointee = 0
-        // Looks only as far as the first character that is not white space: statements are
-        // long and come on every call.
-        guard let done, let statement = sql.string, statement.utf8.contains(where: { !Self.isSpace($0) }),
+        guard let done, let statement = sql.string, !Self.isBlank(statement),
               let parameters = Self.parameters(params)
         else { return GARRISON_ERR_INVALID }
         guard let operation = startOperation(done: done, user: user) else { return GARRISON_ERR_PHASE }

@@ -17,7 +17,7 @@ public enum JSONValue: Sendable, Equatable {
         try JSONReader.parse(data)
     }
 
-    /// The JSON text (JSONValue+writer): keys sorted, slashes not escaped.
+    /// The JSON text (JSONValue+text): keys sorted, slashes not escaped.
     public func serialized() -> Data { Data(jsonBytes) }
 
     public var stringValue: String? { if case .string(let v) = self { return v }; return nil }

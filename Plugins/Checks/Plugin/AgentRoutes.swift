@@ -49,7 +49,10 @@ extension Checks {
                                 uniquingKeysWith: { a, _ in a }))
         let merged = PolicyMerge.merge(agentChecks: checks.filter { $0.policy_id == nil }, policies: agent.policies,
                                        policyChecks: checks.filter { $0.policy_id != nil }, plat: agent.plat)
-        return merged.checks.map { ($0, byID[$0.id]!.version, byID[$0.id]!.state) }
+        return merged.checks.map { check in
+            let row = byID[check.id]!
+            return (check, row.version, row.state)
+        }
     }
 
     func checkList(_ req: PluginRequest, dueOnly: Bool) async throws -> PluginResponse {

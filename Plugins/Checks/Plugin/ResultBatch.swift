@@ -100,9 +100,6 @@ final class ResultBatch: Sendable {
         }
     }
 
-    /// A stored result (ord) or a written event (outbox_id).
-    struct Written: Decodable, Sendable { let ord: Int?; let outbox_id: Int? }
-
     /// One row of the write statement's input. JSON parts travel as JSON text (cast in SQL)
     /// so nothing is parsed again on the way.
     struct WriteRow: Encodable, Sendable {
@@ -234,8 +231,9 @@ final class ResultBatch: Sendable {
             for index in lastRow.values { rows[index].last = true }
             var retry: [Item] = []
             if !rows.isEmpty {
-                let written: [Written] = try await host.query(Self.writeSQL, [try Self.text(rows)])
-                let stored = Set(written.compactMap(\.ord))
+                // Each row: a stored result (ord) or a written event (outbox_id).
+                let written = try await host.queryRows(Self.writeSQL, [try Self.text(rows)])
+                let stored = Set(written.compactMap { $0["ord"]?.intValue })
                 var kept: [ResultStateCache.Key: ResultStateCache.State] = [:], stale: [ResultStateCache.Key] = []
                 for (key, index) in lastRow {
                     if stored.contains(rows[index].ord) { kept[key] = chain[key] } else { stale.append(key) }
@@ -254,7 +252,7 @@ final class ResultBatch: Sendable {
                         outcomes[ord] = .refused("too many concurrent results for check \(batch[ord].checkID)")
                     }
                 }
-                let outbox = written.compactMap(\.outbox_id)
+                let outbox = written.compactMap { $0["outbox_id"]?.intValue }
                 if !outbox.isEmpty { await checks.deliver(outbox) }
             }
             for ord in failing where outcomes[ord].map({ if case .stored = $0 { true } else { false } }) == true {
@@ -269,14 +267,20 @@ final class ResultBatch: Sendable {
         }
     }
 
+    /// The check `c` is the agent's own or one of its policies', for an input row `row` with
+    /// agent_id and policies (a JSON array): the read refuses others, and the write stores
+    /// nothing for a check that stopped being the agent's since.
+    static func ownedSQL(_ row: String) -> String {
+        "(c.agent_id = \(row).agent_id OR c.policy_id IN (SELECT jsonb_array_elements_text(\(row).policies)::bigint))"
+    }
+
     /// The checks the batch names, each only if it is the agent's own or one of its
     /// policies', with the agent's state.
     static let readSQL = """
         SELECT q.ord, c.id, \(DefinitionCache.versionSQL) AS version,
                CASE WHEN q.known IS DISTINCT FROM \(DefinitionCache.versionSQL) THEN to_jsonb(c) END AS def, \(Store.stateColumns)
         FROM jsonb_to_recordset($1::text::jsonb) AS q(ord int, check_id bigint, agent_id text, policies jsonb, known text)
-        JOIN checks c ON c.id = q.check_id
-             AND (c.agent_id = q.agent_id OR c.policy_id IN (SELECT jsonb_array_elements_text(q.policies)::bigint))
+        JOIN checks c ON c.id = q.check_id AND \(ownedSQL("q"))
         LEFT JOIN results r ON r.check_id = c.id AND r.agent_id = q.agent_id
         """
 
@@ -297,8 +301,7 @@ final class ResultBatch: Sendable {
                 retcode int, execution_time text, samples jsonb, extra_details text, fail_count int, alerted boolean, seq bigint,
                 last boolean, version text, policies jsonb, y int, hresults text, event text, payload text)
             CROSS JOIN (SELECT set_config('synchronous_commit', 'off', true)) AS no_flush_wait
-            JOIN checks c ON c.id = i.check_id AND \(DefinitionCache.versionSQL) = i.version
-                 AND (c.agent_id = i.agent_id OR c.policy_id IN (SELECT jsonb_array_elements_text(i.policies)::bigint))
+            JOIN checks c ON c.id = i.check_id AND \(DefinitionCache.versionSQL) = i.version AND \(ownedSQL("i"))
         ), up AS (
             INSERT INTO results AS r (agent_id, check_id, status, alert_severity, more_info, stdout, stderr, retcode, execution_time,
                                       samples, extra_details, fail_count, alerted, last_run, seq)
