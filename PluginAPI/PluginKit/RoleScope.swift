@@ -28,3 +28,40 @@ extension PluginRequest {
         return RoleScope(clients: ids("can_view_clients"), sites: ids("can_view_sites"))
     }
 }
+
+extension PluginHost {
+    /// Refuses (403) a scoped caller's change to anything that runs on the agents of policy
+    /// `policyID` (a check, a task, a patch rule) unless every client, site and agent the
+    /// policy is assigned to lies inside the caller's scope: a policy is a way to reach agents
+    /// indirectly, and it must not be a way around the scope. Unknown policy: 404.
+    /// Unscoped callers (and superusers, whose principals carry no lists) pass at once.
+    public func requirePolicyInScope(_ policyID: Int, caller req: PluginRequest) async throws {
+        let scope = req.roleScope
+        if scope.isUnrestricted { return }
+        let reach: JSON
+        do { reach = try await coreObject(kindNamed: "policy_reach", id: String(policyID)) } catch let error as PluginError where error.status == .notFound {
+            throw PluginHTTPError(404, "No policy with id \(policyID).")
+        }
+        if let place = scope.firstOutside(reach) {
+            throw PluginHTTPError(403, "Policy \(policyID) reaches \(place), which is outside your scope; only a role that sees everything it reaches may change what runs there.")
+        }
+    }
+}
+
+extension RoleScope {
+    /// The first place of a "policy_reach" answer outside this scope, described; nil if none.
+    func firstOutside(_ reach: JSON) -> String? {
+        if isUnrestricted { return nil }
+        if reach["global"]?.boolValue == true { return "every agent (it is a default policy in the core settings)" }
+        for client in reach["clients"]?.arrayValue?.compactMap(\.intValue) ?? [] where !clients.contains(client) { return "client \(client)" }
+        for site in reach["sites"]?.arrayValue ?? [] {
+            guard let id = site["id"]?.intValue, let client = site["client"]?.intValue else { continue }
+            if !allows(clientID: client, siteID: id) { return "site \(id)" }
+        }
+        for agent in reach["agents"]?.arrayValue ?? [] {
+            guard let client = agent["client"]?.intValue else { continue }
+            if !allows(clientID: client, siteID: agent["site"]?.intValue) { return "agent \(agent["agent_id"]?.stringValue ?? "?")" }
+        }
+        return nil
+    }
+}

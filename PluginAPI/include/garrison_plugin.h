@@ -770,6 +770,24 @@ typedef struct garrison_host_api {
      *                 "global"          id = a key store name: {"name",
      *                                   "value"}; id = "*": every key as
      *                                   {"<name>": "<value>", ...}.
+     *                 "may_manage_user" id = "<caller user_id>:<target
+     *                                   user_id>": may the caller change the
+     *                                   target operator (password, second
+     *                                   factor, role, delete)? {"allowed":
+     *                                   true,"username":".."} or {"allowed":
+     *                                   false,"detail":"<why>"}: only a
+     *                                   superuser touches a superuser, and
+     *                                   nobody takes over an operator who
+     *                                   holds a permission or scope they do
+     *                                   not. NOT_FOUND if either is unknown.
+     *                 "policy_reach"    id = policy id: where it can run
+     *                                   things on agents, by assignment:
+     *                                   {"global":false,"clients":[1],
+     *                                    "sites":[{"id":4,"client":1}],
+     *                                    "agents":[{"agent_id":"..",
+     *                                    "client":1,"site":4}]}; "global"
+     *                                   is true for a core-settings default
+     *                                   (it reaches every agent).
      *               Kinds may be added in any minor; an unknown kind answers
      *               GARRISON_ERR_UNSUPPORTED.
      *   id          the object's id as text, as each kind says. Copied.

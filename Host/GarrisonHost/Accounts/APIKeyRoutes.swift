@@ -21,7 +21,14 @@ enum APIKeyRoutes {
             Route(.post, "/accounts/apikeys/", access: .permission("can_manage_api_keys"), summary: "Create an API key; the key is in this answer only") { call in
                 let body = try call.object()
                 let name = try body.nonEmptyString("name")
-                let userID = try body.int("user")
+                let caller = try call.user
+                // A key signs in as its user and skips the second factor: it is the caller's
+                // own, unless a superuser makes one for somebody else.
+                let userID = try body.optionalInt("user") ?? caller.id
+                if userID != caller.id, !caller.isSuperuser {
+                    await host.audit(call, .denied, "apikey", "Refused: an API key for user \(userID)")
+                    throw APIError.forbidden("You can create API keys only for yourself (user \(caller.id)); only a superuser may create one for another user.")
+                }
                 let expiration = try body.optionalString("expiration")
                 if let expiration, ISO8601Parsing.date(expiration) == nil {
                     throw APIError.badRequest("Field 'expiration' must be an ISO 8601 date-time, e.g. 2027-01-31T00:00:00Z.")
@@ -53,6 +60,7 @@ enum APIKeyRoutes {
                 if let expiration, ISO8601Parsing.date(expiration) == nil {
                     throw APIError.badRequest("Field 'expiration' must be an ISO 8601 date-time.")
                 }
+                try await requireOwnerManageable(host, call, keyID: id)
                 let row = try await host.pool.transaction { connection in
                     guard let before = try connection.query("SELECT \(columns) FROM api_keys k JOIN users u ON u.id = k.user_id WHERE k.id = $1", [String(id)]).first else {
                         throw APIError.notFound("No API key with id \(id).")
@@ -68,6 +76,7 @@ enum APIKeyRoutes {
             },
             Route(.delete, "/accounts/apikeys/<pk>/", access: .permission("can_manage_api_keys"), summary: "Delete an API key") { call in
                 let id = try call.intParam("pk")
+                try await requireOwnerManageable(host, call, keyID: id)
                 try await host.pool.transaction { connection in
                     guard let before = try connection.query("SELECT \(columns) FROM api_keys k JOIN users u ON u.id = k.user_id WHERE k.id = $1", [String(id)]).first else {
                         throw APIError.notFound("No API key with id \(id).")
@@ -79,6 +88,19 @@ enum APIKeyRoutes {
                 return Responses.message("The API key was deleted")
             },
         ]
+    }
+}
+
+extension APIKeyRoutes {
+    /// Another operator's key may be changed only by someone who may manage that operator
+    /// (extending a superuser's key is as good as holding it).
+    static func requireOwnerManageable(_ host: HostContext, _ call: Call, keyID: Int) async throws {
+        let caller = try call.user
+        guard let owner = try await host.pool.query("SELECT user_id FROM api_keys WHERE id = $1", [String(keyID)]).first?.int("user_id") else {
+            throw APIError.notFound("No API key with id \(keyID).")
+        }
+        if owner == caller.id { return }
+        _ = try await GrantRules.checked(call, host, "apikey") { try await GrantRules.requireMayManage(user: owner, caller: caller, host.pool) }
     }
 }
 

@@ -51,14 +51,19 @@ enum RoleRoutes {
                 let name = try body.nonEmptyString("name")
                 let granted = try permissions(body, existing: [])
                 let superuser = try body.optionalBool("is_superuser") ?? false
-                if superuser, !(try call.user).isSuperuser { throw APIError.forbidden("Only a superuser can create a superuser role.") }
+                let caller = try call.user
+                let scope = ObjectScope(clients: Set(try body.optionalIntArray("can_view_clients") ?? []), sites: Set(try body.optionalIntArray("can_view_sites") ?? []))
+                try await GrantRules.checked(call, host, "role") {
+                    if superuser, !caller.isSuperuser { throw APIError.forbidden("Only a superuser can create a superuser role.") }
+                    try await GrantRules.requireWithin(.init(superuser: false, permissions: Set(granted), scope: scope), caller: caller, host.pool)
+                }
                 let row = try await host.pool.transaction { connection in
                     do {
                         let id = try connection.query("""
                             INSERT INTO roles (name, is_superuser, permissions, can_view_clients, can_view_sites, created_by)
                             VALUES ($1, $2, $3, $4, $5, $6) RETURNING id
-                            """, [name, superuser ? "t" : "f", PGArray.literal(granted), PGArray.literal(try body.optionalIntArray("can_view_clients") ?? []),
-                                  PGArray.literal(try body.optionalIntArray("can_view_sites") ?? []), call.principal?.name ?? ""]).first!.int("id")
+                            """, [name, superuser ? "t" : "f", PGArray.literal(granted), PGArray.literal(scope.clients.sorted()),
+                                  PGArray.literal(scope.sites.sorted()), call.principal?.name ?? ""]).first!.int("id")
                         let row = try connection.query("SELECT \(columns) FROM roles r WHERE r.id = $1", [String(id)]).first!
                         try AuditLog.record(.init(call, .add, "role", "Added role \(name)", after: render(row)), on: connection)
                         return row
@@ -75,9 +80,21 @@ enum RoleRoutes {
                 let id = try call.intParam("pk")
                 let body = try call.object()
                 let before = try await load(host, id)
-                let granted = try permissions(body, existing: Set(PGArray.parse(before["permissions"])))
-                if let superuser = try body.optionalBool("is_superuser"), superuser != before.bool("is_superuser"), !(try call.user).isSuperuser {
-                    throw APIError.forbidden("Only a superuser can change a role's superuser flag.")
+                let held = Set(PGArray.parse(before["permissions"]))
+                let granted = try permissions(body, existing: held)
+                let caller = try call.user
+                let clients = try body.optionalIntArray("can_view_clients")
+                let sites = try body.optionalIntArray("can_view_sites")
+                try await GrantRules.checked(call, host, "role") {
+                    if caller.isSuperuser { return }
+                    if caller.roleID == id { throw APIError.forbidden("You cannot edit a role you hold; ask another administrator.") }
+                    if before.bool("is_superuser") { throw APIError.forbidden("Only a superuser can change a superuser role.") }
+                    if try body.optionalBool("is_superuser") == true { throw APIError.forbidden("Only a superuser can change a role's superuser flag.") }
+                    // Only what is added is a grant: taking a permission away is always allowed.
+                    let had = GrantRules.rights(ofRole: before)
+                    let scope = ObjectScope(clients: clients.map(Set.init) ?? had.scope.clients, sites: sites.map(Set.init) ?? had.scope.sites)
+                    try GrantRules.requirePermissionsHeld(Set(granted).subtracting(held), caller: caller)
+                    if scope != had.scope { try await GrantRules.requireScopeWithin(scope, caller: caller, host.pool) }
                 }
                 let row = try await host.pool.transaction { connection in
                     do {
@@ -87,7 +104,7 @@ enum RoleRoutes {
                                 modified_time = now()
                             WHERE id = $1
                             """, [String(id), try body.optionalString("name"), try body.optionalBool("is_superuser").map { $0 ? "t" : "f" }, PGArray.literal(granted),
-                                  try body.optionalIntArray("can_view_clients").map(PGArray.literal), try body.optionalIntArray("can_view_sites").map(PGArray.literal)])
+                                  clients.map(PGArray.literal), sites.map(PGArray.literal)])
                     } catch let error as DatabaseError where error.isUniqueViolation {
                         throw APIError.badRequest("Another role already has that name.")
                     }
@@ -101,6 +118,12 @@ enum RoleRoutes {
             Route(.delete, "/accounts/roles/<pk>/", access: .permission("can_manage_roles"), summary: "Delete a role") { call in
                 let id = try call.intParam("pk")
                 let before = try await load(host, id)
+                let caller = try call.user
+                try await GrantRules.checked(call, host, "role") {
+                    if caller.isSuperuser { return }
+                    if caller.roleID == id { throw APIError.forbidden("You cannot delete a role you hold; ask another administrator.") }
+                    if before.bool("is_superuser") { throw APIError.forbidden("Only a superuser can delete a superuser role.") }
+                }
                 try await host.pool.transaction { connection in
                     try connection.query("DELETE FROM roles WHERE id = $1", [String(id)])
                     try AuditLog.record(.init(call, .delete, "role", "Deleted role \(before.string("name"))", before: render(before)), on: connection)

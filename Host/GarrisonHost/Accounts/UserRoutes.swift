@@ -28,10 +28,15 @@ enum UserRoutes {
                 let password = try body.string("password")
                 try PasswordPolicy.check(password)
                 let superuser = try body.optionalBool("is_superuser") ?? false
-                if superuser, !(try call.user).isSuperuser { throw APIError.forbidden("Only a superuser can create another superuser.") }
+                let caller = try call.user
+                let role = try body.optionalInt("role")
+                try await GrantRules.checked(call, host, "user") {
+                    if superuser, !caller.isSuperuser { throw APIError.forbidden("Only a superuser can create another superuser.") }
+                    try await GrantRules.requireWithin(try await GrantRules.rights(ofRoleID: role, host.pool), caller: caller, host.pool)
+                }
                 let hash = try await hashed(host, password)
                 let values: [String?] = [username, try body.optionalString("email") ?? "", try body.optionalString("first_name") ?? "",
-                    try body.optionalString("last_name") ?? "", hash, (try body.optionalInt("role")).map(String.init), superuser ? "t" : "f",
+                    try body.optionalString("last_name") ?? "", hash, role.map(String.init), superuser ? "t" : "f",
                     (try body.optionalBool("block_dashboard_login") ?? false) ? "t" : "f"]
                 let row = try await host.pool.transaction { connection in
                     do {
@@ -57,8 +62,21 @@ enum UserRoutes {
                 let body = try call.object()
                 let before = try await load(host, id)
                 let caller = try call.user
-                if let superuser = try body.optionalBool("is_superuser"), superuser != before.bool("is_superuser"), !caller.isSuperuser {
-                    throw APIError.forbidden("Only a superuser can grant or remove superuser status.")
+                let newRole = try body.optionalInt("role")
+                try await GrantRules.checked(call, host, "user") {
+                    if let superuser = try body.optionalBool("is_superuser"), superuser != before.bool("is_superuser"), !caller.isSuperuser {
+                        throw APIError.forbidden("Only a superuser can grant or remove superuser status.")
+                    }
+                    if id == caller.id {
+                        if body.has("role"), newRole != before.optionalInt("role_id") { throw APIError.forbidden("You cannot change your own role; ask another administrator.") }
+                        if try body.optionalBool("is_active") == false { throw APIError.forbidden("You cannot deactivate your own account.") }
+                        if try body.optionalBool("is_superuser") == false { throw APIError.forbidden("You cannot remove your own superuser status; ask another superuser.") }
+                    } else {
+                        _ = try await GrantRules.requireMayManage(user: id, caller: caller, host.pool)
+                    }
+                    if body.has("role"), newRole != before.optionalInt("role_id") {
+                        try await GrantRules.requireWithin(try await GrantRules.rights(ofRoleID: newRole, host.pool), caller: caller, host.pool)
+                    }
                 }
                 let row = try await host.pool.transaction { connection in
                     let row = try connection.query("""
@@ -67,7 +85,7 @@ enum UserRoutes {
                             block_dashboard_login = coalesce($8::boolean, block_dashboard_login), is_superuser = coalesce($9::boolean, is_superuser)
                         WHERE id = $1 RETURNING \(columns)
                         """, [String(id), try body.optionalString("email"), try body.optionalString("first_name"), try body.optionalString("last_name"),
-                              try body.optionalBool("is_active").map { $0 ? "t" : "f" }, body.has("role") ? "t" : "f", (try body.optionalInt("role")).map(String.init),
+                              try body.optionalBool("is_active").map { $0 ? "t" : "f" }, body.has("role") ? "t" : "f", newRole.map(String.init),
                               try body.optionalBool("block_dashboard_login").map { $0 ? "t" : "f" }, try body.optionalBool("is_superuser").map { $0 ? "t" : "f" }]).first!
                     try AuditLog.record(.init(call, .modify, "user", "Modified user \(row.string("username"))", before: render(before), after: render(row)), on: connection)
                     return row
@@ -77,8 +95,10 @@ enum UserRoutes {
             },
             Route(.delete, "/accounts/<pk>/users/", access: .permission("can_manage_accounts"), summary: "Delete an operator") { call in
                 let id = try call.intParam("pk")
-                if id == (try call.user).id { throw APIError.badRequest("You cannot delete your own account.") }
+                let caller = try call.user
+                if id == caller.id { throw APIError.badRequest("You cannot delete your own account.") }
                 let before = try await load(host, id)
+                _ = try await GrantRules.checked(call, host, "user") { try await GrantRules.requireMayManage(user: id, caller: caller, host.pool) }
                 try await host.pool.transaction { connection in
                     try connection.query("DELETE FROM users WHERE id = $1", [String(id)])
                     try AuditLog.record(.init(call, .delete, "user", "Deleted user \(before.string("username"))", before: render(before)), on: connection)
@@ -92,6 +112,10 @@ enum UserRoutes {
                 let password = try body.string("password")
                 try PasswordPolicy.check(password)
                 let user = try await load(host, id)
+                let caller = try call.user
+                if id != caller.id {
+                    _ = try await GrantRules.checked(call, host, "user") { try await GrantRules.requireMayManage(user: id, caller: caller, host.pool) }
+                }
                 try await setPassword(host, call, id: id, username: user.string("username"), password: password)
                 return Responses.message("Password was reset.")
             },

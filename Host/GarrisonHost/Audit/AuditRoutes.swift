@@ -27,16 +27,25 @@ enum AuditRoutes {
                 }
                 if let objects = try body.optionalStringArray("objectFilter"), !objects.isEmpty { add({ "object_type = ANY($\($0)::text[])" }, PGArray.literal(objects)) }
                 if let clients = try body.optionalIntArray("clientFilter"), !clients.isEmpty {
-                    add({ "agent_id IN (SELECT agent_id FROM agents WHERE client_id = ANY($\($0)::bigint[]))" }, PGArray.literal(clients))
+                    add({ "client_id = ANY($\($0)::bigint[])" }, PGArray.literal(clients))
+                }
+                // A scoped role reads the entries of its clients and sites, and its own.
+                let caller = try call.user
+                if !caller.isSuperuser, let scope = caller.scope.sqlCondition(siteColumn: "site_id", clientColumn: "client_id", nextParameter: params.count + 2) {
+                    params.append(caller.username)
+                    params += scope.params
+                    conditions.append("(username = $\(params.count - 2) OR \(scope.sql))")
                 }
                 if let days = try body.optionalInt("timeFilter") {
-                    guard days > 0 else { throw APIError.badRequest("Field 'timeFilter' must be a positive number of days.") }
+                    guard (1...36_500).contains(days) else { throw APIError.badRequest("Field 'timeFilter' must be a number of days from 1 to 36500.") }
                     add({ "entry_time > now() - make_interval(days => $\($0))" }, String(days))
                 }
                 let pagination = FieldReader(body.fields["pagination"]?.objectValue ?? [:])
                 let rowsPerPage = try pagination.optionalInt("rowsPerPage") ?? 100
                 let page = try pagination.optionalInt("page") ?? 1
-                guard (1...1000).contains(rowsPerPage), page >= 1 else { throw APIError.badRequest("pagination needs page >= 1 and rowsPerPage between 1 and 1000.") }
+                guard (1...1000).contains(rowsPerPage), (1...1_000_000).contains(page) else {
+                    throw APIError.badRequest("pagination needs page from 1 to 1000000 and rowsPerPage from 1 to 1000.")
+                }
                 let sortable: Set<String> = ["entry_time", "username", "action", "object_type", "agent"]
                 let sortBy = try pagination.optionalString("sortBy") ?? "entry_time"
                 guard sortable.contains(sortBy) else { throw APIError.badRequest("pagination.sortBy must be one of \(sortable.sorted().joined(separator: ", ")).") }

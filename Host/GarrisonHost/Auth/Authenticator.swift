@@ -83,7 +83,7 @@ public final class Authenticator: Sendable {
     }
 
     private static let identityColumns = """
-        u.id AS user_id, u.username, u.is_active,
+        u.id AS user_id, u.username, u.is_active, u.role_id,
         (u.is_superuser OR coalesce(r.is_superuser, false)) AS superuser,
         coalesce(r.permissions, '{}') AS permissions,
         coalesce(r.can_view_clients, '{}') AS clients,
@@ -122,6 +122,6 @@ public final class Authenticator: Sendable {
             id: row.int("user_id"), username: row.string("username"), isSuperuser: row.bool("superuser"),
             permissions: Set(PGArray.parse(row["permissions"])),
             scope: ObjectScope(clients: Set(PGArray.ints(row["clients"])), sites: Set(PGArray.ints(row["sites"]))),
-            tokenID: tokenID, limitedScope: scope, viaAPIKey: viaAPIKey)
+            tokenID: tokenID, limitedScope: scope, viaAPIKey: viaAPIKey, roleID: row.optionalInt("role_id"))
     }
 }

@@ -25,8 +25,10 @@ public struct OperatorIdentity: Sendable, Equatable {
     /// Non-nil for a limited token (e.g. "2fa-enroll"): only routes that list this scope answer.
     public let limitedScope: String?
     public let viaAPIKey: Bool
+    /// The role the operator holds, if any: nobody but a superuser edits the role they hold.
+    public let roleID: Int?
 
-    public init(id: Int, username: String, isSuperuser: Bool, permissions: Set<String>, scope: ObjectScope, tokenID: Int?, limitedScope: String?, viaAPIKey: Bool) {
+    public init(id: Int, username: String, isSuperuser: Bool, permissions: Set<String>, scope: ObjectScope, tokenID: Int?, limitedScope: String?, viaAPIKey: Bool, roleID: Int? = nil) {
         self.id = id
         self.username = username
         self.isSuperuser = isSuperuser
@@ -35,6 +37,7 @@ public struct OperatorIdentity: Sendable, Equatable {
         self.tokenID = tokenID
         self.limitedScope = limitedScope
         self.viaAPIKey = viaAPIKey
+        self.roleID = roleID
     }
 
     public func has(_ permission: String) -> Bool { isSuperuser || permissions.contains(permission) }

@@ -78,18 +78,27 @@ enum PolicyQueries {
         return try await pool.query("SELECT a.agent_id FROM agents a\(filter) ORDER BY a.id", params).rows.map { $0.string("agent_id") }
     }
 
-    /// Where a policy is assigned (`/automation/policies/<pk>/related/`).
-    static func related(_ pool: DatabasePool, _ id: Int) async throws -> JSONValue {
-        let p = String(id)
-        func named(_ sql: String) async throws -> JSONValue {
-            .array(try await pool.query(sql, [p]).rows.map { ["id": .init($0.int("id")), "name": .init($0.string("name"))] })
+    /// Where a policy is assigned (`/automation/policies/<pk>/related/`), limited to what
+    /// `scope` sees: other clients' sites and agents are absent, as everywhere else.
+    static func related(_ pool: DatabasePool, _ id: Int, scope: ObjectScope) async throws -> JSONValue {
+        var params: [String?] = [String(id)]
+        func scoped(site: String, client: String) -> String {
+            guard let condition = scope.sqlCondition(siteColumn: site, clientColumn: client, nextParameter: 2) else { return "" }
+            if params.count == 1 { params += condition.params }
+            return " AND " + condition.sql
         }
-        let agents = try await pool.query("SELECT \(AgentQueries.listColumns) \(AgentQueries.from) WHERE a.policy_id = $1 ORDER BY a.hostname", [p]).rows
+        let clientFilter = scoped(site: "NULL::bigint", client: "id")
+        let siteFilter = scoped(site: "id", client: "client_id")
+        let agentFilter = scoped(site: "a.site_id", client: "a.client_id")
+        func named(_ sql: String) async throws -> JSONValue {
+            .array(try await pool.query(sql, params).rows.map { ["id": .init($0.int("id")), "name": .init($0.string("name"))] })
+        }
+        let agents = try await pool.query("SELECT \(AgentQueries.listColumns) \(AgentQueries.from) WHERE a.policy_id = $1\(agentFilter) ORDER BY a.hostname", params).rows
         return [
-            "server_clients": try await named("SELECT id, name FROM clients WHERE server_policy = $1 ORDER BY name"),
-            "workstation_clients": try await named("SELECT id, name FROM clients WHERE workstation_policy = $1 ORDER BY name"),
-            "server_sites": try await named("SELECT id, name FROM sites WHERE server_policy = $1 ORDER BY name"),
-            "workstation_sites": try await named("SELECT id, name FROM sites WHERE workstation_policy = $1 ORDER BY name"),
+            "server_clients": try await named("SELECT id, name FROM clients WHERE server_policy = $1\(clientFilter) ORDER BY name"),
+            "workstation_clients": try await named("SELECT id, name FROM clients WHERE workstation_policy = $1\(clientFilter) ORDER BY name"),
+            "server_sites": try await named("SELECT id, name FROM sites WHERE server_policy = $1\(siteFilter) ORDER BY name"),
+            "workstation_sites": try await named("SELECT id, name FROM sites WHERE workstation_policy = $1\(siteFilter) ORDER BY name"),
             "agents": .array(agents.map { AgentQueries.render($0) }),
         ]
     }

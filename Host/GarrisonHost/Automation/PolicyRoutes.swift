@@ -67,6 +67,8 @@ enum PolicyRoutes {
                 let id = try call.intParam("pk")
                 let fields = try Fields(try call.object())
                 guard let before = try await PolicyQueries.load(host.pool, id) else { throw APIError.notFound("No policy with id \(id).") }
+                let caller = try call.user
+                try await GrantRules.checked(call, host, "automationpolicy") { try await PolicyReach.requireInside(host.pool, policy: id, caller: caller) }
                 try await host.pool.transaction { connection in
                     do {
                         try connection.query("""
@@ -90,6 +92,8 @@ enum PolicyRoutes {
             Route(.delete, "/automation/policies/<pk>/", access: manage, summary: "Delete a policy (its slots are cleared)") { call in
                 let id = try call.intParam("pk")
                 guard let before = try await PolicyQueries.load(host.pool, id) else { throw APIError.notFound("No policy with id \(id).") }
+                let caller = try call.user
+                try await GrantRules.checked(call, host, "automationpolicy") { try await PolicyReach.requireInside(host.pool, policy: id, caller: caller) }
                 try await host.pool.transaction { connection in
                     try connection.query("DELETE FROM policies WHERE id = $1", [String(id)])
                     try AuditLog.record(.init(call, .delete, "automationpolicy", "Deleted policy \(before.string("name"))", before: PolicyQueries.render(before)), on: connection)
@@ -101,7 +105,7 @@ enum PolicyRoutes {
             Route(.get, "/automation/policies/<pk>/related/", access: list, summary: "Clients, sites and agents a policy is assigned to") { call in
                 let id = try call.intParam("pk")
                 guard try await PolicyQueries.load(host.pool, id) != nil else { throw APIError.notFound("No policy with id \(id).") }
-                return Responses.json(try await PolicyQueries.related(host.pool, id))
+                return Responses.json(try await PolicyQueries.related(host.pool, id, scope: try call.user.scope))
             },
         ]
     }

@@ -84,7 +84,7 @@ enum ClientRoutes {
                 let id = try call.intParam("pk")
                 let body = try call.object()
                 let fields = FieldReader(body.fields["client"]?.objectValue ?? body.fields)
-                guard let before = try await visibleClients(host, try call.user, only: id).first else { throw APIError.notFound("No client with id \(id).") }
+                let before = try await writableClient(host, call, id)
                 try await host.pool.transaction { connection in
                     do {
                         try connection.query("""
@@ -96,19 +96,19 @@ enum ClientRoutes {
                         throw APIError.badRequest("Another client already has that name.")
                     }
                     try PolicyAssignment.apply(connection, table: "clients", id: String(id), fields: fields)
-                    try AuditLog.record(.init(call, .modify, "client", "Modified client \(before["name"]?.stringValue ?? "")", before: before, after: .object(body.fields)), on: connection)
+                    try AuditLog.record(.init(call, .modify, "client", "Modified client \(before["name"]?.stringValue ?? "")", before: before, after: .object(body.fields), clientID: id), on: connection)
                 }
                 return Responses.message("The client was updated")
             },
             Route(.delete, "/clients/<pk>/", access: .permission("can_manage_clients"), summary: "Delete a client (agents move to ?move_to_site=)") { call in
                 let id = try call.intParam("pk")
-                guard let before = try await visibleClients(host, try call.user, only: id).first else { throw APIError.notFound("No client with id \(id).") }
-                let moveTo = call.query["move_to_site"].flatMap(Int.init)
+                let before = try await writableClient(host, call, id)
+                let moveTo = try moveTarget(call)
                 try await host.pool.transaction { connection in
-                    try moveAgents(connection, from: "client_id", id: id, to: moveTo, excludingClient: id)
+                    try moveAgents(connection, from: "client_id", id: id, to: moveTo, excludingClient: id, scope: try call.user.scope)
                     try connection.query("DELETE FROM sites WHERE client_id = $1", [String(id)])
                     try connection.query("DELETE FROM clients WHERE id = $1", [String(id)])
-                    try AuditLog.record(.init(call, .delete, "client", "Deleted client \(before["name"]?.stringValue ?? "")", before: before), on: connection)
+                    try AuditLog.record(.init(call, .delete, "client", "Deleted client \(before["name"]?.stringValue ?? "")", before: before, clientID: id), on: connection)
                 }
                 return Responses.message("\(before["name"]?.stringValue ?? "The client") was deleted")
             },
@@ -121,7 +121,11 @@ enum ClientRoutes {
                 let clientID = try site.int("client")
                 let name = try site.nonEmptyString("name")
                 let user = try call.user
-                guard user.scope.allows(clientID: clientID, siteID: nil) else { throw APIError.forbidden("Your role cannot add sites to client \(clientID).") }
+                if !user.scope.allows(clientID: clientID, siteID: nil) {
+                    // Seen through one of its sites: the client exists for them, but adding a site is a client-level write.
+                    if try await visibleClients(host, user, only: clientID).isEmpty { throw APIError.notFound("No client with id \(clientID).") }
+                    throw APIError.forbidden("Adding a site to client \(clientID) needs a role scoped to the whole client; yours covers only some of its sites.")
+                }
                 try await host.pool.transaction { connection in
                     do {
                         try connection.query("INSERT INTO sites (client_id, name, custom_fields, created_by) VALUES ($1, $2, $3::jsonb, $4)",
@@ -131,7 +135,7 @@ enum ClientRoutes {
                     } catch let error as DatabaseError where error.isForeignKeyViolation {
                         throw APIError.badRequest("Client \(clientID) does not exist.")
                     }
-                    try AuditLog.record(.init(call, .add, "site", "Added site \(name) to client \(clientID)", after: .object(site.fields)), on: connection)
+                    try AuditLog.record(.init(call, .add, "site", "Added site \(name) to client \(clientID)", after: .object(site.fields), clientID: clientID), on: connection)
                 }
                 return Responses.message("Site \(name) was added")
             },
@@ -156,35 +160,58 @@ enum ClientRoutes {
                         throw APIError.badRequest("The client already has a site with that name.")
                     }
                     try PolicyAssignment.apply(connection, table: "sites", id: String(id), fields: fields)
-                    try AuditLog.record(.init(call, .modify, "site", "Modified site \(before.string("name"))", before: renderSite(before), after: .object(fields.fields)), on: connection)
+                    try AuditLog.record(.init(call, .modify, "site", "Modified site \(before.string("name"))", before: renderSite(before), after: .object(fields.fields), clientID: before.int("client_id"), siteID: id), on: connection)
                 }
                 return Responses.message("The site was updated")
             },
             Route(.delete, "/clients/sites/<pk>/", access: .permission("can_manage_sites"), summary: "Delete a site (agents move to ?move_to_site=)") { call in
                 let id = try call.intParam("pk")
                 guard let before = try await visibleSites(host, try call.user, only: id).first else { throw APIError.notFound("No site with id \(id).") }
-                let moveTo = call.query["move_to_site"].flatMap(Int.init)
+                let moveTo = try moveTarget(call)
                 try await host.pool.transaction { connection in
                     let remaining = try connection.query("SELECT count(*) AS n FROM sites WHERE client_id = $1", [String(before.int("client_id"))]).first!.int("n")
                     if remaining <= 1 { throw APIError.badRequest("A client must keep at least one site; delete the client instead.") }
-                    try moveAgents(connection, from: "site_id", id: id, to: moveTo, excludingClient: nil)
+                    try moveAgents(connection, from: "site_id", id: id, to: moveTo, excludingClient: nil, scope: try call.user.scope)
                     try connection.query("DELETE FROM sites WHERE id = $1", [String(id)])
-                    try AuditLog.record(.init(call, .delete, "site", "Deleted site \(before.string("name"))", before: renderSite(before)), on: connection)
+                    try AuditLog.record(.init(call, .delete, "site", "Deleted site \(before.string("name"))", before: renderSite(before), clientID: before.int("client_id"), siteID: id), on: connection)
                 }
                 return Responses.message("Site \(before.string("name")) was deleted")
             },
         ]
     }
 
+    /// A client write (rename, delete, policies) changes every site of it, so it needs the
+    /// client in the role's scope, not only some of its sites: 404 when the client is not
+    /// visible at all, 403 when it is seen only through a site.
+    static func writableClient(_ host: HostContext, _ call: Call, _ id: Int) async throws -> JSONValue {
+        let user = try call.user
+        guard let client = try await visibleClients(host, user, only: id).first else { throw APIError.notFound("No client with id \(id).") }
+        if !user.scope.allows(clientID: id, siteID: nil) {
+            throw APIError.forbidden("Changing client \(id) needs a role scoped to the whole client; yours covers only some of its sites.")
+        }
+        return client
+    }
+
+    /// `?move_to_site=`: absent, or a site id (anything else is a 400, not "no move").
+    static func moveTarget(_ call: Call) throws -> Int? {
+        guard let text = call.query["move_to_site"], !text.isEmpty else { return nil }
+        guard let id = Int(text), id > 0 else { throw APIError.badRequest("move_to_site must be a site id, got '\(text)'.") }
+        return id
+    }
+
     /// Agents are never deleted with their client or site: they move, or the delete is refused.
-    static func moveAgents(_ connection: PGConnection, from column: String, id: Int, to site: Int?, excludingClient: Int?) throws {
+    /// The site they move to must be inside the caller's scope (404 as if it did not exist).
+    static func moveAgents(_ connection: PGConnection, from column: String, id: Int, to site: Int?, excludingClient: Int?, scope: ObjectScope) throws {
         let count = try connection.query("SELECT count(*) AS n FROM agents WHERE \(column) = $1", [String(id)]).first!.int("n")
         guard count > 0 else { return }
         guard let site else {
             throw APIError.badRequest("\(count) agents still belong here; pass ?move_to_site=<site id> to move them first.")
         }
         guard let target = try connection.query("SELECT id, client_id FROM sites WHERE id = $1", [String(site)]).first,
-              target.int("client_id") != excludingClient, !(column == "site_id" && site == id) else {
+              scope.allows(clientID: target.int("client_id"), siteID: site) else {
+            throw APIError.notFound("move_to_site: no site with id \(site).")
+        }
+        guard target.int("client_id") != excludingClient, !(column == "site_id" && site == id) else {
             throw APIError.badRequest("move_to_site \(site) is not a site the agents can move to.")
         }
         try connection.query("UPDATE agents SET site_id = $2, client_id = $3 WHERE \(column) = $1", [String(id), String(site), String(target.int("client_id"))])

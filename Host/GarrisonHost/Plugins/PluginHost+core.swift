@@ -13,7 +13,7 @@ extension PluginHost {
     }
 
     /// The kinds core_get answers (the header's core_get comment describes each).
-    static let coreKinds: Set<String> = ["agent", "agent_brief", "client", "site", "agent_policies", "policy", "agents"]
+    static let coreKinds: Set<String> = ["agent", "agent_brief", "client", "site", "agent_policies", "policy", "agents", "may_manage_user", "policy_reach"]
 
     /// core_get: an agent, client, site or policy as the operator API renders it; the
     /// policies applying to an agent; the agent_ids of a client, a site or all agents.
@@ -77,11 +77,35 @@ extension PluginHost {
             return ClientRoutes.renderClient(row, sites: sites.map(ClientRoutes.renderSite))
         case "global":
             return try await keyStoreObject(key, pool: pool)
+        case "may_manage_user":
+            return try await mayManageUser(key, pool: pool)
+        case "policy_reach":
+            guard let id = Int(key), try await PolicyQueries.load(pool, id) != nil else { return nil }
+            return try await PolicyReach.load(pool, policy: id).json
         case "site":
             guard let id = Int(key) else { return nil }
             let row = try await pool.query("SELECT \(ClientRoutes.siteColumns) FROM sites s JOIN clients c ON c.id = s.client_id WHERE s.id = $1", [String(id)]).first
             return row.map(ClientRoutes.renderSite)
         default:
+            return nil
+        }
+    }
+
+    /// "may_manage_user", id "<caller user id>:<target user id>": the host's take-over rule
+    /// (GrantRules.requireMayManage) for plugin routes that change another operator, so the
+    /// rule lives in one place. Nil (not found) when either user does not exist.
+    static func mayManageUser(_ key: String, pool: DatabasePool) async throws -> JSONValue? {
+        let parts = key.split(separator: ":")
+        guard parts.count == 2, let callerID = Int(parts[0]), let targetID = Int(parts[1]) else { return nil }
+        guard let caller = try? await GrantRules.rights(ofUser: callerID, pool) else { return nil }
+        let identity = OperatorIdentity(id: callerID, username: caller.username, isSuperuser: caller.rights.superuser, permissions: caller.rights.permissions,
+                                        scope: caller.rights.scope, tokenID: nil, limitedScope: nil, viaAPIKey: false, roleID: caller.roleID)
+        do {
+            let target = try await GrantRules.requireMayManage(user: targetID, caller: identity, pool)
+            return ["allowed": true, "username": .string(target.username)]
+        } catch let error as APIError where error.status == .forbidden {
+            return ["allowed": false, "detail": .string(error.detail)]
+        } catch let error as APIError where error.status == .notFound {
             return nil
         }
     }

@@ -261,5 +261,6 @@ public enum CoreMigrations {
             """),
         AutomationMigration.policies,
         v6,
+        v7,
     ]
 }

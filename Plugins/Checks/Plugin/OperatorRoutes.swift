@@ -92,6 +92,8 @@ extension Checks {
             do { _ = try await host.coreObject(kind: .policy, id: String(id)) } catch let error as PluginError where error.status == .notFound {
                 throw PluginHTTPError(404, "No policy with id \(id).")
             }
+            // A policy check runs on every agent the policy reaches, so the caller must see them all.
+            try await host.requirePolicyInScope(id, caller: req)
             check.policy_id = id
             existing = try await host.query("SELECT * FROM checks WHERE policy_id = $1", [id])
         }
@@ -106,6 +108,7 @@ extension Checks {
     func edit(_ req: PluginRequest) async throws -> PluginResponse {
         let (before, _) = try await loadCheck(try Self.intParam(req, "pk"))
         try await ensureVisible(req, agentID: before.agent_id)
+        if let policy = before.policy_id { try await host.requirePolicyInScope(policy, caller: req) }
         let (input, _) = try decodeInput(req)
         if let type = input.check_type, type != before.check_type { throw PluginHTTPError(400, "check_type cannot change") }
         let after = input.applied(to: before)
@@ -119,6 +122,7 @@ extension Checks {
     func remove(_ req: PluginRequest) async throws -> PluginResponse {
         let (check, _) = try await loadCheck(try Self.intParam(req, "pk"))
         try await ensureVisible(req, agentID: check.agent_id)
+        if let policy = check.policy_id { try await host.requirePolicyInScope(policy, caller: req) }
         try await host.execute("WITH gone AS (DELETE FROM checks WHERE id = $1 RETURNING id) DELETE FROM history WHERE check_id IN (SELECT id FROM gone)", [check.id])
         try? host.audit(action: "check.delete", username: req.username, agentID: check.agent_id, object: "check:\(check.id)", detail: checkJSON(check, meta: nil))
         return try .json(JSON.string("\(check.readableDescription) was deleted!"))
@@ -153,7 +157,16 @@ extension Checks {
     /// A policy check's result on every agent that ran it.
     func policyCheckStatus(_ req: PluginRequest) async throws -> PluginResponse {
         let id = try Self.intParam(req, "pk")
-        let results: [ResultRow] = try await host.query("SELECT * FROM results WHERE check_id = $1 ORDER BY agent_id", [id])
+        var results: [ResultRow] = try await host.query("SELECT * FROM results WHERE check_id = $1 ORDER BY agent_id", [id])
+        // Other clients' agents are absent, as in every list.
+        let scope = Scope(req)
+        if !scope.isUnrestricted {
+            var shown: [ResultRow] = []
+            for result in results {
+                if let agent = try await agents.facts(result.agent_id), scope.allows(agent) { shown.append(result) }
+            }
+            results = shown
+        }
         return try .json(JSON.array(results.map { resultJSON($0) }))
     }
 

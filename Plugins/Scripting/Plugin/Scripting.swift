@@ -238,8 +238,10 @@ final class Scripting: GarrisonPlugin {
         default: break
         }
         let options = Self.historyOptions(type: "script_run", scriptName: script.name, origin: "scripting:runscript", username: req.username, saveResult: sink)
+        // The arguments as the operator wrote them: resolved {{global.x}} values are key-store
+        // secrets, and the audit log is readable by roles that cannot read the key store.
         try? host.audit(action: "scripting.run_script", username: req.username, agentID: target.agentID, object: "script:\(body.script)",
-                        detail: ["script": .string(script.name), "output": .string(output), "args": .array(run.scriptArgs?.map(JSON.string) ?? [])])
+                        detail: ["script": .string(script.name), "output": .string(output), "args": .array((body.args ?? script.args).map(JSON.string))])
         if output == "forget" {
             do {
                 try host.agentSend(agentID: target.agentID, payload: command(run, options: options))

@@ -242,6 +242,13 @@ final class TwoFactor: GarrisonPlugin {
     func adminReset(_ req: PluginRequest) async throws -> PluginResponse {
         let admin = try caller(req)
         let target = try req.json(ResetBody.self).id
+        // Resetting someone's second factor is half of signing in as them.
+        if target != admin.id {
+            do { try await host.requireMayManage(user: target, caller: req) } catch let refusal as PluginHTTPError where refusal.status == 403 {
+                try? host.audit(action: "twofactor.reset_refused", username: admin.username, object: "user:\(target)", detail: ["reason": .string(refusal.detail)])
+                throw refusal
+            }
+        }
         let removed: [UserIDRow] = try await host.query(
             "DELETE FROM totp WHERE user_id = $1 RETURNING user_id", [target])
         try await clearFailures(target)
