@@ -1,6 +1,6 @@
 import Foundation
 
-/// The escalation rules every account route applies (docs: README "Who may grant what"):
+/// The escalation rules every account route applies (README.md, "Who may grant what"):
 /// nobody hands out a permission or a client/site scope they do not hold, nobody takes over
 /// an account that holds more than they do (a new password or second factor is a take-over),
 /// nobody edits a role they hold, and only a superuser touches a superuser. Superusers are

@@ -13,7 +13,7 @@ enum LoginRoutes {
                 try await login(host, call, stage: .login)
             },
             Route(.post, "/logout/", access: .authenticated, scopes: ["*"], summary: "Revoke this token") { call in
-                let user = try call.user
+                let user = try notInstaller(call)
                 if let tokenID = user.tokenID {
                     try await host.pool.transaction { connection in
                         try connection.query("DELETE FROM auth_tokens WHERE id = $1", [String(tokenID)])
@@ -24,7 +24,7 @@ enum LoginRoutes {
                 return Response(status: .noContent)
             },
             Route(.post, "/logoutall/", access: .authenticated, scopes: ["*"], summary: "Revoke all of this user's tokens") { call in
-                let user = try call.user
+                let user = try notInstaller(call)
                 try await host.pool.transaction { connection in
                     try connection.query("DELETE FROM auth_tokens WHERE user_id = $1", [String(user.id)])
                     try AuditLog.record(.init(call, .logout, "user", "\(user.username) logged out everywhere"), on: connection)
@@ -37,12 +37,24 @@ enum LoginRoutes {
 
     static let badCredentials = APIError(.badRequest, "Bad credentials")
 
+    /// An installer token (possibly minted for anyone holding a deployment link) signs its
+    /// creator out of nothing: it reaches only the enrollment routes.
+    static func notInstaller(_ call: Call) throws -> OperatorIdentity {
+        let user = try call.user
+        if user.limitedScope == InstallerTokens.scope {
+            throw APIError.forbidden("An installer token can only enroll agents (/api/v3/installer/, /api/v3/newagent/).")
+        }
+        return user
+    }
+
     private static func login(_ host: HostContext, _ call: Call, stage: LoginStage) async throws -> Response {
         let body = try call.object()
         let username = try body.nonEmptyString("username")
         let password = try body.string("password")
         if let wait = host.throttle.retryAfter(username: username, address: call.sourceIP) {
-            var error = APIError(.tooManyRequests, "Too many failed logins; try again in \(wait) seconds.")
+            // Audited like a failure (but not counted as one: waiting out the delay must help).
+            await host.audit(call, .failedLogin, "user", "Throttled login for \(username): retry in \(wait) s")
+            var error = APIError(.tooManyRequests, "Too many failed logins from this address; try again in \(wait) seconds.")
             error.headers[.retryAfter] = String(wait)
             throw error
         }
@@ -62,6 +74,9 @@ enum LoginRoutes {
         switch verdict {
         case .deny(let reason):
             return try await failed(host, call, username: username, reason: reason)
+        case .unavailable:
+            // LoginHooks never answers this; counted as a denial should that change.
+            return try await failed(host, call, username: username, reason: "a sign-in check was unavailable")
         case .challenge(let data):
             if stage == .checkCredentials {
                 // Right password, second factor still owed: say so, hand out nothing.
@@ -86,7 +101,7 @@ enum LoginRoutes {
     private static func grant(_ host: HostContext, _ call: Call, row: PGRow, scope: String?) async throws -> Response {
         let userID = row.int("id")
         let username = row.string("username")
-        host.throttle.recordSuccess(username: username)
+        host.throttle.recordSuccess(username: username, address: call.sourceIP)
         let ttl = host.tokenTTL
         let userAgent = call.headers[.userAgent] ?? ""
         let token = Crypto.randomHex(bytes: 32)

@@ -12,7 +12,12 @@ enum EnrollmentRoutes {
                 let body = try call.object()
                 let agentID = try body.nonEmptyString("agent_id")
                 guard NATSServerConfig.isValidAgentID(agentID) else { throw APIError.badRequest("agent_id must be letters and digits only.") }
-                let site = try body.int("site")
+                let caller = try call.user
+                // An installer token enrolls only into the site it was made for.
+                let site = try body.optionalInt("site") ?? caller.installerSite ?? body.int("site")
+                if let bound = caller.installerSite, bound != site {
+                    throw APIError.forbidden("This installer token was made for site \(bound); it cannot enroll agents at site \(site). Make an installer for that site.")
+                }
                 let monitoringType = try body.optionalString("monitoring_type") ?? "server"
                 guard ["server", "workstation"].contains(monitoringType) else { throw APIError.badRequest("monitoring_type must be server or workstation.") }
                 guard let siteRow = try await host.pool.query("SELECT client_id FROM sites WHERE id = $1", [String(site)]).first else {

@@ -92,7 +92,7 @@ public final class Authenticator: Sendable {
 
     private func loadToken(digest: String) async throws -> (Principal, Date)? {
         let result = try await pool.query("""
-            SELECT \(Self.identityColumns), t.id AS token_id, t.scope, extract(epoch FROM t.expiry) AS expiry
+            SELECT \(Self.identityColumns), t.id AS token_id, t.scope, t.site_id AS installer_site, extract(epoch FROM t.expiry) AS expiry
             FROM auth_tokens t JOIN users u ON u.id = t.user_id LEFT JOIN roles r ON r.id = u.role_id
             WHERE t.digest = $1 AND t.expiry > now()
             """, [digest])
@@ -122,6 +122,6 @@ public final class Authenticator: Sendable {
             id: row.int("user_id"), username: row.string("username"), isSuperuser: row.bool("superuser"),
             permissions: Set(PGArray.parse(row["permissions"])),
             scope: ObjectScope(clients: Set(PGArray.ints(row["clients"])), sites: Set(PGArray.ints(row["sites"]))),
-            tokenID: tokenID, limitedScope: scope, viaAPIKey: viaAPIKey, roleID: row.optionalInt("role_id"))
+            tokenID: tokenID, limitedScope: scope, viaAPIKey: viaAPIKey, roleID: row.optionalInt("role_id"), installerSite: row.optionalInt("installer_site"))
     }
 }

@@ -27,8 +27,10 @@ public struct OperatorIdentity: Sendable, Equatable {
     public let viaAPIKey: Bool
     /// The role the operator holds, if any: nobody but a superuser edits the role they hold.
     public let roleID: Int?
+    /// For an installer token: the site it was made for, the only one it enrolls agents into.
+    public let installerSite: Int?
 
-    public init(id: Int, username: String, isSuperuser: Bool, permissions: Set<String>, scope: ObjectScope, tokenID: Int?, limitedScope: String?, viaAPIKey: Bool, roleID: Int? = nil) {
+    public init(id: Int, username: String, isSuperuser: Bool, permissions: Set<String>, scope: ObjectScope, tokenID: Int?, limitedScope: String?, viaAPIKey: Bool, roleID: Int? = nil, installerSite: Int? = nil) {
         self.id = id
         self.username = username
         self.isSuperuser = isSuperuser
@@ -38,6 +40,7 @@ public struct OperatorIdentity: Sendable, Equatable {
         self.limitedScope = limitedScope
         self.viaAPIKey = viaAPIKey
         self.roleID = roleID
+        self.installerSite = installerSite
     }
 
     public func has(_ permission: String) -> Bool { isSuperuser || permissions.contains(permission) }

@@ -16,7 +16,7 @@ enum InstallerRoutes {
                 let target = try await siteTarget(host, call, site: site, type: try body.optionalString("agenttype") ?? "server", goarch: try body.optionalString("goarch") ?? "amd64")
                 let hours = try body.optionalInt("expires") ?? 24
                 guard (1...8760).contains(hours) else { throw APIError.badRequest("Field 'expires' must be between 1 and 8760 hours.") }
-                let issued = try await InstallerTokens.issue(host.pool, userID: try call.user.id, hours: hours)
+                let issued = try await InstallerTokens.issue(host.pool, userID: try call.user.id, site: site, hours: hours)
                 var command = InstallCommand(server: server, clientID: target.clientID, siteID: site, agentType: target.type, goarch: target.goarch, token: issued.token)
                 command.power = try flag(body, "power")
                 command.rdp = try flag(body, "rdp")
@@ -80,8 +80,9 @@ enum InstallerRoutes {
                     FROM deployments d JOIN sites s ON s.id = d.site_id WHERE d.uid = $1::uuid
                     """, [uid]).first else { throw APIError.notFound("No such deployment link.") }
                 guard row.bool("valid") else { throw APIError.init(.gone, "This deployment link has expired; ask for a new one.") }
-                let expiry = Date(timeIntervalSince1970: row.double("expiry_epoch"))
-                let issued = try await InstallerTokens.issue(host.pool, userID: row.int("created_by"), hours: 1, deploymentID: row.int("id"), expiry: expiry)
+                // Whoever holds the link gets a token for the link's site, for an hour at most.
+                let expiry = min(Date(timeIntervalSince1970: row.double("expiry_epoch")), Date().addingTimeInterval(InstallerTokens.deploymentTokenLifetime))
+                let issued = try await InstallerTokens.issue(host.pool, userID: row.int("created_by"), site: row.int("site_id"), hours: 1, deploymentID: row.int("id"), expiry: expiry)
                 var command = InstallCommand(server: server, clientID: row.int("client_id"), siteID: row.int("site_id"), agentType: row.string("mon_type"), goarch: row.string("goarch"), token: issued.token)
                 let flags = JSONValue.fromDatabase(row.optionalString("install_flags"), fallback: [:])
                 command.power = flags["power"]?.boolValue ?? false

@@ -26,7 +26,8 @@ struct PluginLoginHook: LoginHook {
     let callback: PluginCallback<garrison_auth_fn>
 
     func evaluate(stage: LoginStage, subject: LoginSubject, request: JSONValue, sourceIP: String) async -> LoginVerdict {
-        guard host.enter(.dispatch) else { return .abstain }
+        // Stopping or reloading: fail closed for the users this hook guards (LoginHooks decides).
+        guard host.enter(.dispatch) else { return .unavailable }
         defer { host.exit() }
         let call = PluginAuthCall(host: host)
         var fields = request.objectValue ?? [:]
@@ -69,6 +70,7 @@ struct PluginLoginHook: LoginHook {
             host.logger.warning("auth hook did not answer in time; counted as deny", metadata: ["timeout": "\(timeout)"])
             return nil
         case .cancelled:
+            // The plugin stopped while deciding: as unavailable, not as "no opinion".
             return nil
         }
     }

@@ -137,7 +137,8 @@ final class PluginHost: Sendable {
         services.jobs?.remove(owner: name)
         services.events.unsubscribe(owner: name)
         services.commander?.router.remove(owner: name)
-        services.loginHooks.remove(owner: name)
+        // The auth hook stays registered until the plugin has stopped: meanwhile it answers
+        // "unavailable", which denies the users it guards instead of letting passwords alone in.
         // b. drain
         if needsWait, !(await waitUntilIdle(timeout: services.drainTimeout)) {
             logger.warning("plugin still busy after the drain deadline; cancelling its calls", metadata: ["deadline": "\(services.drainTimeout)"])
@@ -159,6 +160,7 @@ final class PluginHost: Sendable {
             Self.runDestructors(destructors)
         }
         services.claims.release(owner: name)
+        services.loginHooks.remove(owner: name)
         withState { state in
             state.instance.stopped()
             state.openAnswers = [:]

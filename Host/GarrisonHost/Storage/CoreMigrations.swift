@@ -262,5 +262,6 @@ public enum CoreMigrations {
         AutomationMigration.policies,
         v6,
         v7,
+        v8,
     ]
 }
