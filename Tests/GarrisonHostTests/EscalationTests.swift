@@ -212,4 +212,18 @@ import Testing
             #expect(try await host.request(.put, "/automation/policies/\(policy)/", as: .token(token), json: ["name": "Q"]).status == 200)
         }
     }
+
+    @Test func aScopedRole_cannotMakeAPolicyEveryonesDefault() async throws {
+        try await TestHost.with { host in
+            let admin = try await host.adminToken()
+            let (acme, _) = try await host.client("Acme", admin: admin)
+            #expect(try await host.request(.post, "/automation/policies/", as: .token(admin), json: ["name": "P"]).status == 200)
+            let policy = try await host.server.storage.pool.query("SELECT id FROM policies WHERE name = 'P'").first!.int("id")
+            let scoped = try await host.user("settings", permissions: ["can_edit_core_settings", "can_view_core_settings"], clients: [acme], admin: admin)
+            let refused = try await host.request(.put, "/core/settings/", as: .token(scoped), json: ["server_policy": .init(policy)])
+            #expect(refused.status == 403)
+            #expect(refused.json["detail"]?.stringValue?.contains("server_policy") == true)
+            #expect(try await host.request(.put, "/core/settings/", as: .token(admin), json: ["server_policy": .init(policy)]).status == 200)
+        }
+    }
 }
