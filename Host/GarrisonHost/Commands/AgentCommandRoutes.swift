@@ -22,8 +22,7 @@ enum AgentCommandRoutes {
                 let agent = try await AgentRoutes.loadForCommand(host, call)
                 let body = try call.object()
                 let text = try body.nonEmptyString("cmd")
-                let timeout = try body.optionalInt("timeout") ?? 30
-                guard (1...86_400).contains(timeout) else { throw APIError.badRequest("Field 'timeout' must be between 1 and 86400 seconds.") }
+                let timeout = try body.optionalInt("timeout", in: 1...86_400) ?? 30
                 let shell = try ShellChoice.resolve(requested: try body.optionalString("shell"), custom: try body.optionalString("custom_shell"), plat: agent.string("plat"))
                 var command = AgentCommand("rawcmd", payload: ["command": text, "shell": shell], fields: ["timeout": .int(Int64(timeout))])
                 command.set("run_as_user", .bool(try body.optionalBool("run_as_user") ?? false))
@@ -70,8 +69,7 @@ enum AgentCommandRoutes {
             },
             Route(.delete, "/agents/<agent_id>/processes/<pid>/", access: .permission("can_manage_procs"), summary: "Kill a process and its children") { call in
                 let agent = try await AgentRoutes.loadForCommand(host, call)
-                let pid = try call.intParam("pid")
-                guard (1...Int(Int32.max)).contains(pid) else { throw APIError.badRequest("pid must be a positive 32-bit number.") }
+                let pid = try call.intParam("pid", in: 1...Int(Int32.max))
                 let reply = try await runAudited(host, commander, call, agent, AgentCommand("killproc", fields: ["procpid": .int(Int64(pid))]), note: "kill \(pid)", audit: "Killed process \(pid) on")
                 guard reply == .string("ok") else { throw APIError.badRequest(reply.stringValue ?? "The agent could not kill process \(pid).") }
                 return Responses.message("ok")
@@ -79,9 +77,9 @@ enum AgentCommandRoutes {
             Route(.get, "/agents/<agent_id>/eventlog/<logtype>/<days>/", access: .permission("can_view_eventlogs"), summary: "Read a Windows event log") { call in
                 let agent = try await AgentRoutes.loadForCommand(host, call)
                 let log = call.param("logtype")
-                let days = try call.intParam("days")
+                // 0 is no limit; ten years is as far back as any event log goes.
+                let days = try call.intParam("days", in: 0...3650)
                 guard ["Application", "System", "Security"].contains(log) else { throw APIError.badRequest("Event log must be Application, System or Security.") }
-                guard days >= 0 else { throw APIError.badRequest("days must be 0 (no limit) or more.") }
                 // Reading Security takes the agent far longer (4.8).
                 let timeout: Duration = .seconds((log == "Security" ? 180 : 30) + 2)
                 let command = AgentCommand("eventlog", payload: ["logname": log, "days": String(days)])

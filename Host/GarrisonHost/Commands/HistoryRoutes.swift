@@ -77,8 +77,6 @@ enum HistoryRoutes {
     }
 
     static func pageLimit(_ call: Call) throws -> Int {
-        guard let text = call.query["limit"] else { return 500 }
-        guard let value = Int(text), (1...10_000).contains(value) else { throw APIError.badRequest("limit must be between 1 and 10000.") }
-        return value
+        try call.queryInt("limit", in: 1...10_000, default: 500) ?? 500
     }
 }

@@ -100,14 +100,16 @@ public struct FieldReader: Sendable {
         return string
     }
 
-    public func int(_ key: String) throws -> Int {
+    /// A whole number inside `range` (32 bits unless the caller names one), so arithmetic on
+    /// it cannot trap; anything else is a 400 naming the field and the range.
+    public func int(_ key: String, in range: ClosedRange<Int> = RequestInteger.standard) throws -> Int {
         guard let value = fields[key], !value.isNull else { throw APIError.badRequest("Field '\(key)' is required.") }
-        return try Self.integer(key, value)
+        return try Self.integer(key, value, range)
     }
 
-    public func optionalInt(_ key: String) throws -> Int? {
+    public func optionalInt(_ key: String, in range: ClosedRange<Int> = RequestInteger.standard) throws -> Int? {
         guard let value = fields[key], !value.isNull else { return nil }
-        return try Self.integer(key, value)
+        return try Self.integer(key, value, range)
     }
 
     public func optionalBool(_ key: String) throws -> Bool? {
@@ -116,13 +118,14 @@ public struct FieldReader: Sendable {
         return bool
     }
 
-    public func optionalIntArray(_ key: String) throws -> [Int]? {
+    /// A list of object ids (each inside `range`, positive ids by default).
+    public func optionalIntArray(_ key: String, in range: ClosedRange<Int> = RequestInteger.id) throws -> [Int]? {
         guard let value = fields[key], !value.isNull else { return nil }
         guard let array = value.arrayValue else { throw APIError.badRequest("Field '\(key)' must be a list of ids.") }
         return try array.map { element in
             // Tactical RMM's UI sometimes sends objects {"value": id} for pickers; accept both.
-            if let object = element.objectValue, let inner = object["value"] ?? object["id"] { return try Self.integer(key, inner) }
-            return try Self.integer(key, element)
+            if let object = element.objectValue, let inner = object["value"] ?? object["id"] { return try Self.integer(key, inner, range) }
+            return try Self.integer(key, element, range)
         }
     }
 
@@ -135,10 +138,10 @@ public struct FieldReader: Sendable {
         }
     }
 
-    private static func integer(_ key: String, _ value: JSONValue) throws -> Int {
-        if let int = value.intValue { return int }
+    private static func integer(_ key: String, _ value: JSONValue, _ range: ClosedRange<Int>) throws -> Int {
+        if let int = value.intValue { return try RequestInteger.check(int, "Field '\(key)'", in: range) }
         // Ids arrive as strings from some clients ("3"); accept those, refuse anything else.
-        if let string = value.stringValue, let int = Int(string) { return int }
-        throw APIError.badRequest("Field '\(key)' must be a whole number.")
+        if let string = value.stringValue { return try RequestInteger.parse(string[...], "Field '\(key)'", in: range) }
+        throw RequestInteger.refusal("Field '\(key)'", range)
     }
 }

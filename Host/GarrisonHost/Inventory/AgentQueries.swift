@@ -93,8 +93,7 @@ enum AgentQueries {
         init(_ query: [String: String]) throws {
             func int(_ key: String) throws -> Int? {
                 guard let text = query[key], !text.isEmpty else { return nil }
-                guard let value = Int(text) else { throw APIError.badRequest("Query parameter '\(key)' must be a whole number.") }
-                return value
+                return try RequestInteger.parse(text[...], "Query parameter '\(key)'", in: RequestInteger.id)
             }
             func oneOf(_ key: String, _ allowed: [String]) throws -> String? {
                 guard let text = query[key], !text.isEmpty else { return nil }

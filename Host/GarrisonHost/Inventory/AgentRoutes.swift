@@ -9,13 +9,12 @@ enum AgentRoutes {
                   summary: "Agents; filter with client, site, monitoring_type, plat, status, search; page with page and page_size") { call in
                 let filter = try AgentQueries.Filter(call.query)
                 let (whereSQL, params) = filter.whereClause(scope: try call.user.scope)
-                guard let pageText = call.query["page"] else {
+                guard let page = try call.queryInt("page", in: RequestInteger.page) else {
                     let rows = try await host.pool.query("SELECT \(AgentQueries.listColumns) \(AgentQueries.from) \(whereSQL) ORDER BY a.hostname, a.id", params).rows
                     return Responses.json(.array(rows.map { AgentQueries.render($0) }))
                 }
-                guard let page = Int(pageText), page >= 1 else { throw APIError.badRequest("Query parameter 'page' must be 1 or more.") }
-                let size = call.query["page_size"].flatMap(Int.init) ?? 50
-                guard (1...1000).contains(size) else { throw APIError.badRequest("Query parameter 'page_size' must be between 1 and 1000.") }
+                let size = try call.queryInt("page_size", in: 1...1000, default: 50) ?? 50
+                // Both bounded above (page to 32 bits), so the offset cannot overflow.
                 let pageParams = params + [String(size), String((page - 1) * size)]
                 // One round trip: the window count rides along with the page.
                 let rows = try await host.pool.query("""
@@ -129,18 +128,16 @@ struct AgentEdit {
     var flags: [String: Bool] = [:]
 
     init(_ fields: FieldReader) throws {
-        site = try fields.optionalInt("site")
+        site = try fields.optionalInt("site", in: RequestInteger.id)
         description = try fields.optionalString("description")
         monitoringType = try fields.optionalString("monitoring_type")
         if let type = monitoringType, !["server", "workstation"].contains(type) {
             throw APIError.badRequest("Field 'monitoring_type' must be 'server' or 'workstation'.")
         }
-        offlineTime = try fields.optionalInt("offline_time")
-        overdueTime = try fields.optionalInt("overdue_time")
-        checkInterval = try fields.optionalInt("check_interval")
-        if let value = offlineTime, !(1...43_200).contains(value) { throw APIError.badRequest("Field 'offline_time' must be between 1 and 43200 minutes.") }
-        if let value = overdueTime, !(1...43_200).contains(value) { throw APIError.badRequest("Field 'overdue_time' must be between 1 and 43200 minutes.") }
-        if let value = checkInterval, !(15...86_400).contains(value) { throw APIError.badRequest("Field 'check_interval' must be between 15 and 86400 seconds.") }
+        // Minutes, minutes, seconds.
+        offlineTime = try fields.optionalInt("offline_time", in: 1...43_200)
+        overdueTime = try fields.optionalInt("overdue_time", in: 1...43_200)
+        checkInterval = try fields.optionalInt("check_interval", in: 15...86_400)
         if fields.has("time_zone") { setsTimeZone = true; timeZone = try fields.optionalString("time_zone") }
         for name in ["overdue_email_alert", "overdue_text_alert", "overdue_dashboard_alert", "maintenance_mode", "block_policy_inheritance"] {
             if let value = try fields.optionalBool(name) { flags[name] = value }

@@ -71,6 +71,7 @@ public struct CheckInput: Decodable, Sendable {
     public static func problem(_ check: CheckDefinition) -> String? {
         if check.fails_b4_alert < 1 { return "fails_b4_alert must be 1 or more" }
         if check.run_interval < 0 { return "run_interval must not be negative" }
+        if let bounds = outOfBounds(check) { return bounds }
         let w = check.warning_threshold, e = check.error_threshold
         switch check.check_type {
         case .diskspace:
@@ -95,6 +96,25 @@ public struct CheckInput: Decodable, Sendable {
             if check.event_id == nil && !check.event_id_is_wildcard { return "An event ID must be set, or event_id_is_wildcard" }
             if check.number_of_events_b4_alert < 1 { return "number_of_events_b4_alert must be 1 or more" }
             if let days = check.search_last_days, days < 0 { return "search_last_days must not be negative" }
+        }
+        return nil
+    }
+
+    /// Every integer an operator sends is bounded before it is stored (32-bit columns) or sent
+    /// to an agent, so neither PostgreSQL nor arithmetic on it can fail.
+    static func outOfBounds(_ check: CheckDefinition) -> String? {
+        let int32 = Int(Int32.min)...Int(Int32.max)
+        let fields: [(String, Int?, ClosedRange<Int>)] = [
+            ("run_interval", check.run_interval, 0...2_592_000), ("fails_b4_alert", check.fails_b4_alert, 1...10_000),
+            ("error_threshold", check.error_threshold, int32), ("warning_threshold", check.warning_threshold, int32),
+            ("timeout", check.timeout, 0...86_400), ("event_id", check.event_id, 0...Int(Int32.max)),
+            ("search_last_days", check.search_last_days, 0...3650), ("number_of_events_b4_alert", check.number_of_events_b4_alert, 1...1_000_000),
+        ]
+        for (name, value, range) in fields {
+            if let value, !range.contains(value) { return "\(name) must be a whole number from \(range.lowerBound) to \(range.upperBound)" }
+        }
+        for (name, codes) in [("info_return_codes", check.info_return_codes), ("warning_return_codes", check.warning_return_codes), ("success_return_codes", check.success_return_codes)] {
+            if codes.contains(where: { !int32.contains($0) }) { return "\(name) must hold whole numbers from \(int32.lowerBound) to \(int32.upperBound)" }
         }
         return nil
     }

@@ -29,8 +29,7 @@ extension Checks {
     enum Owner { case agent(String), policy(Int) }
 
     static func intParam(_ req: PluginRequest, _ name: String) throws -> Int {
-        guard let value = req.params[name].flatMap(Int.init) else { throw PluginHTTPError(400, "\(name) must be a number") }
-        return value
+        try req.intParam(name)
     }
 
     func loadCheck(_ id: Int) async throws -> (CheckDefinition, CheckMeta) {
@@ -277,8 +276,9 @@ extension Checks {
         if !req.body.isEmpty {
             guard let parsed = try? JSON(parsing: req.body), case .object(let body) = parsed else { throw PluginHTTPError(400, "invalid request body") }
             if let value = body["timeFilter"], !value.isNull {
-                guard let d = value.intValue, d >= 0 else { throw PluginHTTPError(400, "timeFilter must be a number of days") }
-                days = d
+                // Bounded: make_interval takes a 32-bit count, and ten years is all history holds.
+                guard let d = value.intValue else { throw BoundedInt.refusal("timeFilter", 0...3650) }
+                days = try BoundedInt.check(d, "timeFilter", in: 0...3650)
             }
         }
         guard let result: ResetRow = try await host.query("SELECT id, agent_id, check_id, seq, fail_count, alerted FROM results WHERE id = $1", [id], as: ResetRow.self).first else {

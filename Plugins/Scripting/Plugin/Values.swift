@@ -53,11 +53,6 @@ extension JSON {
 
 extension PluginRequest {
     var username: String { principal["username"]?.stringValue ?? "" }
-
-    func intParam(_ name: String) throws -> Int {
-        guard let text = params[name], let value = Int(text) else { throw PluginHTTPError(400, "\(name) must be a number.") }
-        return value
-    }
 }
 
 extension ScriptingError {
