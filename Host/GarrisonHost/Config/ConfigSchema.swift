@@ -51,6 +51,17 @@ enum ConfigSchema {
         boolean("server", "plain_http", "serve plain HTTP; only behind a TLS-terminating reverse proxy") { $0.plainHTTP = $1 },
         integer("server", "max_body_bytes", 1024...(1 << 30), "largest request body accepted") { $0.maxBodyBytes = $1 },
         boolean("server", "trust_forwarded_for", "take the client address from X-Forwarded-For (behind a proxy only)") { $0.trustForwardedFor = $1 },
+        string("server", "trusted_proxies", "proxies (addresses or CIDRs, comma-separated) whose X-Forwarded-For counts; the client is the rightmost entry not in the list") {
+            do { _ = try TrustedProxies(parsing: $1) } catch { return "\(error)" }
+            $0.trustedProxies = $1
+            return nil
+        },
+        integer("server", "max_anonymous_body_bytes", 0...(1 << 30), "largest request body accepted on routes that need no credentials") { $0.maxAnonymousBodyBytes = $1 },
+        integer("server", "tls_handshake_timeout_seconds", 1...3600, "a connection that has not finished the TLS handshake by then is closed") { $0.tlsHandshakeTimeoutSeconds = $1 },
+        integer("server", "request_head_timeout_seconds", 1...3600, "a connection whose first request line and headers are not all in by then is closed") { $0.requestHeadTimeoutSeconds = $1 },
+        integer("server", "idle_timeout_seconds", 1...86400, "a kept-alive connection without a new complete request head for this long is closed") { $0.idleTimeoutSeconds = $1 },
+        integer("server", "body_timeout_seconds", 1...86400, "a request body not received in full by then closes the connection") { $0.bodyTimeoutSeconds = $1 },
+        integer("server", "max_connections_per_address", 1...1_000_000, "open connections one source address may hold; more are closed at once") { $0.maxConnectionsPerAddress = $1 },
         string("server", "public_hostname", "name agents and browsers use; goes into the self-signed certificate") { $0.publicHostname = $1; return nil },
         string("data", "dir", "folder for the embedded database, certificate and first-run password") { $0.dataDirectory = $1; return $1.isEmpty ? "must not be empty" : nil },
         string("database", "url", "libpq connection URL; empty runs a private cluster under the data folder") { $0.databaseURL = $1; return nil },

@@ -11,6 +11,13 @@ public struct GarrisonConfig: Sendable {
     public var plainHTTP = false
     public var maxBodyBytes = 10 * 1024 * 1024
     public var trustForwardedFor = false
+    public var trustedProxies = "127.0.0.0/8, ::1"
+    public var maxAnonymousBodyBytes = 64 * 1024
+    public var tlsHandshakeTimeoutSeconds = 10
+    public var requestHeadTimeoutSeconds = 15
+    public var idleTimeoutSeconds = 75
+    public var bodyTimeoutSeconds = 60
+    public var maxConnectionsPerAddress = 256
     public var publicHostname = "localhost"
 
     public var dataDirectory = "./data"

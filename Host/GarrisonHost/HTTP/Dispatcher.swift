@@ -16,15 +16,22 @@ public final class Dispatcher: HTTPResponder, Sendable {
     let metrics: MetricsRegistry
     let logger: Logger
     let maxBodyBytes: Int
-    /// Proxies whose X-Forwarded-For is believed (only when configured behind one).
+    /// The body limit of routes anyone may call: their callers are not known, so they get
+    /// little (`server.max_anonymous_body_bytes`).
+    let maxAnonymousBodyBytes: Int
+    /// Whose X-Forwarded-For is believed (only when configured behind a proxy).
     let trustForwardedFor: Bool
+    let trustedProxies: TrustedProxies
 
-    public init(authenticator: Authenticator, metrics: MetricsRegistry, logger: Logger, maxBodyBytes: Int, trustForwardedFor: Bool = false) {
+    public init(authenticator: Authenticator, metrics: MetricsRegistry, logger: Logger, maxBodyBytes: Int, maxAnonymousBodyBytes: Int = 64 * 1024,
+                trustForwardedFor: Bool = false, trustedProxies: TrustedProxies = .none) {
         self.authenticator = authenticator
         self.metrics = metrics
         self.logger = logger
         self.maxBodyBytes = maxBodyBytes
+        self.maxAnonymousBodyBytes = min(maxAnonymousBodyBytes, maxBodyBytes)
         self.trustForwardedFor = trustForwardedFor
+        self.trustedProxies = trustedProxies
     }
 
     public var routes: [Route] { table.withLockedValue { $0.routes } }
@@ -51,7 +58,8 @@ public final class Dispatcher: HTTPResponder, Sendable {
         let path = request.uri.path
         let lookup = table.withLockedValue { $0 }.lookup(request.method, path[...])
         var routeLabel = "unmatched"
-        let response: Response
+        var response: Response
+        var bodyRead = false
         switch lookup {
         case .notFound:
             response = Responses.detail("Not found: no route \(path). The API lists its routes at /api/schema/.", status: .notFound)
@@ -61,45 +69,72 @@ public final class Dispatcher: HTTPResponder, Sendable {
             response = r
         case .found(let route, let params):
             routeLabel = route.pattern
-            response = await serve(route, params: params, request: request, context: context)
+            (response, bodyRead) = await serve(route, params: params, request: request, context: context)
+        }
+        if !bodyRead, response.headers[.connection] == nil, Self.announcesBody(request) {
+            // A body that was refused is not read to the end to find the next request: the
+            // connection ends after this answer (the listener's ConnectionGuard closes it).
+            response.headers[.connection] = "close"
         }
         metrics.recordRequest(route: routeLabel, method: request.method.rawValue, status: Int(response.status.code), duration: ContinuousClock.now - start)
         return response
     }
 
-    private func serve(_ route: Route, params: [String: String], request: Request, context: Context) async -> Response {
+    /// The answer, and whether the request's body was read to its end.
+    private func serve(_ route: Route, params: [String: String], request: Request, context: Context) async -> (Response, Bool) {
         var request = request
         let requestID = context.id
-        let tooLarge = APIError(.contentTooLarge, "The request body is larger than the limit of \(maxBodyBytes) bytes (server.max_body_bytes).")
+        var bodyRead = false
+        let response: Response
         do {
+            // Who is calling comes from the head alone: a body is read only for a caller who
+            // may call the route, and an anonymous caller gets the small limit.
+            let principal = try await authorize(route, headers: request.headers)
+            let (limit, setting) = route.access == .anonymous ? (maxAnonymousBodyBytes, "server.max_anonymous_body_bytes") : (maxBodyBytes, "server.max_body_bytes")
+            if let declared = request.headers[.contentLength].flatMap({ Int($0) }), declared > limit {
+                throw Self.tooLarge(limit, setting)
+            }
             let body: ByteBuffer
             do {
-                body = try await request.collectBody(upTo: maxBodyBytes)
+                body = try await request.collectBody(upTo: limit)
             } catch let error as Hummingbird.HTTPError where error.status == .contentTooLarge {
-                throw tooLarge
+                throw Self.tooLarge(limit, setting)
             } catch is NIOTooManyBytesError {
-                throw tooLarge
+                throw Self.tooLarge(limit, setting)
             }
-            let principal = try await authorize(route, headers: request.headers)
+            bodyRead = true
             let call = Call(
                 method: request.method, path: request.uri.path, route: route.pattern,
                 query: Self.queryParameters(request.uri), headers: request.headers, body: body, params: params,
                 principal: principal, sourceIP: sourceIP(request, context), requestID: requestID,
                 rawQuery: request.uri.query ?? "")
-            return try await route.handler(call)
+            response = try await route.handler(call)
         } catch let error as APIError {
-            return Responses.error(error)
+            response = Responses.error(error)
         } catch let error as DatabaseError {
             if case .unavailable = error {
                 logger.error("database unavailable", metadata: ["request": "\(requestID)", "error": "\(error)"])
-                return Responses.detail("The database is unavailable; try again shortly.", status: .serviceUnavailable)
+                response = Responses.detail("The database is unavailable; try again shortly.", status: .serviceUnavailable)
+            } else {
+                logger.error("database error", metadata: ["request": "\(requestID)", "route": "\(route.pattern)", "error": "\(error)"])
+                response = Responses.detail("Internal error (request \(requestID)).", status: .internalServerError)
             }
-            logger.error("database error", metadata: ["request": "\(requestID)", "route": "\(route.pattern)", "error": "\(error)"])
-            return Responses.detail("Internal error (request \(requestID)).", status: .internalServerError)
         } catch {
             logger.error("unhandled error", metadata: ["request": "\(requestID)", "route": "\(route.pattern)", "error": "\(error)"])
-            return Responses.detail("Internal error (request \(requestID)).", status: .internalServerError)
+            response = Responses.detail("Internal error (request \(requestID)).", status: .internalServerError)
         }
+        return (response, bodyRead)
+    }
+
+    private static func tooLarge(_ limit: Int, _ setting: String) -> APIError {
+        APIError(.contentTooLarge, "The request body is larger than the limit of \(limit) bytes (\(setting)).")
+    }
+
+    /// Whether the request announced a body (which, if not collected, is still unread).
+    static func announcesBody(_ request: Request) -> Bool {
+        if request.headers[.transferEncoding] != nil { return true }
+        if let length = request.headers[.contentLength], length != "0" { return true }
+        return false
     }
 
     private func authorize(_ route: Route, headers: HTTPFields) async throws -> Principal? {
@@ -119,11 +154,12 @@ public final class Dispatcher: HTTPResponder, Sendable {
     }
 
     private func sourceIP(_ request: Request, _ context: Context) -> String {
-        if trustForwardedFor, let forwarded = request.headers[HTTPField.Name("X-Forwarded-For")!] {
-            return forwarded.split(separator: ",").first.map { $0.trimmingCharacters(in: .whitespaces) } ?? ""
-        }
-        return context.remoteAddress?.ipAddress ?? ""
+        let peer = context.remoteAddress?.ipAddress ?? ""
+        guard trustForwardedFor else { return peer }
+        return trustedProxies.clientAddress(peer: peer, forwardedFor: request.headers[values: Self.forwardedFor])
     }
+
+    static let forwardedFor = HTTPField.Name("X-Forwarded-For")!
 
     static func queryParameters(_ uri: URI) -> [String: String] {
         guard let query = uri.query, !query.isEmpty else { return [:] }

@@ -42,6 +42,13 @@ public final class MetricsRegistry: Sendable {
         pair.1.record(duration)
     }
 
+    /// Counts a connection the listener ended itself (a missed deadline, the per-address
+    /// cap), labelled by reason: a handful of fixed values.
+    public func connectionCut(_ reason: String) {
+        registry.makeCounter(name: "garrison_connections_cut_total", labels: [("reason", reason)],
+                             help: "connections the listener closed itself, by reason").increment()
+    }
+
     public func exposition() -> String {
         var buffer: [UInt8] = []
         registry.emit(into: &buffer)

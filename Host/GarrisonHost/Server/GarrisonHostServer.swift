@@ -36,7 +36,9 @@ public final class GarrisonHostServer: Sendable {
             pool: storage.pool, hasher: hasher,
             throttleLimits: .init(perUser: config.loginFailuresPerUser, perAddress: config.loginFailuresPerAddress, window: .seconds(config.loginWindowSeconds)),
             tokenTTL: .seconds(config.tokenTTLHours * 3600), metrics: metrics, logger: logger)
-        let dispatcher = Dispatcher(authenticator: context.authenticator, metrics: metrics, logger: logger, maxBodyBytes: config.maxBodyBytes, trustForwardedFor: config.trustForwardedFor)
+        let dispatcher = Dispatcher(authenticator: context.authenticator, metrics: metrics, logger: logger, maxBodyBytes: config.maxBodyBytes,
+                                    maxAnonymousBodyBytes: config.maxAnonymousBodyBytes, trustForwardedFor: config.trustForwardedFor,
+                                    trustedProxies: (try? TrustedProxies(parsing: config.trustedProxies)) ?? .none)
         let jobs = JobRegistry()
         let scheduler = Scheduler(pool: storage.pool, registry: jobs, logger: logger)
         let busLink = BusLink()
@@ -87,15 +89,13 @@ public final class GarrisonHostServer: Sendable {
 
     /// Builds the listener: TLS unless the configuration explicitly asks for plain HTTP.
     public func application(onRunning: @escaping @Sendable (Int) async -> Void = { _ in }) throws -> some ApplicationProtocol {
-        // HTTP/1 with agents' websockets at /natsws carried to nats-server.
-        let http: HTTPServerBuilder = .http1WithNATSWebSocket(natsWebSocketUpstream())
-        let server: HTTPServerBuilder
+        // HTTP/1 with agents' websockets at /natsws carried to nats-server, behind the
+        // connection guard (deadlines, per-address cap, Connection: close).
         if config.plainHTTP {
             logger.warning("serving plain HTTP (server.plain_http = true): only do this behind a TLS-terminating proxy")
-            server = http
-        } else {
-            server = try .tls(http, tlsConfiguration: try tlsConfiguration())
         }
+        let server: HTTPServerBuilder = .guarded(tls: config.plainHTTP ? nil : try tlsConfiguration(), upstream: natsWebSocketUpstream(),
+                                                 limits: ConnectionLimits(config, metrics: context.metrics))
         let logger = self.logger
         return Application(
             responder: dispatcher,
@@ -124,6 +124,13 @@ public final class GarrisonHostServer: Sendable {
         let key = try NIOSSLPrivateKey(file: keyPath, format: .pem)
         var tls = TLSConfiguration.makeServerConfiguration(certificateChain: chain, privateKey: .privateKey(key))
         tls.minimumTLSVersion = .tlsv12
+        // TLS 1.2 gets forward-secret AEAD suites only (no CBC, no SHA-1 MACs); TLS 1.3's
+        // suites are all AEAD and fixed by BoringSSL.
+        tls.cipherSuiteValues = [
+            .TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256, .TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256,
+            .TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384, .TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384,
+            .TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256, .TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256,
+        ]
         return tls
     }
 

@@ -145,6 +145,10 @@ final class NATSWebSocketSniffer: ChannelDuplexHandler, RemovableChannelHandler 
             return
         }
         state = .done
+        // An agent's websocket lives as long as it likes: the HTTP deadlines are not its.
+        if let deadlines = try? context.pipeline.syncOperations.context(handlerType: ConnectionDeadlines.self) {
+            context.pipeline.syncOperations.removeHandler(context: deadlines, promise: nil)
+        }
         if let gauge = upstream.openConnections {
             gauge.increment()
             context.channel.closeFuture.whenComplete { _ in gauge.decrement() }
