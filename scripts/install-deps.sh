@@ -27,3 +27,7 @@ fi
 if ! python3 -c 'import nats, msgpack, aiohttp' >/dev/null 2>&1; then
   python3 -m pip install -q nats-py msgpack aiohttp 2>/dev/null || python3 -m pip install -q --break-system-packages nats-py msgpack aiohttp
 fi
+# Schemathesis: an independent OpenAPI fuzzer the schema-fuzzing test runs against /api/schema/.
+if ! python3 -c "import schemathesis" >/dev/null 2>&1; then
+  python3 -m pip install -q schemathesis 2>/dev/null || python3 -m pip install -q --break-system-packages schemathesis
+fi

@@ -18,20 +18,19 @@ enum OpenAPIRoutes {
             let path = route.pattern.replacingOccurrences(of: "<", with: "{").replacingOccurrences(of: ">", with: "}")
             let parameters: [JSONValue] = RoutePattern.segments(route.pattern).compactMap { segment in
                 guard case .parameter(let name) = segment else { return nil }
-                return ["name": .string(name), "in": "path", "required": true, "schema": ["type": "string"]]
+                return ["name": .string(name), "in": "path", "required": true, "schema": OpenAPIShapes.pathParameterSchema(name)]
+            }
+            let query: [JSONValue] = (OpenAPIShapes.queryParameters[OpenAPIShapes.key(route)] ?? []).map { parameter in
+                ["name": .string(parameter.name), "in": "query", "required": false, "schema": parameter.schema, "description": .string(parameter.description)]
             }
             var operation: [String: JSONValue] = [
                 "summary": .string(route.summary.isEmpty ? "\(route.method.rawValue) \(route.pattern)" : route.summary),
                 "tags": [.string(route.owner)],
                 "x-garrison-permission": .string(route.access.description),
-                "parameters": .array(parameters),
-                "responses": [
-                    "200": ["description": "Success"],
-                    "400": ["description": "Bad input; body {\"detail\": \"...\"}"],
-                    "401": ["description": "Not authenticated"],
-                    "403": ["description": "Missing permission"],
-                ],
+                "parameters": .array(parameters + query),
+                "responses": OpenAPIShapes.responses(route),
             ]
+            if let body = OpenAPIShapes.requestBody(route) { operation["requestBody"] = body }
             switch route.access {
             case .anonymous: operation["security"] = []
             case .agent: operation["security"] = [["agentToken": []]]
@@ -42,7 +41,7 @@ enum OpenAPIRoutes {
         return [
             "openapi": "3.1.0",
             "info": ["title": "Garrison", "version": .string(GarrisonVersion.string)],
-            "components": ["securitySchemes": [
+            "components": ["schemas": ["Error": OpenAPIShapes.errorSchema], "securitySchemes": [
                 "token": ["type": "apiKey", "in": "header", "name": "Authorization", "description": "Token <token> from /v2/login/"],
                 "apiKey": ["type": "apiKey", "in": "header", "name": "X-API-KEY"],
                 "agentToken": ["type": "apiKey", "in": "header", "name": "Authorization"],
