@@ -65,3 +65,14 @@ extension RoleScope {
         return nil
     }
 }
+
+extension PluginRequest {
+    /// Refuses (403) a caller whose role is limited to some clients or sites: for objects every
+    /// client shares (the script library, snippets), a change reaches agents the caller cannot
+    /// see. `what` names the object for the message ("Scripts").
+    public func requireUnrestrictedScope(_ what: String) throws {
+        if !roleScope.isUnrestricted {
+            throw PluginHTTPError(403, "\(what) are shared by every client; a role limited to some clients or sites may not change them.")
+        }
+    }
+}

@@ -123,6 +123,8 @@ enum RoleRoutes {
                     if caller.isSuperuser { return }
                     if caller.roleID == id { throw APIError.forbidden("You cannot delete a role you hold; ask another administrator.") }
                     if before.bool("is_superuser") { throw APIError.forbidden("Only a superuser can delete a superuser role.") }
+                    // Deleting strips its holders: only a role within the caller's own rights and scope.
+                    try await GrantRules.requireWithin(GrantRules.rights(ofRole: before), caller: caller, host.pool)
                 }
                 try await host.pool.transaction { connection in
                     try connection.query("DELETE FROM roles WHERE id = $1", [String(id)])

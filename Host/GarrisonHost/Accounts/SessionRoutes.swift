@@ -20,7 +20,7 @@ enum SessionRoutes {
             },
             Route(.delete, "/accounts/users/<pk>/sessions/", access: .authenticated, summary: "End all of a user's sessions") { call in
                 let id = try call.intParam("pk")
-                try requireSelfOr(call, id, "can_manage_accounts")
+                try await requireSelfOrManager(host, call, id)
                 let count = try await host.pool.transaction { connection in
                     let count = try connection.query("DELETE FROM auth_tokens WHERE user_id = $1", [String(id)]).affectedRows
                     try AuditLog.record(.init(call, .delete, "user", "Ended \(count) sessions of user \(id)"), on: connection)
@@ -34,7 +34,7 @@ enum SessionRoutes {
                 guard let owner = try await host.pool.query("SELECT user_id FROM auth_tokens WHERE id = $1", [String(id)]).first?.int("user_id") else {
                     throw APIError.notFound("No session with id \(id).")
                 }
-                try requireSelfOr(call, owner, "can_manage_accounts")
+                try await requireSelfOrManager(host, call, owner)
                 try await host.pool.transaction { connection in
                     try connection.query("DELETE FROM auth_tokens WHERE id = $1", [String(id)])
                     try AuditLog.record(.init(call, .delete, "user", "Ended session \(id) of user \(owner)"), on: connection)
@@ -43,6 +43,16 @@ enum SessionRoutes {
                 return Response(status: .noContent)
             },
         ]
+    }
+
+    /// Ending another operator's sessions needs can_manage_accounts and the right to manage
+    /// that operator (signing a superuser or another client's operator out is not for everyone).
+    static func requireSelfOrManager(_ host: HostContext, _ call: Call, _ userID: Int) async throws {
+        try requireSelfOr(call, userID, "can_manage_accounts")
+        let user = try call.user
+        if user.id != userID {
+            _ = try await GrantRules.checked(call, host, "user") { try await GrantRules.requireMayManage(user: userID, caller: user, host.pool) }
+        }
     }
 
     static func requireSelfOr(_ call: Call, _ userID: Int, _ permission: String) throws {

@@ -81,3 +81,14 @@ public struct AgentIdentity: Sendable, Equatable {
     public let id: Int
     public let agentID: String
 }
+
+extension OperatorIdentity {
+    /// Refuses (403) a role limited to some clients or sites for objects every client shares
+    /// (global settings, the key store every script reads, new clients, the plugins): a change
+    /// there reaches clients the caller cannot see.
+    func requireUnrestricted(_ what: String) throws {
+        if !isSuperuser, !scope.isUnrestricted {
+            throw APIError.forbidden("\(what) belong to every client; a role limited to some clients or sites may not change them.")
+        }
+    }
+}

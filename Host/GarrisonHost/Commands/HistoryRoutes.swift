@@ -69,6 +69,9 @@ enum HistoryRoutes {
                                                      [PGArray.literal(ids)]).rows
                 let user = try call.user
                 let visible = rows.filter { user.scope.allows(clientID: $0.int("client_id"), siteID: $0.int("site_id")) }
+                // Every id named must exist and be in scope: one that is not is a 404, and nothing is sent.
+                let known = Set(visible.map { $0.string("agent_id") })
+                if let missing = ids.first(where: { !known.contains($0) }) { throw APIError.notFound("No agent with id \(missing).") }
                 let sent = try await update.send(to: visible, commander: commander, username: user.username)
                 await host.audit(call, .bulkAction, "agent", "Agent update to \(update.latestVersion) sent to \(sent.count) agents", after: .init(sent))
                 return Responses.json(["sent": .init(sent), "version": .string(update.latestVersion)])

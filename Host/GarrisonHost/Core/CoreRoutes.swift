@@ -21,17 +21,12 @@ enum CoreRoutes {
                 Responses.json(.object(CoreSettings.redacted(try await load(host))))
             },
             Route(.put, "/core/settings/", access: .permission("can_edit_core_settings"), summary: "Change global settings") { call in
+                // Global settings (default policies reach every agent, mail and SMS serve every
+                // client): a role limited to some clients may read them, not change them.
+                try await GrantRules.checked(call, host, "coresettings") { try call.user.requireUnrestricted("The core settings") }
                 let update = try call.object().fields
                 let before = try await load(host)
                 let after = try CoreSettings.apply(update, to: before)
-                // A default policy reaches every agent of its type: assigning one is a write to
-                // every client, so a role limited to some clients may not.
-                let caller = try call.user
-                if !caller.isSuperuser, !caller.scope.isUnrestricted,
-                   let changed = ["server_policy", "workstation_policy"].first(where: { after[$0] != before[$0] }) {
-                    await host.audit(call, .denied, "coresettings", "Refused: \(changed) by a scoped role")
-                    throw APIError.forbidden("\(changed) is the default policy of every client; only a role that sees every client may set it.")
-                }
                 try await host.pool.transaction { connection in
                     try connection.query("UPDATE core_settings SET settings = $1::jsonb, modified_time = now() WHERE id = 1", [JSONValue.object(after).databaseText])
                     try AuditLog.record(.init(call, .modify, "coresettings", "Modified core settings",

@@ -12,6 +12,7 @@ enum KeyStoreRoutes {
                 return Responses.json(.array(rows.rows.map(render)))
             },
             Route(.post, "/core/keystore/", access: .permission("can_edit_global_keystore"), summary: "Add a key") { call in
+                try await GrantRules.checked(call, host, "keystore") { try call.user.requireUnrestricted("Global keys (read by every client's scripts)") }
                 let body = try call.object()
                 let name = try validName(try body.nonEmptyString("name"))
                 let value = try body.string("value")
@@ -24,6 +25,7 @@ enum KeyStoreRoutes {
                 return Responses.message("ok")
             },
             Route(.put, "/core/keystore/<pk>/", access: .permission("can_edit_global_keystore"), summary: "Change a key") { call in
+                try await GrantRules.checked(call, host, "keystore") { try call.user.requireUnrestricted("Global keys (read by every client's scripts)") }
                 let id = try call.intParam("pk")
                 let body = try call.object()
                 let name = try body.optionalString("name").map(validName)
@@ -41,6 +43,7 @@ enum KeyStoreRoutes {
                 return Responses.message("ok")
             },
             Route(.delete, "/core/keystore/<pk>/", access: .permission("can_edit_global_keystore"), summary: "Delete a key") { call in
+                try await GrantRules.checked(call, host, "keystore") { try call.user.requireUnrestricted("Global keys (read by every client's scripts)") }
                 let id = try call.intParam("pk")
                 guard let row = try await host.pool.query("DELETE FROM global_keystore WHERE id = $1 RETURNING name", [String(id)]).first else {
                     throw APIError.notFound("No key \(id).")

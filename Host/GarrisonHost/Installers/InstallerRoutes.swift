@@ -104,7 +104,7 @@ enum InstallerRoutes {
         guard ["server", "workstation"].contains(type) else { throw APIError.badRequest("Agent type must be server or workstation.") }
         guard InstallCommand.architectures.contains(goarch) else { throw APIError.badRequest("Architecture must be one of amd64, 386, arm64, arm.") }
         guard let row = try await host.pool.query("SELECT client_id FROM sites WHERE id = $1", [String(site)]).first,
-              try call.user.scope.allows(clientID: row.int("client_id"), siteID: site) else { throw APIError.badRequest("Site \(site) does not exist.") }
+              try call.user.scope.allows(clientID: row.int("client_id"), siteID: site) else { throw APIError.notFound("No site with id \(site).") }
         return SiteTarget(clientID: row.int("client_id"), type: type, goarch: goarch)
     }
 

@@ -57,6 +57,8 @@ enum ClientRoutes {
                 Responses.json(.array(try await visibleClients(host, try call.user)))
             },
             Route(.post, "/clients/", access: .permission("can_manage_clients"), summary: "Create a client and its first site") { call in
+                // A new client would lie outside a limited role's own scope at once.
+                try await GrantRules.checked(call, host, "client") { try call.user.requireUnrestricted("New clients") }
                 let body = try call.object()
                 let client = FieldReader(body.fields["client"]?.objectValue ?? [:])
                 let site = FieldReader(body.fields["site"]?.objectValue ?? [:])

@@ -8,6 +8,7 @@ enum PluginRoutes {
                 Responses.json(.array(await registry.listing()))
             },
             Route(.post, "/core/plugins/reload/", access: .permission("can_do_server_maint"), summary: "Re-read plugins.d: load newly enabled plugins, disable removed ones") { call in
+                try await GrantRules.checked(call, audit, "plugins") { try call.user.requireUnrestricted("The plugins") }
                 let report = await registry.reload()
                 await audit.audit(call, .modify, "plugins", "Reloaded plugins: loaded \(report.loaded), disabled \(report.disabled)", after: report.json)
                 var answer = report.json.objectValue ?? [:]

@@ -17,7 +17,8 @@ extension Checks {
         guard req.principal["kind"]?.stringValue == "agent", let agentID = req.principal["agent_id"]?.stringValue else {
             throw PluginHTTPError(401, "Authentication credentials were not provided.")
         }
-        if let claimed, claimed != agentID { throw PluginHTTPError(400, "agent_id does not match the token") }
+        // Another agent's name: refused as the host's own agent routes refuse it (403).
+        if let claimed, claimed != agentID { throw PluginHTTPError(403, "agent_id does not match the token") }
         guard let facts = try await agents.facts(agentID) else { throw PluginHTTPError(404, "Not found.") }
         return facts
     }

@@ -85,6 +85,26 @@ final class BulkRuns: Sendable {
         // Agents outside the caller's role scope are left out, as Tactical RMM's
         // filter_by_role does.
         let scope = req.roleScope
+        // What the body names must itself be visible: a client, site or agent outside the
+        // scope is a 404, as if it did not exist, and nothing runs.
+        if !scope.isUnrestricted {
+            let visible = candidates.filter { scope.allows(clientID: $0.clientID, siteID: $0.siteID) }
+            switch target.target {
+            case .client:
+                if let client = target.client, !scope.clients.contains(client), !visible.contains(where: { $0.clientID == client }) {
+                    throw PluginHTTPError(404, "No client with id \(client).")
+                }
+            case .site:
+                if let site = target.site, !scope.sites.contains(site), !visible.contains(where: { $0.siteID == site }) {
+                    throw PluginHTTPError(404, "No site with id \(site).")
+                }
+            case .agents:
+                let seen = Set(visible.map(\.agentID))
+                if let missing = (target.agents ?? []).first(where: { !seen.contains($0) }) { throw PluginHTTPError(404, "No agent with id \(missing).") }
+            case .all:
+                break
+            }
+        }
         let selected = target.select(candidates).filter { scope.allows(clientID: $0.clientID, siteID: $0.siteID) }
         guard !selected.isEmpty else { throw PluginHTTPError(400, "No agents match that target.") }
         struct ID: Decodable { let id: Int }

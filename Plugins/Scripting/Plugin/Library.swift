@@ -62,6 +62,7 @@ struct Library: Sendable {
             return try .json(script)
         }
         try r.route(.put, "/scripts/<pk>/", permission: "can_manage_scripts") { req in
+            try req.requireUnrestrictedScope("Scripts")
             let id = try req.intParam("pk")
             let script: Script = try req.json()
             try checked { () throws(ScriptingError) in try script.validate() }
@@ -82,7 +83,8 @@ struct Library: Sendable {
             return try .json(["id": id])
         }
         try r.route(.delete, "/scripts/<pk>/", permission: "can_manage_scripts") { req in
-            try await self.delete("script", from: "scripts", req)
+            try req.requireUnrestrictedScope("Scripts")
+            return try await self.delete("script", from: "scripts", req)
         }
         try r.route(.get, "/scripts/<pk>/download/", permission: "can_list_scripts") { req in
             guard let script = try await script(try req.intParam("pk")) else { throw PluginHTTPError(404, "No such script.") }
@@ -115,6 +117,7 @@ struct Library: Sendable {
             return try .json(snippet)
         }
         try r.route(.post, "/scripts/snippets/", permission: "can_manage_scripts") { req in
+            try req.requireUnrestrictedScope("Snippets")
             let snippet: Snippet = try req.json()
             guard Snippet.isValidName(snippet.name) else { throw PluginHTTPError(400, "A snippet name may hold only letters, digits, '_' and '-'.") }
             struct ID: Decodable { let id: Int }
@@ -128,6 +131,7 @@ struct Library: Sendable {
             }
         }
         try r.route(.put, "/scripts/snippets/<pk>/", permission: "can_manage_scripts") { req in
+            try req.requireUnrestrictedScope("Snippets")
             let id = try req.intParam("pk")
             let snippet: Snippet = try req.json()
             guard Snippet.isValidName(snippet.name) else { throw PluginHTTPError(400, "A snippet name may hold only letters, digits, '_' and '-'.") }
@@ -139,7 +143,8 @@ struct Library: Sendable {
             return try .json(["id": id])
         }
         try r.route(.delete, "/scripts/snippets/<pk>/", permission: "can_manage_scripts") { req in
-            try await self.delete("snippet", from: "snippets", req)
+            try req.requireUnrestrictedScope("Snippets")
+            return try await self.delete("snippet", from: "snippets", req)
         }
     }
 
@@ -178,6 +183,7 @@ struct Library: Sendable {
                                   body: body + Data("\n".utf8))
         }
         try r.route(.post, "/scripts/import/", permission: "can_manage_scripts") { req in
+            try req.requireUnrestrictedScope("Scripts")
             let file: LibraryFile = try req.json()
             guard file.format == Self.format else { throw PluginHTTPError(400, "format must be \(Self.format).") }
             for script in file.scripts { try checked { () throws(ScriptingError) in try script.validate() } }

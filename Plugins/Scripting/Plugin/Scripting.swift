@@ -108,7 +108,12 @@ final class Scripting: GarrisonPlugin {
         guard !scope.isUnrestricted else { return nil }
         var ids: Set<String> = []
         for target in scope.clients.map({ "client:\($0)" }) + scope.sites.map({ "site:\($0)" }) {
-            ids.formUnion(try await host.coreObject(kind: .agents, id: target).arrayValue?.compactMap(\.stringValue) ?? [])
+            // A role may still name a client or site deleted since: it holds no agents.
+            do {
+                ids.formUnion(try await host.coreObject(kind: .agents, id: target).arrayValue?.compactMap(\.stringValue) ?? [])
+            } catch let error as PluginError where error.status == .notFound {
+                continue
+            }
         }
         return ids
     }
