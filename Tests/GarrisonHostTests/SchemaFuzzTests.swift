@@ -125,6 +125,8 @@ import Testing
                          "--generation-database", "none", "--no-color", "--warnings", "off"]
         for (operation, _) in excluded { arguments += ["--exclude-name", operation] }
         var environment = ProcessInfo.processInfo.environment
+        // Hypothesis' caches go to a temporary folder, never into the working tree.
+        environment["HYPOTHESIS_STORAGE_DIRECTORY"] = FileManager.default.temporaryDirectory.appendingPathComponent("garrison-hypothesis").path
         if run == .fuzzing {
             environment["SCHEMATHESIS_HOOKS"] = PackagePaths.root.appendingPathComponent("Tests/Fixtures/SchemaFuzz/garrison_hooks.py").path
             environment["GARRISON_ROOT"] = PackagePaths.root.path
