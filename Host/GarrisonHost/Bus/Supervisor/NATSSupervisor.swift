@@ -17,6 +17,9 @@ public actor NATSSupervisor {
         public var clientPort: Int
         public var websocketPort: Int
         public var tls: NATSServerConfig.TLS?
+        /// With `tls`: refuse plain clients (the host must then connect with TLS; see
+        /// `NATSServerConfig.requireTLS`).
+        public var requireTLS = false
         public var readyTimeout: Duration = .seconds(15)
     }
 
@@ -31,6 +34,8 @@ public actor NATSSupervisor {
     private let logger: Logger
     private var machine = StateMachine()
     private var stopWaiters: [CheckedContinuation<Void, Never>] = []
+    /// Held from start to stop: no second host runs a nats-server on the same folder.
+    private var folderLock: DataFolderLock?
 
     var configFile: URL { settings.directory.appendingPathComponent("nats-server.json") }
     var logFile: URL { settings.directory.appendingPathComponent("nats-server.log") }
@@ -53,7 +58,15 @@ public actor NATSSupervisor {
     public func start() async throws {
         _ = try Self.binary()
         try FileManager.default.createDirectory(at: settings.directory, withIntermediateDirectories: true)
-        killStaleServer()
+        if folderLock == nil { folderLock = try DataFolderLock.acquire(settings.directory, what: "nats-server") }
+        do {
+            try stopStaleServer()
+            try refuseTakenPorts()
+        } catch {
+            folderLock?.release()
+            folderLock = nil
+            throw error
+        }
         await perform(machine.start())
         let deadline = ContinuousClock.now + settings.readyTimeout
         while ContinuousClock.now < deadline {
@@ -83,6 +96,8 @@ public actor NATSSupervisor {
         await withCheckedContinuation { stopWaiters.append($0) }
         killer.cancel()
         try? FileManager.default.removeItem(at: pidFile)
+        folderLock?.release()
+        folderLock = nil
         eventSink.finish()
     }
 
@@ -95,7 +110,7 @@ public actor NATSSupervisor {
                 let agents = try await writeConfig()
                 let pid = try ChildProcess.spawn(try Self.binary(), ["-c", configFile.path], logFile: logFile)
                 try? String(pid).write(to: pidFile, atomically: true, encoding: .utf8)
-                ChildProcess.watch(pid) { Task { await self.childExited(pid) } }
+                ChildProcess.watch(pid) { _ in Task { await self.childExited(pid) } }
                 logger.info("nats-server started", metadata: ["pid": "\(pid)", "port": "\(settings.tls?.port ?? settings.clientPort)", "agents": "\(agents)"])
                 await perform(machine.spawned(pid: pid, at: .now))
                 eventSink.yield(.running(pid: pid))
@@ -146,6 +161,7 @@ public actor NATSSupervisor {
         var config = NATSServerConfig(clientPort: settings.clientPort, websocketPort: settings.websocketPort, tls: settings.tls,
                                       hostUser: hostUser, hostPasswordHash: hostPasswordHash, agents: agents)
         config.agents = agents
+        config.requireTLS = settings.requireTLS
         let (json, skipped) = config.rendered()
         for agentID in skipped {
             logger.warning("agent left out of the nats-server config: its id is not a plain subject token", metadata: ["agent_id": "\(agentID)"])
@@ -180,15 +196,33 @@ public actor NATSSupervisor {
         ((try? FileManager.default.attributesOfItem(atPath: url.path))?[.size] as? NSNumber)?.uint64Value ?? 0
     }
 
-    /// A host killed without stopping (SIGKILL, power loss) leaves its nats-server behind.
-    private func killStaleServer() {
-        guard let text = try? String(contentsOf: pidFile, encoding: .utf8), let pid = Int32(text.trimmingCharacters(in: .whitespacesAndNewlines)) else { return }
-        let comm = (try? String(contentsOfFile: "/proc/\(pid)/comm", encoding: .utf8))?.trimmingCharacters(in: .whitespacesAndNewlines)
-        if comm == "nats-server" {
-            logger.warning("stopping a nats-server left by an earlier run", metadata: ["pid": "\(pid)"])
-            kill(pid, SIGKILL)
+    /// A host killed without stopping (SIGKILL, power loss) leaves its pid file behind, and
+    /// its nats-server too if that was not spawned through `DieWithHost`. The folder lock is
+    /// ours, so no live host owns that server: one running our config file is stopped; a pid
+    /// that now belongs to any other process (or to nobody) only makes the file stale.
+    private func stopStaleServer() throws {
+        defer { try? FileManager.default.removeItem(at: pidFile) }
+        guard let pid = ProcessProbe.pid(inFile: pidFile), ProcessProbe.isRunning(pid) else { return }
+        guard let arguments = ProcessProbe.arguments(pid), arguments.contains(configFile.path) else {
+            logger.notice("nats-server.pid names a process that is not this folder's nats-server; ignoring it", metadata: ["pid": "\(pid)"])
+            return
         }
-        try? FileManager.default.removeItem(at: pidFile)
+        logger.warning("stopping a nats-server left by an earlier run", metadata: ["pid": "\(pid)"])
+        kill(pid, SIGKILL)
+        guard ProcessProbe.waitForExit(pid, timeout: .seconds(5)) else {
+            throw SubprocessError("the nats-server left by an earlier run (pid \(pid)) does not exit after SIGKILL; stop it and start again")
+        }
+    }
+
+    /// nats-server would fail on a taken port with a line in its own log only, and be
+    /// restarted forever: say at once which port, and that something else holds it.
+    private func refuseTakenPorts() throws {
+        // With TLS the client listener moves to the TLS port; the plain client port is unused.
+        let client = settings.tls.map { ("nats.tls_port", $0.port) } ?? ("nats.port", settings.clientPort)
+        let ports = [client, ("nats.websocket_port", settings.websocketPort)]
+        for (key, port) in ports where port > 0 && ChildProcess.isListening(port: port) {
+            throw SubprocessError("port \(port) (\(key)) is already in use by another process on 127.0.0.1; stop it, or set \(key) to a free port (0 picks one)")
+        }
     }
 
     static func binary() throws -> String {
