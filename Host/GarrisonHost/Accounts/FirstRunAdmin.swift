@@ -23,7 +23,8 @@ public enum FirstRunAdmin {
         guard created else { return nil }
         let file = dataDirectory.appendingPathComponent("initial-admin-password")
         try FileManager.default.createDirectory(at: dataDirectory, withIntermediateDirectories: true)
-        FileManager.default.createFile(atPath: file.path, contents: Data((password + "\n").utf8), attributes: [.posixPermissions: 0o600])
+        // Mode 0600 from the moment the file exists, not set after it was written.
+        try SecretFile.write(password + "\n", to: file)
         print("""
             ================================================================
              First start: created the superuser 'admin'.

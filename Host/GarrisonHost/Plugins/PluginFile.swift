@@ -16,6 +16,11 @@ public struct PluginFile: Sendable, Equatable {
         do { text = try String(contentsOfFile: path, encoding: .utf8) } catch {
             throw ConfigError(file: path, line: nil, message: "cannot read the file: \(error.localizedDescription)")
         }
+        return try parse(text, path: path)
+    }
+
+    /// Parses text already read (by the loader, from the descriptor it checked).
+    public static func parse(_ text: String, path: String) throws(ConfigError) -> PluginFile {
         let table: TOMLTable
         do { table = try TOMLParser.parse(text) } catch { throw ConfigError(file: path, line: error.line, message: error.message) }
         for key in table.keys where !keys.contains(key) {

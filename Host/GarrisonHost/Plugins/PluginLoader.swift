@@ -1,5 +1,6 @@
 import CGarrisonPlugin
 import Foundation
+import NIOConcurrencyHelpers
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -36,21 +37,48 @@ enum PluginLoader {
         return names.filter { $0.hasSuffix(".toml") }.sorted().map { directory.hasSuffix("/") ? directory + $0 : directory + "/" + $0 }
     }
 
-    /// Parses one plugins.d file after checking who may have written it.
+    /// Parses one plugins.d file after checking who may have written it and the folder it
+    /// is in. The file is opened without following a symlink, checked through the open
+    /// descriptor, and read from that same descriptor: what was checked is what is parsed.
     static func read(_ path: String) throws(PluginLoadError) -> PluginFile {
         let subject = PluginLoadError.Subject(file: path, library: "")
-        try checkOwnership(path, what: "plugins.d file", subject)
-        do { return try PluginFile.load(path: path) } catch {
+        let folder = URL(fileURLWithPath: path).deletingLastPathComponent().path
+        let folderFD = Glibc.open(folder, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        guard folderFD >= 0 else {
+            throw PluginLoadError(.fileRefused, subject, "cannot open the plugins folder \(folder): \(String(cString: strerror(errno)))")
+        }
+        defer { close(folderFD) }
+        try checkOwnership(of: folderFD, folder, what: "plugins folder", subject, folder: true)
+        let fd = openat(folderFD, URL(fileURLWithPath: path).lastPathComponent, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC)
+        guard fd >= 0 else { throw refusal(errno, path, what: "plugins.d file", subject) }
+        defer { close(fd) }
+        try checkOwnership(of: fd, path, what: "plugins.d file", subject)
+        guard let text = readAll(fd, limit: 1 << 20) else {
+            throw PluginLoadError(.badFile, subject, "cannot read the file (or it is over 1 MiB)")
+        }
+        do { return try PluginFile.parse(text, path: path) } catch {
             throw PluginLoadError(.badFile, PluginLoadError.Subject(file: path + (error.line.map { ":\($0)" } ?? ""), library: ""), error.message)
         }
     }
 
+    /// Checks a file or folder by path, as `read` and `open` do (for check-config).
+    static func checkOwnership(_ path: String, what: String, _ subject: PluginLoadError.Subject, folder: Bool = false) throws(PluginLoadError) {
+        let fd = Glibc.open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC | (folder ? O_DIRECTORY : O_NOFOLLOW))
+        guard fd >= 0 else { throw refusal(errno, path, what: what, subject) }
+        defer { close(fd) }
+        try checkOwnership(of: fd, path, what: what, subject, folder: folder)
+    }
+
     /// A plugin has every privilege the server has, so only root or the service user may be
-    /// able to change what gets loaded.
-    static func checkOwnership(_ path: String, what: String, _ subject: PluginLoadError.Subject) throws(PluginLoadError) {
+    /// able to change what gets loaded: the file, and the folder it is listed in.
+    static func checkOwnership(of fd: Int32, _ path: String, what: String, _ subject: PluginLoadError.Subject, folder: Bool = false) throws(PluginLoadError) {
         var info = stat()
-        guard stat(path, &info) == 0 else {
+        guard fstat(fd, &info) == 0 else {
             throw PluginLoadError(.fileRefused, subject, "cannot stat the \(what) \(path): \(String(cString: strerror(errno)))")
+        }
+        let kind = info.st_mode & S_IFMT
+        guard kind == (folder ? S_IFDIR : S_IFREG) else {
+            throw PluginLoadError(.fileRefused, subject, "the \(what) \(path) is not a \(folder ? "folder" : "regular file")")
         }
         let serviceUser = geteuid()
         if info.st_uid != 0 && info.st_uid != serviceUser {
@@ -62,19 +90,58 @@ enum PluginLoader {
         }
     }
 
+    /// Why opening without following symlinks failed, in words an operator can act on.
+    private static func refusal(_ code: Int32, _ path: String, what: String, _ subject: PluginLoadError.Subject) -> PluginLoadError {
+        if code == ELOOP {
+            let target = (try? FileManager.default.destinationOfSymbolicLink(atPath: path)).map { " (to \($0))" } ?? ""
+            return PluginLoadError(.fileRefused, subject, "the \(what) \(path) is a symbolic link\(target); name the file itself, so what is checked is what is loaded")
+        }
+        return PluginLoadError(.fileRefused, subject, "cannot open the \(what) \(path): \(String(cString: strerror(code)))")
+    }
+
+    private static func readAll(_ fd: Int32, limit: Int) -> String? {
+        var bytes: [UInt8] = []
+        var buffer = [UInt8](repeating: 0, count: 65536)
+        while true {
+            let count = buffer.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, $0.count) }
+            if count < 0 {
+                if errno == EINTR { continue }
+                return nil
+            }
+            if count == 0 { break }
+            bytes += buffer[0..<count]
+            if bytes.count > limit { return nil }
+        }
+        return String(decoding: bytes, as: UTF8.self)
+    }
+
     /// dlopen, dlsym and descriptor checks. `taken` answers which loaded plugin already uses
-    /// a name or schema name, if any.
+    /// a name or schema name, if any. The library is opened without following a symlink,
+    /// checked through that descriptor, and loaded from it (/proc/self/fd/N): a file swapped
+    /// in between the check and dlopen is never the one loaded. (So $ORIGIN in the library's
+    /// RUNPATH names /proc/self/fd: its own dependencies must be found another way.)
     static func open(_ file: PluginFile, taken: (_ name: String, _ schema: String) -> String?) throws(PluginLoadError) -> PluginDescriptor {
         var subject = PluginLoadError.Subject(file: file.path, library: file.library)
-        try checkOwnership(file.library, what: "library", subject)
+        let fd = Glibc.open(file.library, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC)
+        guard fd >= 0 else { throw refusal(errno, file.library, what: "library", subject) }
+        do { try checkOwnership(of: fd, file.library, what: "library", subject) } catch {
+            close(fd)
+            throw error
+        }
         // NOW: unresolved symbols fail here, not mid-request. LOCAL: plugins cannot bind to each
         // other's symbols. NODELETE: the image stays mapped even if someone calls dlclose.
         _ = dlerror()
-        guard let handle = dlopen(file.library, RTLD_NOW | RTLD_LOCAL | RTLD_NODELETE) else {
-            throw PluginLoadError(.dlopenFailed, subject, "dlopen failed: \(lastDLError())")
+        let checked = "/proc/self/fd/\(fd)"
+        guard let handle = dlopen(checked, RTLD_NOW | RTLD_LOCAL | RTLD_NODELETE) else {
+            close(fd)
+            throw PluginLoadError(.dlopenFailed, subject, "dlopen failed: \(lastDLError().replacingOccurrences(of: checked, with: file.library))")
         }
+        // The descriptor stays open as long as the image (for ever): glibc knows the image by
+        // the name it was opened with, and a later dlopen of the same name, after the number
+        // was reused, would be answered with this image instead of the new file.
+        keepOpen(fd)
         guard let symbol = dlsym(handle, PluginABI.entrySymbol) else {
-            throw PluginLoadError(.missingEntry, subject, "no \(PluginABI.entrySymbol) symbol: \(lastDLError())")
+            throw PluginLoadError(.missingEntry, subject, "no \(PluginABI.entrySymbol) symbol: \(lastDLError().replacingOccurrences(of: checked, with: file.library))")
         }
         let entry = unsafeBitCast(symbol, to: garrison_plugin_entry_fn.self)
         guard let pointer = entry(PluginABI.major, PluginABI.minor) else {
@@ -128,6 +195,12 @@ enum PluginLoader {
                 : "its database schema \(result.schema) is already used by plugin \(owner)")
         }
         return result
+    }
+
+    private static let openLibraries = NIOLockedValueBox<[Int32]>([])
+
+    private static func keepOpen(_ fd: Int32) {
+        openLibraries.withLockedValue { $0.append(fd) }
     }
 
     static func isValidName(_ name: String) -> Bool {

@@ -16,8 +16,8 @@ public enum SelfSignedCertificate {
         }
         try FileManager.default.createDirectory(at: files.certificate.deletingLastPathComponent(), withIntermediateDirectories: true)
         let (certificatePEM, keyPEM) = try generate(hostnames: hostnames)
-        try keyPEM.write(to: files.key, options: .atomic)
-        try FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: files.key.path)
+        // The key is 0600 from the moment it exists (Data.write would create it with the umask).
+        try SecretFile.write([UInt8](keyPEM), to: files.key)
         try certificatePEM.write(to: files.certificate, options: .atomic)
         return (files, true)
     }
