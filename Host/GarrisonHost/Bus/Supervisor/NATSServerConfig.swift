@@ -26,9 +26,12 @@ public struct NATSServerConfig: Sendable, Equatable {
     /// Websocket without TLS on loopback: agents reach it through the host's /natsws.
     public var websocketPort: Int
     /// Agents installed with -natsport dial tls://host:port. nats-server has one client
-    /// listener, so with TLS it moves to this port on every address and still accepts the
-    /// host's plain connection (allow_non_tls); agents always ask for TLS themselves.
+    /// listener, so with TLS it moves to this port on every address.
     public var tls: TLS?
+    /// With `tls`: true requires TLS of every client, the host's own loopback connection
+    /// included (it must then connect with TLS); false also accepts plain connections
+    /// (allow_non_tls), from every address, for a host that connects without TLS.
+    public var requireTLS = false
     public var hostUser: String
     public var hostPasswordHash: String
     public var agents: [AgentUser]
@@ -87,7 +90,7 @@ public struct NATSServerConfig: Sendable, Equatable {
             root["host"] = "0.0.0.0"
             root["port"] = .number(Double(tls.port))
             root["tls"] = .object(["cert_file": .string(tls.certificateFile), "key_file": .string(tls.keyFile)])
-            root["allow_non_tls"] = true
+            if !requireTLS { root["allow_non_tls"] = true }
         } else {
             root["host"] = "127.0.0.1"
             root["port"] = .number(Double(clientPort))
