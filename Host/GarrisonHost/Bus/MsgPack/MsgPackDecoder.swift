@@ -1,8 +1,9 @@
 import CMsgPack
 
 /// Decodes exactly one msgpack value with msgpack-c's unpacker. Anything else -- truncated
-/// input, bytes after the value, nesting deeper than msgpack-c's stack -- is an error, so a
-/// garbage payload from the bus can only ever be dropped, never half-read.
+/// input, bytes after the value, nesting deeper than msgpack-c's stack, more elements declared
+/// than there are bytes (MsgPackCounts) -- is an error, so a garbage payload from the bus can
+/// only ever be dropped, never half-read.
 public enum MsgPackDecoder {
     public struct DecodeError: Error, CustomStringConvertible, Equatable {
         public let description: String
@@ -11,6 +12,7 @@ public enum MsgPackDecoder {
     public static func decode(_ bytes: some Collection<UInt8>) throws(DecodeError) -> MsgPackValue {
         let input = Array(bytes)
         guard !input.isEmpty else { throw DecodeError(description: "empty payload") }
+        if let problem = input.withUnsafeBufferPointer(MsgPackCounts.problem) { throw DecodeError(description: problem) }
         var unpacked = msgpack_unpacked()
         msgpack_unpacked_init(&unpacked)
         defer { msgpack_unpacked_destroy(&unpacked) }

@@ -58,7 +58,11 @@ public struct AgentTelemetry: Sendable, Equatable {
             info.goarch = try string(value, "goarch")
             info.needsReboot = try bool(value, "needs_reboot")
             info.totalRAM = try number(value, "total_ram")
-            info.bootTime = Int(try number(value, "boot_time"))
+            // Unix seconds; Int(_:) traps on a double beyond Int's range (found by Fuzz/AgentMsgPack).
+            guard let bootTime = Int(exactly: try number(value, "boot_time").rounded(.towardZero)) else {
+                throw Invalid(description: "boot_time is out of range (unix seconds)")
+            }
+            info.bootTime = bootTime
             return AgentTelemetry(agentID: agentID, body: .agentInfo(info))
         case .disks:
             return AgentTelemetry(agentID: agentID, body: .disks(try json(value, "disks", empty: .array([]))))
