@@ -201,3 +201,21 @@ let package = Package(
         ),
     ]
 )
+
+// Coverage-guided fuzz targets, one per decoder of outside bytes (Fuzz/README.md). Fuzz/run.sh
+// builds them with libFuzzer in its own scratch folder; a normal build makes them plain
+// programs that replay the files they are given, so they always compile.
+let fuzzTargets: [(name: String, dependencies: [Target.Dependency])] = [
+    ("JSONReader", ["JSONText"]),
+    ("AgentMsgPack", ["GarrisonHost"]),
+    ("TOML", ["GarrisonHost"]),
+    ("PluginFile", ["GarrisonHost"]),
+    ("PluginDescriptor", ["GarrisonHost", "CGarrisonPlugin"]),
+    ("Cron", ["GarrisonHost"]),
+    ("Schedule", ["GarrisonHost"]),
+    ("NATSWebSocketSniffer", ["GarrisonHost", .product(name: "NIOCore", package: "swift-nio")]),
+]
+package.targets.append(.target(name: "FuzzSupport", path: "Fuzz/Support"))
+package.targets += fuzzTargets.map { target in
+    .executableTarget(name: "Fuzz\(target.name)", dependencies: ["FuzzSupport"] + target.dependencies, path: "Fuzz/\(target.name)")
+}
