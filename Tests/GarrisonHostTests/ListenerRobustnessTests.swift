@@ -62,6 +62,18 @@ import Testing
         }
     }
 
+    /// A body that ends before its Content-Length is the client's mistake: a 400, not a 500.
+    @Test func aBodyThatEndsEarly_isA400() async throws {
+        try await TestHost.with { host in
+            let token = try await host.adminToken()
+            try await host.listening { port in
+                let output = try await Self.probe(["shortbody", String(port), host.certificatePath, "/clients/", token])
+                #expect(output == "status 400" || output == "no answer", "\(output)")
+                #expect(!output.contains("500"))
+            }
+        }
+    }
+
     /// Slow clients are cut at their deadlines while a normal client is still served, and
     /// /metrics/ counts each cut by reason.
     @Test func slowClientsAreClosedAtTheirDeadlines() async throws {

@@ -101,6 +101,10 @@ public final class Dispatcher: HTTPResponder, Sendable {
                 throw Self.tooLarge(limit, setting)
             } catch is NIOTooManyBytesError {
                 throw Self.tooLarge(limit, setting)
+            } catch {
+                // The client stopped sending before the end of its body (or framed it wrongly):
+                // its mistake, not ours, so a 400 and no error-level log line.
+                throw APIError.badRequest("The request body ended before the length it announced (or its framing is invalid); send the whole body.")
             }
             bodyRead = true
             let call = Call(

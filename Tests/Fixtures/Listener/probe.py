@@ -109,6 +109,21 @@ def big_body_probe(port, cafile, path):
     print("status %s %s" % (lines[0].split(" ")[1], connection))
 
 
+def short_body_probe(port, cafile, path, token):
+    """Announces 100 bytes of body, sends 5, then ends its side of the connection."""
+    sock = tls(port, cafile)
+    sock.settimeout(20)
+    sock.sendall(("POST %s HTTP/1.1\r\nHost: localhost\r\nAuthorization: Token %s\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{\"cli" % (path, token)).encode())
+    # socket.socket.shutdown: a TCP half-close under the TLS session (SSLSocket.shutdown would drop TLS).
+    socket.socket.shutdown(sock, socket.SHUT_WR)
+    try:
+        lines, _ = read_head(sock)
+    except (socket.timeout, ssl.SSLError, OSError):
+        print("no answer")
+        return
+    print("status %s" % (lines[0].split(" ")[1] if lines and lines[0] else "none"))
+
+
 if __name__ == "__main__":
     mode = sys.argv[1]
     if mode == "close":
@@ -119,3 +134,5 @@ if __name__ == "__main__":
         slow_probe(int(sys.argv[2]), sys.argv[3], float(sys.argv[4]))
     elif mode == "bigbody":
         big_body_probe(int(sys.argv[2]), sys.argv[3], sys.argv[4])
+    elif mode == "shortbody":
+        short_body_probe(int(sys.argv[2]), sys.argv[3], sys.argv[4], sys.argv[5])
