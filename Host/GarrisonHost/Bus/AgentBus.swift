@@ -18,6 +18,9 @@ public final class AgentBus: Sendable {
             try await started.start()
             supervisor = started
             options = NATSConnection.Options(url: started.url, user: started.hostUser, password: started.hostPassword)
+            // With nats.tls_port the client port takes TLS only (plain would be open on every
+            // address): the host speaks TLS to it as well.
+            options.tlsToOwnChild = started.settings.tls != nil
         }
         do {
             let connection = try NATSConnection.connect(options, logger: logger)
@@ -64,7 +67,7 @@ public final class AgentBus: Sendable {
             directory: config.dataURL.appendingPathComponent("nats"),
             clientPort: config.natsPort == 0 ? FreePort.find() : config.natsPort,
             websocketPort: config.natsWebsocketPort == 0 ? FreePort.find() : config.natsWebsocketPort,
-            tls: tls)
+            tls: tls, requireTLS: tls != nil)
     }
 
     static func agentUsers(_ pool: DatabasePool) async throws -> [NATSServerConfig.AgentUser] {

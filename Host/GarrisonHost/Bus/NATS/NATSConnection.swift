@@ -15,6 +15,10 @@ public final class NATSConnection: @unchecked Sendable {
         public var password: String?
         public var name = "garrison-host"
         public var reconnectWait: Duration = .milliseconds(250)
+        /// TLS without checking the server's certificate: only for the host's own nats-server
+        /// child on loopback, whose TLS-only client port is shared with agents (its certificate
+        /// names the public host, not 127.0.0.1).
+        public var tlsToOwnChild = false
 
         public init(url: String, user: String? = nil, password: String? = nil) {
             self.url = url
@@ -51,15 +55,19 @@ public final class NATSConnection: @unchecked Sendable {
         try check(natsOptions_SetMaxReconnect(opts, -1), "nats reconnect")
         try check(natsOptions_SetReconnectWait(opts, Int64(options.reconnectWait.milliseconds)), "nats reconnect wait")
         try check(natsOptions_SetSendAsap(opts, true), "nats send asap")
+        if options.tlsToOwnChild {
+            try check(natsOptions_SetSecure(opts, true), "nats tls")
+            try check(natsOptions_SkipServerVerification(opts, true), "nats tls")
+        }
         try check(natsOptions_SetDisconnectedCB(opts, natsDisconnectedTrampoline, eventsPointer), "nats callback")
         try check(natsOptions_SetReconnectedCB(opts, natsReconnectedTrampoline, eventsPointer), "nats callback")
         try check(natsOptions_SetRetryOnFailedConnect(opts, true, natsConnectedTrampoline, eventsPointer), "nats retry")
         var connection: OpaquePointer?
         let status = natsConnection_Connect(&connection, opts)
         guard status == NATS_OK || status == NATS_NOT_YET_CONNECTED, let connection else {
-            throw NATSError("cannot connect to \(options.url)", status)
+            throw NATSError("cannot connect to \(NATSURL.redacted(options.url))", status)
         }
-        if status == NATS_NOT_YET_CONNECTED { logger.notice("NATS not reachable yet; retrying in the background", metadata: ["url": "\(options.url)"]) }
+        if status == NATS_NOT_YET_CONNECTED { logger.notice("NATS not reachable yet; retrying in the background", metadata: ["url": "\(NATSURL.redacted(options.url))"]) }
         return NATSConnection(handle: connection, logger: logger)
     }
 
