@@ -5,19 +5,27 @@ import NIOCore
 #endif
 
 // The /natsws sniffer (Server/NATSWebSocket/NATSWebSocketSniffer.swift) looks at the first
-// bytes of every connection on the HTTPS port, before any authentication. It sees the
-// head grow as it arrives: here the input is classified at every 64-byte step and at its
-// end, as a connection delivering it in pieces would have it classified.
+// bytes of every connection on the HTTPS port, before any authentication. It sees the head
+// grow as it arrives and remembers how far it searched: here the input arrives in pieces of
+// 1 to 64 bytes (the first byte sets the size), classified after each as the sniffer does,
+// and the verdict must be the one a single look at the same bytes gives.
 
 #if DEBUG
 FuzzDriver.run { input in
+    guard let first = input.first else { return }
+    let piece = Int(first % 64) + 1
     var buffer = ByteBufferAllocator().buffer(capacity: input.count)
-    var offset = 0
+    var searched = 0
+    var offset = 1
     while offset < input.count {
-        let end = min(offset + 64, input.count)
+        let end = min(offset + piece, input.count)
         buffer.writeBytes(UnsafeRawBufferPointer(rebasing: input[offset..<end]))
         offset = end
-        if NATSWebSocketSniffer.classify(buffer) != .undecided { return }
+        let verdict = NATSWebSocketSniffer.classify(buffer, searched: &searched)
+        if verdict != .undecided {
+            precondition(verdict == NATSWebSocketSniffer.classify(buffer), "piecewise \(verdict) differs from a single look")
+            return
+        }
     }
 }
 #else

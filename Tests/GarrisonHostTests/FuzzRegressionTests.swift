@@ -1,4 +1,5 @@
 import Foundation
+import NIOCore
 import Testing
 @testable import GarrisonHost
 
@@ -66,5 +67,35 @@ struct FuzzRegressionTests {
             return
         }
         #expect(info.bootTime == 1_767_225_600)
+    }
+
+    /// A 17 KB head starting "GET /natsws/" without its blank line, arriving a byte at a time:
+    /// the sniffer searched the whole buffer again on every read, quadratic work on the event
+    /// loop before any authentication (a minute of CPU in a debug build). It now resumes
+    /// where it stopped; the bound below is a hundred times what that takes.
+    @Test func snifferHeadArrivingByteByByteIsSearchedOnce() throws {
+        let crash = try Self.input("NATSWebSocketSniffer", "crash-slow-head").dropFirst()
+        let started = ContinuousClock.now
+        var buffer = ByteBuffer()
+        var searched = 0
+        var verdict = NATSWebSocketSniffer.Verdict.undecided
+        for byte in crash where verdict == .undecided {
+            buffer.writeInteger(byte)
+            verdict = NATSWebSocketSniffer.classify(buffer, searched: &searched)
+        }
+        #expect(ContinuousClock.now - started < .seconds(5))
+        #expect(verdict == .http)
+        #expect(buffer.readableBytes == NATSWebSocketSniffer.maxHead + 1)
+
+        // The end of the head split across reads at every point is still found.
+        let upgrade = Array("GET /natsws HTTP/1.1\r\nUpgrade: websocket\r\n\r\n".utf8)
+        for split in 1..<upgrade.count {
+            var head = ByteBuffer(bytes: upgrade[..<split])
+            var searchedSoFar = 0
+            let first = NATSWebSocketSniffer.classify(head, searched: &searchedSoFar)
+            head.writeBytes(upgrade[split...])
+            let second = first == .undecided ? NATSWebSocketSniffer.classify(head, searched: &searchedSoFar) : first
+            #expect(second == .natsWebSocket, "split at \(split)")
+        }
     }
 }

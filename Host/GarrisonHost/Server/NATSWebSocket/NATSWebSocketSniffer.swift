@@ -27,6 +27,10 @@ final class NATSWebSocketSniffer: ChannelDuplexHandler, RemovableChannelHandler 
     private let upstream: NATSWebSocketUpstream
     private var state = State.sniffing
     private var buffered: ByteBuffer?
+    /// How much of `buffered` was already searched for the end of the head. Searching it all
+    /// again on every read made a head sent a byte at a time cost quadratic time on the event
+    /// loop, before any authentication (found by Fuzz/NATSWebSocketSniffer).
+    private var searched = 0
 
     init(upstream: NATSWebSocketUpstream) {
         self.upstream = upstream
@@ -40,7 +44,7 @@ final class NATSWebSocketSniffer: ChannelDuplexHandler, RemovableChannelHandler 
             buffered!.writeBuffer(&incoming)
         }
         guard state == .sniffing, let head = buffered else { return }
-        switch Self.classify(head) {
+        switch Self.classify(head, searched: &searched) {
         case .undecided:
             break
         case .http:
@@ -64,6 +68,12 @@ final class NATSWebSocketSniffer: ChannelDuplexHandler, RemovableChannelHandler 
 
     /// Decides on as few bytes as possible: most requests differ from "GET /natsws" at once.
     static func classify(_ head: ByteBuffer) -> Verdict {
+        var searched = 0
+        return classify(head, searched: &searched)
+    }
+
+    /// `searched`: bytes at the start of `head` known to hold no end of head; updated.
+    static func classify(_ head: ByteBuffer, searched: inout Int) -> Verdict {
         let bytes = head.readableBytesView
         for (offset, expected) in prefix.enumerated() {
             guard offset < bytes.count else { return .undecided }
@@ -72,7 +82,10 @@ final class NATSWebSocketSniffer: ChannelDuplexHandler, RemovableChannelHandler 
         guard bytes.count > prefix.count else { return .undecided }
         let next = bytes[bytes.startIndex + prefix.count]
         guard next == UInt8(ascii: " ") || next == UInt8(ascii: "?") || next == UInt8(ascii: "/") else { return .http }
-        guard let end = headEnd(bytes) else { return bytes.count > maxHead ? .http : .undecided }
+        guard let end = headEnd(bytes, from: searched) else {
+            searched = bytes.count
+            return bytes.count > maxHead ? .http : .undecided
+        }
         let text = String(decoding: bytes[bytes.startIndex..<end], as: UTF8.self).lowercased()
         for line in text.split(separator: "\r\n").dropFirst() {
             guard let colon = line.firstIndex(of: ":"), line[..<colon].trimmingCharacters(in: .whitespaces) == "upgrade" else { continue }
@@ -81,9 +94,11 @@ final class NATSWebSocketSniffer: ChannelDuplexHandler, RemovableChannelHandler 
         return .http
     }
 
-    private static func headEnd(_ bytes: ByteBufferView) -> Int? {
+    /// The end of "\r\n\r\n", looked for from `searched` bytes in (less three, in case the
+    /// last read ended inside it).
+    private static func headEnd(_ bytes: ByteBufferView, from searched: Int) -> Int? {
         guard bytes.count >= 4 else { return nil }
-        var index = bytes.startIndex
+        var index = bytes.startIndex + max(0, min(searched, bytes.count) - 3)
         while index + 3 < bytes.endIndex {
             if bytes[index] == 13, bytes[index + 1] == 10, bytes[index + 2] == 13, bytes[index + 3] == 10 { return index + 4 }
             index += 1
