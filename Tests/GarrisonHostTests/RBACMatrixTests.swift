@@ -11,27 +11,7 @@ import Testing
 /// at once, one line each.
 @Suite struct RBACMatrixTests {
     /// The shipped plugins (Plugins/, not the examples), as plugins.d would enable them.
-    static func shippedPlugins() throws -> PluginFolder {
-        let folder = try PluginFolder()
-        let built = URL(fileURLWithPath: CommandLine.arguments.first ?? "").deletingLastPathComponent()
-        let key = Data(Crypto.randomBytes(32)).base64EncodedString()
-        let plugins: [(file: String, library: String, settings: String)] = [
-            // No agent cache: the checks an agent is sent follow each change at once.
-            ("40-checks.toml", "libChecksPlugin.so", "agent_cache_seconds = 0"),
-            ("40-scripting.toml", "libScriptingPlugin.so", ""),
-            // Not required: the matrix's callers sign in with a password; the routes are the same.
-            ("30-twofactor.toml", "libTwoFactorPlugin.so", "required = false\nwindow = 1\nsecret_key = \"\(key)\""),
-        ]
-        for plugin in plugins {
-            let source = built.appendingPathComponent(plugin.library)
-            try #require(FileManager.default.fileExists(atPath: source.path), "build the plugin products first (swift build --build-tests): \(plugin.library)")
-            let copy = folder.libraries.appendingPathComponent(plugin.library)
-            try FileManager.default.copyItem(at: source, to: copy)
-            chmod(copy.path, 0o755)
-            try folder.write(plugin.file, "library = \"\(copy.path)\"\nenabled = true\nrequired = true\n\n[settings]\n\(plugin.settings)\n")
-        }
-        return folder
-    }
+    static func shippedPlugins() throws -> PluginFolder { try PluginFolder.shippedPlugins(twoFactor: "window = 1") }
 
     struct Route: Hashable {
         let method: String

@@ -32,25 +32,7 @@ import Testing
 
     /// The three shipped plugins, copied next to this bundle's build, with settings that let
     /// every route answer: two-factor not required (the fuzzer signs in with a password only).
-    static func plugins() throws -> PluginFolder {
-        let bundle = URL(fileURLWithPath: CommandLine.arguments.first ?? "").deletingLastPathComponent()
-        let folder = try PluginFolder()
-        let key = Data(Crypto.randomBytes(32)).base64EncodedString()
-        let plugins: [(file: String, library: String, settings: String)] = [
-            ("30-twofactor.toml", "libTwoFactorPlugin.so", "required = false\nissuer = \"Garrison Fuzz\"\nsecret_key = \"\(key)\""),
-            ("40-checks.toml", "libChecksPlugin.so", "agent_cache_seconds = 0"),
-            ("40-scripting.toml", "libScriptingPlugin.so", ""),
-        ]
-        for plugin in plugins {
-            let source = bundle.appendingPathComponent(plugin.library)
-            try #require(FileManager.default.fileExists(atPath: source.path), "build the plugin products first (swift build --build-tests)")
-            let copy = folder.libraries.appendingPathComponent(plugin.library)
-            try FileManager.default.copyItem(at: source, to: copy)
-            chmod(copy.path, 0o755)
-            try folder.write(plugin.file, "library = \"\(copy.path)\"\nenabled = true\nrequired = true\n\n[settings]\n\(plugin.settings)\n")
-        }
-        return folder
-    }
+    static func plugins() throws -> PluginFolder { try PluginFolder.shippedPlugins(twoFactor: "issuer = \"Garrison Fuzz\"") }
 
     @Test(.timeLimit(.minutes(6)))
     func schemathesis_findsNoServerErrorHangOrSchemaMismatch_asSuperuserAndAsScopedOperator() async throws {

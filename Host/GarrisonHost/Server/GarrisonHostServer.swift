@@ -131,6 +131,10 @@ public final class GarrisonHostServer: Sendable {
             .TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384, .TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384,
             .TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256, .TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256,
         ]
+        // After our close_notify, wait this long for the client's before closing anyway: a
+        // client that never answers (a cut slow client) would otherwise keep its socket and its
+        // per-address slot for NIOSSL's default 5 s.
+        tls.shutdownTimeout = .seconds(1)
         return tls
     }
 

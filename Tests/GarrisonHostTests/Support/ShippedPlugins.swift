@@ -1,0 +1,29 @@
+import Foundation
+import Testing
+@testable import GarrisonHost
+
+extension PluginFolder {
+    /// A plugins.d with every shipped plugin (Plugins/, not the examples), each `required`,
+    /// copied from next to this test bundle. Two-factor is not required, so callers sign in
+    /// with a password alone; `twoFactor` adds settings to its section.
+    static func shippedPlugins(twoFactor extra: String = "") throws -> PluginFolder {
+        let folder = try PluginFolder()
+        let built = URL(fileURLWithPath: CommandLine.arguments.first ?? "").deletingLastPathComponent()
+        let key = Data(Crypto.randomBytes(32)).base64EncodedString()
+        let plugins: [(file: String, library: String, settings: String)] = [
+            ("30-twofactor.toml", "libTwoFactorPlugin.so", "required = false\nsecret_key = \"\(key)\"" + (extra.isEmpty ? "" : "\n" + extra)),
+            // No agent cache: the checks an agent is sent follow each change at once.
+            ("40-checks.toml", "libChecksPlugin.so", "agent_cache_seconds = 0"),
+            ("40-scripting.toml", "libScriptingPlugin.so", ""),
+        ]
+        for plugin in plugins {
+            let source = built.appendingPathComponent(plugin.library)
+            try #require(FileManager.default.fileExists(atPath: source.path), "build the plugin products first (swift build --build-tests): \(plugin.library)")
+            let copy = folder.libraries.appendingPathComponent(plugin.library)
+            try FileManager.default.copyItem(at: source, to: copy)
+            chmod(copy.path, 0o755)
+            try folder.write(plugin.file, "library = \"\(copy.path)\"\nenabled = true\nrequired = true\n\n[settings]\n\(plugin.settings)\n")
+        }
+        return folder
+    }
+}
