@@ -5,7 +5,7 @@ import Foundation
 /// above stderr -- otherwise a pipe another thread just opened (Foundation's Process, for
 /// one) stays open in a long-lived server such as PostgreSQL or nats-server, and that
 /// pipe's reader never sees its end.
-enum SpawnCloseFrom {
+public enum SpawnCloseFrom {
     private typealias AddCloseFrom = @convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>, Int32) -> Int32
 
     nonisolated(unsafe) private static let function: AddCloseFrom? = {
@@ -14,7 +14,7 @@ enum SpawnCloseFrom {
     }()
 
     /// Adds "close every descriptor from `lowest` on" to `actions`, where glibc has it.
-    static func add(_ actions: inout posix_spawn_file_actions_t, from lowest: Int32 = 3) {
+    public static func add(_ actions: inout posix_spawn_file_actions_t, from lowest: Int32 = 3) {
         guard let function else { return }
         _ = function(&actions, lowest)
     }

@@ -4,8 +4,8 @@ import Foundation
 /// process (the Swift runtime's, NIO's, libnats') run with signals blocked, and posix_spawn
 /// passes the calling thread's mask on: without this a child ignores SIGTERM and can only be
 /// stopped with SIGKILL.
-enum SpawnSignals {
-    static func reset(_ attributes: inout posix_spawnattr_t, extraFlags: Int32 = 0) {
+public enum SpawnSignals {
+    public static func reset(_ attributes: inout posix_spawnattr_t, extraFlags: Int32 = 0) {
         var empty = sigset_t()
         sigemptyset(&empty)
         posix_spawnattr_setsigmask(&attributes, &empty)
