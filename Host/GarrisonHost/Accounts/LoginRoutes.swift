@@ -13,7 +13,7 @@ enum LoginRoutes {
                 try await login(host, call, stage: .login)
             },
             Route(.post, "/logout/", access: .authenticated, scopes: ["*"], summary: "Revoke this token") { call in
-                let user = try notInstaller(call)
+                let user = try call.user
                 if let tokenID = user.tokenID {
                     try await host.pool.transaction { connection in
                         try connection.query("DELETE FROM auth_tokens WHERE id = $1", [String(tokenID)])
@@ -24,7 +24,7 @@ enum LoginRoutes {
                 return Response(status: .noContent)
             },
             Route(.post, "/logoutall/", access: .authenticated, scopes: ["*"], summary: "Revoke all of this user's tokens") { call in
-                let user = try notInstaller(call)
+                let user = try call.user
                 try await host.pool.transaction { connection in
                     try connection.query("DELETE FROM auth_tokens WHERE user_id = $1", [String(user.id)])
                     try AuditLog.record(.init(call, .logout, "user", "\(user.username) logged out everywhere"), on: connection)
@@ -36,16 +36,6 @@ enum LoginRoutes {
     }
 
     static let badCredentials = APIError(.badRequest, "Bad credentials")
-
-    /// An installer token (possibly minted for anyone holding a deployment link) signs its
-    /// creator out of nothing: it reaches only the enrollment routes.
-    static func notInstaller(_ call: Call) throws -> OperatorIdentity {
-        let user = try call.user
-        if user.limitedScope == InstallerTokens.scope {
-            throw APIError.forbidden("An installer token can only enroll agents (/api/v3/installer/, /api/v3/newagent/).")
-        }
-        return user
-    }
 
     private static func login(_ host: HostContext, _ call: Call, stage: LoginStage) async throws -> Response {
         let body = try call.object()

@@ -147,7 +147,9 @@ public final class Dispatcher: HTTPResponder, Sendable {
             throw APIError.unauthenticated
         }
         if case .user(let user) = principal {
-            if let scope = user.limitedScope, !route.scopes.contains(scope), !route.scopes.contains("*") {
+            // "*" admits every limited token but an installer's: that one may have been minted
+            // for anyone holding a deployment link, and reaches only the enrollment routes.
+            if let scope = user.limitedScope, !route.scopes.contains(scope), !route.scopes.contains("*") || scope == InstallerTokens.scope {
                 throw APIError(.forbidden, "This token is limited to '\(scope)' and cannot call \(route.pattern). Finish that step, then log in again.")
             }
             if case .permission(let name) = route.access, !user.has(name) {
