@@ -83,7 +83,7 @@ import Testing
             }
             #expect(try await host.request(.get, "/clients/", as: .token(admin)).status == 200)
             let role = try await host.server.storage.pool.query("SELECT current_user AS u, current_setting('search_path') AS p").first
-            #expect(role?.string("u") == "garrison")
+            #expect(role?.string("u") == EmbeddedPostgres.ownerRole)
             #expect(role?.string("p") != "plugin_probe")
         }
     }

@@ -7,7 +7,8 @@ import NIOConcurrencyHelpers
 /// `database.url`. PostgreSQL refuses to run as root, so when the host runs as root the
 /// cluster belongs to the `postgres` system user (created by Debian's package) and the server
 /// runs as that user. The server listens on a Unix socket in the data folder and on a
-/// loopback port, with a random password for the `garrison` role.
+/// loopback port, with a random password for the `garrison` superuser (administration only)
+/// and another for `garrison_owner`, the host's own role (ClusterOwnerRole.swift).
 ///
 /// The postmaster is the host's own child (not daemonized by pg_ctl), spawned so that it gets
 /// SIGINT (fast shutdown) when the host dies, however it dies. The folder is locked while it
@@ -19,6 +20,8 @@ public final class EmbeddedPostgres: Sendable {
     let logger: Logger
     let runAsUser: String?
     private let running = NIOLockedValueBox<Running?>(nil)
+    /// Whether a stop was asked for and a restart is under way (EmbeddedPostgres+Restart).
+    let supervision = NIOLockedValueBox(Supervision())
 
     private struct Running: Sendable {
         let pid: pid_t
@@ -45,7 +48,8 @@ public final class EmbeddedPostgres: Sendable {
         self.runAsUser = geteuid() == 0 ? "postgres" : nil
     }
 
-    /// libpq connection string for the `garrison` database.
+    /// libpq connection string for the `garrison` database as the superuser; the host's pool
+    /// uses `ownerConninfo()`.
     public func conninfo() throws -> String {
         let password = try String(contentsOf: passwordFile, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
         return "host=\(socketDirectory.path) port=\(port) dbname=garrison user=garrison password=\(password) connect_timeout=5"
@@ -56,6 +60,7 @@ public final class EmbeddedPostgres: Sendable {
 
     public func start() throws {
         guard serverPID == nil else { return }
+        supervision.withLockedValue { $0.stopped = false }
         let binaries = try PostgresBinaries.locate()
         try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)
         try FileManager.default.createDirectory(at: socketDirectory, withIntermediateDirectories: true)
@@ -73,6 +78,7 @@ public final class EmbeddedPostgres: Sendable {
             try stopLeftovers()
             try launch(binaries, owner: owner, lock: lock)
             if fresh { try createDatabase(binaries) }
+            try ensureOwnerRole()
         } catch {
             if serverPID != nil { stop(immediate: true) } else { lock.release() }
             throw error
@@ -83,6 +89,7 @@ public final class EmbeddedPostgres: Sendable {
     /// Fast shutdown disconnects clients, checkpoints and exits; immediate (for throwaway
     /// test clusters) skips the checkpoint.
     public func stop(immediate: Bool = false) {
+        supervision.withLockedValue { $0.stopped = true }
         guard let current = running.withLockedValue({ value -> Running? in
             defer { value = nil }
             return value
@@ -110,16 +117,17 @@ public final class EmbeddedPostgres: Sendable {
         return arguments
     }
 
-    private func launch(_ binaries: PostgresBinaries, owner: (uid: uid_t, gid: gid_t)?, lock: DataFolderLock) throws {
+    func launch(_ binaries: PostgresBinaries, owner: (uid: uid_t, gid: gid_t)?, lock: DataFolderLock) throws {
         let logStart = Self.fileSize(logFile)
         let pid = try ChildProcess.spawn(binaries.postgres, serverArguments(), logFile: logFile, dieWith: .interrupt, user: owner)
         let exit = ChildExit()
         let logger = self.logger
         let logPath = logFile.path
-        ChildProcess.watch(pid) { code in
+        ChildProcess.watch(pid) { [weak self] code in
             exit.exited(code)
             if !exit.stopping {
-                logger.critical("embedded PostgreSQL exited", metadata: ["pid": "\(pid)", "exit": "\(code)", "log": "\(logPath)"])
+                logger.critical("embedded PostgreSQL exited; restarting it", metadata: ["pid": "\(pid)", "exit": "\(code)", "log": "\(logPath)"])
+                self?.restartAfterCrash(of: pid, binaries, owner: owner, lock: lock)
             }
         }
         running.withLockedValue { $0 = Running(pid: pid, exit: exit, lock: lock) }
@@ -143,7 +151,7 @@ public final class EmbeddedPostgres: Sendable {
     /// stop, then made to. With nothing running there, any postmaster.pid is stale (its pid
     /// dead, a zombie nobody reaped, or reused by another program) and is removed; PostgreSQL
     /// itself would refuse a pid that kill(2) still finds.
-    private func stopLeftovers() throws {
+    func stopLeftovers() throws {
         var left = ProcessProbe.running(inDirectory: clusterDirectory)
         if !left.isEmpty {
             let postmaster = ProcessProbe.pid(inFile: pidFile).flatMap { left.contains($0) ? $0 : nil }

@@ -2,10 +2,11 @@ import CGarrisonPlugin
 import Foundation
 
 /// The plugin's own PostgreSQL schema: register_migration during init, the migrations after
-/// it, and db_query afterwards. Every statement runs as the plugin's NOLOGIN role with its
-/// schema as the only search_path, so a plugin's SQL cannot read core tables or other plugins'
-/// schemas by mistake. (It is not a sandbox against a hostile plugin: a dlopen()ed library
-/// already runs with all of the server's privileges.)
+/// it, and db_query afterwards. Every statement runs on connections that logged in as the
+/// plugin's own role, which owns only its schema (its only search_path): no RESET ROLE or
+/// set_config('role', ...) in a statement leads back to the host's role, so a plugin's SQL
+/// cannot reach core tables or other plugins' schemas. (The library itself is not sandboxed:
+/// a dlopen()ed plugin runs with all of the server's privileges.)
 extension PluginHost {
     var component: String { "plugin:\(name)" }
 
@@ -35,6 +36,20 @@ extension PluginHost {
         try await Migrator(pool: pool, logger: logger).migrate(
             component: component, schema: schema, role: schema,
             migrations.map { Migration(version: Int($0.version), name: "\(name) #\($0.version)", sql: $0.sql) })
+        let hostConninfo = pool.conninfo
+        let timeoutMS = Int(Self.milliseconds(services.callTimeout))
+        let conninfo = try await pool.withConnection { connection in
+            try PluginRoleLogin.ensureLogin(hostConninfo: hostConninfo, role: schema, schema: schema,
+                                            statementTimeoutMS: timeoutMS, on: connection)
+        }
+        // Two connections: a plugin's queries are short, and every plugin has its own.
+        let own = DatabasePool(conninfo: conninfo, size: 2, logger: logger)
+        let old = databasePool.withLockedValue { current -> DatabasePool? in
+            let old = current
+            current = own
+            return old
+        }
+        await old?.close()
     }
 
     /// Empty or only ASCII white space. Looks only as far as the first other character:
@@ -48,29 +63,27 @@ extension PluginHost {
         else { return GARRISON_ERR_INVALID }
         guard let operation = startOperation(done: done, user: user) else { return GARRISON_ERR_PHASE }
         cancelOut?.pointee = operation.token
-        guard let pool = services.pool else {
+        guard let pool = databasePool.withLockedValue({ $0 }) else {
             Task { operation.complete(GARRISON_ERR_UNAVAILABLE, "no database in this run (garrison plugins)") }
             return GARRISON_OK
         }
         let schema = quoteIdentifier(descriptor.schema)
-        let timeoutMS = Self.milliseconds(services.callTimeout)
         Task {
             do {
                 let rows: String = try await pool.withConnection { connection in
                     // Nothing to do if the plugin cancelled before a connection was free.
                     if operation.isFinished { return "[]" }
-                    // One round trip (libpq pipeline mode): the session settings and the
-                    // statement as one implicit transaction -- if SET ROLE fails, the statement
-                    // never runs -- then the reset on its own, so nothing of the plugin's role,
-                    // path or settings reaches the next user of this connection. The statement
-                    // is prepared once per connection and plugin (the reset keeps prepared
-                    // statements, unlike DISCARD ALL), so PostgreSQL parses and plans it once.
+                    // One round trip (libpq pipeline mode): the statement, then the reset on
+                    // its own, so no setting, cursor, temporary table or lock of one call
+                    // reaches the next (the connection is the plugin's own: role, search_path
+                    // and statement_timeout come from its login). The statement is prepared
+                    // once per connection (the reset keeps prepared statements, unlike DISCARD
+                    // ALL), so PostgreSQL parses and plans it once.
                     let key = schema + "\u{0}" + statement
                     func run() throws -> Result<PGResult, DatabaseError> {
                         try operation.cancellable(connection.makeCanceller()) {
                             try connection.pipeline([
-                                [.init("SET ROLE \(schema)"), .init("SET search_path TO \(schema)"), .init("SET statement_timeout = \(timeoutMS)"),
-                                 .init(statement, parameters, cacheKey: key)],
+                                [.init(statement, parameters, cacheKey: key)],
                                 Self.sessionReset,
                             ])[0]
                         }
@@ -102,10 +115,10 @@ extension PluginHost {
         return GARRISON_OK
     }
 
-    /// DISCARD ALL without DEALLOCATE ALL and DISCARD PLANS: back to the host's role and
-    /// settings, no cursors, temporary tables, listens or advisory locks left behind.
+    /// DISCARD ALL without DEALLOCATE ALL and DISCARD PLANS: back to the login's settings,
+    /// no cursors, temporary tables, listens or advisory locks left behind.
     static let sessionReset: [PGConnection.Step] = [
-        .init("CLOSE ALL"), .init("RESET ROLE"), .init("RESET ALL"), .init("DISCARD TEMP"), .init("DISCARD SEQUENCES"),
+        .init("CLOSE ALL"), .init("RESET ALL"), .init("DISCARD TEMP"), .init("DISCARD SEQUENCES"),
         .init("UNLISTEN *"), .init("SELECT pg_advisory_unlock_all()"),
     ]
 

@@ -28,6 +28,9 @@ final class PluginHost: Sendable {
     /// The [settings] JSON at a fixed address: settings() hands out a borrowed pointer to it.
     let settings: PinnedBytes
     private let mutable = NIOLockedValueBox(Mutable())
+    /// The plugin's own connections, logged in as its role (set by applyMigrations, closed
+    /// when it stops): PluginHost+database.swift.
+    let databasePool = NIOLockedValueBox<DatabasePool?>(nil)
 
     var name: String { descriptor.name }
 
@@ -165,6 +168,12 @@ final class PluginHost: Sendable {
             state.instance.stopped()
             state.openAnswers = [:]
         }
+        let pool = databasePool.withLockedValue { pool -> DatabasePool? in
+            let current = pool
+            pool = nil
+            return current
+        }
+        await pool?.close()
     }
 
     /// Step 4: make the registrations visible -- host-wide names, routes, subscriptions,

@@ -25,7 +25,7 @@ public struct Migrator: Sendable {
     }
 
     /// Applies `migrations` to the ledger named `component` ("core" or "plugin:<name>"),
-    /// optionally inside `schema`. With `role`, the schema and a NOLOGIN role owning it are
+    /// optionally inside `schema`. With `role`, the schema and a LOGIN role owning it are
     /// created first if missing, and each migration runs as that role (a plugin's migrations
     /// can then only touch what the plugin owns). Returns the versions applied now.
     @discardableResult
@@ -80,6 +80,7 @@ extension Migrator {
             SELECT to_regclass('public.schema_migrations') IS NOT NULL AS ledger,
                    ($1::text IS NULL OR EXISTS (SELECT 1 FROM pg_namespace WHERE nspname = $1)) AS schema_ok,
                    ($2::text IS NULL OR (EXISTS (SELECT 1 FROM pg_roles WHERE rolname = $2)
+                        AND (SELECT rolcanlogin FROM pg_roles WHERE rolname = $2)
                         AND pg_has_role(current_user, (SELECT oid FROM pg_roles WHERE rolname = $2), 'MEMBER'))) AS role_ok
             """, [schema, role]).first
         guard let row, row.bool("ledger"), row.bool("schema_ok"), row.bool("role_ok") else { return false }
@@ -88,23 +89,56 @@ extension Migrator {
         return versions.allSatisfy(applied.contains)
     }
 
-    /// Creates `role` (NOLOGIN) and `schema` owned by it, when missing. Roles are shared by
-    /// every database of the cluster, so another database may create the same role at the
-    /// same moment: "already exists" is success.
+    /// Creates `role` and `schema` owned by it, when missing. The role can log in (a plugin's
+    /// statements run on its own connections, PluginRoleLogin.swift; its password is set
+    /// there) and owns nothing but the schema. Roles are shared by every database of the
+    /// cluster, so another database may create the same role at the same moment: "already
+    /// exists" is success. The public schema is closed to PUBLIC, so plugin roles cannot
+    /// even look up core tables.
     static func ensureOwnedSchema(_ schema: String, role: String, on connection: PGConnection) throws(DatabaseError) {
-        if try connection.query("SELECT 1 FROM pg_roles WHERE rolname = $1", [role]).rows.isEmpty {
+        let existing = try connection.query("SELECT rolcanlogin FROM pg_roles WHERE rolname = $1", [role]).first
+        if existing == nil {
             do {
-                try connection.query("CREATE ROLE \(quoteIdentifier(role)) NOLOGIN")
+                try connection.query("CREATE ROLE \(quoteIdentifier(role)) LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE")
             } catch {
                 // Another database of the cluster may have created it at the same moment.
                 if !(error.isDuplicateObject || error.isUniqueViolation) { throw error }
             }
+        } else if existing?.bool("rolcanlogin") == false {
+            // A role from before plugins logged in on their own (NOLOGIN, used with SET ROLE).
+            try settlingRace("ALTER ROLE \(quoteIdentifier(role)) LOGIN", on: connection,
+                             done: "SELECT rolcanlogin AS done FROM pg_roles WHERE rolname = $1", role)
         }
-        // SET ROLE needs membership; superusers have it, a CREATEROLE owner grants it to itself.
+        // The migrations run with SET LOCAL ROLE, which needs membership; a CREATEROLE owner
+        // grants it to itself.
         if try connection.query("SELECT pg_has_role(current_user, $1, 'MEMBER') AS member", [role]).first?.bool("member") != true {
-            try connection.query("GRANT \(quoteIdentifier(role)) TO CURRENT_USER")
+            try settlingRace("GRANT \(quoteIdentifier(role)) TO CURRENT_USER", on: connection,
+                             done: "SELECT pg_has_role(current_user, $1, 'MEMBER') AS done", role)
         }
         try connection.query("CREATE SCHEMA IF NOT EXISTS \(quoteIdentifier(schema)) AUTHORIZATION \(quoteIdentifier(role))")
+        try connection.execute(script: """
+            DO $garrison$
+            BEGIN
+                IF pg_has_role(current_user, (SELECT nspowner FROM pg_namespace WHERE nspname = 'public'), 'USAGE') THEN
+                    REVOKE ALL ON SCHEMA public FROM PUBLIC;
+                END IF;
+            END
+            $garrison$;
+            """)
+    }
+}
+
+extension Migrator {
+    /// Runs a change to a role, which every database of the cluster shares: another
+    /// database's host may make the same change at the same moment ("duplicate key",
+    /// "tuple concurrently updated"). If it fails and `done` (a query of one boolean column
+    /// `done` about `role`) says the change is in place, that is success.
+    static func settlingRace(_ sql: String, on connection: PGConnection, done: String, _ role: String) throws(DatabaseError) {
+        do {
+            try connection.query(sql)
+        } catch {
+            if try connection.query(done, [role]).first?.bool("done") != true { throw error }
+        }
     }
 }
 

@@ -23,13 +23,17 @@ actor TestCluster {
         return cluster
     }
 
-    /// A fresh, empty database; returns its libpq connection string.
+    /// A fresh, empty database; returns its libpq connection string. The database is set up
+    /// as the private cluster sets up `garrison` -- created by the superuser, then handed to
+    /// the non-superuser owner role -- and the connection string logs in as that owner role,
+    /// so tests run with the host's production privileges.
     func createDatabase() throws -> String {
         let cluster = try server()
         let name = "t_" + Crypto.randomHex(bytes: 6)
-        let admin = try PGConnection(conninfo: try cluster.conninfo().replacingOccurrences(of: "dbname=garrison", with: "dbname=postgres"))
+        let admin = try PGConnection(conninfo: try cluster.adminConninfo(database: "postgres"))
         try admin.query("CREATE DATABASE \(name)")
-        return try cluster.conninfo().replacingOccurrences(of: "dbname=garrison", with: "dbname=\(name)")
+        try cluster.adopt(database: name)
+        return try cluster.ownerConninfo(database: name)
     }
 }
 
