@@ -1,4 +1,5 @@
 import Foundation
+import Logging
 import Testing
 @testable import GarrisonHost
 
@@ -66,5 +67,42 @@ import Testing
         try Migrator.ensureOwnedSchema(role, role: role, on: owner)
         #expect(try owner.query("SELECT rolcanlogin FROM pg_roles WHERE rolname = $1", [role]).first?.bool("rolcanlogin") == true)
         #expect(try owner.query("SELECT has_schema_privilege($1, 'public', 'USAGE') AS u", [role]).first?.bool("u") == false)
+    }
+
+    /// A plugin's migrations run on its own login too: a step that climbs out with RESET ROLE
+    /// inside a DO block fails and leaves nothing, a good step lands with its ledger row, and
+    /// the ledger function writes only the caller's own component.
+    @Test func migrationsRunOnThePluginsOwnLogin() async throws {
+        let conninfo = try await TestCluster.shared.createDatabase()
+        let pool = DatabasePool(conninfo: conninfo, size: 2, logger: Logger(label: "t"))
+        defer { Task { await pool.close() } }
+        let migrator = Migrator(pool: pool, logger: Logger(label: "t"))
+        try await migrator.migrate(component: "core", CoreMigrations.all)
+        let role = "plugin_m_" + Crypto.randomHex(bytes: 4)
+        let login: @Sendable (PGConnection) throws -> String = { connection in
+            try PluginRoleLogin.ensureLogin(hostConninfo: conninfo, role: role, schema: role, statementTimeoutMS: 5_000, on: connection)
+        }
+        let escape = Migration(version: 1, name: "escape", sql: """
+            CREATE TABLE mine (id int);
+            DO $$ BEGIN EXECUTE 'RESET ROLE'; EXECUTE 'CREATE TABLE public.stolen AS SELECT * FROM public.users'; END $$;
+            """)
+        let error = await #expect(throws: MigrationError.self) {
+            try await migrator.migrate(component: "plugin:m", schema: role, role: role, login: login, [escape])
+        }
+        #expect("\(error.map { "\($0)" } ?? "")".contains("permission denied"), "\(String(describing: error))")
+        #expect(try await pool.query("SELECT to_regclass('public.stolen') IS NULL AS gone, to_regclass($1) IS NULL AS rolled_back", [role + ".mine"]).first.map { $0.bool("gone") && $0.bool("rolled_back") } == true)
+
+        let good = Migration(version: 1, name: "good", sql: "CREATE TABLE mine (id int)")
+        #expect(try await migrator.migrate(component: "plugin:m", schema: role, role: role, login: login, [good]) == [1])
+        let owner = try await pool.query("SELECT tableowner FROM pg_tables WHERE schemaname = $1 AND tablename = 'mine'", [role]).first?["tableowner"]
+        #expect(owner == role)
+        #expect(try await pool.query("SELECT count(*) AS n FROM schema_migrations WHERE component = 'plugin:m'").first?.int("n") == 1)
+
+        // On the plugin's login, the ledger function records its own component only.
+        let own = try PGConnection(conninfo: try await pool.withConnection { try login($0) })
+        try own.query("SELECT \(MigrationLedger.record)(7, 'by hand')")
+        let components = try await pool.query("SELECT component FROM schema_migrations WHERE name = 'by hand'").rows.compactMap { $0["component"] }
+        #expect(components == ["plugin:m"])
+        #expect(throws: DatabaseError.self) { try own.query("INSERT INTO public.schema_migrations (component, version, name) VALUES ('core', 99, 'x')") }
     }
 }

@@ -28,20 +28,22 @@ extension PluginHost {
         }
     }
 
-    /// Step 3: the schema, its role, then the registered migrations. Skipped in a dry run.
+    /// Step 3: the schema, its role, then the registered migrations on the role's own
+    /// login. Skipped in a dry run.
     func applyMigrations() async throws {
         let migrations = withState { $0.registrations.migrations }
         guard let pool = services.pool else { return }
         let schema = descriptor.schema
-        try await Migrator(pool: pool, logger: logger).migrate(
-            component: component, schema: schema, role: schema,
-            migrations.map { Migration(version: Int($0.version), name: "\(name) #\($0.version)", sql: $0.sql) })
         let hostConninfo = pool.conninfo
         let timeoutMS = Int(Self.milliseconds(services.callTimeout))
-        let conninfo = try await pool.withConnection { connection in
+        let login: @Sendable (PGConnection) throws -> String = { connection in
             try PluginRoleLogin.ensureLogin(hostConninfo: hostConninfo, role: schema, schema: schema,
                                             statementTimeoutMS: timeoutMS, on: connection)
         }
+        try await Migrator(pool: pool, logger: logger).migrate(
+            component: component, schema: schema, role: schema, login: login,
+            migrations.map { Migration(version: Int($0.version), name: "\(name) #\($0.version)", sql: $0.sql) })
+        let conninfo = try await pool.withConnection { try login($0) }
         // Two connections: a plugin's queries are short, and every plugin has its own.
         let own = DatabasePool(conninfo: conninfo, size: 2, logger: logger)
         let old = databasePool.withLockedValue { current -> DatabasePool? in

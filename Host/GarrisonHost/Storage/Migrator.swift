@@ -26,10 +26,13 @@ public struct Migrator: Sendable {
 
     /// Applies `migrations` to the ledger named `component` ("core" or "plugin:<name>"),
     /// optionally inside `schema`. With `role`, the schema and a LOGIN role owning it are
-    /// created first if missing, and each migration runs as that role (a plugin's migrations
-    /// can then only touch what the plugin owns). Returns the versions applied now.
+    /// created first if missing, and each migration runs on a connection that `login` opens
+    /// as that role (PluginRoleLogin): a plugin's migrations can only touch what the plugin
+    /// owns, and no RESET ROLE in them leads back to the host's role. Returns the versions
+    /// applied now.
     @discardableResult
-    public func migrate(component: String, schema: String? = nil, role: String? = nil, _ migrations: [Migration]) async throws -> [Int] {
+    public func migrate(component: String, schema: String? = nil, role: String? = nil,
+                        login: (@Sendable (PGConnection) throws -> String)? = nil, _ migrations: [Migration]) async throws -> [Int] {
         let sorted = migrations.sorted { $0.version < $1.version }
         let logger = self.logger
         return try await pool.withConnection { connection in
@@ -46,22 +49,34 @@ public struct Migrator: Sendable {
                     PRIMARY KEY (component, version)
                 )
                 """)
-            if let role, let schema { try Self.ensureOwnedSchema(schema, role: role, on: connection) }
+            // A plugin's steps run on its own login, which records each in the ledger through
+            // MigrationLedger's function, in the step's transaction.
+            var own: PGConnection?
+            if let role, let schema {
+                try Self.ensureOwnedSchema(schema, role: role, on: connection)
+                try MigrationLedger.admit(role: role, component: component, on: connection)
+                guard let login else { throw StorageError("migrations for role \(role) need its login") }
+                own = try PGConnection(conninfo: try login(connection))
+            }
             let applied = Set(try connection.query("SELECT version FROM schema_migrations WHERE component = $1", [component]).rows.map { $0.int("version") })
             var done: [Int] = []
             for migration in sorted where !applied.contains(migration.version) {
-                try connection.query("BEGIN")
+                let step = own ?? connection
+                try step.query("BEGIN")
                 do {
-                    if let schema { try connection.query("SET LOCAL search_path TO \(quoteIdentifier(schema))") }
-                    if let role { try connection.query("SET LOCAL ROLE \(quoteIdentifier(role))") }
-                    try connection.execute(script: migration.sql)
-                    // The ledger belongs to the host: back to its own role and search_path.
-                    if role != nil { try connection.query("SET LOCAL ROLE NONE") }
-                    if schema != nil { try connection.query("SET LOCAL search_path TO DEFAULT") }
-                    try connection.query("INSERT INTO schema_migrations (component, version, name) VALUES ($1, $2, $3)", [component, String(migration.version), migration.name])
-                    try connection.query("COMMIT")
+                    if let schema, own == nil { try step.query("SET LOCAL search_path TO \(quoteIdentifier(schema))") }
+                    // The login's statement deadline is for db_query; a step may index a big table.
+                    if own != nil { try step.query("SET LOCAL statement_timeout = 0") }
+                    try step.execute(script: migration.sql)
+                    if own != nil {
+                        try step.query("SELECT \(MigrationLedger.record)($1, $2)", [String(migration.version), migration.name])
+                    } else {
+                        if schema != nil { try step.query("SET LOCAL search_path TO DEFAULT") }
+                        try step.query("INSERT INTO schema_migrations (component, version, name) VALUES ($1, $2, $3)", [component, String(migration.version), migration.name])
+                    }
+                    try step.query("COMMIT")
                 } catch {
-                    _ = try? connection.query("ROLLBACK")
+                    _ = try? step.query("ROLLBACK")
                     throw MigrationError(component: component, version: migration.version, name: migration.name, underlying: error)
                 }
                 logger.info("applied migration", metadata: ["component": "\(component)", "version": "\(migration.version)", "name": "\(migration.name)"])
@@ -109,8 +124,8 @@ extension Migrator {
             try settlingRace("ALTER ROLE \(quoteIdentifier(role)) LOGIN", on: connection,
                              done: "SELECT rolcanlogin AS done FROM pg_roles WHERE rolname = $1", role)
         }
-        // The migrations run with SET LOCAL ROLE, which needs membership; a CREATEROLE owner
-        // grants it to itself.
+        // Setting the role's password and owning what it made need membership; a CREATEROLE
+        // owner grants it to itself.
         if try connection.query("SELECT pg_has_role(current_user, $1, 'MEMBER') AS member", [role]).first?.bool("member") != true {
             try settlingRace("GRANT \(quoteIdentifier(role)) TO CURRENT_USER", on: connection,
                              done: "SELECT pg_has_role(current_user, $1, 'MEMBER') AS done", role)
