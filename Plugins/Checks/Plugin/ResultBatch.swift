@@ -232,7 +232,7 @@ final class ResultBatch: Sendable {
             var retry: [Item] = []
             if !rows.isEmpty {
                 // Each row: a stored result (ord) or a written event (outbox_id).
-                let written = try await host.queryRows(Self.writeSQL, [try Self.text(rows)])
+                let written = try await host.queryRows(checks.settings.fastCommit ? Self.fastWriteSQL : Self.writeSQL, [try Self.text(rows)])
                 let stored = Set(written.compactMap { $0["ord"]?.intValue })
                 var kept: [ResultStateCache.Key: ResultStateCache.State] = [:], stale: [ResultStateCache.Key] = []
                 for (key, index) in lastRow {
@@ -290,17 +290,22 @@ final class ResultBatch: Sendable {
     /// point per result, and an outbox row per transition -- all in one statement, so they
     /// land together or not at all.
     ///
-    /// The commit does not wait for the WAL to reach the disk (synchronous_commit off, for
-    /// this transaction only): a disk flush now and then took 150-200 ms here and set every
-    /// result's p99. A PostgreSQL crash can lose the last fraction of a second of results,
-    /// never part of a batch; agents send their results again on their next run.
-    static let writeSQL = """
+    /// The commit waits for the WAL to reach the disk: a result answered 200 survives a
+    /// crash of PostgreSQL (ChildCrashTests kills it under load and finds every one). With
+    /// `fast_commit = true` it does not (`fastWriteSQL`): a disk flush now and then took
+    /// 150-200 ms here and set every result's p99, but a PostgreSQL crash then loses the
+    /// last fraction of a second of answered results (never part of a batch; agents send
+    /// them again on their next run).
+    static let writeSQL = writeSQL(waitForFlush: true)
+    static let fastWriteSQL = writeSQL(waitForFlush: false)
+
+    static func writeSQL(waitForFlush: Bool) -> String { """
         WITH i AS (
             SELECT i.* FROM jsonb_to_recordset($1::text::jsonb) AS i(
                 ord int, agent_id text, check_id bigint, status text, alert_severity text, more_info text, stdout text, stderr text,
                 retcode int, execution_time text, samples jsonb, extra_details text, fail_count int, alerted boolean, seq bigint,
                 last boolean, version text, policies jsonb, y int, hresults text, event text, payload text)
-            CROSS JOIN (SELECT set_config('synchronous_commit', 'off', true)) AS no_flush_wait
+            \(waitForFlush ? "" : "CROSS JOIN (SELECT set_config('synchronous_commit', 'off', true)) AS no_flush_wait")
             JOIN checks c ON c.id = i.check_id AND \(DefinitionCache.versionSQL) = i.version AND \(ownedSQL("i"))
         ), up AS (
             INSERT INTO results AS r (agent_id, check_id, status, alert_severity, more_info, stdout, stderr, retcode, execution_time,
@@ -330,4 +335,5 @@ final class ResultBatch: Sendable {
         )
         SELECT ord, NULL::bigint AS outbox_id FROM done UNION ALL SELECT NULL, id FROM box
         """
+    }
 }
