@@ -29,13 +29,10 @@ public struct PluginFile: Sendable, Equatable {
         guard let libraryValue = table["library"] else {
             throw ConfigError(file: path, line: nil, message: "missing 'library' (the path of the plugin's shared library)")
         }
-        guard var library = libraryValue.stringValue, !library.isEmpty else {
+        guard let named = libraryValue.stringValue, !named.isEmpty else {
             throw ConfigError(file: path, line: table.line(of: "library"), message: "'library' must be a non-empty string")
         }
-        if !library.hasPrefix("/") {
-            // Relative paths are relative to the plugins.d file, not the working directory.
-            library = URL(fileURLWithPath: path).deletingLastPathComponent().appendingPathComponent(library).standardizedFileURL.path
-        }
+        let library = PluginLibraryPath.resolve(named, file: path)
         func flag(_ key: String, _ fallback: Bool) throws(ConfigError) -> Bool {
             guard let value = table[key] else { return fallback }
             guard let bool = value.boolValue else { throw ConfigError(file: path, line: table.line(of: key), message: "'\(key)' must be true or false") }

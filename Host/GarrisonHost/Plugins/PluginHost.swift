@@ -49,7 +49,7 @@ final class PluginHost: Sendable {
         var logger = services.logger
         logger[metadataKey: "plugin"] = "\(descriptor.name)"
         self.logger = logger
-        self.settings = PinnedBytes(file.settingsJSON)
+        self.settings = PinnedBytes(PluginSettingsVariables.expand(file.settingsJSON, dataDirectory: services.dataDirectory))
     }
 
     /// The `garrison_host*` given to the plugin.

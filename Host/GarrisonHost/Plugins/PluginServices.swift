@@ -21,6 +21,8 @@ struct PluginServices: Sendable {
     let callDeadlines: DeadlineSweeper
     /// How long disabling waits for in-flight calls before cancelling them.
     let drainTimeout: Duration
+    /// The host's data folder: `${data_dir}` in a plugin's settings (PluginLibraryPath.swift).
+    let dataDirectory: String
     let logger: Logger
 }
 

@@ -7,6 +7,8 @@ extension GarrisonHostServer {
     /// shuts them down again. Database calls made meanwhile fail with UNAVAILABLE, and
     /// migrations are listed, not applied.
     public static func inspectPlugins(config: GarrisonConfig, logger: Logger) async -> [JSONValue] {
+        // As serve would: a plugin may keep a file there (the two-factor key, made on first start).
+        try? FileManager.default.createDirectory(at: config.dataURL, withIntermediateDirectories: true)
         let dry = DryPluginHost(config: config, logger: logger)
         try? await dry.plugins.loadAll()
         let listing = await dry.plugins.listing()

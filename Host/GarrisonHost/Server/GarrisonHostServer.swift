@@ -84,7 +84,7 @@ public final class GarrisonHostServer: Sendable {
             pool: pool, dispatcher: dispatcher, events: context.events, loginHooks: context.loginHooks,
             audit: pool == nil ? nil : context.audit, claims: PluginClaims(), jobs: scheduler?.registry, schedules: scheduler?.store, commander: commander,
             callTimeout: .milliseconds(config.pluginCallTimeoutMS), callDeadlines: DeadlineSweeper(forTimeout: .milliseconds(config.pluginCallTimeoutMS)),
-            drainTimeout: .milliseconds(config.pluginDrainTimeoutMS), logger: logger)
+            drainTimeout: .milliseconds(config.pluginDrainTimeoutMS), dataDirectory: config.dataURL.path, logger: logger)
     }
 
     /// Builds the listener: TLS unless the configuration explicitly asks for plain HTTP.

@@ -1,4 +1,4 @@
-/// The [settings] table of plugins.d/checks.toml; every key optional.
+/// The [settings] table of plugins.d/40-checks.toml; every key optional.
 struct Settings: Decodable, Sendable {
     /// Days of check history kept for charts; older points are pruned hourly. 0 keeps all.
     var history_retention_days: Int?

@@ -9,7 +9,7 @@ import Foundation
 import Glibc
 #endif
 
-/// The [settings] table of plugins.d/twofactor.toml (see that file for each key).
+/// The [settings] table of plugins.d/10-twofactor.toml (see that file for each key).
 struct Settings: Decodable, Sendable {
     var required: Bool = true
     var issuer: String = "Garrison"
@@ -22,6 +22,8 @@ struct Settings: Decodable, Sendable {
     /// Base64 of 32 random bytes, or a file holding it.
     var secretKey: String?
     var secretKeyFile: String?
+    /// Make secretKeyFile (mode 0600) when it does not exist yet (KeyFile.swift).
+    var generateKeyFile: Bool = false
     /// Failed codes per user allowed in failureWindowSeconds before sign-in is refused.
     var maxFailures: Int = 5
     var failureWindowSeconds: Int = 300
@@ -31,6 +33,7 @@ struct Settings: Decodable, Sendable {
         case accountName = "account_name"
         case secretKey = "secret_key"
         case secretKeyFile = "secret_key_file"
+        case generateKeyFile = "generate_key_file"
         case maxFailures = "max_failures"
         case failureWindowSeconds = "failure_window_seconds"
     }
@@ -45,6 +48,7 @@ struct Settings: Decodable, Sendable {
         period = try c.decodeIfPresent(Int.self, forKey: .period) ?? period
         secretKey = try c.decodeIfPresent(String.self, forKey: .secretKey)
         secretKeyFile = try c.decodeIfPresent(String.self, forKey: .secretKeyFile)
+        generateKeyFile = try c.decodeIfPresent(Bool.self, forKey: .generateKeyFile) ?? generateKeyFile
         maxFailures = try c.decodeIfPresent(Int.self, forKey: .maxFailures) ?? maxFailures
         failureWindowSeconds = try c.decodeIfPresent(Int.self, forKey: .failureWindowSeconds) ?? failureWindowSeconds
     }
@@ -67,12 +71,16 @@ struct Settings: Decodable, Sendable {
             text = inline
             source = "secret_key"
         case (nil, let path?):
+            if generateKeyFile {
+                do { _ = try KeyFile.ensure(path) } catch { throw bad("\(error)") }
+            }
             guard let contents = readFile(path) else { throw bad("secret_key_file \(path) cannot be read") }
             text = contents
             source = "secret_key_file \(path)"
         case (.some, .some):
             throw bad("give either secret_key or secret_key_file, not both")
         case (nil, nil):
+            if generateKeyFile { throw bad("generate_key_file needs secret_key_file, the file to make") }
             throw bad("secret_key (base64 of 32 random bytes) or secret_key_file is required; make one with: openssl rand -base64 32")
         }
         let trimmed = text.filter { !$0.isWhitespace }
