@@ -31,7 +31,7 @@ struct RestartBench: AsyncParsableCommand {
         environment["GARRISON_PLUGINS_DIR"] = root.appendingPathComponent("plugins.d").path
         environment["GARRISON_SERVER_HOST"] = "127.0.0.1"
         environment["GARRISON_SERVER_PORT"] = String(port)
-        let serve = Serve(binary: binary, environment: environment, root: root, port: port)
+        let serve = BenchServe(binary: binary, environment: environment, root: root, port: port)
         print("garrison-bench restart: \(binary) serve on embedded defaults, data in \(root.path), https://127.0.0.1:\(port); 2 cores shared with whatever else runs")
 
         var started: [pid_t] = []
@@ -90,85 +90,5 @@ struct RestartBench: AsyncParsableCommand {
     static func describe(_ entries: [ProcessEntry]) -> String {
         let counts = Dictionary(grouping: entries, by: \.name).map { "\($0.key) ×\($0.value.count)" }.sorted()
         return counts.isEmpty ? "(none found)" : "(" + counts.joined(separator: ", ") + ")"
-    }
-}
-
-/// Starting, probing and stopping `garrison serve` for the restart bench.
-private struct Serve {
-    let binary: String
-    let environment: [String: String]
-    let root: URL
-    let port: Int
-
-    func start(log: String) throws -> pid_t {
-        var actions = posix_spawn_file_actions_t()
-        posix_spawn_file_actions_init(&actions)
-        defer { posix_spawn_file_actions_destroy(&actions) }
-        let path = root.appendingPathComponent(log).path
-        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
-        posix_spawn_file_actions_addopen(&actions, 1, path, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
-        posix_spawn_file_actions_adddup2(&actions, 1, 2)
-        // Nothing else of this process is inherited (a surviving child would hold it open).
-        SpawnCloseFrom.add(&actions)
-        // Default signal handling and an empty mask, whatever this process's threads have.
-        var attributes = posix_spawnattr_t()
-        posix_spawnattr_init(&attributes)
-        defer { posix_spawnattr_destroy(&attributes) }
-        SpawnSignals.reset(&attributes)
-        let arguments: [String] = [binary, "serve"]
-        let argv: [UnsafeMutablePointer<CChar>?] = arguments.map { strdup($0) } + [nil]
-        let env: [UnsafeMutablePointer<CChar>?] = environment.map { strdup("\($0.key)=\($0.value)") } + [nil]
-        defer { argv.forEach { free($0) }; env.forEach { free($0) } }
-        var pid: pid_t = 0
-        let status = posix_spawn(&pid, binary, &actions, &attributes, argv, env)
-        guard status == 0 else { throw BenchError("cannot start \(binary): \(String(cString: strerror(status)))") }
-        return pid
-    }
-
-    /// Seconds from now to the first 200 on GET /core/status/, or nil when `pid` exits or
-    /// `timeout` passes first.
-    func waitForOK(_ pid: pid_t, timeout: Double) -> Double? {
-        let start = Date()
-        while Date().timeIntervalSince(start) < timeout {
-            let probe = try? Subprocess.run("/usr/bin/curl", ["-sk", "--max-time", "2", "-o", "/dev/null", "-w", "%{http_code}", "https://127.0.0.1:\(port)/core/status/"])
-            if probe?.output == "200" { return Date().timeIntervalSince(start) }
-            var status: Int32 = 0
-            if waitpid(pid, &status, WNOHANG) == pid { return nil }
-            usleep(10_000)
-        }
-        return nil
-    }
-
-    /// The log's warning and error lines, at most `limit`, shortened.
-    func notices(_ log: String, limit: Int = 4) -> [String] {
-        let text = (try? String(contentsOf: root.appendingPathComponent(log), encoding: .utf8)) ?? ""
-        return text.split(separator: "\n").filter { $0.contains(" warning ") || $0.contains(" error ") || $0.contains(" critical ") }
-            .prefix(limit).map { String($0.prefix(240)) }
-    }
-
-    func tail(_ log: String, lines: Int = 20) -> String {
-        let text = (try? String(contentsOf: root.appendingPathComponent(log), encoding: .utf8)) ?? "(no log)"
-        return text.split(separator: "\n").suffix(lines).map { "  | " + $0 }.joined(separator: "\n")
-    }
-
-    /// Stops the last host with SIGTERM (as an operator would) and then anything this bench's
-    /// hosts left running in its folder, by pid, and says what that was.
-    func cleanUp(_ hosts: [pid_t]) {
-        for pid in hosts where ProcessTable.isAlive(pid) {
-            kill(pid, SIGTERM)
-            let deadline = Date().addingTimeInterval(30)
-            var status: Int32 = 0
-            while waitpid(pid, &status, WNOHANG) == 0, Date() < deadline { usleep(50_000) }
-            if ProcessTable.isAlive(pid) { kill(pid, SIGKILL); waitpid(pid, &status, 0) }
-        }
-        let left = ProcessTable.all().filter { $0.commandLine.contains(root.path) }
-        if !left.isEmpty {
-            print("after the last host stopped, still running from this bench's folder: \(RestartBench.describe(left)); the bench stops them")
-            // The postmaster first (SIGQUIT: immediate shutdown; its backends follow).
-            for entry in left { kill(entry.pid, SIGQUIT) }
-            usleep(2_000_000)
-            for entry in left where ProcessTable.isAlive(entry.pid) && ProcessTable.entry(entry.pid)?.commandLine == entry.commandLine { kill(entry.pid, SIGKILL) }
-        }
-        try? FileManager.default.removeItem(at: root)
     }
 }

@@ -30,13 +30,7 @@ struct ConfigOptions: ParsableArguments {
 }
 
 func makeLogger(_ config: GarrisonConfig) -> Logger {
-    let level = Logger.Level(rawValue: config.logLevel) ?? .info
-    LoggingSystem.bootstrap { label in
-        var handler = StreamLogHandler.standardError(label: label)
-        handler.logLevel = level
-        return handler
-    }
-    return Logger(label: "garrison")
+    LogSetup.bootstrap(level: config.logLevel, format: config.logFormat)
 }
 
 /// Opens storage (starting the embedded cluster when configured so), runs `body`, and closes

@@ -71,6 +71,12 @@ enum ConfigSchema {
             config.logLevel = value
             return nil
         },
+        string("log", "format", "text (one line per message) or json (one JSON object per line)") { config, value in
+            guard LogSetup.Format(rawValue: value) != nil else { return "must be text or json" }
+            config.logFormat = value
+            return nil
+        },
+        boolean("log", "requests", "a line per HTTP request at info: method, route, path, user, status, latency, request id") { $0.logRequests = $1 },
         integer("auth", "token_ttl_hours", 1...8760, "lifetime of a login token") { $0.tokenTTLHours = $1 },
         integer("auth", "login_failures_per_user", 1...1000, "failed logins per user per window before throttling") { $0.loginFailuresPerUser = $1 },
         integer("auth", "login_failures_per_address", 1...10000, "failed logins per source address per window") { $0.loginFailuresPerAddress = $1 },

@@ -26,6 +26,8 @@ public struct GarrisonConfig: Sendable {
     public var databasePoolSize = 10
 
     public var logLevel = "info"
+    public var logFormat = "text"
+    public var logRequests = true
 
     public var tokenTTLHours = 10
     public var loginFailuresPerUser = 5

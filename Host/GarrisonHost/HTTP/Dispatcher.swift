@@ -23,8 +23,12 @@ public final class Dispatcher: HTTPResponder, Sendable {
     let trustForwardedFor: Bool
     let trustedProxies: TrustedProxies
 
+    /// A line per request at info (`log.requests`).
+    let logRequests: Bool
+
     public init(authenticator: Authenticator, metrics: MetricsRegistry, logger: Logger, maxBodyBytes: Int, maxAnonymousBodyBytes: Int = 64 * 1024,
-                trustForwardedFor: Bool = false, trustedProxies: TrustedProxies = .none) {
+                trustForwardedFor: Bool = false, trustedProxies: TrustedProxies = .none, logRequests: Bool = false) {
+        self.logRequests = logRequests
         self.authenticator = authenticator
         self.metrics = metrics
         self.logger = logger
@@ -60,6 +64,7 @@ public final class Dispatcher: HTTPResponder, Sendable {
         var routeLabel = "unmatched"
         var response: Response
         var bodyRead = false
+        var caller: String?
         switch lookup {
         case .notFound:
             response = Responses.detail("Not found: no route \(path). The API lists its routes at /api/schema/.", status: .notFound)
@@ -69,27 +74,45 @@ public final class Dispatcher: HTTPResponder, Sendable {
             response = r
         case .found(let route, let params):
             routeLabel = route.pattern
-            (response, bodyRead) = await serve(route, params: params, request: request, context: context)
+            (response, bodyRead, caller) = await serve(route, params: params, request: request, context: context)
         }
         if !bodyRead, response.headers[.connection] == nil, Self.announcesBody(request) {
             // A body that was refused is not read to the end to find the next request: the
             // connection ends after this answer (the listener's ConnectionGuard closes it).
             response.headers[.connection] = "close"
         }
-        metrics.recordRequest(route: routeLabel, method: request.method.rawValue, status: Int(response.status.code), duration: ContinuousClock.now - start)
+        let duration = ContinuousClock.now - start
+        metrics.recordRequest(route: routeLabel, method: request.method.rawValue, status: Int(response.status.code), duration: duration)
+        if logRequests {
+            // The path without its query: a query may carry a token.
+            logger.info("request", metadata: [
+                "method": "\(request.method.rawValue)", "route": "\(routeLabel)", "path": "\(path)", "user": "\(caller ?? "-")",
+                "status": "\(response.status.code)", "latency_ms": "\(Self.milliseconds(duration))",
+                "address": "\(sourceIP(request, context))", "request": "\(context.id)",
+            ])
+        }
         return response
     }
 
-    /// The answer, and whether the request's body was read to its end.
-    private func serve(_ route: Route, params: [String: String], request: Request, context: Context) async -> (Response, Bool) {
+    /// Milliseconds with one decimal, for the request log.
+    static func milliseconds(_ duration: Duration) -> String {
+        let tenths = duration.components.seconds * 10_000 + duration.components.attoseconds / 100_000_000_000_000
+        return "\(tenths / 10).\(tenths % 10)"
+    }
+
+    /// The answer, whether the request's body was read to its end, and who called (the
+    /// operator's username or the agent's id; nil when anonymous or not authenticated).
+    private func serve(_ route: Route, params: [String: String], request: Request, context: Context) async -> (Response, Bool, String?) {
         var request = request
         let requestID = context.id
         var bodyRead = false
+        var caller: String?
         let response: Response
         do {
             // Who is calling comes from the head alone: a body is read only for a caller who
             // may call the route, and an anonymous caller gets the small limit.
             let principal = try await authorize(route, headers: request.headers)
+            caller = principal?.name
             let (limit, setting) = route.access == .anonymous ? (maxAnonymousBodyBytes, "server.max_anonymous_body_bytes") : (maxBodyBytes, "server.max_body_bytes")
             if let declared = request.headers[.contentLength].flatMap({ Int($0) }), declared > limit {
                 throw Self.tooLarge(limit, setting)
@@ -127,7 +150,7 @@ public final class Dispatcher: HTTPResponder, Sendable {
             logger.error("unhandled error", metadata: ["request": "\(requestID)", "route": "\(route.pattern)", "error": "\(error)"])
             response = Responses.detail("Internal error (request \(requestID)).", status: .internalServerError)
         }
-        return (response, bodyRead)
+        return (response, bodyRead, caller)
     }
 
     private static func tooLarge(_ limit: Int, _ setting: String) -> APIError {

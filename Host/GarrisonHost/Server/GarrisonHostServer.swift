@@ -38,7 +38,7 @@ public final class GarrisonHostServer: Sendable {
             tokenTTL: .seconds(config.tokenTTLHours * 3600), metrics: metrics, logger: logger)
         let dispatcher = Dispatcher(authenticator: context.authenticator, metrics: metrics, logger: logger, maxBodyBytes: config.maxBodyBytes,
                                     maxAnonymousBodyBytes: config.maxAnonymousBodyBytes, trustForwardedFor: config.trustForwardedFor,
-                                    trustedProxies: (try? TrustedProxies(parsing: config.trustedProxies)) ?? .none)
+                                    trustedProxies: (try? TrustedProxies(parsing: config.trustedProxies)) ?? .none, logRequests: config.logRequests)
         let jobs = JobRegistry()
         let scheduler = Scheduler(pool: storage.pool, registry: jobs, logger: logger)
         let busLink = BusLink()
