@@ -123,8 +123,12 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
             ],
-            path: "Host/GarrisonHost"
+            path: "Host/GarrisonHost",
+            plugins: ["BuildInfoPlugin"]
         ),
+        // The git commit of the build, for --version and /core/version/ (plugin.swift says why
+        // a prebuild command).
+        .plugin(name: "BuildInfoPlugin", capability: .buildTool(), path: "Tools/build-info/BuildInfoPlugin"),
         .executableTarget(
             name: "garrison",
             dependencies: [

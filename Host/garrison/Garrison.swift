@@ -8,7 +8,7 @@ struct Garrison: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "garrison",
         abstract: "An RMM server that speaks the Tactical RMM agent's protocol.",
-        version: GarrisonVersion.string,
+        version: GarrisonVersion.long,
         subcommands: [Serve.self, Migrate.self, UserCommand.self, CheckConfig.self, Jobs.self, PluginsCommand.self],
         defaultSubcommand: Serve.self)
 }

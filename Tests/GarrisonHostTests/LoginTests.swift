@@ -12,7 +12,8 @@ import Testing
             #expect(token.count == 64)
             let version = try await host.request(.get, "/core/version/", as: .token(token))
             #expect(version.status == 200)
-            #expect(version.json.stringValue == GarrisonVersion.string)
+            #expect(version.json.stringValue == GarrisonVersion.build)
+            #expect(GarrisonVersion.build.hasPrefix(GarrisonVersion.string))
             // Only a digest is stored.
             let stored = try await host.server.storage.pool.query("SELECT count(*) AS n FROM auth_tokens WHERE digest = $1", [token]).first?.int("n")
             #expect(stored == 0)
@@ -125,6 +126,21 @@ import Testing
             #expect(denied.status == 403)
             #expect(denied.json["detail"]?.stringValue?.contains("2fa-enroll") == true)
             #expect(try await host.request(.post, "/logout/", as: .token(token)).status == 204)
+        }
+    }
+}
+
+/// `garrison --version` names the release and the commit it was built from (Tools/build-info),
+/// the same build this test bundle was made in.
+@Suite struct VersionTests {
+    @Test func versionNamesTheCommit() throws {
+        let result = try Subprocess.run(PackagePaths.garrison.path, ["--version"])
+        #expect(result.status == 0)
+        #expect(result.output.trimmingCharacters(in: .whitespacesAndNewlines) == "\(GarrisonVersion.string) (commit \(GarrisonVersion.commit))")
+        let commit = GarrisonVersion.commit.replacingOccurrences(of: "-dirty", with: "")
+        #expect(commit == "unknown" || (commit.count == 40 && commit.allSatisfy(\.isHexDigit)), "\(GarrisonVersion.commit)")
+        if FileManager.default.fileExists(atPath: PackagePaths.root.appendingPathComponent(".git").path) {
+            #expect(commit != "unknown", "built from a git checkout, so the commit is known")
         }
     }
 }

@@ -11,7 +11,7 @@ enum CoreRoutes {
             Route(.get, "/core/status/", access: .anonymous, summary: "Health: answers 200 when the database answers") { _ in
                 do {
                     try await host.pool.query("SELECT 1")
-                    return Responses.json(["status": "ok", "version": .string(GarrisonVersion.string), "database": "ok",
+                    return Responses.json(["status": "ok", "version": .string(GarrisonVersion.string), "commit": .string(GarrisonVersion.commit), "database": "ok",
                                            "uptime_seconds": .init(Int(-host.startedAt.timeIntervalSinceNow))])
                 } catch {
                     return Responses.json(["status": "degraded", "version": .string(GarrisonVersion.string), "database": "unavailable"], status: .serviceUnavailable)
@@ -41,7 +41,7 @@ enum CoreRoutes {
     }
 
     /// Built once: the hottest authenticated route should cost no more than auth itself.
-    static let versionResponse: Response = Responses.message(GarrisonVersion.string)
+    static let versionResponse: Response = Responses.message(GarrisonVersion.build)
 
     static func load(_ host: HostContext) async throws -> [String: JSONValue] {
         let row = try await host.pool.query("SELECT settings FROM core_settings WHERE id = 1").first
