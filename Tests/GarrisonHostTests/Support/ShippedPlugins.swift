@@ -5,13 +5,14 @@ import Testing
 extension PluginFolder {
     /// A plugins.d with every shipped plugin (Plugins/, not the examples), each `required`,
     /// copied from next to this test bundle. Two-factor is not required, so callers sign in
-    /// with a password alone; `twoFactor` adds settings to its section.
-    static func shippedPlugins(twoFactor extra: String = "") throws -> PluginFolder {
+    /// with a password alone (unless `twoFactorRequired`); `twoFactor` adds settings to its
+    /// section; `twoFactorKey` replaces the random key (a database made with that key).
+    static func shippedPlugins(twoFactor extra: String = "", twoFactorKey: String? = nil, twoFactorRequired: Bool = false) throws -> PluginFolder {
         let folder = try PluginFolder()
         let built = URL(fileURLWithPath: CommandLine.arguments.first ?? "").deletingLastPathComponent()
-        let key = Data(Crypto.randomBytes(32)).base64EncodedString()
+        let key = twoFactorKey ?? Data(Crypto.randomBytes(32)).base64EncodedString()
         let plugins: [(file: String, library: String, settings: String)] = [
-            ("30-twofactor.toml", "libTwoFactorPlugin.so", "required = false\nsecret_key = \"\(key)\"" + (extra.isEmpty ? "" : "\n" + extra)),
+            ("30-twofactor.toml", "libTwoFactorPlugin.so", "required = \(twoFactorRequired)\nsecret_key = \"\(key)\"" + (extra.isEmpty ? "" : "\n" + extra)),
             // No agent cache: the checks an agent is sent follow each change at once.
             ("40-checks.toml", "libChecksPlugin.so", "agent_cache_seconds = 0"),
             ("40-scripting.toml", "libScriptingPlugin.so", ""),

@@ -28,8 +28,11 @@ struct TestHost: Sendable {
     }
 
     /// Runs `body` against a fresh host, then shuts it down and removes its data folder.
-    static func with<T: Sendable>(configure: (inout GarrisonConfig) -> Void = { _ in }, _ body: @Sendable (TestHost) async throws -> T) async throws -> T {
-        let conninfo = try await TestCluster.shared.createDatabase()
+    /// `database` is a libpq conninfo of a database to serve (an upgrade test's); by default a
+    /// fresh, empty one.
+    static func with<T: Sendable>(database: String? = nil, configure: (inout GarrisonConfig) -> Void = { _ in }, _ body: @Sendable (TestHost) async throws -> T) async throws -> T {
+        let conninfo: String
+        if let database { conninfo = database } else { conninfo = try await TestCluster.shared.createDatabase() }
         let data = URL(fileURLWithPath: NSTemporaryDirectory()).appendingPathComponent("garrison-test-\(Crypto.randomHex(bytes: 6))")
         defer { try? FileManager.default.removeItem(at: data) }
         var config = config(conninfo, data: data)
@@ -37,7 +40,8 @@ struct TestHost: Sendable {
         var logger = Logger(label: "test")
         logger.logLevel = .warning
         let server = try await GarrisonHostServer.start(config: config, logger: logger, hasher: .fastForTests)
-        let password = try String(contentsOf: data.appendingPathComponent("initial-admin-password"), encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
+        // None when the database already had users (an upgrade test's).
+        let password = ((try? String(contentsOf: data.appendingPathComponent("initial-admin-password"), encoding: .utf8)) ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
         do {
             let app = Application(responder: server.dispatcher, configuration: .init(address: .hostname("127.0.0.1", port: 0)), logger: logger)
             let result = try await app.test(.router) { client in
