@@ -8,6 +8,7 @@ packages=(
   libcurl4-openssl-dev                                 # alerting
   python3 python3-pip                                  # pyotp (2FA tests), nats-py and msgpack (bus tests)
   make gcc curl util-linux pkg-config                  # C plugins, tests, runuser
+  patchelf                                             # scripts/install.sh: run paths of the installed copies
 )
 missing=()
 for p in "${packages[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
