@@ -17,6 +17,7 @@ struct ChecksBench: AsyncParsableCommand {
     @Flag(help: "Only the checkrunner GET runs (for profiling).") var getOnly = false
     @Flag(help: "Skip the warm-up GETs: results then find neither definitions nor states in memory, as right after a restart.") var cold = false
     @Flag(help: "Print PostgreSQL's top statements by total time (pg_stat_statements) at the end.") var pgStatements = false
+    @Flag(help: "The Checks plugin's fast_commit = true: results answered before their commit is on disk.") var fastCommit = false
 
     static let checksPerAgent = 10
 
@@ -24,7 +25,7 @@ struct ChecksBench: AsyncParsableCommand {
         if pgStatements { PGStatements.enable() }
         let library = try BenchHost.builtPlugin("ChecksPlugin")
         let host = try await BenchHost.start { config in
-            try? BenchHost.enable(library, file: "40-checks.toml", rest: "\n[settings]\nagent_cache_seconds = 5\n", in: config.pluginsDirectory)
+            try? BenchHost.enable(library, file: "40-checks.toml", rest: "\n[settings]\nagent_cache_seconds = 5\nfast_commit = \(fastCommit)\n", in: config.pluginsDirectory)
         }
         defer { host.database.stop() }
         let pool = host.server.storage.pool
@@ -33,7 +34,8 @@ struct ChecksBench: AsyncParsableCommand {
         let agentsFile = work.appendingPathComponent("agents.txt")
         try (1...agents).map { "\(Self.agentID($0)) \(Self.token($0))" }.joined(separator: "\n").write(to: agentsFile, atomically: true, encoding: .utf8)
 
-        print("garrison-bench checks: \(agents) agents x \(Self.checksPerAgent) checks, release build, TLS keep-alive, wrk -t\(threads), \(seconds) s per run")
+        print("garrison-bench checks: \(agents) agents x \(Self.checksPerAgent) checks, release build, TLS keep-alive, wrk -t\(threads), \(seconds) s per run, "
+            + (fastCommit ? "fast_commit (no wait for the WAL flush)" : "each commit waits for the WAL flush"))
         print("  (real agents open a new TLS connection per call; these figures leave the handshake out)")
         if !cold { try await warmUp(host, work: work, agentsFile: agentsFile) }
         if !ingestOnly { try await measureGets(host, work: work, agentsFile: agentsFile) }
