@@ -18,6 +18,7 @@
 #include <string.h>
 
 #include <garrison_plugin.h>
+#include <garrison_json.h>        /* optional helper, not ABI */
 
 
 #define HELLO_NAME_MAX     200
@@ -63,16 +64,6 @@ static int32_t hello_respond_json(hello_state_t *st, garrison_call *call,
     int32_t http_status, const char *json);
 static void hello_log(hello_state_t *st, int32_t level, const char *fmt, ...);
 
-static char *hello_json_string(garrison_bytes json, const char *key);
-static const uint8_t *hello_json_skip_ws(const uint8_t *p, const uint8_t *end);
-static const uint8_t *hello_json_skip_string(const uint8_t *p,
-    const uint8_t *end);
-static const uint8_t *hello_json_skip_value(const uint8_t *p,
-    const uint8_t *end);
-static char *hello_json_decode(const uint8_t *p, const uint8_t *end);
-static int hello_json_hex4(const uint8_t *p, uint32_t *out);
-static char *hello_json_escape(const uint8_t *s, size_t len);
-
 
 static const garrison_plugin_descriptor  hello_descriptor = {
     GARRISON_DESCRIPTOR_INIT,
@@ -107,6 +98,7 @@ hello_init(const garrison_host_api *api, garrison_host *host, void **state_out)
     int32_t         rc;
     char           *greeting;
     hello_state_t  *st;
+    garrison_bytes  settings;
 
     st = calloc(1, sizeof(hello_state_t));
     if (st == NULL) {
@@ -117,16 +109,17 @@ hello_init(const garrison_host_api *api, garrison_host *host, void **state_out)
     st->host = host;
     atomic_init(&st->events, 0);
 
-    greeting = hello_json_string(api->settings(host), "greeting");
+    settings = api->settings(host);
+    greeting = garrison_json_string(settings.ptr, settings.len, "greeting");
     if (greeting == NULL) {
         hello_log(st, GARRISON_LOG_WARNING,
                   "no \"greeting\" string in [settings], using \"hello\"");
     }
 
     st->greeting_json = greeting
-                        ? hello_json_escape((const uint8_t *) greeting,
+                        ? garrison_json_escape((const uint8_t *) greeting,
                                             strlen(greeting))
-                        : hello_json_escape((const uint8_t *) "hello", 5);
+                        : garrison_json_escape((const uint8_t *) "hello", 5);
     free(greeting);
 
     if (st->greeting_json == NULL) {
@@ -258,7 +251,7 @@ hello_post(void *user, const garrison_request *req, garrison_call *call)
 
     ctx->state = st;
     ctx->call = call;
-    ctx->name_json = hello_json_escape((const uint8_t *) name, strlen(name));
+    ctx->name_json = garrison_json_escape((const uint8_t *) name, strlen(name));
     free(name);
 
     if (ctx->name_json == NULL) {
@@ -394,7 +387,8 @@ hello_name_param(hello_state_t *st, const garrison_request *req,
     }
 
     /* NULL when missing, malformed, or holding \u0000. */
-    *out = hello_json_string(req->params_json, "name");
+    *out = garrison_json_string(req->params_json.ptr, req->params_json.len,
+                                "name");
 
     return (*out != NULL && (*out)[0] != '\0') ? GARRISON_OK
                                                  : GARRISON_ERR_INVALID;
@@ -435,296 +429,4 @@ hello_log(hello_state_t *st, int32_t level, const char *fmt, ...)
     }
 
     st->api->log(st->host, level, garrison_cstr(line));
-}
-
-
-/*
- * A small JSON reader: the string value of key in a top-level object, decoded
- * and NUL-terminated (caller frees), or NULL if absent, not a string, or the
- * document is malformed. Enough for settings and path parameters.
- */
-static char *
-hello_json_string(garrison_bytes json, const char *key)
-{
-    size_t          klen = strlen(key);
-    const uint8_t  *p, *end, *kstart, *kend;
-
-    if (json.ptr == NULL) {
-        return NULL;
-    }
-
-    p = json.ptr;
-    end = json.ptr + json.len;
-
-    p = hello_json_skip_ws(p, end);
-    if (p == end || *p != '{') {
-        return NULL;
-    }
-
-    p = hello_json_skip_ws(p + 1, end);
-
-    while (p < end && *p == '"') {
-        kstart = p + 1;
-        kend = hello_json_skip_string(p, end);
-        if (kend == NULL) {
-            return NULL;
-        }
-
-        p = hello_json_skip_ws(kend, end);
-        if (p == end || *p != ':') {
-            return NULL;
-        }
-
-        p = hello_json_skip_ws(p + 1, end);
-
-        /* Keys with escapes never match; fine for plain ASCII keys. */
-        if ((size_t) (kend - 1 - kstart) == klen
-            && memcmp(kstart, key, klen) == 0)
-        {
-            return (p < end && *p == '"') ? hello_json_decode(p, end) : NULL;
-        }
-
-        p = hello_json_skip_value(p, end);
-        if (p == NULL) {
-            return NULL;
-        }
-
-        p = hello_json_skip_ws(p, end);
-        if (p < end && *p == ',') {
-            p = hello_json_skip_ws(p + 1, end);
-        }
-    }
-
-    return NULL;
-}
-
-
-static const uint8_t *
-hello_json_skip_ws(const uint8_t *p, const uint8_t *end)
-{
-    while (p < end && (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r')) {
-        p++;
-    }
-
-    return p;
-}
-
-
-/* p points at an opening quote; returns the byte after the closing one. */
-static const uint8_t *
-hello_json_skip_string(const uint8_t *p, const uint8_t *end)
-{
-    for (p++; p < end; p++) {
-        if (*p == '\\') {
-            p++;
-        } else if (*p == '"') {
-            return p + 1;
-        }
-    }
-
-    return NULL;
-}
-
-
-/* Skips one value; returns the ',' or closing bracket that ends it. */
-static const uint8_t *
-hello_json_skip_value(const uint8_t *p, const uint8_t *end)
-{
-    size_t  depth = 0;
-
-    while (p < end) {
-        switch (*p) {
-
-        case '"':
-            p = hello_json_skip_string(p, end);
-            if (p == NULL) {
-                return NULL;
-            }
-            break;
-
-        case '{':
-        case '[':
-            depth++;
-            p++;
-            break;
-
-        case '}':
-        case ']':
-            if (depth == 0) {
-                return p;
-            }
-            depth--;
-            p++;
-            break;
-
-        case ',':
-            if (depth == 0) {
-                return p;
-            }
-            p++;
-            break;
-
-        default:
-            p++;
-            break;
-        }
-    }
-
-    return NULL;
-}
-
-
-/* p points at an opening quote; decodes escapes, \uXXXX to UTF-8. */
-static char *
-hello_json_decode(const uint8_t *p, const uint8_t *end)
-{
-    char           *out, *o;
-    uint32_t        cp, lo;
-    const uint8_t  *close;
-
-    close = hello_json_skip_string(p, end);
-    if (close == NULL) {
-        return NULL;
-    }
-
-    out = malloc((size_t) (close - p));    /* decoding never grows */
-    if (out == NULL) {
-        return NULL;
-    }
-
-    o = out;
-
-    for (p++; p < close - 1; p++) {
-        if (*p != '\\') {
-            *o++ = (char) *p;
-            continue;
-        }
-
-        p++;
-
-        switch (*p) {
-        case 'b': *o++ = '\b'; break;
-        case 'f': *o++ = '\f'; break;
-        case 'n': *o++ = '\n'; break;
-        case 'r': *o++ = '\r'; break;
-        case 't': *o++ = '\t'; break;
-
-        case 'u':
-            if (close - 1 - p < 5 || hello_json_hex4(p + 1, &cp) != 0) {
-                goto invalid;
-            }
-            p += 4;
-
-            if (cp >= 0xD800 && cp <= 0xDBFF) {
-                /* A high surrogate must be followed by \uDC00..\uDFFF. */
-                if (close - 1 - p < 7 || p[1] != '\\' || p[2] != 'u'
-                    || hello_json_hex4(p + 3, &lo) != 0
-                    || lo < 0xDC00 || lo > 0xDFFF)
-                {
-                    goto invalid;
-                }
-
-                cp = 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00);
-                p += 6;
-
-            } else if (cp >= 0xDC00 && cp <= 0xDFFF) {
-                goto invalid;
-            }
-
-            if (cp < 0x80) {
-                *o++ = (char) cp;
-            } else if (cp < 0x800) {
-                *o++ = (char) (0xC0 | (cp >> 6));
-                *o++ = (char) (0x80 | (cp & 0x3F));
-            } else if (cp < 0x10000) {
-                *o++ = (char) (0xE0 | (cp >> 12));
-                *o++ = (char) (0x80 | ((cp >> 6) & 0x3F));
-                *o++ = (char) (0x80 | (cp & 0x3F));
-            } else {
-                *o++ = (char) (0xF0 | (cp >> 18));
-                *o++ = (char) (0x80 | ((cp >> 12) & 0x3F));
-                *o++ = (char) (0x80 | ((cp >> 6) & 0x3F));
-                *o++ = (char) (0x80 | (cp & 0x3F));
-            }
-            break;
-
-        default:                       /* '"', '\\', '/' */
-            *o++ = (char) *p;
-            break;
-        }
-    }
-
-    *o = '\0';
-
-    if (memchr(out, '\0', (size_t) (o - out)) != NULL) {
-        goto invalid;                  /* \u0000 would truncate C strings */
-    }
-
-    return out;
-
-invalid:
-
-    free(out);
-    return NULL;
-}
-
-
-/* Four hex digits at p into *out; -1 if they are not hex. */
-static int
-hello_json_hex4(const uint8_t *p, uint32_t *out)
-{
-    int       i;
-    uint32_t  c, v = 0;
-
-    for (i = 0; i < 4; i++) {
-        c = p[i];
-
-        if (c >= '0' && c <= '9') {
-            v = (v << 4) | (c - '0');
-        } else if ((c | 0x20) >= 'a' && (c | 0x20) <= 'f') {
-            v = (v << 4) | ((c | 0x20) - 'a' + 10);
-        } else {
-            return -1;
-        }
-    }
-
-    *out = v;
-    return 0;
-}
-
-
-/* s as the inside of a JSON string literal, NUL-terminated (caller frees). */
-static char *
-hello_json_escape(const uint8_t *s, size_t len)
-{
-    char    *out, *o;
-    size_t   i;
-
-    out = malloc(len * 6 + 1);         /* worst case: every byte \u00XX */
-    if (out == NULL) {
-        return NULL;
-    }
-
-    o = out;
-
-    for (i = 0; i < len; i++) {
-        switch (s[i]) {
-        case '"':  *o++ = '\\'; *o++ = '"';  break;
-        case '\\': *o++ = '\\'; *o++ = '\\'; break;
-        case '\n': *o++ = '\\'; *o++ = 'n';  break;
-        case '\r': *o++ = '\\'; *o++ = 'r';  break;
-        case '\t': *o++ = '\\'; *o++ = 't';  break;
-
-        default:
-            if (s[i] < 0x20) {
-                o += sprintf(o, "\\u%04x", (unsigned) s[i]);
-            } else {
-                *o++ = (char) s[i];
-            }
-            break;
-        }
-    }
-
-    *o = '\0';
-    return out;
 }
