@@ -9,7 +9,7 @@ struct Garrison: AsyncParsableCommand {
         commandName: "garrison",
         abstract: "An RMM server that speaks the Tactical RMM agent's protocol.",
         version: GarrisonVersion.long,
-        subcommands: [Serve.self, Migrate.self, UserCommand.self, CheckConfig.self, Jobs.self, PluginsCommand.self],
+        subcommands: [Serve.self, Migrate.self, UserCommand.self, CheckConfig.self, Jobs.self, PluginsCommand.self, BackupCommand.self, RestoreCommand.self],
         defaultSubcommand: Serve.self)
 }
 
