@@ -997,7 +997,7 @@ typedef struct garrison_host_api {
      *
      * Any thread, once plugin_init() has returned. The host encodes the
      * command as msgpack and decides from "func" whether the agent answers
-     * (trmm-agent-protocol.md 4.3): for a function that never answers it
+     * (docs/agent-protocol.md §4.3): for a function that never answers it
      * publishes without waiting and done gets "null".
      *
      *   host          the plugin's handle.

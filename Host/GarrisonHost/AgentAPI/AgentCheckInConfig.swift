@@ -1,4 +1,4 @@
-/// The answer to `GET /api/v3/<agent_id>/config/` (trmm-agent-protocol.md 8.3): how often the
+/// The answer to `GET /api/v3/<agent_id>/config/` (docs/agent-protocol.md §7.3): how often the
 /// agent publishes each kind of telemetry, and its nushell/deno settings. Every key is always
 /// present and every interval is positive: on any HTTP error or a zero interval agent 2.9.1
 /// builds a Go ticker with a zero period and its service crashes.

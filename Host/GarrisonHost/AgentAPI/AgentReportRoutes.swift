@@ -2,7 +2,7 @@ import Foundation
 import Hummingbird
 
 /// What agents report over REST besides telemetry: command and script results, the mesh
-/// node id, installed software, chocolatey (trmm-agent-protocol.md 8.2, 8.9). An agent acts
+/// node id, installed software, chocolatey (docs/agent-protocol.md §7.2, §7.8). An agent acts
 /// on itself only: the token decides which agent it is, and ids in paths or bodies must match.
 enum AgentReportRoutes {
     static func routes(_ host: HostContext) -> [Route] {

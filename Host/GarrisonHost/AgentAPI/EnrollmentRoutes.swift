@@ -1,7 +1,7 @@
 import Foundation
 import Hummingbird
 
-/// `POST /api/v3/newagent/` (trmm-agent-protocol.md 8.4): the installer registers a new
+/// `POST /api/v3/newagent/` (docs/agent-protocol.md §7.4): the installer registers a new
 /// agent and receives its pk and token. The token is shown once; the host keeps its SHA-256
 /// (REST) and its bcrypt (the agent's nats-server user), and the bus reloads before the
 /// answer, since the installer connects to NATS right after it.

@@ -1,4 +1,4 @@
-/// Tactical RMM's permission names (trmm-features.md 1.11). Roles carry any subset; plugin
+/// Tactical RMM's permission names (docs/compatibility.md §2.2). Roles carry any subset; plugin
 /// routes name one of these or a plugin permission of the form `plugin:<name>:<verb>`.
 public enum Permissions {
     public static let all: [String] = [

@@ -1,4 +1,4 @@
-/// The policy model (trmm-features.md 1.6), shared by checks, tasks and patching: policies,
+/// The policy model (docs/compatibility.md §2.3), shared by checks, tasks and patching: policies,
 /// their exclusions, and the server / workstation slots on clients and sites and the
 /// per-agent policy. The global default slots live in core settings
 /// (`server_policy`, `workstation_policy`).

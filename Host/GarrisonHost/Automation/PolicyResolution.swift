@@ -1,5 +1,5 @@
 /// Which policies apply to one agent, in precedence order, as Tactical RMM's
-/// `Agent.get_agent_policies` decides (trmm-features.md 1.6): the agent's own policy, then
+/// `Agent.get_agent_policies` decides (docs/compatibility.md §2.3): the agent's own policy, then
 /// its site's, its client's and the global default, each in the slot matching the agent's
 /// monitoring type. A policy is skipped when it excludes the agent, its site or its client,
 /// or is inactive; `block_policy_inheritance` on the agent stops site, client and default,

@@ -1,7 +1,7 @@
 import Foundation
 import Hummingbird
 
-/// Automation policies (`/automation/policies/...`, trmm-features.md 1.21). The checks,
+/// Automation policies (`/automation/policies/...`, docs/compatibility.md §2.3). The checks,
 /// tasks and patch settings inside a policy belong to their plugins, which learn which
 /// policies reach an agent through core_get "agent_policies".
 enum PolicyRoutes {

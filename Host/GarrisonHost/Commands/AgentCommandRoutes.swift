@@ -1,7 +1,7 @@
 import Foundation
 import Hummingbird
 
-/// Operator routes that talk to an agent over NATS (trmm-features.md 1.21, agents/). Each
+/// Operator routes that talk to an agent over NATS (docs/compatibility.md §2.1). Each
 /// goes through the AgentCommander, so it is recorded in the agent's history and audited.
 enum AgentCommandRoutes {
     static func routes(_ host: HostContext, commander: AgentCommander) -> [Route] {
@@ -57,7 +57,7 @@ enum AgentCommandRoutes {
                 let agent = try await AgentRoutes.loadForCommand(host, call)
                 let mode = try call.object().optionalString("mode") ?? "mesh"
                 guard mode == "mesh" else {
-                    // Restarting the Tactical agent itself goes through MeshCentral, not NATS (section 11).
+                    // Restarting the Tactical agent itself goes through MeshCentral, not NATS (docs/agent-protocol.md §4.7).
                     throw APIError.badRequest("Recovery mode '\(mode)' runs through MeshCentral; enable the MeshCentral plugin for it. Mode 'mesh' works over NATS.")
                 }
                 _ = try await runAudited(host, commander, call, agent, AgentCommand("recover", payload: ["mode": "mesh"]), note: "recover mesh", audit: "Mesh recovery of", timeout: .seconds(90))
@@ -80,7 +80,7 @@ enum AgentCommandRoutes {
                 // 0 is no limit; ten years is as far back as any event log goes.
                 let days = try call.intParam("days", in: 0...3650)
                 guard ["Application", "System", "Security"].contains(log) else { throw APIError.badRequest("Event log must be Application, System or Security.") }
-                // Reading Security takes the agent far longer (4.8).
+                // Reading Security takes the agent far longer (docs/agent-protocol.md §4.3).
                 let timeout: Duration = .seconds((log == "Security" ? 180 : 30) + 2)
                 let command = AgentCommand("eventlog", payload: ["logname": log, "days": String(days)])
                 return Responses.json(try answer(try await commander.run(.init(agentID: agent.string("agent_id"), command: command, timeout: timeout, username: try call.user.username)), agent).json)
@@ -115,7 +115,7 @@ enum AgentCommandRoutes {
 
 /// Which shell string `rawcmd` may carry. Agent 2.9.1 crashes on any Windows shell other than
 /// cmd and powershell, and runs `<shell> -c` elsewhere, so an empty shell would fail
-/// (trmm-agent-protocol.md 14, items 12 and 13).
+/// (docs/agent-protocol.md §4.6).
 enum ShellChoice {
     static func resolve(requested: String?, custom: String?, plat: String) throws -> String {
         if plat == "windows" {

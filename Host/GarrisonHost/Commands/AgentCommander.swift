@@ -68,7 +68,7 @@ public final class AgentCommander: Sendable {
         public let historyID: Int?
     }
 
-    /// Functions whose history row the agent itself completes with histresult (4.3): the
+    /// Functions whose history row the agent itself completes with histresult (docs/agent-protocol.md §7.8): the
     /// row's id travels in the command's `id`.
     static let reportsThroughHistResult: Set<String> = ["rawcmd", "runscript", "runscriptfull"]
 

@@ -4,7 +4,7 @@ import Foundation
 /// an agent note, and/or one of the agent's custom fields -- Tactical RMM's "note" and
 /// "collector" output modes. Stored with the history row, so a run queued for an offline
 /// agent still lands when it finally reports, and applied exactly once whichever result
-/// arrives first (the NATS reply or the agent's histresult, section 14 item 11).
+/// arrives first (the NATS reply or the agent's histresult, docs/agent-protocol.md §7.8).
 public enum AgentResultSinks {
     /// Checks a `save_result` object: {"note": bool, "custom_field": "<name>", "all_output": bool}.
     static func validated(_ value: JSONValue?) -> JSONValue?? {

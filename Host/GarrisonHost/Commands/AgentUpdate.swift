@@ -1,6 +1,6 @@
 import Foundation
 
-/// The `agentupdate` command (trmm-agent-protocol.md 10). Sent only when an operator asks or
+/// The `agentupdate` command (docs/agent-protocol.md §4.7). Sent only when an operator asks or
 /// the core setting `agent_auto_update` is on; to offline agents it waits as a pending action.
 struct AgentUpdate: Sendable {
     let latestVersion: String

@@ -1,5 +1,5 @@
-/// What the host knows about each `func` agent 2.9.1 handles (trmm-agent-protocol.md 4.3,
-/// 4.8): whether the agent answers, how long Tactical RMM waits, and whether the command can
+/// What the host knows about each `func` agent 2.9.1 handles (docs/agent-protocol.md
+/// §4.3): whether the agent answers, how long Tactical RMM waits, and whether the command can
 /// wait for an offline agent. Waiting on a function that never answers would only ever end
 /// in a timeout, so those are always published without a reply subject.
 public struct CommandTraits: Sendable, Equatable {
@@ -40,7 +40,7 @@ public enum CommandCatalog {
         "installwithchoco": .init(replies: true, defaultTimeout: 2, queueable: true),
         "agentupdate": .init(replies: true, defaultTimeout: 10, queueable: true),
         "uninstall": .init(replies: true, defaultTimeout: 10, queueable: false),
-        // No answer, ever (section 14, item 10).
+        // No answer, ever (docs/agent-protocol.md §4.3).
         "wmi": .init(replies: false, defaultTimeout: 0, queueable: false),
         "runtask": .init(replies: false, defaultTimeout: 0, queueable: true),
         "installpython": .init(replies: false, defaultTimeout: 0, queueable: true),

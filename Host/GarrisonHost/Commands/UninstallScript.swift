@@ -1,4 +1,4 @@
-/// The `code` of the `uninstall` command (trmm-agent-protocol.md 11). Windows agents run
+/// The `code` of the `uninstall` command (docs/agent-protocol.md §4.7). Windows agents run
 /// their own uninstaller and ignore it (Tactical RMM sends "foo"); Linux and macOS agents
 /// write it to a file and execute it detached, Linux with the argument `uninstall`.
 enum UninstallScript {

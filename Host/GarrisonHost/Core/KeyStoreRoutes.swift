@@ -1,7 +1,7 @@
 import Foundation
 import Hummingbird
 
-/// `/core/keystore/`: the global key store (trmm-features.md 1.15), name/value pairs that
+/// `/core/keystore/`: the global key store (docs/compatibility.md §2.8), name/value pairs that
 /// scripts read as `{{global.<name>}}`. Values are often secrets: the audit log names the key
 /// and never holds its value.
 enum KeyStoreRoutes {

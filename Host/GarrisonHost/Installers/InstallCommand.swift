@@ -1,6 +1,6 @@
 import Foundation
 
-/// The command line that installs an agent against this server (trmm-agent-protocol.md 9):
+/// The command line that installs an agent against this server (docs/agent-protocol.md §8):
 /// the agent binary's `-m install` with the API URL, client, site, type and an installer token.
 struct InstallCommand: Sendable {
     struct Server: Sendable {

@@ -2,7 +2,7 @@ import Foundation
 import Hummingbird
 
 /// Installing agents: install commands with time-limited tokens, deployment links, and the
-/// installer's own checks under /api/v3/ (trmm-agent-protocol.md 9, trmm-features.md 1.16).
+/// installer's own checks under /api/v3/ (docs/agent-protocol.md §8, docs/compatibility.md §2.9).
 enum InstallerRoutes {
     static func routes(_ host: HostContext, server: InstallCommand.Server) -> [Route] {
         [

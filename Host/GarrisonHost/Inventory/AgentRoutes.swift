@@ -74,7 +74,7 @@ enum AgentRoutes {
                 let before = try await load(host, call)
                 let agentID = before.string("agent_id")
                 // Tell the agent to uninstall itself first, without waiting: it answers and exits,
-                // and its NATS user goes with the row, so there is no second chance (section 11).
+                // and its NATS user goes with the row, so there is no second chance (docs/agent-protocol.md §4.7).
                 let uninstall = AgentCommand("uninstall", fields: ["code": .string(UninstallScript.code(plat: before.string("plat")))])
                 let reached = commander.bus.publish(agentID: agentID, uninstall)
                 try await host.pool.transaction { connection in

@@ -4,7 +4,7 @@ import CGarrisonPlugin
 /// `garrison_host*` argument says which plugin calls. Each member is a closure without
 /// captures (so it converts to a C function pointer), defined here and not in main.swift:
 /// top-level closures there are main-actor isolated and trap when a plugin thread calls
-/// them (research B.2.8). Each one only finds the Swift object and hands over.
+/// them. Each one only finds the Swift object and hands over.
 enum HostAPITable {
     nonisolated(unsafe) static let pointer: UnsafePointer<garrison_host_api> = {
         // Written once here, read-only for the life of the process.

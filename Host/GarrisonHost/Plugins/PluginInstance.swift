@@ -1,4 +1,4 @@
-/// One plugin's lifecycle as a plain value (practice 8): the host asks it what may happen
+/// One plugin's lifecycle as a plain value: the host asks it what may happen
 /// next and does the I/O itself, so every transition can be tested without a library.
 ///
 ///     loading --init ok--> starting --migrated--> running --disable--> draining --> stopping --> disabled

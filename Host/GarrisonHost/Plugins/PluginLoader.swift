@@ -29,7 +29,7 @@ struct PluginDescriptor: @unchecked Sendable {
 
 /// Step 1 of the lifecycle in the header: read plugins.d, check ownership, dlopen, find the
 /// entry and validate the descriptor. No plugin code but the entry runs here, and nothing
-/// is ever dlclose()d: unloading Swift images crashes the runtime later (research B.2.6).
+/// is ever dlclose()d: unloading Swift images crashes the runtime later (PluginAPI/README.md, "Writing a plugin in Swift").
 enum PluginLoader {
     /// The `*.toml` files of `directory` in name order; nil when the folder does not exist.
     static func files(in directory: String) -> [String]? {

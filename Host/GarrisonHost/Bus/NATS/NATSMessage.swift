@@ -23,7 +23,7 @@ public struct NATSMessage: Sendable {
 }
 
 /// The outcome of a request, with the two failures Tactical RMM's server distinguishes
-/// (trmm-agent-protocol.md 4.1): nobody answered in time, or the bus itself is unreachable.
+/// (docs/agent-protocol.md §4.1): nobody answered in time, or the bus itself is unreachable.
 public enum NATSReply: Sendable, Equatable {
     case reply([UInt8])
     case timeout

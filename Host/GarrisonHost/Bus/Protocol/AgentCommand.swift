@@ -1,4 +1,4 @@
-/// A server -> agent command envelope (trmm-agent-protocol.md 4.2): a msgpack map with
+/// A server -> agent command envelope (docs/agent-protocol.md §4.2, §3): a msgpack map with
 /// `func`, an optional `payload` and the other top-level keys. `payload` is typed as
 /// strings only because agent 2.9.1 decodes it into map[string]string and drops the whole
 /// message -- without a reply -- when any value there is not a string.

@@ -1,6 +1,6 @@
 import Foundation
 
-/// What an agent publishes on its own subject (trmm-agent-protocol.md 6.2). The NATS reply
+/// What an agent publishes on its own subject (docs/agent-protocol.md §5.1). The NATS reply
 /// field carries the kind ("agent-hello", ...); the msgpack map carries the data. Keys the
 /// agent always sends may still be missing from a foreign client: like the agent's own Go
 /// decoder, a missing key reads as the zero value, but a key of the wrong type is refused.

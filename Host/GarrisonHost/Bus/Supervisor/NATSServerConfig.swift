@@ -1,6 +1,6 @@
 import Foundation
 
-/// The nats-server configuration Garrison generates (trmm-agent-protocol.md 7), written as
+/// The nats-server configuration Garrison generates (docs/agent-protocol.md §2.3), written as
 /// JSON, which nats-server reads as its config syntax. One user for the host with the
 /// whole subject space; one per agent, confined to its own subject.
 public struct NATSServerConfig: Sendable, Equatable {

@@ -1,6 +1,6 @@
 /// The supervisor's life cycle as a plain value: it is told what happened (spawned,
 /// exited, the backoff elapsed, agents changed, stop) and answers what to do. It does no
-/// I/O, so every transition is tested without a process (style-anchors practice 8).
+/// I/O, so every transition is tested without a process.
 extension NATSSupervisor {
     public struct StateMachine: Sendable, Equatable {
         public enum State: Sendable, Equatable {

@@ -2,7 +2,7 @@ import Logging
 import NIOConcurrencyHelpers
 import NIOCore
 
-/// Consumes what agents publish on their own subjects (trmm-agent-protocol.md 6): checks
+/// Consumes what agents publish on their own subjects (docs/agent-protocol.md §5): checks
 /// and decodes each message on the libnats delivery thread, queues it, and a writer task
 /// flushes the queue in batches -- after `window`, or at once when `maxBatch` messages wait
 /// -- with one UPDATE per batch. Telemetry comes in bursts (every agent reconnecting after a
