@@ -1,5 +1,5 @@
 /// The check types of Tactical RMM (`CheckType` in its constants), with the options each
-/// one reads (trmm-features.md 1.2).
+/// one reads (docs/compatibility.md §2.4).
 public enum CheckType: String, Codable, Sendable, CaseIterable {
     case diskspace, cpuload, memory, ping, script, winsvc, eventlog
 }

@@ -1,4 +1,4 @@
-/// When an agent runs its checks (trmm-agent-protocol.md 8.5, 8.6).
+/// When an agent runs its checks (docs/agent-protocol.md §7.5).
 public enum CheckSchedule {
     /// The floor Tactical RMM puts under a check's own interval.
     public static let minimumInterval = 15

@@ -1,5 +1,5 @@
 /// Which checks an agent runs: its own and those of the policies that apply to it, merged
-/// as Tactical RMM's `Policy.get_policy_checks` does (trmm-features.md 1.6). Checks of
+/// as Tactical RMM's `Policy.get_policy_checks` does (docs/compatibility.md §2.3). Checks of
 /// enforced policies come first, then the agent's own, then those of other policies; the
 /// first check of each kind wins, and an agent check that loses is overridden by policy.
 public enum PolicyMerge {

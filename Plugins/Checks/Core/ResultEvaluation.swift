@@ -2,7 +2,7 @@ import Foundation
 import PluginKit
 
 /// What one submitted result means, as Tactical RMM's `CheckResult.handle_check` decides
-/// it (trmm-agent-protocol.md 8.7). Pure: the caller supplies the stored samples and
+/// it (docs/agent-protocol.md §7.6). Pure: the caller supplies the stored samples and
 /// stores what comes back.
 public struct Evaluation: Sendable, Equatable {
     public var status: CheckStatus

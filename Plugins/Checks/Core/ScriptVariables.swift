@@ -2,7 +2,7 @@ import Foundation
 import PluginKit
 
 /// `{{agent.x}}`, `{{client.x}}`, `{{site.x}}` and `{{global.x}}` in script args and env
-/// vars (trmm-features.md 1.4, `Script.parse_script_args`). A field of the object, or its
+/// vars (docs/compatibility.md §2.6, `Script.parse_script_args`). A field of the object, or its
 /// custom field of that name; a placeholder that resolves to nothing is left as written.
 /// Args are quoted for the target shell; env vars are not.
 public struct ScriptVariables: Sendable {

@@ -2,7 +2,7 @@ import ChecksCore
 import Foundation
 import PluginKit
 
-/// The agent's check runner calls (trmm-agent-protocol.md 8.5-8.7), authenticated by the
+/// The agent's check runner calls (docs/agent-protocol.md §7.5, §7.6), authenticated by the
 /// agent's token (permission "agent"); the agent_id in a path or body must be the token's.
 extension Checks {
     func registerAgentRoutes(_ r: Registrar) throws {

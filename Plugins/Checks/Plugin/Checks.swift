@@ -18,7 +18,7 @@ import Synchronization
 ///   POST /checks/<target>/<pk>/csbulkrun/  [can_run_checks]    target client | site; runchecks to each agent
 ///   PATCH /checks/<pk>/history/            [can_list_checks]   {"timeFilter": days} pk = the result's id
 ///
-/// Agent routes (permission "agent", trmm-agent-protocol.md 8.5-8.7):
+/// Agent routes (permission "agent", docs/agent-protocol.md §7.5, §7.6):
 ///   GET   /api/v3/<agent_id>/checkrunner/  due checks, jittered interval
 ///   GET   /api/v3/<agent_id>/runchecks/    all checks
 ///   GET   /api/v3/<agent_id>/checkinterval/

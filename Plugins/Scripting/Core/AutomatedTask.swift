@@ -1,6 +1,6 @@
 import Foundation
 
-/// An automated task (trmm-features.md 1.3) for one agent: when it runs and what it runs.
+/// An automated task (docs/compatibility.md §2.5) for one agent: when it runs and what it runs.
 public struct AutomatedTask: Sendable, Codable, Equatable {
     public enum TaskType: String, Sendable, Codable, CaseIterable {
         case daily, weekly, monthly, monthlydow, runonce, checkfailure, manual, onboarding, scheduled

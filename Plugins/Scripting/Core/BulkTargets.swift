@@ -1,6 +1,6 @@
 import Foundation
 
-/// Who a bulk action reaches (trmm-features.md 1.5): one client, one site, a list of agents
+/// Who a bulk action reaches (docs/compatibility.md §2.7): one client, one site, a list of agents
 /// or all, narrowed by monitoring type and OS. Field names are Tactical RMM's bulk request's.
 public struct BulkTarget: Sendable, Equatable, Codable {
     public enum Kind: String, Sendable, Codable { case client, site, agents, all }

@@ -1,7 +1,7 @@
 import Foundation
 
 /// The `runscript` / `runscriptfull` / `rawcmd` envelopes exactly as agent 2.9.1 reads them
-/// (trmm-agent-protocol.md 4.2, 4.3): payload values are strings, `timeout` an int,
+/// (docs/agent-protocol.md §4.2, §4.3): payload values are strings, `timeout` an int,
 /// `script_args` and `env_vars` lists of strings. `id` is added by the host from the history
 /// row it records.
 public struct RunCommand: Sendable, Equatable {

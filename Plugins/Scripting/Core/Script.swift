@@ -1,6 +1,6 @@
 import Foundation
 
-/// A library script (trmm-features.md 1.4), as the API and the export files carry it.
+/// A library script (docs/compatibility.md §2.6), as the API and the export files carry it.
 public struct Script: Sendable, Codable, Equatable {
     public var id: Int?
     public var name: String

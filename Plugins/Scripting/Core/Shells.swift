@@ -25,7 +25,7 @@ public enum Platform: String, Sendable, CaseIterable, Codable {
     case windows, linux, darwin
 }
 
-/// Shell rules for raw commands (trmm-agent-protocol.md 14, items 12 and 13): agent 2.9.1 on
+/// Shell rules for raw commands (docs/agent-protocol.md §4.6): agent 2.9.1 on
 /// Windows knows only cmd and powershell (anything else crashes it); elsewhere it runs
 /// `<shell words> -c <command>`, so the shell must be a path such as /bin/bash.
 public enum CommandShell {

@@ -1,6 +1,6 @@
 import Foundation
 
-/// The task runner exchange (trmm-agent-protocol.md 8.8): what `GET .../taskrunner/` answers,
+/// The task runner exchange (docs/agent-protocol.md §7.7): what `GET .../taskrunner/` answers,
 /// and the result the agent PATCHes back.
 public enum TaskRunner {
     /// The action list the agent executes, with scripts looked up, snippets inlined and

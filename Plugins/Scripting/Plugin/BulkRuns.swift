@@ -7,7 +7,7 @@ import FoundationEssentials
 import Foundation
 #endif
 
-/// Bulk actions (trmm-features.md 1.5): a command, a script or a patch scan on every agent a
+/// Bulk actions (docs/compatibility.md §2.7): a command, a script or a patch scan on every agent a
 /// target selects. The POST answers at once with the run's id; requests go out concurrently,
 /// offline agents get the command queued as a pending action, and per-agent results are
 /// written in batches as they come back (the NATS reply, or the agent's histresult later).

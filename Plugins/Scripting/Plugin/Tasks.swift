@@ -6,9 +6,9 @@ import FoundationEssentials
 import Foundation
 #endif
 
-/// Automated tasks (trmm-features.md 1.3). Calendar schedules live in the host scheduler
+/// Automated tasks (docs/compatibility.md §2.5). Calendar schedules live in the host scheduler
 /// (job kind "scripting.task"); when one is due the plugin sends `runtask` and the agent
-/// fetches its actions and reports through /api/v3/<pk>/<agent_id>/taskrunner/ (8.8).
+/// fetches its actions and reports through /api/v3/<pk>/<agent_id>/taskrunner/ (docs/agent-protocol.md §7.7).
 struct Tasks: Sendable {
     let host: PluginHost
     static let jobKind = "scripting.task"
