@@ -4,7 +4,7 @@ import Foundation
 import GarrisonHost
 import NIOConcurrencyHelpers
 
-/// Issue 4's figures with emulated agents over wss /natsws: the host (this process, TLS
+/// `garrison-bench agents`, with emulated agents over wss /natsws: the host (this process, TLS
 /// listener, PostgreSQL and nats-server as its children) against garrison-agent-emulator
 /// (a separate process next to this binary), all on this machine.
 struct AgentsBench: AsyncParsableCommand {

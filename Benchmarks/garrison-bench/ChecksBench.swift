@@ -2,7 +2,7 @@ import ArgumentParser
 import Foundation
 import GarrisonHost
 
-/// Issue 6's figures: check-result ingestion (PATCH /api/v3/checkrunner/) and the agent's
+/// `garrison-bench checks`: check-result ingestion (PATCH /api/v3/checkrunner/) and the agent's
 /// checkrunner GET, with 10,000 emulated agents of 10 checks each, every request carrying
 /// the token of the agent it speaks for (wrk Lua scripts pick a random agent and check).
 struct ChecksBench: AsyncParsableCommand {

@@ -2,7 +2,7 @@ import ArgumentParser
 import Foundation
 import GarrisonHost
 
-/// Issue 16's cold-start figure: the default run -- `garrison serve` on its embedded defaults
+/// `garrison-bench coldstart`: the default run -- `garrison serve` on its embedded defaults
 /// with the repository's plugins.d, so every shipped plugin loads -- started on a data folder
 /// that exists (initdb and the first migrations done by a first start), stopped with SIGTERM
 /// and started again; the figure is the time from a start to the first 200 on GET

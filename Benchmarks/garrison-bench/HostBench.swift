@@ -4,7 +4,7 @@ import GarrisonHost
 import Logging
 import NIOConcurrencyHelpers
 
-/// Issue 2's figures: the filtered agent page at 10,000 agents, authenticated
+/// `garrison-bench host`: the filtered agent page at 10,000 agents, authenticated
 /// /core/version/ throughput over TLS with keep-alive, and cold start to first 200.
 struct HostBench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "host", abstract: "Agent list p99, /core/version/ req/s over TLS, cold start.")

@@ -4,7 +4,7 @@ import GarrisonHost
 import Hummingbird
 import Logging
 
-/// Issue 3's figures: a trivial plugin route against the same route built into the host,
+/// `garrison-bench plugins`: a trivial plugin route against the same route built into the host,
 /// same run, same load; and the time to load each plugin.
 struct PluginBench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "plugins", abstract: "Plugin route vs built-in route req/s, and load time per plugin.")

@@ -2,7 +2,7 @@ import ArgumentParser
 import Foundation
 import GarrisonHost
 
-/// Issue 15's restart figure: the real `garrison serve` (embedded PostgreSQL and nats-server,
+/// `garrison-bench restart`: the real `garrison serve` (embedded PostgreSQL and nats-server,
 /// self-signed certificate) in a temporary data folder is killed with SIGKILL and started
 /// again at once; the figure is the time from that start to the first 200 on GET
 /// /core/status/. Also says whether the dead host's children were gone.

@@ -4,7 +4,7 @@ import GarrisonHost
 import Logging
 import NIOConcurrencyHelpers
 
-/// Issue 5's figures: claim-run-complete throughput of trivial jobs on one host and spread
+/// `garrison-bench scheduler`: claim-run-complete throughput of trivial jobs on one host and spread
 /// over two (with a duplicate count), and lateness with 100,000 schedules stored.
 struct SchedulerBench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "scheduler", abstract: "Jobs/s on one and two hosts, duplicates, lateness p99 with 100k schedules.")

@@ -3,7 +3,7 @@ import Foundation
 import GarrisonHost
 import NIOConcurrencyHelpers
 
-/// Issue 7's figure: a bulk script run (POST /agents/actions/bulk/, the Scripting plugin) over
+/// `garrison-bench scripting`: a bulk script run (POST /agents/actions/bulk/, the Scripting plugin) over
 /// 10,000 agents seeded online in the database. One NATS connection in this process, on the
 /// host's own NATS user, subscribes to every agent subject and answers each runscriptfull at
 /// once, as fleet_agent.py does in the tests. Printed: the POST's own time, dispatch (POST to

@@ -4,7 +4,8 @@ import NIOCore
 import NIOPosix
 import NIOSSL
 
-/// The three slow clients issue 15 saw hold sockets forever. Each connects and then sends
+/// The three kinds of slow client that would hold a socket forever without the listener's
+/// deadlines. Each connects and then sends
 /// no more than its `partial` bytes.
 enum SlowKind: Int, CaseIterable, Sendable {
     case rawTCP, halfHead, natsws

@@ -3,7 +3,7 @@ import Foundation
 import GarrisonHost
 import NIOCore
 
-/// Issue 15's slowloris figure: 1,000 slow connections from one address (raw TCP without a
+/// `garrison-bench slowloris`: 1,000 slow connections from one address (raw TCP without a
 /// TLS handshake, TLS with half a request head, TLS with a half-sent GET /natsws), reopened
 /// as the host cuts them, while one normal client (wrk, one keep-alive TLS connection)
 /// times authenticated GET /core/version/. Prints the normal client's latency with and

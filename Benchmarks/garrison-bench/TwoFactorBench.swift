@@ -5,7 +5,7 @@ import Logging
 import NIOConcurrencyHelpers
 import TwoFactorCore
 
-/// Issue 8's figures: what a TOTP sign-in costs the server apart from the password KDF,
+/// `garrison-bench twofactor`: what a TOTP sign-in costs the server apart from the password KDF,
 /// and what the KDF (scrypt N=2^15, r=8, p=1) costs.
 ///
 /// 1. In process: the plugin's crypto per login (AES-256-GCM open of the secret, TOTP

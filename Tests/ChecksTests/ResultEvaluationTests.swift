@@ -2,7 +2,7 @@ import ChecksCore
 import Foundation
 import Testing
 
-/// Each check type's result evaluated as trmm-agent-protocol.md 8.7's table says.
+/// Each check type's result evaluated as the table of docs/agent-protocol.md §7.6 says.
 @Suite struct ResultEvaluationTests {
     static func check(_ type: CheckType, warning: Int = 0, error: Int = 0, _ edit: (inout CheckDefinition) -> Void = { _ in }) -> CheckDefinition {
         var c = CheckDefinition(id: 1, checkType: type)

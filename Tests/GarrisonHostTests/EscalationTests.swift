@@ -2,7 +2,7 @@ import Foundation
 import Testing
 @testable import GarrisonHost
 
-/// Issue 14's escalation rules for the host's own account, client and audit routes: each
+/// The escalation rules of docs/compatibility.md §3.1 for the host's own account, client and audit routes: each
 /// test is an attack that worked before, and must now be refused with a 403 or 404 that names
 /// what is missing, leave nothing behind, and be audited as denied.
 @Suite struct EscalationTests {

@@ -2,7 +2,7 @@ import Foundation
 import Testing
 @testable import GarrisonHost
 
-/// Issue 14 rule 8: an installer token reaches only enrollment, only into the site it was made
+/// docs/compatibility.md §3.1, rule 8: an installer token reaches only enrollment, only into the site it was made
 /// for, and one minted by an anonymous deployment link lives an hour at most.
 @Suite struct InstallerBindingTests {
     @Test func aDeploymentLinksToken_enrollsOnlyIntoItsOwnSite_andCannotLogAnyoneOut() async throws {
@@ -50,7 +50,7 @@ import Testing
     }
 }
 
-/// Issue 14 rule 11: a registered hook that cannot answer denies the users it guards.
+/// docs/compatibility.md §3.1, rule 11: a registered hook that cannot answer denies the users it guards.
 @Suite struct LoginHookAvailabilityTests {
     final class Switchable: LoginHook, @unchecked Sendable {
         let lock = NSLock()

@@ -3,7 +3,7 @@ import Testing
 @testable import GarrisonHost
 
 /// Installer tokens, install commands and deployment links, used the way the agent's
-/// installer uses them (trmm-agent-protocol.md 9): GET/POST /api/v3/installer/, then newagent.
+/// installer uses them (docs/agent-protocol.md §8): GET/POST /api/v3/installer/, then newagent.
 @Suite struct InstallerTests {
     @Test func installerToken_enrollsAnAgent_andCanDoNothingElse() async throws {
         try await TestHost.with { host in

@@ -2,7 +2,7 @@ import Foundation
 import Testing
 @testable import GarrisonHost
 
-/// Issue 14 rule 9: the login throttle slows guessing but is no lock-out weapon.
+/// docs/compatibility.md §3.1, rule 9: the login throttle slows guessing but is no lock-out weapon.
 @Suite struct LoginThrottleTests {
     static let limits = LoginThrottle.Limits(perUser: 5, perAddress: 20, window: .seconds(60), maxDelay: .seconds(900))
 

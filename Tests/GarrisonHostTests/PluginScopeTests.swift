@@ -3,7 +3,7 @@ import Testing
 import TwoFactorCore
 @testable import GarrisonHost
 
-/// Issue 14 rules 2, 4 and 7 where plugins own the routes: the second factor of a superuser,
+/// Rules 2, 4 and 7 of docs/compatibility.md §3.1 where plugins own the routes: the second factor of a superuser,
 /// policy checks that would run outside the caller's scope, and a policy check's status list.
 @Suite struct PluginScopeTests {
     @Test func resetTOTP_ofASuperuser_needsASuperuser() async throws {

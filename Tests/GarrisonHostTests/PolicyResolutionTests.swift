@@ -1,7 +1,7 @@
 import Testing
 @testable import GarrisonHost
 
-/// Which policies reach an agent (trmm-features.md 1.6), as a table over the chain's slots,
+/// Which policies reach an agent (docs/compatibility.md §2.3), as a table over the chain's slots,
 /// blocks, exclusions and inactive policies.
 @Suite struct PolicyResolutionTests {
     struct Row: Sendable, CustomTestStringConvertible {

@@ -3,7 +3,7 @@ import HTTPTypes
 import Testing
 @testable import GarrisonHost
 
-/// Issue 14's proof that stays: every route of the live schema (core and every shipped
+/// The proof that no permission is worth more than its name (docs/compatibility.md §3.1): every route of the live schema (core and every shipped
 /// plugin), every method, called by five callers (no credentials; a role with every
 /// permission but the route's; a role scoped to client A, on client B's objects and on A's;
 /// a superuser), each answer checked against RBACRoutes' table. A route the table does not

@@ -22,7 +22,7 @@ struct HelloSwiftLoadTests {
         guard let lib = dlopen(path, RTLD_NOW | RTLD_LOCAL | RTLD_NODELETE) else {
             throw LoadError.dlopen(String(cString: dlerror()) + " (build it: swift build --product HelloSwiftPlugin)")
         }
-        // Never dlclose: a Swift image must stay mapped (research B.2.6).
+        // Never dlclose: a Swift image must stay mapped (PluginAPI/README.md, "Writing a plugin in Swift").
         guard let sym = dlsym(lib, "garrison_plugin_entry_v1") else { throw LoadError.noEntry }
         let entry = unsafeBitCast(sym, to: Entry.self)
         #expect(entry(2, 0) == nil)

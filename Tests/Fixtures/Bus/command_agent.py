@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """An agent stand-in (nats-py + msgpack) that answers commands the way agent 2.9.1 does
-(trmm-agent-protocol.md 4.3, 4.5) and logs every command it receives.
+(docs/agent-protocol.md §4.3, §4.4) and logs every command it receives.
 
 usage: command_agent.py URL AGENT_ID TOKEN READYFILE LOGFILE [HELLO]
   Subscribes to AGENT_ID, touches READYFILE, and serves until killed. Each received command

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Many agents on one connection (nats-py + msgpack): connects as the host's own NATS user,
 which may subscribe to every agent subject, and answers runscript/runscriptfull/rawcmd for
-every agent id it is sent, as agent 2.9.1 does (trmm-agent-protocol.md 4.3, 4.5).
+every agent id it is sent, as agent 2.9.1 does (docs/agent-protocol.md §4.3, §4.4).
 
 usage: fleet_agent.py URL USER PASSWORD READYFILE LOGFILE
   Each command is logged as one JSON line {"agent", "func", "t"} (t: receive time, seconds).

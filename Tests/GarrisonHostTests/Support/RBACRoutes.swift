@@ -6,7 +6,7 @@ import Foundation
 /// missing here fails the matrix, so a new route cannot skip it.
 extension RBAC {
     // Reasons shared by several routes.
-    static let bodyTarget = "a client, site or agent named in the body or query is checked against the scope (issue 14, rule 5)"
+    static let bodyTarget = "a client, site or agent named in the body or query is checked against the scope (docs/compatibility.md §3.1, rule 5)"
     static let reachesB = "it reaches client B's agents: a scoped role may change it only when all it reaches is inside its scope (rule 4)"
     static let libraryReach = "the script library is shared by every client: a script or snippet runs on any client's agents through their tasks, checks and runs, so a change by a role limited to some clients is code execution outside its scope (rule 4); such a role may add scripts, not change, delete, import over them or add snippets (every script can include a snippet by name)"
     static let operatorOfB = "the operator's role is scoped to client B, outside the caller's: changing them (or their key) is a take-over (rules 1-3)"
@@ -256,7 +256,7 @@ extension RBAC {
         Case("POST /logout/", .global, freshCallers: true) { _, _ in Req(path: "/logout/") },
         Case("POST /logoutall/", .global, freshCallers: true) { _, _ in Req(path: "/logoutall/") },
         Case("PATCH /logs/audit/", .list) { w, ask in
-            // The scoped caller asks for B's agent by name (issue 14, rule 6).
+            // The scoped caller asks for B's agent by name (docs/compatibility.md §3.1, rule 6).
             Req(path: "/logs/audit/", json: ask.side == .b ? ["agentFilter": [.string(w.b.agentID)]] : [:])
         },
         Case("GET /logs/pendingactions/", .list) { _, _ in Req(path: "/logs/pendingactions/") },

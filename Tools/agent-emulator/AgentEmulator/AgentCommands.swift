@@ -1,6 +1,6 @@
 import GarrisonHost
 
-/// How an emulated agent answers the server's commands (trmm-agent-protocol.md 4.3, 4.5), as
+/// How an emulated agent answers the server's commands (docs/agent-protocol.md §4.3, §4.4), as
 /// agent 2.9.1 on Linux does: Windows-only functions give their non-Windows stub answers,
 /// commands that would run something give canned output. A nil reply means the agent sends
 /// none, as the real one does for runtask, wmi, the installers and unknown functions.

@@ -5,7 +5,7 @@ import NIOSSL
 import NIOWebSocket
 
 /// Dials `wss://host:port/natsws` as the agent does (websocket compression requested; a
-/// server that declines it is fine, trmm-agent-protocol.md 16) and runs one agent's NATS
+/// server that declines it is fine, docs/agent-protocol.md §10) and runs one agent's NATS
 /// session on it. The future completes once nats-server has accepted the agent's
 /// credentials and subscription.
 public struct NATSWebSocketTarget: Sendable {

@@ -2,7 +2,7 @@ import GarrisonHost
 import NIOCore
 
 /// Encodes as the real agent's msgpack library does (ugorji go/codec, MsgpackHandle with
-/// its defaults; trmm-agent-protocol.md 3): strings in the old "raw" family -- fixstr, then
+/// its defaults; docs/agent-protocol.md §3): strings in the old "raw" family -- fixstr, then
 /// str16 (0xda) and str32, never str8 (0xd9) -- non-negative integers in the smallest
 /// unsigned form, negative ones in the smallest signed form, floats as float64. Kept apart
 /// from the host's encoder (msgpack-c, which does use str8) on purpose: the emulator must

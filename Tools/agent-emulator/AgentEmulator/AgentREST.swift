@@ -5,7 +5,7 @@ import NIOPosix
 import NIOSSL
 
 /// The agent's REST calls: one request per connection (`Connection: close`, as the agent's
-/// HTTP client does, trmm-agent-protocol.md 8.1), JSON in and out.
+/// HTTP client does, docs/agent-protocol.md §7.1), JSON in and out.
 public enum AgentREST {
     public struct Reply: Sendable {
         public var status: Int

@@ -1,7 +1,7 @@
 import GarrisonHost
 
 /// What an agent publishes on its own subject, the reply field carrying the kind
-/// (trmm-agent-protocol.md 6.1, 6.2): keys and types as a Linux agent 2.9.1 sends them.
+/// (docs/agent-protocol.md §5.1): keys and types as a Linux agent 2.9.1 sends them.
 public enum AgentTelemetryMessages {
     /// The host's list of kinds: the tags are the protocol's, one list for both sides.
     public typealias Kind = AgentTelemetry.Kind

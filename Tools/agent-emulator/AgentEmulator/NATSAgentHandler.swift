@@ -156,7 +156,7 @@ final class NATSAgentHandler: ChannelInboundHandler {
         }
     }
 
-    /// The agent's NATS client pings the server every 35-44 s (trmm-agent-protocol.md 2.1);
+    /// The agent's NATS client pings the server every 35-44 s (docs/agent-protocol.md §2.1);
     /// the PONG is only read.
     private func startPinging(context: ChannelHandlerContext) {
         let interval = TimeAmount.seconds(Int64.random(in: 35..<45))
