@@ -18,8 +18,8 @@ import Testing
         try await host.awaitStatus200(timeout: .seconds(90))
         let data = folder.appendingPathComponent("data")
         let cluster = data.appendingPathComponent("postgres/cluster")
-        let postgres = try #require(ProcessProbe.pid(inFile: cluster.appendingPathComponent("postmaster.pid")))
-        let nats = try #require(ProcessProbe.pid(inFile: data.appendingPathComponent("nats/nats-server.pid")))
+        let postgres = try #require(ProcessProbe.pid(inFile: cluster.appendingPathComponent("postmaster.pid")).flatMap(ProcessProbe.identity))
+        let nats = try #require(ProcessProbe.pid(inFile: data.appendingPathComponent("nats/nats-server.pid")).flatMap(ProcessProbe.identity))
         #expect(ProcessProbe.isRunning(postgres) && ProcessProbe.isRunning(nats))
 
         kill(first.pid, SIGKILL)

@@ -152,13 +152,19 @@ public final class EmbeddedPostgres: Sendable {
     /// dead, a zombie nobody reaped, or reused by another program) and is removed; PostgreSQL
     /// itself would refuse a pid that kill(2) still finds.
     func stopLeftovers() throws {
-        var left = ProcessProbe.running(inDirectory: clusterDirectory)
+        // Held as identities: a pid freed while we wait and handed to another program is
+        // neither waited for nor signalled.
+        var left = ProcessProbe.running(inDirectory: clusterDirectory).compactMap(ProcessProbe.identity)
         if !left.isEmpty {
-            let postmaster = ProcessProbe.pid(inFile: pidFile).flatMap { left.contains($0) ? $0 : nil }
+            let postmaster = ProcessProbe.pid(inFile: pidFile).flatMap { pid in left.first { $0.pid == pid } }
             logger.warning("PostgreSQL processes left by an earlier run are running in the cluster; stopping them",
-                           metadata: ["pids": "\(left)", "postmaster": "\(postmaster.map(String.init) ?? "none")"])
+                           metadata: ["pids": "\(left)", "postmaster": "\(postmaster.map(\.description) ?? "none")"])
             for (signal, seconds) in [(SIGINT, 30), (SIGQUIT, 10), (SIGKILL, 5)] {
-                if let postmaster, signal != SIGKILL { kill(postmaster, signal) } else { for pid in left { kill(pid, signal) } }
+                if let postmaster, signal != SIGKILL, left.contains(postmaster) {
+                    kill(postmaster.pid, signal)
+                } else {
+                    for process in left { kill(process.pid, signal) }
+                }
                 let deadline = ContinuousClock.now + .seconds(seconds)
                 while !left.isEmpty, ContinuousClock.now < deadline {
                     usleep(20_000)

@@ -21,6 +21,39 @@ enum ProcessProbe {
         }
     }
 
+    /// A process as seen at one moment: its pid and when it started (clock ticks after boot,
+    /// field 22 of /proc/pid/stat). Once that process is gone, the kernel may give its pid to
+    /// another; the newcomer has a later start, so an Identity never names it.
+    struct Identity: Equatable, Sendable, CustomStringConvertible {
+        let pid: pid_t
+        let started: UInt64
+        var description: String { "\(pid)" }
+    }
+
+    /// `pid`'s identity now; nil when /proc does not have it.
+    static func identity(_ pid: pid_t) -> Identity? {
+        guard pid > 0, let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
+              let close = stat.lastIndex(of: ")") else { return nil }
+        // After "pid (comm)" come the fields from the third (state) on; start time is the 22nd.
+        let fields = stat[stat.index(after: close)...].split(separator: " ")
+        guard fields.count > 19, let started = UInt64(fields[19]) else { return nil }
+        return Identity(pid: pid, started: started)
+    }
+
+    /// True while the process `identity` names runs: not when its pid now belongs to another.
+    static func isRunning(_ identity: Identity) -> Bool {
+        isRunning(identity.pid) && self.identity(identity.pid)?.started == identity.started
+    }
+
+    /// One line for a log or a failed test: "1234 postgres (S) in /folder, parent 1".
+    static func describe(_ pid: pid_t) -> String {
+        guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
+              let open = stat.firstIndex(of: "("), let close = stat.lastIndex(of: ")") else { return "\(pid) (gone)" }
+        let fields = stat[stat.index(after: close)...].split(separator: " ")
+        let cwd = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/\(pid)/cwd")) ?? "?"
+        return "\(pid) \(stat[stat.index(after: open)..<close]) (\(fields.first ?? "?")) in \(cwd), parent \(fields.count > 1 ? String(fields[1]) : "?")"
+    }
+
     /// The arguments `pid` was started with; nil when /proc does not tell (gone, or hidden).
     static func arguments(_ pid: pid_t) -> [String]? {
         guard let data = FileManager.default.contents(atPath: "/proc/\(pid)/cmdline"), !data.isEmpty else { return nil }
