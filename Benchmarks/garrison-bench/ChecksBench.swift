@@ -95,14 +95,7 @@ struct ChecksBench: AsyncParsableCommand {
     /// are (agent - 1) * 10 + slot + 1, so the Lua scripts can name them.
     private func seed(_ pool: DatabasePool) async throws {
         try await pool.transaction { c in
-            try c.query("INSERT INTO clients (name) SELECT 'client-' || g FROM generate_series(1, 100) g")
-            try c.query("INSERT INTO sites (client_id, name) SELECT id, 'site-' || s FROM clients, generate_series(1, 2) s")
-            try c.query("""
-                INSERT INTO agents (agent_id, hostname, site_id, client_id, monitoring_type, plat, last_seen, token_digest)
-                SELECT 'benchagent' || lpad(g::text, 30, '0'), 'host-' || g, s.id, s.client_id, 'server', 'windows', now(),
-                       encode(sha256(convert_to('benchtoken' || lpad(g::text, 30, '0'), 'UTF8')), 'hex')
-                FROM generate_series(1, $1::int) g JOIN LATERAL (SELECT id, client_id FROM sites ORDER BY id OFFSET (g % 200) LIMIT 1) s ON true
-                """, [String(agents)])
+            try BenchSeed.fleet(c, agents: agents)
             try c.query("""
                 INSERT INTO plugin_check.checks (id, agent_id, agent_pk, check_type, name, warning_threshold, error_threshold, disk, ip, script,
                                                  warning_return_codes, timeout, svc_name, log_name, event_id, fail_when, fails_b4_alert)
