@@ -27,16 +27,6 @@ final class RunLedger: Sendable {
 
     static func quiet() -> Logger { var l = Logger(label: "sched"); l.logLevel = .critical; return l }
 
-    /// Polls `condition` (a database question) until it holds or 20 s pass.
-    static func eventually(_ what: String, _ condition: () async throws -> Bool) async throws {
-        let deadline = ContinuousClock.now + .seconds(20)
-        while ContinuousClock.now < deadline {
-            if try await condition() { return }
-            try await Task.sleep(for: .milliseconds(20))
-        }
-        Issue.record("timed out waiting for: \(what)")
-    }
-
     static func fast(lease: TimeInterval = 30) -> Scheduler.Options {
         Scheduler.Options(pollInterval: .milliseconds(20), lease: lease, reapInterval: .milliseconds(100))
     }
@@ -53,12 +43,12 @@ final class RunLedger: Sendable {
         for period in 1...3 {
             clock.advance(60)
             scheduler.poke()
-            try await Self.eventually("run \(period)") { ledger.snapshot.count == period }
+            try await eventually("run \(period)", timeout: .seconds(20)) { ledger.snapshot.count == period }
         }
         // Nothing more happens while the clock stands still.
         try await Task.sleep(for: .milliseconds(200))
         #expect(ledger.snapshot.count == 3)
-        try await Self.eventually("last result recorded") {
+        try await eventually("last result recorded", timeout: .seconds(20)) {
             try await pool.query("SELECT runs FROM schedules WHERE id = 'tick'").first?.int("runs") == 3
         }
         let row = try #require(try await pool.query("SELECT last_status, last_result, failures FROM schedules WHERE id = 'tick'").first)
@@ -84,7 +74,7 @@ final class RunLedger: Sendable {
             let scheduler = Scheduler(pool: hostPool, registry: registry, options: Self.fast(), logger: Self.quiet())
             tasks.append(Task { try await scheduler.run(); await hostPool.close() })
         }
-        try await Self.eventually("all 10000 done") {
+        try await eventually("all 10000 done", timeout: .seconds(20)) {
             try await pool.query("SELECT count(*) AS n FROM job_runs WHERE state = 'succeeded'").first?.int("n") == 10_000
         }
         let calls = ledger.snapshot
@@ -107,7 +97,7 @@ final class RunLedger: Sendable {
         let doomed = Scheduler(pool: pool, registry: stuck, options: Self.fast(lease: 1), logger: Self.quiet())
         let runID = try await doomed.store.enqueue(owner: "test", kind: "demo.slow")
         let doomedTask = Task { try await doomed.run() }
-        try await Self.eventually("first attempt started") { ledger.snapshot[runID] == [1] }
+        try await eventually("first attempt started", timeout: .seconds(20)) { ledger.snapshot[runID] == [1] }
         doomedTask.cancel()
         _ = try? await doomedTask.value
         #expect(try await pool.query("SELECT state FROM job_runs WHERE id = $1", [String(runID)]).first?["state"] == "running")
@@ -116,7 +106,7 @@ final class RunLedger: Sendable {
         try healthy.register(kind: "demo.slow", owner: "test") { run in ledger.record(run); return .succeeded([:]) }
         let survivor = Scheduler(pool: pool, registry: healthy, options: Self.fast(lease: 1), logger: Self.quiet())
         let survivorTask = Task { try await survivor.run() }
-        try await Self.eventually("retried and done") {
+        try await eventually("retried and done", timeout: .seconds(20)) {
             try await pool.query("SELECT state FROM job_runs WHERE id = $1", [String(runID)]).first?["state"] == "succeeded"
         }
         #expect(ledger.snapshot[runID] == [1, 2])
@@ -148,7 +138,7 @@ final class RunLedger: Sendable {
         // The agent checks in (its last_seen moves to the scheduler's now).
         try await pool.query("UPDATE agents SET last_seen = $1::timestamptz WHERE agent_id = 'away'", [SQLTime.text(clock.read())])
         scheduler.poke()
-        try await Self.eventually("ran after return") { ledger.snapshot.count == 1 }
+        try await eventually("ran after return", timeout: .seconds(20)) { ledger.snapshot.count == 1 }
         try await Task.sleep(for: .milliseconds(150))
         #expect(ledger.snapshot.count == 1)
         task.cancel()
@@ -168,7 +158,7 @@ final class RunLedger: Sendable {
         // The host was down for a day: many starts were missed.
         clock.advance(86_400)
         let task = Task { try await scheduler.run() }
-        try await Self.eventually("catch-up ran") { ledger.snapshot.count == 1 }
+        try await eventually("catch-up ran", timeout: .seconds(20)) { ledger.snapshot.count == 1 }
         try await Task.sleep(for: .milliseconds(200))
         if ledger.snapshot.count != 1 {
             let base = clock.read().timeIntervalSince1970
@@ -204,10 +194,10 @@ final class RunLedger: Sendable {
         let flaky = try await scheduler.store.enqueue(owner: "test", kind: "demo.flaky", maxAttempts: 3)
         let broken = try await scheduler.store.enqueue(owner: "test", kind: "demo.broken", maxAttempts: 2)
         let task = Task { try await scheduler.run() }
-        try await Self.eventually("flaky succeeded on its second attempt") {
+        try await eventually("flaky succeeded on its second attempt", timeout: .seconds(20)) {
             try await pool.query("SELECT state FROM job_runs WHERE id = $1", [String(flaky)]).first?["state"] == "succeeded"
         }
-        try await Self.eventually("broken failed after two attempts") {
+        try await eventually("broken failed after two attempts", timeout: .seconds(20)) {
             try await pool.query("SELECT state FROM job_runs WHERE id = $1", [String(broken)]).first?["state"] == "failed"
         }
         #expect(ledger.snapshot[flaky] == [1, 2])
