@@ -21,13 +21,13 @@ enum HostAPITable {
 
         // 1.0
         api.log = { host, level, message in
-            PluginHost.from(host)?.log(level: level, message: message)
+            LoadedPlugin.from(host)?.log(level: level, message: message)
         }
         api.settings = { host in
-            PluginHost.from(host)?.settings.bytes ?? .empty
+            LoadedPlugin.from(host)?.settings.bytes ?? .empty
         }
         api.register_route = { host, method, pattern, permission, fn, user, freeFn, out in
-            guard let plugin = PluginHost.from(host) else { return GARRISON_ERR_INVALID }
+            guard let plugin = LoadedPlugin.from(host) else { return GARRISON_ERR_INVALID }
             return plugin.registerRoute(method: method, pattern: pattern, permission: permission, scopesCSV: .empty, fn: fn, user: user, freeFn: freeFn, out: out)
         }
         api.call_header = { call, name, out in
@@ -40,60 +40,60 @@ enum HostAPITable {
             PluginCall.from(call)?.respond(status, contentType, body) ?? GARRISON_ERR_INVALID
         }
         api.register_migration = { host, version, sql in
-            PluginHost.from(host)?.registerMigration(version: version, sql: sql) ?? GARRISON_ERR_INVALID
+            LoadedPlugin.from(host)?.registerMigration(version: version, sql: sql) ?? GARRISON_ERR_INVALID
         }
         api.db_query = { host, sql, params, done, user, cancelOut in
-            PluginHost.from(host)?.dbQuery(sql: sql, params: params, done: done, user: user, cancelOut: cancelOut) ?? GARRISON_ERR_INVALID
+            LoadedPlugin.from(host)?.dbQuery(sql: sql, params: params, done: done, user: user, cancelOut: cancelOut) ?? GARRISON_ERR_INVALID
         }
         api.core_get = { host, kind, id, done, user, cancelOut in
-            PluginHost.from(host)?.coreGet(kind: kind, id: id, done: done, user: user, cancelOut: cancelOut) ?? GARRISON_ERR_INVALID
+            LoadedPlugin.from(host)?.coreGet(kind: kind, id: id, done: done, user: user, cancelOut: cancelOut) ?? GARRISON_ERR_INVALID
         }
         api.event_publish = { host, name, json in
-            PluginHost.from(host)?.publish(name: name, json: json) ?? GARRISON_ERR_INVALID
+            LoadedPlugin.from(host)?.publish(name: name, json: json) ?? GARRISON_ERR_INVALID
         }
         api.event_subscribe = { host, pattern, fn, user, freeFn, out in
-            PluginHost.from(host)?.subscribe(pattern: pattern, fn: fn, user: user, freeFn: freeFn, out: out) ?? GARRISON_ERR_INVALID
+            LoadedPlugin.from(host)?.subscribe(pattern: pattern, fn: fn, user: user, freeFn: freeFn, out: out) ?? GARRISON_ERR_INVALID
         }
         api.register_job_kind = { host, kind, fn, user, freeFn, out in
-            PluginHost.from(host)?.registerJobKind(kind: kind, fn: fn, user: user, freeFn: freeFn, out: out) ?? GARRISON_ERR_INVALID
+            LoadedPlugin.from(host)?.registerJobKind(kind: kind, fn: fn, user: user, freeFn: freeFn, out: out) ?? GARRISON_ERR_INVALID
         }
         api.job_complete = { job, status, result in
-            PluginHost.jobComplete(job, status: status, result: result)
+            LoadedPlugin.jobComplete(job, status: status, result: result)
         }
         api.schedule_upsert = { host, schedule, done, user, cancelOut in
-            PluginHost.from(host)?.scheduleUpsert(schedule, done: done, user: user, cancelOut: cancelOut) ?? GARRISON_ERR_INVALID
+            LoadedPlugin.from(host)?.scheduleUpsert(schedule, done: done, user: user, cancelOut: cancelOut) ?? GARRISON_ERR_INVALID
         }
         api.schedule_cancel = { host, scheduleID, done, user, cancelOut in
-            PluginHost.from(host)?.scheduleCancel(scheduleID, done: done, user: user, cancelOut: cancelOut) ?? GARRISON_ERR_INVALID
+            LoadedPlugin.from(host)?.scheduleCancel(scheduleID, done: done, user: user, cancelOut: cancelOut) ?? GARRISON_ERR_INVALID
         }
         api.register_agent_handler = { host, tag, fn, user, freeFn, out in
-            PluginHost.from(host)?.registerAgentHandler(tag: tag, fn: fn, user: user, freeFn: freeFn, out: out) ?? GARRISON_ERR_INVALID
+            LoadedPlugin.from(host)?.registerAgentHandler(tag: tag, fn: fn, user: user, freeFn: freeFn, out: out) ?? GARRISON_ERR_INVALID
         }
         api.agent_request = { host, agentID, payload, timeoutMS, done, user, cancelOut in
-            PluginHost.from(host)?.agentRequest(agentID: agentID, payload: payload, timeoutMS: timeoutMS, done: done, user: user, cancelOut: cancelOut) ?? GARRISON_ERR_INVALID
+            LoadedPlugin.from(host)?.agentRequest(agentID: agentID, payload: payload, timeoutMS: timeoutMS, done: done, user: user, cancelOut: cancelOut) ?? GARRISON_ERR_INVALID
         }
         api.agent_send = { host, agentID, payload in
-            PluginHost.from(host)?.agentSend(agentID: agentID, payload: payload) ?? GARRISON_ERR_INVALID
+            LoadedPlugin.from(host)?.agentSend(agentID: agentID, payload: payload) ?? GARRISON_ERR_INVALID
         }
         api.register_auth_hook = { host, fn, user, freeFn, out in
-            PluginHost.from(host)?.registerAuthHook(fn: fn, user: user, freeFn: freeFn, out: out) ?? GARRISON_ERR_INVALID
+            LoadedPlugin.from(host)?.registerAuthHook(fn: fn, user: user, freeFn: freeFn, out: out) ?? GARRISON_ERR_INVALID
         }
         api.auth_complete = { call, verdict, data in
             PluginAuthCall.from(call)?.complete(verdict: verdict, data: data) ?? GARRISON_ERR_INVALID
         }
         api.cancel = { host, token in
-            PluginHost.from(host)?.cancel(token: token) ?? GARRISON_ERR_NOT_FOUND
+            LoadedPlugin.from(host)?.cancel(token: token) ?? GARRISON_ERR_NOT_FOUND
         }
 
         // 1.1
         api.audit = { host, entry in
-            PluginHost.from(host)?.audit(entry) ?? GARRISON_ERR_INVALID
+            LoadedPlugin.from(host)?.audit(entry) ?? GARRISON_ERR_INVALID
         }
         api.call_param = { call, name, out in
             PluginCall.from(call)?.param(name, out) ?? GARRISON_ERR_INVALID
         }
         api.register_route_scoped = { host, method, pattern, permission, scopes, fn, user, freeFn, out in
-            guard let plugin = PluginHost.from(host) else { return GARRISON_ERR_INVALID }
+            guard let plugin = LoadedPlugin.from(host) else { return GARRISON_ERR_INVALID }
             return plugin.registerRoute(method: method, pattern: pattern, permission: permission, scopesCSV: scopes, fn: fn, user: user, freeFn: freeFn, out: out)
         }
         return api

@@ -4,7 +4,7 @@ import Foundation
 /// register_agent_handler, agent_request, agent_send: plugins reach agents through the host's
 /// AgentCommander (request or fire-and-forget chosen per function, history, offline queue)
 /// and receive agent publishes carrying their reply tag.
-extension PluginHost {
+extension LoadedPlugin {
     func registerAgentHandler(tag: garrison_bytes, fn: garrison_agent_msg_fn?, user: UnsafeMutableRawPointer?, freeFn: garrison_free_fn?, out: UnsafeMutablePointer<garrison_reg>?) -> Int32 {
         out?.pointee = 0
         guard isRegistering else { return refuse(GARRISON_ERR_PHASE, "register_agent_handler outside plugin_init") }

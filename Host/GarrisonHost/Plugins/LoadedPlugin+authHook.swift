@@ -5,7 +5,7 @@ import NIOPosix
 
 /// register_auth_hook: a plugin's hook becomes a LoginHook under the plugin's name. Errors,
 /// unknown answers and timeouts count as a denial: a broken hook fails closed.
-extension PluginHost {
+extension LoadedPlugin {
     func registerAuthHook(fn: garrison_auth_fn?, user: UnsafeMutableRawPointer?, freeFn: garrison_free_fn?, out: UnsafeMutablePointer<garrison_reg>?) -> Int32 {
         out?.pointee = 0
         guard isRegistering else { return refuse(GARRISON_ERR_PHASE, "register_auth_hook outside plugin_init") }
@@ -22,7 +22,7 @@ extension PluginHost {
 }
 
 struct PluginLoginHook: LoginHook {
-    let host: PluginHost
+    let host: LoadedPlugin
     let callback: PluginCallback<garrison_auth_fn>
 
     func evaluate(stage: LoginStage, subject: LoginSubject, request: JSONValue, sourceIP: String) async -> LoginVerdict {
@@ -78,10 +78,10 @@ struct PluginLoginHook: LoginHook {
 
 /// One auth question: the `garrison_auth_call*` answered through auth_complete.
 final class PluginAuthCall: PluginAnswerHolder {
-    let host: PluginHost
+    let host: LoadedPlugin
     let answer = PluginAnswer<LoginVerdict>()
 
-    init(host: PluginHost) { self.host = host }
+    init(host: LoadedPlugin) { self.host = host }
 
     var handle: OpaquePointer { OpaquePointer(Unmanaged.passUnretained(self).toOpaque()) }
 

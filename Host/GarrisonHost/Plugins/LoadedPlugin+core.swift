@@ -4,7 +4,7 @@ import Logging
 
 /// log, settings, core_get and audit: the host's own data and services, read-only or
 /// append-only for plugins.
-extension PluginHost {
+extension LoadedPlugin {
     static let logLevels: [Logger.Level] = [.trace, .debug, .info, .notice, .warning, .error, .critical]
 
     func log(level: Int32, message: garrison_bytes) {

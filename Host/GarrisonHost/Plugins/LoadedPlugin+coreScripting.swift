@@ -3,7 +3,7 @@ import Foundation
 /// core_get kinds for scripting: "global" (the global key store), and "agent_targets" and
 /// "agent_variables" (the agents a bulk run may reach: what its filters need, and what its
 /// {{agent.x}} read). The two lists are answered as text (coreText), never as a JSONValue tree.
-extension PluginHost {
+extension LoadedPlugin {
     static let scriptingKinds: Set<String> = ["global", "agent_targets", "agent_variables"]
 
     /// global: id "<name>" gives {"name","value"}; id "*" gives {"<name>": "<value>", ...}.

@@ -7,7 +7,7 @@ import Foundation
 /// set_config('role', ...) in a statement leads back to the host's role, so a plugin's SQL
 /// cannot reach core tables or other plugins' schemas. (The library itself is not sandboxed:
 /// a dlopen()ed plugin runs with all of the server's privileges.)
-extension PluginHost {
+extension LoadedPlugin {
     var component: String { "plugin:\(name)" }
 
     func registerMigration(version: UInt32, sql: garrison_bytes) -> Int32 {

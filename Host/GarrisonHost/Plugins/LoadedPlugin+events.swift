@@ -2,7 +2,7 @@ import CGarrisonPlugin
 import Foundation
 
 /// event_subscribe during init, event_publish at any time, and delivery from the EventBus.
-extension PluginHost {
+extension LoadedPlugin {
     /// Namespaces only the host publishes in.
     static let reservedEventPrefixes = ["agent.", "client.", "site.", "core."]
 

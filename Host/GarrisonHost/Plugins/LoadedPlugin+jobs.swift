@@ -4,7 +4,7 @@ import Foundation
 /// register_job_kind, job_complete, schedule_upsert, schedule_cancel. The scheduler comes in a
 /// later issue: kinds are recorded (listed, claimed host-wide, rolled back, free_fn called)
 /// and the calls that need the scheduler check their arguments, then answer UNSUPPORTED.
-extension PluginHost {
+extension LoadedPlugin {
     func registerJobKind(kind: garrison_bytes, fn: garrison_job_fn?, user: UnsafeMutableRawPointer?, freeFn: garrison_free_fn?, out: UnsafeMutablePointer<garrison_reg>?) -> Int32 {
         out?.pointee = 0
         guard isRegistering else { return refuse(GARRISON_ERR_PHASE, "register_job_kind outside plugin_init") }
@@ -118,7 +118,7 @@ struct PluginAsyncError: Error {
     }
 }
 
-extension PluginHost {
+extension LoadedPlugin {
     /// Starts `body` as a cancellable operation whose result (JSON) or error reaches `done`.
     func startAsync(done: garrison_done_fn, user: UnsafeMutableRawPointer?, cancelOut: UnsafeMutablePointer<UInt64>?,
                     _ body: @escaping @Sendable () async throws -> JSONValue) -> Int32 {

@@ -6,7 +6,7 @@ import NIOPosix
 
 /// register_route / register_route_scoped, and serving those routes: the host has routed,
 /// authenticated and authorized the request before the plugin sees anything.
-extension PluginHost {
+extension LoadedPlugin {
     static let methods: [String: HTTPRequest.Method] = ["GET": .get, "POST": .post, "PUT": .put, "PATCH": .patch, "DELETE": .delete]
 
     /// Who may call a plugin route, from the header's permission string.

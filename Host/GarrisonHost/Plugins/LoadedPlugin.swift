@@ -6,8 +6,8 @@ import NIOPosix
 
 /// One loaded plugin: the object a `garrison_host*` points to. It carries the plugin's
 /// identity, its lifecycle (a `PluginInstance` behind a lock), what it registered, and its
-/// pending work. Dispatch files extend it: `PluginHost+routes.swift`, `+database`, `+events`...
-final class PluginHost: Sendable {
+/// pending work. Dispatch files extend it: `LoadedPlugin+routes.swift`, `+database`, `+events`...
+final class LoadedPlugin: Sendable {
     struct Mutable: Sendable {
         var instance = PluginInstance()
         var registrations = PluginRegistrations()
@@ -29,15 +29,15 @@ final class PluginHost: Sendable {
     let settings: PinnedBytes
     private let mutable = NIOLockedValueBox(Mutable())
     /// The plugin's own connections, logged in as its role (set by applyMigrations, closed
-    /// when it stops): PluginHost+database.swift.
+    /// when it stops): LoadedPlugin+database.swift.
     let databasePool = NIOLockedValueBox<DatabasePool?>(nil)
 
     var name: String { descriptor.name }
 
     /// Creates the box and retains it for the life of the process: a plugin that calls the
     /// host after plugin_shutdown (a bug) then gets GARRISON_ERR_PHASE, not freed memory.
-    static func make(descriptor: PluginDescriptor, file: PluginFile, services: PluginServices) -> PluginHost {
-        let host = PluginHost(descriptor: descriptor, file: file, services: services)
+    static func make(descriptor: PluginDescriptor, file: PluginFile, services: PluginServices) -> LoadedPlugin {
+        let host = LoadedPlugin(descriptor: descriptor, file: file, services: services)
         _ = Unmanaged.passRetained(host)
         return host
     }
@@ -55,9 +55,9 @@ final class PluginHost: Sendable {
     /// The `garrison_host*` given to the plugin.
     var handle: OpaquePointer { OpaquePointer(Unmanaged.passUnretained(self).toOpaque()) }
 
-    static func from(_ handle: OpaquePointer?) -> PluginHost? {
+    static func from(_ handle: OpaquePointer?) -> LoadedPlugin? {
         guard let handle else { return nil }
-        return Unmanaged<PluginHost>.fromOpaque(UnsafeRawPointer(handle)).takeUnretainedValue()
+        return Unmanaged<LoadedPlugin>.fromOpaque(UnsafeRawPointer(handle)).takeUnretainedValue()
     }
 
     func withState<T>(_ body: (inout Mutable) -> T) -> T { mutable.withLockedValue(body) }

@@ -8,7 +8,7 @@ import NIOCore
 /// while the route function runs and, after GARRISON_PENDING, until the plugin answers or
 /// plugin_shutdown returns (the host's `openAnswers` keeps it).
 final class PluginCall: PluginAnswerHolder {
-    let host: PluginHost
+    let host: LoadedPlugin
     let request: Call
     let answer = PluginAnswer<Response>()
 
@@ -20,7 +20,7 @@ final class PluginCall: PluginAnswerHolder {
     }
     private let extras = NIOLockedValueBox(Extras())
 
-    init(host: PluginHost, request: Call) {
+    init(host: LoadedPlugin, request: Call) {
         self.host = host
         self.request = request
     }

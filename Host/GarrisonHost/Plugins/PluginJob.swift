@@ -5,11 +5,11 @@ import Foundation
 /// route call it lives while the job function runs and, after GARRISON_PENDING, until the
 /// plugin calls job_complete or is disabled.
 final class PluginJob: PluginAnswerHolder {
-    let host: PluginHost
+    let host: LoadedPlugin
     let run: JobRun
     let answer = PluginAnswer<JobOutcome>()
 
-    init(host: PluginHost, run: JobRun) {
+    init(host: LoadedPlugin, run: JobRun) {
         self.host = host
         self.run = run
     }

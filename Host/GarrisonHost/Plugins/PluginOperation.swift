@@ -6,13 +6,13 @@ import NIOConcurrencyHelpers
 /// cancels it or is disabled -- whichever comes first.
 final class PluginOperation: Sendable {
     let token: UInt64
-    private let host: PluginHost
+    private let host: LoadedPlugin
     private let done = NIOLockedValueBox<PluginCallback<garrison_done_fn>?>(nil)
     /// Set while a statement runs on a connection the operation holds; the lock is held
     /// across PQcancel so the connection cannot be handed on mid-cancel.
     private let canceller = NIOLockedValueBox<PGCanceller?>(nil)
 
-    init(host: PluginHost, done: garrison_done_fn, user: UnsafeMutableRawPointer?) {
+    init(host: LoadedPlugin, done: garrison_done_fn, user: UnsafeMutableRawPointer?) {
         self.token = Self.nextToken()
         self.host = host
         self.done.withLockedValue { $0 = PluginCallback(function: done, user: PluginUserData(pointer: user)) }

@@ -5,13 +5,13 @@ import NIOPosix
 
 /// Every plugins.d file and what became of it: load at start, reload on SIGHUP or
 /// `POST /core/plugins/reload/`, disable, list. An actor, so loads and reloads never overlap;
-/// serving never goes through it (routes hold their PluginHost directly).
+/// serving never goes through it (routes hold their LoadedPlugin directly).
 public actor PluginRegistry {
     /// One plugins.d file: its parsed content, the plugin loaded from it, or why not.
     struct Record: Sendable {
         let path: String
         var file: PluginFile?
-        var host: PluginHost?
+        var host: LoadedPlugin?
         var error: PluginLoadError?
         var loadMilliseconds: Double?
     }
@@ -140,7 +140,7 @@ public actor PluginRegistry {
             let descriptor = try await blocking { () throws(PluginLoadError) in
                 try PluginLoader.open(file, taken: { name, schema in taken[name] ?? taken[schema] })
             }
-            let host = PluginHost.make(descriptor: descriptor, file: file, services: services)
+            let host = LoadedPlugin.make(descriptor: descriptor, file: file, services: services)
             record.host = host
             try await start(host)
             let milliseconds = (ContinuousClock.now - started) / .milliseconds(1)
@@ -159,7 +159,7 @@ public actor PluginRegistry {
 
     /// Init, migrations, commit. On failure the plugin is rolled back or stopped, and the
     /// reason is thrown.
-    private func start(_ host: PluginHost) async throws(PluginLoadError) {
+    private func start(_ host: LoadedPlugin) async throws(PluginLoadError) {
         let status = (try? await lifecycle.runIfActive { host.runInit() }) ?? GARRISON_ERR_UNAVAILABLE
         guard status == GARRISON_OK else {
             var reason = "plugin_init returned \(PluginABI.statusName(status))"
