@@ -28,6 +28,7 @@ let package = Package(
         .library(name: "TwoFactorPlugin", type: .dynamic, targets: ["TwoFactorPlugin"]),
         .library(name: "ChecksPlugin", type: .dynamic, targets: ["ChecksPlugin"]),
         .library(name: "ScriptingPlugin", type: .dynamic, targets: ["ScriptingPlugin"]),
+        .library(name: "AlertsPlugin", type: .dynamic, targets: ["AlertsPlugin"]),
     ],
     dependencies: [
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
@@ -100,6 +101,13 @@ let package = Package(
             name: "ScriptingPlugin",
             dependencies: ["PluginKit", "ScriptingCore"],
             path: "Plugins/Scripting/Plugin",
+            linkerSettings: swiftPluginLinkerSettings
+        ),
+        // Alerts raised and resolved from check and agent events (Plugins/Alerts).
+        .target(
+            name: "AlertsPlugin",
+            dependencies: ["PluginKit"],
+            path: "Plugins/Alerts/Plugin",
             linkerSettings: swiftPluginLinkerSettings
         ),
 

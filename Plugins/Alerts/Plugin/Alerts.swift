@@ -1,0 +1,68 @@
+import Foundation
+import PluginKit
+
+/// alert -- Tactical RMM's alerts (docs in Plugins/Alerts/README.md): Alert rows raised and
+/// resolved from the events other parts already publish, and the operator routes that list,
+/// snooze and resolve them.
+///
+/// Events handled:
+///   check.failed / check.resolved      (checks plugin, from its outbox: carry event_id and the check's alert flags)
+///   agent.offline / agent.overdue      (host: availability alert, if the agent asks for overdue alerts)
+///   agent.online                       (host: resolves the availability alert)
+///   agent.deleted                      (the agent's alerts go with it)
+/// Nothing is raised or resolved while the agent is in maintenance mode.
+///
+/// Operator routes (Tactical RMM's paths and JSON):
+///   PATCH  /alerts/             [can_list_alerts]   {"top": N} or the filtered, paged query
+///   GET    /alerts/<pk>/        [can_list_alerts]
+///   PUT    /alerts/<pk>/        [can_manage_alerts] {"type": "resolve" | "snooze" | "unsnooze"} or fields
+///   DELETE /alerts/<pk>/        [can_manage_alerts]
+///   POST   /alerts/bulk/        [can_manage_alerts] {"bulk_action", "alerts", "snooze_days"}
+///
+/// Every change of an alert is a row in `changes` naming its cause, and is published as
+/// alert.raised / alert.updated / alert.resolved / alert.snoozed / alert.unsnoozed /
+/// alert.edited with the alert's and the change's ids, for notification channels.
+final class Alerts: GarrisonPlugin {
+    static let name: StaticString = "alert"
+    static let version: StaticString = "0.1.0"
+    static let minHostMinor: UInt16 = 1
+
+    let host: PluginHost
+
+    init(host: PluginHost) throws {
+        self.host = host
+    }
+
+    func register(_ r: Registrar) throws {
+        try r.migration(version: 1, sql: Schema.v1)
+        try registerRoutes(r)
+        try r.subscribe("check.failed") { event in await self.handle(event) }
+        try r.subscribe("check.resolved") { event in await self.handle(event) }
+        try r.subscribe("agent.offline") { event in await self.handle(event) }
+        try r.subscribe("agent.overdue") { event in await self.handle(event) }
+        try r.subscribe("agent.online") { event in await self.handle(event) }
+        try r.subscribe("agent.deleted") { event in await self.agentDeleted(event) }
+    }
+
+    func handle(_ event: PluginEvent) async {
+        let received = Date()
+        do { try await apply(event, received: received) } catch {
+            host.log(.warning, "\(event.name) \(event.json["agent_id"]?.stringValue ?? "?"): \(error)")
+        }
+    }
+
+    func agentDeleted(_ event: PluginEvent) async {
+        guard let agentID = event.json["agent_id"]?.stringValue else { return }
+        do {
+            try await host.execute("""
+                WITH s AS (DELETE FROM subject_events WHERE split_part(subject, ':', 2) = $1)
+                DELETE FROM alerts WHERE agent_id = $1
+                """, [agentID])
+        } catch { host.log(.warning, "dropping alerts of deleted agent \(agentID): \(error)") }
+    }
+}
+
+extension PluginRequest {
+    /// The operator's name, for audit and the changes table.
+    var username: String { principal["username"]?.stringValue ?? "" }
+}

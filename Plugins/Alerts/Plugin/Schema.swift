@@ -1,0 +1,148 @@
+/// The plugin's tables, in its own schema. A released version never changes.
+enum Schema {
+    static let v1 = """
+        -- One row per alert, with Tactical RMM's fields. An alert about an agent keeps the
+        -- agent's names as of the last event about it (hostname, client, site) for the list;
+        -- the caller's scope is applied from the host's current agent facts, not from these.
+        CREATE TABLE alerts (
+            id bigserial PRIMARY KEY,
+            alert_type text NOT NULL DEFAULT 'availability' CHECK (alert_type IN ('availability', 'check', 'task', 'custom')),
+            -- What the alert is about: 'availability:<agent_id>', 'check:<agent_id>:<check id>',
+            -- 'task:<agent_id>:<task id>'; NULL for custom alerts, which have no subject.
+            subject text,
+            agent_pk bigint,
+            agent_id text,
+            hostname text,
+            client_id bigint,
+            client_name text,
+            site_id bigint,
+            site_name text,
+            assigned_check bigint,
+            assigned_task bigint,
+            severity text NOT NULL DEFAULT 'info' CHECK (severity IN ('info', 'warning', 'error')),
+            message text,
+            alert_time timestamptz DEFAULT now(),
+            snoozed boolean NOT NULL DEFAULT false,
+            snooze_until timestamptz,
+            resolved boolean NOT NULL DEFAULT false,
+            resolved_on timestamptz,
+            hidden boolean NOT NULL DEFAULT false,
+            email_sent timestamptz,
+            resolved_email_sent timestamptz,
+            sms_sent timestamptz,
+            resolved_sms_sent timestamptz,
+            action_run timestamptz,
+            action_stdout text,
+            action_stderr text,
+            action_retcode bigint,
+            action_execution_time text,
+            resolved_action_run timestamptz,
+            resolved_action_stdout text,
+            resolved_action_stderr text,
+            resolved_action_retcode bigint,
+            resolved_action_execution_time text,
+            -- What the subject asked for at its last failure (a check's email_alert/text_alert,
+            -- an agent's overdue_email_alert/overdue_text_alert), for the notifications.
+            wants_email boolean NOT NULL DEFAULT false,
+            wants_text boolean NOT NULL DEFAULT false
+        );
+        -- At most one open alert per subject (Tactical RMM keeps this in code; here the
+        -- database refuses a second one).
+        CREATE UNIQUE INDEX alerts_one_open ON alerts (subject) WHERE NOT resolved;
+        CREATE INDEX alerts_time ON alerts (alert_time DESC, id DESC);
+        CREATE INDEX alerts_top ON alerts (alert_time, id) WHERE NOT resolved AND NOT snoozed AND NOT hidden;
+        CREATE INDEX alerts_agent ON alerts (agent_id);
+
+        -- Every change of an alert, with the event (or operator) that made it: what a
+        -- notification outbox reads to know what to send, once per change.
+        CREATE TABLE changes (
+            id bigserial PRIMARY KEY,
+            alert_id bigint NOT NULL REFERENCES alerts (id) ON DELETE CASCADE,
+            change text NOT NULL CHECK (change IN ('raised', 'updated', 'resolved', 'snoozed', 'unsnoozed', 'edited')),
+            cause text NOT NULL,            -- the event ('check.failed', 'agent.overdue') or 'operator'
+            cause_id bigint,                -- the event's event_id, when it carries one
+            username text,                  -- the operator, for operator changes
+            severity text NOT NULL,
+            at timestamptz NOT NULL DEFAULT now()
+        );
+        CREATE INDEX changes_alert ON changes (alert_id);
+
+        -- The newest event applied per subject: events reach the plugin concurrently, so a
+        -- check.failed overtaken by the check.resolved after it must not reopen the alert.
+        CREATE TABLE subject_events (
+            subject text PRIMARY KEY,
+            seq bigint NOT NULL
+        );
+
+        -- Raises (or updates) the open alert of a subject, in order: the subject's row in
+        -- subject_events is locked first, and each statement after that sees what the
+        -- previous holder committed. p_create false only updates an open alert (the subject
+        -- wants no new alerts). Returns the alert and the change recorded, if any.
+        CREATE FUNCTION raise_alert(p_subject text, p_seq bigint, p_create boolean, p_type text, p_agent_pk bigint, p_agent_id text,
+                                    p_hostname text, p_client_id bigint, p_client_name text, p_site_id bigint, p_site_name text,
+                                    p_check bigint, p_task bigint, p_severity text, p_message text, p_hidden boolean,
+                                    p_wants_email boolean, p_wants_text boolean, p_cause text, p_cause_id bigint)
+        RETURNS TABLE (alert_id bigint, change_id bigint, change_kind text) LANGUAGE plpgsql AS $fn$
+        #variable_conflict use_column
+        DECLARE
+            v_id bigint;
+            v_created boolean;
+            v_severity text;
+            v_change bigint;
+        BEGIN
+            INSERT INTO subject_events AS s (subject, seq) VALUES (p_subject, p_seq)
+            ON CONFLICT (subject) DO UPDATE SET seq = EXCLUDED.seq WHERE s.seq < EXCLUDED.seq;
+            IF NOT FOUND THEN RETURN; END IF;
+            IF p_create THEN
+                INSERT INTO alerts AS a (subject, alert_type, agent_pk, agent_id, hostname, client_id, client_name, site_id, site_name,
+                                         assigned_check, assigned_task, severity, message, hidden, wants_email, wants_text)
+                VALUES (p_subject, p_type, p_agent_pk, p_agent_id, p_hostname, p_client_id, p_client_name, p_site_id, p_site_name,
+                        p_check, p_task, p_severity, p_message, p_hidden, p_wants_email, p_wants_text)
+                ON CONFLICT (subject) WHERE NOT resolved DO UPDATE SET
+                    severity = EXCLUDED.severity, message = EXCLUDED.message, hidden = a.hidden AND EXCLUDED.hidden,
+                    hostname = EXCLUDED.hostname, client_id = EXCLUDED.client_id, client_name = EXCLUDED.client_name,
+                    site_id = EXCLUDED.site_id, site_name = EXCLUDED.site_name,
+                    wants_email = EXCLUDED.wants_email, wants_text = EXCLUDED.wants_text
+                WHERE (a.severity, a.message, a.hidden, a.hostname, a.client_id, a.client_name, a.site_id, a.site_name, a.wants_email, a.wants_text)
+                      IS DISTINCT FROM (EXCLUDED.severity, EXCLUDED.message, a.hidden AND EXCLUDED.hidden, EXCLUDED.hostname, EXCLUDED.client_id,
+                                        EXCLUDED.client_name, EXCLUDED.site_id, EXCLUDED.site_name, EXCLUDED.wants_email, EXCLUDED.wants_text)
+                RETURNING a.id, (a.xmax = 0), a.severity INTO v_id, v_created, v_severity;
+            ELSE
+                UPDATE alerts AS a SET severity = p_severity, message = p_message, hostname = p_hostname,
+                       client_id = p_client_id, client_name = p_client_name, site_id = p_site_id, site_name = p_site_name
+                WHERE a.subject = p_subject AND NOT a.resolved
+                  AND (a.severity, a.message, a.hostname, a.client_id, a.client_name, a.site_id, a.site_name)
+                      IS DISTINCT FROM (p_severity, p_message, p_hostname, p_client_id, p_client_name, p_site_id, p_site_name)
+                RETURNING a.id, false, a.severity INTO v_id, v_created, v_severity;
+            END IF;
+            IF v_id IS NULL THEN RETURN; END IF;
+            INSERT INTO changes (alert_id, change, cause, cause_id, severity)
+            VALUES (v_id, CASE WHEN v_created THEN 'raised' ELSE 'updated' END, p_cause, p_cause_id, v_severity)
+            RETURNING id INTO v_change;
+            RETURN QUERY SELECT v_id, v_change, CASE WHEN v_created THEN 'raised' ELSE 'updated' END;
+        END
+        $fn$;
+
+        -- Resolves the open alert of a subject, in the same order as raise_alert.
+        CREATE FUNCTION resolve_alert(p_subject text, p_seq bigint, p_cause text, p_cause_id bigint)
+        RETURNS TABLE (alert_id bigint, change_id bigint, change_kind text) LANGUAGE plpgsql AS $fn$
+        #variable_conflict use_column
+        DECLARE
+            v_id bigint;
+            v_severity text;
+            v_change bigint;
+        BEGIN
+            INSERT INTO subject_events AS s (subject, seq) VALUES (p_subject, p_seq)
+            ON CONFLICT (subject) DO UPDATE SET seq = EXCLUDED.seq WHERE s.seq < EXCLUDED.seq;
+            IF NOT FOUND THEN RETURN; END IF;
+            UPDATE alerts AS a SET resolved = true, resolved_on = now(), snoozed = false, snooze_until = NULL
+            WHERE a.subject = p_subject AND NOT a.resolved
+            RETURNING a.id, a.severity INTO v_id, v_severity;
+            IF v_id IS NULL THEN RETURN; END IF;
+            INSERT INTO changes (alert_id, change, cause, cause_id, severity) VALUES (v_id, 'resolved', p_cause, p_cause_id, v_severity)
+            RETURNING id INTO v_change;
+            RETURN QUERY SELECT v_id, v_change, 'resolved'::text;
+        END
+        $fn$;
+        """
+}
