@@ -71,7 +71,7 @@ struct BenchHost {
     static func login(_ base: String, _ password: String) throws -> String {
         let body = "{\"username\":\"admin\",\"password\":\"\(password)\"}"
         let result = try Subprocess.run("/usr/bin/curl", ["-sk", "-X", "POST", "-H", "Content-Type: application/json", "-d", body, "\(base)/v2/login/"])
-        guard let data = result.output.data(using: .utf8), let value = try? JSONValue.parse(data), let token = value["token"]?.stringValue else {
+        guard let data = result.output.data(using: .utf8), let value = try? JSON.parse(data), let token = value["token"]?.stringValue else {
             throw BenchError("login failed: \(result.output)")
         }
         return token

@@ -73,7 +73,7 @@ struct ScriptingBench: AsyncParsableCommand {
         guard let bulkID = bulk["bulk_id"]?.intValue, bulk["total"]?.intValue == agents else { throw BenchError("bulk run not started: \(bulk)") }
 
         // Poll progress until nothing is pending and every agent's result is stored.
-        var progress = JSONValue.null
+        var progress = JSON.null
         var polls = 0
         let deadline = ContinuousClock.now + .seconds(300)
         while true {
@@ -110,7 +110,7 @@ struct ScriptingBench: AsyncParsableCommand {
     }
 
     /// One HTTP call as admin with curl, off the cooperative pool (the host shares it).
-    private func call(_ method: String, _ path: String, host: BenchHost, body: [String: Any]? = nil) async throws -> JSONValue {
+    private func call(_ method: String, _ path: String, host: BenchHost, body: [String: Any]? = nil) async throws -> JSON {
         var arguments = ["-sk", "-X", method, "-H", "Authorization: Token \(host.token)"]
         if let body {
             let data = try JSONSerialization.data(withJSONObject: body)
@@ -123,7 +123,7 @@ struct ScriptingBench: AsyncParsableCommand {
                 do { continuation.resume(returning: try Subprocess.run("/usr/bin/curl", command).output) } catch { continuation.resume(throwing: error) }
             }
         }
-        guard let value = try? JSONValue.parse(Data(output.utf8)) else { throw BenchError("\(method) \(path): \(output.prefix(500))") }
+        guard let value = try? JSON.parse(Data(output.utf8)) else { throw BenchError("\(method) \(path): \(output.prefix(500))") }
         return value
     }
 }

@@ -35,7 +35,7 @@ func exercise(_ input: UnsafeRawBufferPointer) {
         #if DEBUG
         guard case .object(let object) = value.json else { return }
         _ = object["agent_id"]?.stringValue
-        _ = JSONValue.object(object).databaseText
+        _ = JSON.object(object).databaseText
         #else
         break
         #endif

@@ -11,7 +11,7 @@ FuzzDriver.run { input in
     let text = String(decoding: input, as: UTF8.self)
     guard let file = try? PluginFile.parse(text, path: "/etc/garrison/plugins.d/fuzz.toml") else { return }
     precondition(file.library.hasPrefix("/"), "library path not absolute: \(file.library)")
-    guard case .object? = try? JSONValue.parse(Data(file.settingsJSON.utf8)) else {
+    guard case .object? = try? JSON.parse(Data(file.settingsJSON.utf8)) else {
         fatalError("settings are not a JSON object: \(file.settingsJSON)")
     }
 }

@@ -14,7 +14,7 @@ let instants = [
 ]
 
 FuzzDriver.run { input in
-    guard let json = try? JSONValue.parse(Data(input)), let spec = try? ScheduleSpec.parse(json) else { return }
+    guard let json = try? JSON.parse(Data(input)), let spec = try? ScheduleSpec.parse(json) else { return }
     for instant in instants {
         if let next = spec.next(after: instant, anchor: instants[0]) {
             precondition(next > instant, "next run \(next) is not after \(instant)")

@@ -15,7 +15,7 @@ FuzzDriver.run { input in
         return
     }
     let json = table.jsonString()
-    do { _ = try JSONValue.parse(Data(json.utf8)) } catch {
+    do { _ = try JSON.parse(Data(json.utf8)) } catch {
         fatalError("TOMLTable.jsonString() wrote invalid JSON (\(error)): \(json)")
     }
 }

@@ -15,7 +15,7 @@ struct PluginsCommand: AsyncParsableCommand {
         let logger = makeLogger(config)
         let listing = await GarrisonHostServer.inspectPlugins(config: config, logger: logger)
         if json {
-            print(String(decoding: JSONValue.array(listing).serialized(), as: UTF8.self))
+            print(String(decoding: JSON.array(listing).serialized(), as: UTF8.self))
         } else if listing.isEmpty {
             print("\(config.pluginsDirectory): no plugin files")
         } else {
@@ -24,7 +24,7 @@ struct PluginsCommand: AsyncParsableCommand {
         if listing.contains(where: { $0["state"]?.stringValue == "failed" }) { throw ExitCode(1) }
     }
 
-    static func describe(_ entry: JSONValue) -> String {
+    static func describe(_ entry: JSON) -> String {
         func text(_ key: String) -> String { entry[key]?.stringValue ?? "-" }
         func list(_ key: String) -> String {
             let items = entry[key]?.arrayValue?.compactMap(\.stringValue) ?? []

@@ -1,4 +1,4 @@
-/// JSON text parsed straight from bytes into the host's JSONValue or PluginKit's JSON.
+/// JSON text parsed straight from bytes into JSON (JSON.swift), the host's and PluginKit's value.
 /// JSONDecoder decodes such an enum by trying each case in turn and throwing on each miss,
 /// which made parsing a request's 60-byte principal and a query's rows visible in profiles.
 /// Strict RFC 8259: one value, nothing after it but white space, valid UTF-8, no lone

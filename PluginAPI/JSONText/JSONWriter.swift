@@ -1,5 +1,5 @@
-/// JSON text written straight into bytes, shared by the host's JSONValue and PluginKit's
-/// JSON. JSONEncoder goes through Codable boxes for every member, and at the top of request
+/// JSON text written straight into bytes, for the JSON value the host and PluginKit share.
+/// JSONEncoder goes through Codable boxes for every member, and at the top of request
 /// profiles; these give the same text it gives with sortedKeys and withoutEscapingSlashes.
 public enum JSONWriter {
     @usableFromInline static let hexDigits: [UInt8] = Array("0123456789abcdef".utf8)
@@ -64,8 +64,9 @@ public enum JSONWriter {
     }
 }
 
-/// One JSON value's shape, for a JSON enum to hand JSONWriter (the host's JSONValue and
-/// PluginKit's JSON are different types with the same cases).
+/// One JSON value's shape, which a value type hands JSONWriter and JSONReader builds it from.
+/// JSON is the one such type today; the reader and writer stay generic over it so that they
+/// are specialised where they are inlined.
 public enum JSONNode<Value> {
     case null, bool(Bool), number(Double), string(String), array([Value]), object([String: Value])
 }

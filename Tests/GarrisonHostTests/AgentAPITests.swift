@@ -4,7 +4,7 @@ import Testing
 
 /// The agent's REST calls the host answers: enrollment, check-in config, checkin.
 @Suite struct AgentAPITests {
-    static func enrollBody(_ agentID: String, site: Int) -> JSONValue {
+    static func enrollBody(_ agentID: String, site: Int) -> JSON {
         // Keys as the installer sends them (alphabetical, as observed).
         ["agent_id": .string(agentID), "description": "", "goarch": "amd64", "hostname": "web-1", "mesh_node_id": "",
          "monitoring_type": "server", "plat": "linux", "site": .init(site)]

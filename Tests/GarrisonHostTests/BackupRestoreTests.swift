@@ -316,7 +316,7 @@ struct World {
 
     /// `step`: the TOTP time step from now (a code once accepted is refused again: replay).
     static func signIn(_ http: HTTP, password: String, secret: [UInt8]?, step: Int64 = 0) async throws -> String {
-        var body: [String: JSONValue] = ["username": "admin", "password": .string(password)]
+        var body: [String: JSON] = ["username": "admin", "password": .string(password)]
         if let secret { body["twofactor"] = .string(PluginsTwoFactorTests.code(secret, step)) }
         let reply = try await http.call("POST", "/v2/login/", json: .object(body))
         let token = try #require(reply.json["token"]?.stringValue, "\(reply.text)")

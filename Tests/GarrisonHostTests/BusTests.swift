@@ -11,7 +11,7 @@ import Testing
         return String(Crypto.randomBytes(40).map { letters[Int($0) % letters.count] })
     }
 
-    static func json(_ object: [String: JSONValue]) -> String { JSONValue.object(object).databaseText }
+    static func json(_ object: [String: JSON]) -> String { JSON.object(object).databaseText }
 
     static var logger: Logger {
         var logger = Logger(label: "bus-test")
@@ -119,7 +119,7 @@ import Testing
                 try Python.agent(supervisor.url, user: a, password: token, ["sub", a]).status == 0
             }
 
-            let str: (String) -> JSONValue = { .string($0) }
+            let str: (String) -> JSON = { .string($0) }
             let run = try Python.agent(supervisor.url, user: a, password: token, [
                 "raw", a, "agent-hello", "c1c1c1",
                 "pub", a, "agent-hello", Self.json(["agent_id": str(b), "version": "6.6.6"]),
@@ -145,8 +145,8 @@ import Testing
             #expect(row.int("total_ram") == 16 && row.double("boot_time") == 1_700_000_000 && row.bool("needs_reboot"))
             #expect(row.string("logged_in_username") == "alice" && row.string("last_logged_in_user") == "alice" && row.string("public_ip") == "203.0.113.7")
             #expect(row.bool("fresh"))
-            #expect(try JSONValue.parse(Data(row.string("disks").utf8)).arrayValue?.first?["device"] == "/dev/sda1")
-            #expect(try JSONValue.parse(Data(row.string("wmi_detail").utf8))["make_model"] == "QEMU")
+            #expect(try JSON.parse(Data(row.string("disks").utf8)).arrayValue?.first?["device"] == "/dev/sda1")
+            #expect(try JSON.parse(Data(row.string("wmi_detail").utf8))["make_model"] == "QEMU")
             let other = try #require(try await host.server.storage.pool.query("SELECT version, last_seen FROM agents WHERE agent_id = $1", [b]).first)
             #expect(other.string("version") == "" && other["last_seen"] == nil)
 

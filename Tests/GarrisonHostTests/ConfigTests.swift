@@ -73,7 +73,7 @@ import Testing
         #expect(file.required)
         #expect(file.enabled)
         #expect(file.library.hasSuffix("/lib.so"))
-        let settings = try JSONValue.parse(Data(file.settingsJSON.utf8))
+        let settings = try JSON.parse(Data(file.settingsJSON.utf8))
         #expect(settings == ["greeting": "hi", "retries": 3])
     }
 }

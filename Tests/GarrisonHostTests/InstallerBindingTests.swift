@@ -55,7 +55,7 @@ import Testing
     final class Switchable: LoginHook, @unchecked Sendable {
         let lock = NSLock()
         var available = true
-        func evaluate(stage: LoginStage, subject: LoginSubject, request: JSONValue, sourceIP: String) async -> LoginVerdict {
+        func evaluate(stage: LoginStage, subject: LoginSubject, request: JSON, sourceIP: String) async -> LoginVerdict {
             let up = lock.withLock { available }
             guard up else { return .unavailable }
             return subject.username == "guarded" ? .challenge(["totp": true]) : .abstain

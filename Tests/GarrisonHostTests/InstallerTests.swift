@@ -93,13 +93,13 @@ import Testing
             let alpha = tokens["alpha"]!
             #expect(try await host.request(.post, "/api/v3/syncmesh/", as: .token(alpha), json: ["func": "syncmesh", "agent_id": "alpha", "nodeid": "node//abc"]).json == "ok")
             #expect(try await host.request(.post, "/api/v3/syncmesh/", as: .token(alpha), json: ["func": "syncmesh", "agent_id": "beta", "nodeid": "x"]).status == 403)
-            let software: JSONValue = [["name": "7-Zip", "version": "23.01", "publisher": "Igor Pavlov", "install_date": "2024-1-05", "size": "5.4 MB", "source": "", "location": "", "uninstall": ""]]
+            let software: JSON = [["name": "7-Zip", "version": "23.01", "publisher": "Igor Pavlov", "install_date": "2024-1-05", "size": "5.4 MB", "source": "", "location": "", "uninstall": ""]]
             #expect(try await host.request(.post, "/api/v3/software/", as: .token(alpha), json: ["agent_id": "alpha", "software": software]).json == "ok")
             #expect(try await host.request(.post, "/api/v3/software/", as: .token(alpha), json: ["agent_id": "alpha", "software": "nope"]).status == 400)
             #expect(try await host.request(.post, "/api/v3/choco/", as: .token(alpha), json: ["agent_id": "alpha", "installed": true]).json == "ok")
             let row = try #require(try await pool.query("SELECT a.mesh_node_id, a.choco_installed, s.software FROM agents a JOIN agent_software s USING (agent_id) WHERE a.agent_id = 'alpha'").first)
             #expect(row.string("mesh_node_id") == "node//abc" && row.bool("choco_installed"))
-            #expect(try JSONValue.parse(Data(row.string("software").utf8)) == software)
+            #expect(try JSON.parse(Data(row.string("software").utf8)) == software)
 
             let pending = try await pool.query("INSERT INTO pending_actions (agent_id, action_type, command) VALUES ('alpha', 'chocoinstall', '{\"func\":\"installwithchoco\"}') RETURNING id").first!.int("id")
             #expect(try await host.request(.patch, "/api/v4/beta/\(pending)/chocoresult/", as: .token(alpha), json: ["results": "x"]).status == 403)

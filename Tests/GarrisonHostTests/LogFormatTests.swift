@@ -23,15 +23,15 @@ import Testing
         #expect(try await http.call("GET", "/clients/").status == 401)
 
         let log = folder.appendingPathComponent("serve.log")
-        var lines: [JSONValue] = []
+        var lines: [JSON] = []
         try await eventually("the request lines", timeout: .seconds(10)) {
             let text = (try? String(contentsOf: log, encoding: .utf8)) ?? ""
-            lines = text.split(separator: "\n").compactMap { try? JSONValue.parse(Data($0.utf8)) }
+            lines = text.split(separator: "\n").compactMap { try? JSON.parse(Data($0.utf8)) }
             return lines.filter { $0["message"] == "request" && $0["route"] == "/clients/" }.count >= 2
         }
         let text = try String(contentsOf: log, encoding: .utf8)
         let raw = text.split(separator: "\n")
-        #expect(lines.count == raw.count, "every line is JSON: \(raw.filter { (try? JSONValue.parse(Data($0.utf8))) == nil }.prefix(3))")
+        #expect(lines.count == raw.count, "every line is JSON: \(raw.filter { (try? JSON.parse(Data($0.utf8))) == nil }.prefix(3))")
         #expect(lines.allSatisfy { $0["time"]?.stringValue != nil && $0["level"]?.stringValue != nil && $0["label"]?.stringValue != nil })
         let requests = lines.filter { $0["message"] == "request" && $0["route"] == "/clients/" }
         let served = try #require(requests.first { $0["status"] == "200" }, "\(requests)")
@@ -50,7 +50,7 @@ import Testing
         var handler = JSONLogHandler(label: "t") { line in lines.withLockedValue { $0.append(line) } }
         handler.logLevel = .trace
         handler.log(event: LogEvent(level: .warning, message: "a \"quoted\"\nmessage", metadata: ["message": "mine", "n": "1"], source: "s", file: "f", function: "fn", line: 1))
-        let parsed = try? JSONValue.parse(Data(lines.withLockedValue { $0 }.first?.utf8 ?? "".utf8))
+        let parsed = try? JSON.parse(Data(lines.withLockedValue { $0 }.first?.utf8 ?? "".utf8))
         #expect(parsed?["message"] == "a \"quoted\"\nmessage")
         #expect(parsed?["meta_message"] == "mine")
         #expect(parsed?["level"] == "warning")

@@ -94,7 +94,7 @@ import Testing
 
     @Test func aSecondFactorHookTurnsCheckCredsIntoAChallenge() async throws {
         struct DemandCode: LoginHook {
-            func evaluate(stage: LoginStage, subject: LoginSubject, request: JSONValue, sourceIP: String) async -> LoginVerdict {
+            func evaluate(stage: LoginStage, subject: LoginSubject, request: JSON, sourceIP: String) async -> LoginVerdict {
                 request["twofactor"]?.stringValue == "123456" ? .allow : .challenge(["totp": true])
             }
         }
@@ -115,7 +115,7 @@ import Testing
 
     @Test func aLimitedTokenReachesOnlyRoutesThatAcceptItsScope() async throws {
         struct EnrollOnly: LoginHook {
-            func evaluate(stage: LoginStage, subject: LoginSubject, request: JSONValue, sourceIP: String) async -> LoginVerdict { .limited("2fa-enroll") }
+            func evaluate(stage: LoginStage, subject: LoginSubject, request: JSON, sourceIP: String) async -> LoginVerdict { .limited("2fa-enroll") }
         }
         try await TestHost.with { host in
             host.server.context.loginHooks.add(owner: "test", EnrollOnly())

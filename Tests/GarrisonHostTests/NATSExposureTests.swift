@@ -4,10 +4,10 @@ import Testing
 
 /// What nats-server and the log expose: plain NATS only on loopback, credentials never.
 @Suite struct NATSExposureTests {
-    func rendered(tls: NATSServerConfig.TLS?, requireTLS: Bool) throws -> JSONValue {
+    func rendered(tls: NATSServerConfig.TLS?, requireTLS: Bool) throws -> JSON {
         var config = NATSServerConfig(clientPort: 4222, websocketPort: 9235, tls: tls, hostUser: "garrison-host", hostPasswordHash: "$2b$04$x", agents: [])
         config.requireTLS = requireTLS
-        return try JSONValue.parse(Data(config.rendered().json.utf8))
+        return try JSON.parse(Data(config.rendered().json.utf8))
     }
 
     @Test func withoutTLSEveryListenerIsOnLoopback() throws {

@@ -5,9 +5,9 @@ import Testing
 @Suite struct NATSServerConfigTests {
     static let agentA = String(repeating: "a", count: 20) + String(repeating: "B", count: 20)
 
-    func config(agents: [NATSServerConfig.AgentUser], tls: NATSServerConfig.TLS? = nil) -> JSONValue {
+    func config(agents: [NATSServerConfig.AgentUser], tls: NATSServerConfig.TLS? = nil) -> JSON {
         let config = NATSServerConfig(clientPort: 4222, websocketPort: 9235, tls: tls, hostUser: "garrison-host", hostPasswordHash: "$2b$04$x", agents: agents)
-        return try! JSONValue.parse(Data(config.rendered().json.utf8))
+        return try! JSON.parse(Data(config.rendered().json.utf8))
     }
 
     @Test func agentUser_isConfinedToItsOwnSubject() throws {
@@ -33,7 +33,7 @@ import Testing
         let config = NATSServerConfig(clientPort: 1, websocketPort: 2, tls: nil, hostUser: "garrison-host", hostPasswordHash: "h", agents: [.init(agentID: id, passwordHash: "p")])
         let (json, skipped) = config.rendered()
         #expect(skipped == [id])
-        #expect((try? JSONValue.parse(Data(json.utf8)))?["authorization"]?["users"]?.arrayValue?.count == 1)
+        #expect((try? JSON.parse(Data(json.utf8)))?["authorization"]?["users"]?.arrayValue?.count == 1)
     }
 
     @Test func tlsPort_takesTheClientListenerOnEveryAddress() {

@@ -10,7 +10,7 @@ struct PermissionCase: Sendable, CustomTestStringConvertible {
     let granted: [String]
     let method: HTTPRequest.Method
     let path: String
-    let body: JSONValue?
+    let body: JSON?
     let expected: Int
     var testDescription: String { name }
 }

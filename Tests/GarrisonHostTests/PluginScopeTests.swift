@@ -45,7 +45,7 @@ import TwoFactorCore
             #expect(try await host.request(.put, "/clients/\(globex)/", as: .token(admin), json: ["client": ["server_policy": .init(policy)]]).status == 200)
             let scoped = try await host.user("acmeops", permissions: ["can_manage_checks", "can_list_checks"], clients: [acme], admin: admin)
 
-            let script: [String: JSONValue] = ["check_type": "script", "script": ["name": "probe", "code": "echo pwned", "shell": "shell"], "script_args": [], "timeout": 30]
+            let script: [String: JSON] = ["check_type": "script", "script": ["name": "probe", "code": "echo pwned", "shell": "shell"], "script_args": [], "timeout": 30]
             let refused = try await host.request(.post, "/automation/policies/\(policy)/checks/", as: .token(scoped), json: .object(script))
             #expect(refused.status == 403, "\(refused.text)")
             #expect(refused.json["detail"]?.stringValue?.contains("client \(globex)") == true)
@@ -57,7 +57,7 @@ import TwoFactorCore
 
             // An admin's policy check: the scoped user may neither edit nor delete it, and its
             // status lists only the agents the caller sees.
-            let disk: [String: JSONValue] = ["check_type": "diskspace", "disk": "C:", "warning_threshold": 25, "error_threshold": 10, "fails_b4_alert": 1]
+            let disk: [String: JSON] = ["check_type": "diskspace", "disk": "C:", "warning_threshold": 25, "error_threshold": 10, "fails_b4_alert": 1]
             #expect(try await host.request(.post, "/automation/policies/\(policy)/checks/", as: .token(admin), json: .object(disk)).status == 200)
             let checkID = try #require(try await host.request(.get, "/automation/policies/\(policy)/checks/", as: .token(admin)).json.arrayValue?.first?["id"]?.intValue)
             #expect(try await host.request(.put, "/checks/\(checkID)/", as: .token(scoped), json: ["warning_threshold": 50]).status == 403)

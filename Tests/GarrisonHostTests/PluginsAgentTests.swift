@@ -29,7 +29,7 @@ import Testing
             await bus.agentsChanged()
             let agent = try await CommandAgent.start(url: url, agentID: agentID, token: token)
             defer { agent.stop() }
-            func relay(_ path: String, _ command: String, to id: String = agentID) async throws -> JSONValue {
+            func relay(_ path: String, _ command: String, to id: String = agentID) async throws -> JSON {
                 try await host.request(.post, path, as: .token(admin), rawBody: id + "\n" + command).json
             }
 

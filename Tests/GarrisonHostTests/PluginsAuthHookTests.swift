@@ -15,7 +15,7 @@ import Testing
     }
 
     static func login(_ host: TestHost, _ name: String, code: String? = nil, step: String = "/v2/login/") async throws -> TestHost.Reply {
-        var body: [String: JSONValue] = ["username": .string(name), "password": .string("password-\(name)")]
+        var body: [String: JSON] = ["username": .string(name), "password": .string("password-\(name)")]
         if let code { body["twofactor"] = .string(code) }
         return try await host.request(.post, step, json: .object(body))
     }

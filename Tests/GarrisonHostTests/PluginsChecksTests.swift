@@ -24,8 +24,8 @@ import Testing
 
     /// Events the plugin raised, as the host's bus delivered them.
     final class Events: Sendable {
-        let seen = NIOLockedValueBox<[(String, JSONValue)]>([])
-        func named(_ name: String) -> [JSONValue] { seen.withLockedValue { $0.filter { $0.0 == name }.map(\.1) } }
+        let seen = NIOLockedValueBox<[(String, JSON)]>([])
+        func named(_ name: String) -> [JSON] { seen.withLockedValue { $0.filter { $0.0 == name }.map(\.1) } }
     }
 
     struct World: Sendable {
@@ -37,7 +37,7 @@ import Testing
         let site: Int
         let events: Events
 
-        func check(_ body: [String: JSONValue]) async throws -> Int {
+        func check(_ body: [String: JSON]) async throws -> Int {
             var fields = body
             fields["agent"] = .string(agentID)
             let created = try await host.request(.post, "/checks/", as: .token(admin), json: .object(fields))
@@ -50,7 +50,7 @@ import Testing
             try await host.request(.get, "/api/v3/\(agentID)/checkrunner/", as: .token(agentToken))
         }
 
-        func submit(_ id: Int, _ body: [String: JSONValue]) async throws -> TestHost.Reply {
+        func submit(_ id: Int, _ body: [String: JSON]) async throws -> TestHost.Reply {
             var fields = body
             fields["id"] = .init(id)
             fields["agent_id"] = .string(agentID)
@@ -58,17 +58,17 @@ import Testing
         }
 
         /// The agent's view of one check, with its check_result.
-        func status(_ id: Int) async throws -> JSONValue {
+        func status(_ id: Int) async throws -> JSON {
             let list = try await host.request(.get, "/agents/\(agentID)/checks/", as: .token(admin))
             return list.json.arrayValue?.first { $0["id"]?.intValue == id } ?? .null
         }
 
-        func history(_ id: Int) async throws -> [JSONValue] {
+        func history(_ id: Int) async throws -> [JSON] {
             let resultID = try await status(id)["check_result"]?["id"]?.intValue ?? -1
             return try await host.request(.patch, "/checks/\(resultID)/history/", as: .token(admin), json: ["timeFilter": 1]).json.arrayValue ?? []
         }
 
-        func events(_ name: String, check: Int) -> [JSONValue] { events.named(name).filter { $0["check_id"]?.intValue == check } }
+        func events(_ name: String, check: Int) -> [JSON] { events.named(name).filter { $0["check_id"]?.intValue == check } }
     }
 
     static func enroll(_ host: TestHost, admin: String, site: Int, plat: String = "windows") async throws -> (String, String) {
@@ -87,7 +87,7 @@ import Testing
         try await TestHost.with(plugins: folder, callTimeoutMS: 20_000) { host in
             let events = Events()
             host.server.context.events.subscribe(owner: "test", pattern: "check.*") { event in
-                let value = (try? JSONValue.parse(Data(event.json.utf8))) ?? .null
+                let value = (try? JSON.parse(Data(event.json.utf8))) ?? .null
                 events.seen.withLockedValue { $0.append((event.name, value)) }
             }
             let admin = try await host.adminToken()
@@ -101,9 +101,9 @@ import Testing
     /// raise check.failed once at the threshold, a passing one resolves it once.
     struct Case: Sendable, CustomTestStringConvertible {
         let type: String
-        let options: [String: JSONValue]
-        let failing: [String: JSONValue]
-        let passing: [String: JSONValue]
+        let options: [String: JSON]
+        let failing: [String: JSON]
+        let passing: [String: JSON]
         let severity: String
         var testDescription: String { type }
     }
@@ -268,7 +268,7 @@ import Testing
             let admin = w.admin
             #expect(try await w.host.request(.post, "/automation/policies/", as: .token(admin), json: ["name": "Fleet", "desc": "", "active": true]).json == "ok")
             let policy = try #require(try await w.host.request(.get, "/automation/policies/", as: .token(admin)).json.arrayValue?.first?["id"]?.intValue)
-            for body: JSONValue in [["check_type": "memory", "warning_threshold": 80, "error_threshold": 95],
+            for body: JSON in [["check_type": "memory", "warning_threshold": 80, "error_threshold": 95],
                                     ["check_type": "script", "script": ["name": "who", "code": "echo $1", "shell": "shell"], "script_args": ["{{agent.agent_id}}", "fixed"]]] {
                 #expect(try await w.host.request(.post, "/automation/policies/\(policy)/checks/", as: .token(admin), json: body).status == 200)
             }
@@ -276,7 +276,7 @@ import Testing
             let own = try await w.check(["check_type": "cpuload", "warning_threshold": 70, "error_threshold": 90])
             let (otherID, otherToken) = try await Self.enroll(w.host, admin: admin, site: w.site)
 
-            func checks(_ agentID: String, _ token: String) async throws -> [String: JSONValue] {
+            func checks(_ agentID: String, _ token: String) async throws -> [String: JSON] {
                 let list = try await w.host.request(.get, "/api/v3/\(agentID)/runchecks/", as: .token(token)).json["checks"]?.arrayValue ?? []
                 return Dictionary(list.map { ($0["check_type"]?.stringValue ?? "?", $0) }, uniquingKeysWith: { a, _ in a })
             }

@@ -7,7 +7,7 @@ import Testing
 @Suite struct PluginsDatabaseTests {
     struct SQLReply {
         let status: Int
-        let body: JSONValue
+        let body: JSON
         let text: String
     }
 
@@ -125,7 +125,7 @@ import Testing
             let admin = try await host.adminToken()
             let (client, site) = try await host.client("Acme", admin: admin)
             try await host.seedAgent("agent-1", hostname: "web-01", site: site)
-            func get(_ kind: String, _ id: String) async throws -> (String?, JSONValue) {
+            func get(_ kind: String, _ id: String) async throws -> (String?, JSON) {
                 let reply = try await host.request(.get, "/probe/core/\(kind)/\(id)/", as: .token(admin))
                 return (reply.headers[.init("X-Status")!], reply.json)
             }
@@ -153,7 +153,7 @@ import Testing
             var fields = reply.json.objectValue ?? [:]
             // schedule_upsert started (the scheduler is here now): its cancel token is real.
             #expect((fields.removeValue(forKey: "token_after_error")?.intValue ?? 0) > 0)
-            #expect(JSONValue.object(fields) == [
+            #expect(JSON.object(fields) == [
                 "late_register": -2, "schedule_upsert": 0, "schedule_cancel": 0, "agent_request": 0, "agent_send": -7,
                 "job_complete": -1, "publish_reserved": -8, "publish_own": 0, "audit": 0, "cancel_zero": -4, "param_missing": -4,
                 "set_reserved_header": -1, "publish_not_object": -1, "agent_send_empty": -1, "audit_no_action": -1, "header": 0,

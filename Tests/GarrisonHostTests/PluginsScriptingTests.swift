@@ -45,7 +45,7 @@ import ScriptingCore
         try await Self.with(nats: false) { host in
             let admin = try await host.adminToken()
             let code = Self.big
-            let args: [JSONValue] = ["it's \"quoted\"", "line1\nline2", "ünï 😀"]
+            let args: [JSON] = ["it's \"quoted\"", "line1\nline2", "ünï 😀"]
             let created = try await host.request(.post, "/scripts/", as: .token(admin), json: [
                 "name": "Big ünï", "shell": "shell", "code": .string(code), "args": .array(args), "env_vars": ["A=b=c", "Q='x'"],
                 "category": "Tests", "default_timeout": 120, "supported_platforms": ["linux", "darwin"],
@@ -201,12 +201,12 @@ import ScriptingCore
             let created = try await host.request(.post, "/scripts/", as: .token(admin), json: ["name": "Big", "shell": "python", "code": .string(code)])
             let id = try #require(created.json["id"]?.intValue)
             let ran = try await host.request(.post, "/agents/\(f.agentID)/runscript/", as: .token(admin),
-                                             json: ["script": .init(id), "output": "forget", "args": .array(args.map(JSONValue.string))])
+                                             json: ["script": .init(id), "output": "forget", "args": .array(args.map(JSON.string))])
             #expect(ran.status == 200, "\(ran.text)")
             try await eventually("big script arrived") { f.agent.received.contains { $0.command["payload"]?["shell"] == "python" } }
             let received = try #require(f.agent.received.first { $0.command["payload"]?["shell"] == "python" }).command
             #expect(received["payload"]?["code"]?.stringValue == code)
-            #expect(received["script_args"] == .array(args.map(JSONValue.string)))
+            #expect(received["script_args"] == .array(args.map(JSON.string)))
         }
     }
 
@@ -349,7 +349,7 @@ import ScriptingCore
             #expect(actions[0]["code"]?.stringValue?.contains("echo \"hi ü\"") == true && actions[0]["env_vars"] == ["SITE=HQ", "KEY=it's a secret"])
             #expect(actions[1] == ["type": "cmd", "command": "echo 'HQ'", "shell": "/bin/bash", "timeout": 15])
 
-            for bad: JSONValue in [["stdout": "x", "stderr": "", "retcode": "0", "execution_time": 1], ["stdout": "x", "stderr": "", "retcode": 0],
+            for bad: JSON in [["stdout": "x", "stderr": "", "retcode": "0", "execution_time": 1], ["stdout": "x", "stderr": "", "retcode": 0],
                                    ["stdout": 1, "stderr": "", "retcode": 0, "execution_time": 1], ["stdout": "x", "stderr": "", "retcode": 0, "execution_time": -1]] {
                 let refused = try await host.request(.patch, "/api/v3/\(taskID)/\(f.agentID)/taskrunner/", as: .token(f.token), json: bad)
                 #expect(refused.status == 400, "\(bad.databaseText) answered \(refused.status)")
@@ -413,7 +413,7 @@ import ScriptingCore
 
 /// Each task schedule type, mapped to the host's ScheduleSpec and stepped with a fixed clock.
 @Suite struct ScriptingScheduleTests {
-    static func json(_ value: Any) -> JSONValue {
+    static func json(_ value: Any) -> JSON {
         switch value {
         case let v as String: return .string(v)
         case let v as Bool: return .bool(v)

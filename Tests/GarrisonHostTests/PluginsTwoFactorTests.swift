@@ -49,7 +49,7 @@ import TwoFactorCore
     }
 
     static func signIn(_ host: TestHost, _ name: String, _ password: String, code: String? = nil, step: String = "/v2/login/") async throws -> TestHost.Reply {
-        var body: [String: JSONValue] = ["username": .string(name), "password": .string(password)]
+        var body: [String: JSON] = ["username": .string(name), "password": .string(password)]
         if let code { body["twofactor"] = .string(code) }
         return try await host.request(.post, step, json: .object(body))
     }

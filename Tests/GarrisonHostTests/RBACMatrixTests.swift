@@ -21,7 +21,7 @@ import Testing
     }
 
     /// Every (method, path) of the OpenAPI document with its x-garrison-permission.
-    static func routes(_ schema: JSONValue) -> [Route] {
+    static func routes(_ schema: JSON) -> [Route] {
         var routes: [Route] = []
         for (path, operations) in schema["paths"]?.objectValue ?? [:] {
             for (method, operation) in operations.objectValue ?? [:] {

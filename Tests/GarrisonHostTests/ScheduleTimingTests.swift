@@ -11,7 +11,7 @@ import Testing
     static func iso(_ date: Date) -> String { let f = ISO8601DateFormatter(); return f.string(from: date) }
 
     /// The next `count` runs after `from`.
-    static func runs(_ json: JSONValue, from: String, count: Int) throws -> [String] {
+    static func runs(_ json: JSON, from: String, count: Int) throws -> [String] {
         let spec = try ScheduleSpec.parse(json)
         var cursor = date(from)
         var out: [String] = []
@@ -89,15 +89,15 @@ import Testing
     }
 
     @Test(arguments: [
-        (["type": "fortnightly"] as JSONValue, "unknown schedule type 'fortnightly'"),
-        (["type": "interval", "seconds": 0] as JSONValue, "\"seconds\" must be at least 1"),
-        (["type": "daily"] as JSONValue, "\"time\" is required"),
-        (["type": "daily", "time": "25:00"] as JSONValue, "time '25:00' must be HH:MM"),
-        (["type": "cron", "expr": "* * * * *", "tz": "Mars/Olympus"] as JSONValue, "unknown time zone 'Mars/Olympus'"),
-        (["type": "weekly", "weekdays": 0, "time": "10:00"] as JSONValue, "\"weekdays\" must be a bitmask"),
-        (["type": "once", "at": "tomorrow"] as JSONValue, "\"at\" must be an ISO 8601 date-time"),
+        (["type": "fortnightly"] as JSON, "unknown schedule type 'fortnightly'"),
+        (["type": "interval", "seconds": 0] as JSON, "\"seconds\" must be at least 1"),
+        (["type": "daily"] as JSON, "\"time\" is required"),
+        (["type": "daily", "time": "25:00"] as JSON, "time '25:00' must be HH:MM"),
+        (["type": "cron", "expr": "* * * * *", "tz": "Mars/Olympus"] as JSON, "unknown time zone 'Mars/Olympus'"),
+        (["type": "weekly", "weekdays": 0, "time": "10:00"] as JSON, "\"weekdays\" must be a bitmask"),
+        (["type": "once", "at": "tomorrow"] as JSON, "\"at\" must be an ISO 8601 date-time"),
     ])
-    func badSpecsSayWhatIsWrong(_ json: JSONValue, _ message: String) {
+    func badSpecsSayWhatIsWrong(_ json: JSON, _ message: String) {
         do {
             _ = try ScheduleSpec.parse(json)
             Issue.record("accepted \(json)")

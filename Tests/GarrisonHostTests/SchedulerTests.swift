@@ -53,7 +53,7 @@ final class RunLedger: Sendable {
         }
         let row = try #require(try await pool.query("SELECT last_status, last_result, failures FROM schedules WHERE id = 'tick'").first)
         #expect(row["last_status"] == "succeeded")
-        #expect(JSONValue.fromDatabase(row["last_result"]) == ["attempt": 1])
+        #expect(JSON.fromDatabase(row["last_result"]) == ["attempt": 1])
         task.cancel()
         _ = try? await task.value
         await pool.close()

@@ -21,7 +21,7 @@ import TwoFactorCore
     }
 
     @Test(arguments: fixtures) func migratesForward(from fixture: String) async throws {
-        let facts = try JSONValue.parse(Data(contentsOf: Self.folder.appendingPathComponent(fixture + ".json")))
+        let facts = try JSON.parse(Data(contentsOf: Self.folder.appendingPathComponent(fixture + ".json")))
         let conninfo = try await Self.load(Self.folder.appendingPathComponent(fixture + ".sql"))
         let key = try #require(facts["twofactor_key"]?.stringValue)
         let plugins = try PluginFolder.shippedPlugins(twoFactorKey: key, twoFactorRequired: true)

@@ -6,7 +6,7 @@ import Hummingbird
 enum APIKeyRoutes {
     static let columns = "k.id, k.name, k.key_prefix, k.user_id, u.username, k.expiration, k.created_by, k.created_time, k.modified_time"
 
-    static func render(_ row: PGRow) -> JSONValue {
+    static func render(_ row: PGRow) -> JSON {
         ["id": .init(row.int("id")), "name": .init(row.string("name")), "key_prefix": .init(row.string("key_prefix")),
          "user": .init(row.int("user_id")), "username": .init(row.string("username")), "expiration": .init(row["expiration"]),
          "created_by": .init(row.string("created_by")), "created_time": .init(row["created_time"]), "modified_time": .init(row["modified_time"])]

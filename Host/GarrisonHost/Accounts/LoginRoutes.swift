@@ -110,7 +110,7 @@ enum LoginRoutes {
             """, [String(userID), Crypto.sha256Hex(token), String(token.prefix(8)), scope, String(Double(ttl.components.seconds)), call.sourceIP,
                   String(userAgent.prefix(300)), username, "\(username) logged in\(note)"]).first
         let issued = SessionTokens.Issued(token: token, expiry: Date(timeIntervalSince1970: inserted?.double("expiry") ?? 0))
-        var answer: [String: JSONValue] = [
+        var answer: [String: JSON] = [
             "token": .string(issued.token),
             "expiry": .string(issued.expiry.iso8601),
             "username": .string(username),

@@ -6,9 +6,9 @@ import Hummingbird
 enum RoleRoutes {
     static let columns = "r.id, r.name, r.is_superuser, r.permissions, r.can_view_clients, r.can_view_sites, r.created_by, r.created_time, r.modified_time, (SELECT count(*) FROM users u WHERE u.role_id = r.id) AS user_count"
 
-    static func render(_ row: PGRow) -> JSONValue {
+    static func render(_ row: PGRow) -> JSON {
         let granted = Set(PGArray.parse(row["permissions"]))
-        var fields: [String: JSONValue] = [
+        var fields: [String: JSON] = [
             "id": .init(row.int("id")), "name": .init(row.string("name")), "is_superuser": .init(row.bool("is_superuser")),
             "can_view_clients": .init(PGArray.ints(row["can_view_clients"])), "can_view_sites": .init(PGArray.ints(row["can_view_sites"])),
             "user_count": .init(row.int("user_count")), "created_by": .init(row.string("created_by")),

@@ -4,7 +4,7 @@ import Hummingbird
 /// Active login sessions: list and revoke, per user or one at a time. Operators see and end
 /// their own; ending someone else's needs `can_manage_accounts`.
 enum SessionRoutes {
-    static func render(_ row: PGRow) -> JSONValue {
+    static func render(_ row: PGRow) -> JSON {
         ["id": .init(row.int("id")), "user": .init(row.int("user_id")), "token_prefix": .init(row.string("token_prefix")),
          "created": .init(row["created"]), "expiry": .init(row["expiry"]), "source_ip": .init(row.string("source_ip")),
          "user_agent": .init(row.string("user_agent")), "scope": .init(row["scope"])]

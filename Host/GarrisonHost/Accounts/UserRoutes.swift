@@ -5,7 +5,7 @@ import Hummingbird
 enum UserRoutes {
     static let columns = "id, username, email, first_name, last_name, is_active, is_superuser, role_id, block_dashboard_login, is_installer_user, last_login, last_login_ip, date_joined"
 
-    static func render(_ row: PGRow) -> JSONValue {
+    static func render(_ row: PGRow) -> JSON {
         [
             "id": .init(row.int("id")), "username": .init(row.string("username")), "email": .init(row.string("email")),
             "first_name": .init(row.string("first_name")), "last_name": .init(row.string("last_name")),

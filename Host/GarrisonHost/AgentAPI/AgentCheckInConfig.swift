@@ -17,8 +17,8 @@ struct AgentCheckInConfig: Sendable {
     ]
 
     /// The JSON body. nushell and deno installs stay off until a scripting plugin asks for them.
-    static func json<G: RandomNumberGenerator>(using generator: inout G) -> JSONValue {
-        var object: [String: JSONValue] = [:]
+    static func json<G: RandomNumberGenerator>(using generator: inout G) -> JSON {
+        var object: [String: JSON] = [:]
         for (key, range) in ranges { object[key] = .number(Double(Int.random(in: range, using: &generator))) }
         object["limit_data"] = false
         object["install_nushell"] = false
@@ -32,7 +32,7 @@ struct AgentCheckInConfig: Sendable {
         return .object(object)
     }
 
-    static func json() -> JSONValue {
+    static func json() -> JSON {
         var generator = SystemRandomNumberGenerator()
         return json(using: &generator)
     }

@@ -12,7 +12,7 @@ enum AgentReportRoutes {
                 let historyID = try call.intParam("hist_pk")
                 let body = try call.object()
                 var results: String?
-                var scriptResults: JSONValue?
+                var scriptResults: JSON?
                 if body.has("script_results") {
                     guard let object = body.fields["script_results"]?.objectValue else { throw APIError.badRequest("script_results must be an object.") }
                     scriptResults = .object(object)
@@ -72,7 +72,7 @@ enum AgentReportRoutes {
                     """, [String(pk), agent.agentID, results]).first
                 guard let row else { throw APIError.notFound("No pending action \(pk) for this agent.") }
                 host.events.publish("agent.choco.result", ["agent_id": .string(agent.agentID), "pending_action_id": .init(pk), "results": .string(results),
-                                                           "details": JSONValue.fromDatabase(row.optionalString("details"), fallback: [:])])
+                                                           "details": JSON.fromDatabase(row.optionalString("details"), fallback: [:])])
                 return Responses.message("ok")
             },
         ]

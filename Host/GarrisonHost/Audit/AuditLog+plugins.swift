@@ -7,7 +7,7 @@ extension AuditLog {
         let username: String?
         let agentID: String?
         let object: String?
-        let detail: JSONValue?
+        let detail: JSON?
     }
 
     func record(_ entry: PluginEntry) async throws {

@@ -17,17 +17,17 @@ public struct AuditLog: Sendable {
         public var action: Action
         public var objectType: String
         public var message: String
-        public var before: JSONValue?
-        public var after: JSONValue?
+        public var before: JSON?
+        public var after: JSON?
         public var agentHostname: String?
         public var agentID: String?
         public var sourceIP: String?
-        public var debug: JSONValue?
+        public var debug: JSON?
         /// The client and site the entry concerns; taken from the agent when there is one.
         public var clientID: Int?
         public var siteID: Int?
 
-        public init(username: String, action: Action, objectType: String, message: String, before: JSONValue? = nil, after: JSONValue? = nil, agentHostname: String? = nil, agentID: String? = nil, sourceIP: String? = nil, debug: JSONValue? = nil, clientID: Int? = nil, siteID: Int? = nil) {
+        public init(username: String, action: Action, objectType: String, message: String, before: JSON? = nil, after: JSON? = nil, agentHostname: String? = nil, agentID: String? = nil, sourceIP: String? = nil, debug: JSON? = nil, clientID: Int? = nil, siteID: Int? = nil) {
             self.username = username
             self.action = action
             self.objectType = objectType

@@ -3,7 +3,7 @@ import Hummingbird
 
 /// `PATCH /logs/audit/`: Tactical RMM's filtered audit query, with paging.
 enum AuditRoutes {
-    static func render(_ row: PGRow) -> JSONValue {
+    static func render(_ row: PGRow) -> JSON {
         ["id": .init(row.int("id")), "username": .init(row.string("username")), "agent": .init(row["agent"]), "agent_id": .init(row["agent_id"]),
          "entry_time": .init(row["entry_time"]), "action": .init(row.string("action")), "object_type": .init(row.string("object_type")),
          "before_value": .fromDatabase(row["before_value"]), "after_value": .fromDatabase(row["after_value"]), "message": .init(row["message"]),

@@ -9,7 +9,7 @@ public enum LoginVerdict: Sendable, Equatable {
     case allow
     case deny(String)
     /// A second factor is needed; the JSON tells the client what (e.g. {"totp": true}).
-    case challenge(JSONValue)
+    case challenge(JSON)
     /// Only a token limited to this scope may be issued (e.g. "2fa-enroll").
     case limited(String)
     /// The hook is registered but cannot answer now (its plugin is stopping). LoginHooks turns
@@ -24,7 +24,7 @@ public struct LoginSubject: Sendable {
 }
 
 public protocol LoginHook: Sendable {
-    func evaluate(stage: LoginStage, subject: LoginSubject, request: JSONValue, sourceIP: String) async -> LoginVerdict
+    func evaluate(stage: LoginStage, subject: LoginSubject, request: JSON, sourceIP: String) async -> LoginVerdict
 }
 
 /// The registered hooks, by owner, so a disabled plugin's hook disappears with it (the
@@ -49,9 +49,9 @@ public final class LoginHooks: Sendable {
     func guards(owner: String, userID: Int) -> Bool { judged.withLockedValue { $0[owner]?.contains(userID) ?? false } }
 
     /// Asks every hook. A denial beats a challenge, which beats a limit, which beats allow.
-    public func evaluate(stage: LoginStage, subject: LoginSubject, request: JSONValue, sourceIP: String) async -> LoginVerdict {
+    public func evaluate(stage: LoginStage, subject: LoginSubject, request: JSON, sourceIP: String) async -> LoginVerdict {
         let current = hooks.withLockedValue { $0 }
-        var challenge: JSONValue?
+        var challenge: JSON?
         var limited: String?
         for entry in current {
             let verdict = await entry.hook.evaluate(stage: stage, subject: subject, request: request, sourceIP: sourceIP)

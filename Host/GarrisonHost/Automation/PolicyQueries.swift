@@ -9,7 +9,7 @@ enum PolicyQueries {
         coalesce((SELECT (settings->>'workstation_policy')::bigint = p.id FROM core_settings WHERE id = 1), false) AS default_workstation_policy
         """
 
-    static func render(_ row: PGRow) -> JSONValue {
+    static func render(_ row: PGRow) -> JSON {
         ["id": .init(row.int("id")), "name": .init(row.string("name")), "desc": .init(row.string("description")),
          "active": .init(row.bool("active")), "enforced": .init(row.bool("enforced")), "alert_template": .init(row.optionalInt("alert_template")),
          "excluded_clients": .init(PGArray.ints(row["excluded_clients"])), "excluded_sites": .init(PGArray.ints(row["excluded_sites"])),
@@ -80,7 +80,7 @@ enum PolicyQueries {
 
     /// Where a policy is assigned (`/automation/policies/<pk>/related/`), limited to what
     /// `scope` sees: other clients' sites and agents are absent, as everywhere else.
-    static func related(_ pool: DatabasePool, _ id: Int, scope: ObjectScope) async throws -> JSONValue {
+    static func related(_ pool: DatabasePool, _ id: Int, scope: ObjectScope) async throws -> JSON {
         var params: [String?] = [String(id)]
         func scoped(site: String, client: String) -> String {
             guard let condition = scope.sqlCondition(siteColumn: site, clientColumn: client, nextParameter: 2) else { return "" }
@@ -90,7 +90,7 @@ enum PolicyQueries {
         let clientFilter = scoped(site: "NULL::bigint", client: "id")
         let siteFilter = scoped(site: "id", client: "client_id")
         let agentFilter = scoped(site: "a.site_id", client: "a.client_id")
-        func named(_ sql: String) async throws -> JSONValue {
+        func named(_ sql: String) async throws -> JSON {
             .array(try await pool.query(sql, params).rows.map { ["id": .init($0.int("id")), "name": .init($0.string("name"))] })
         }
         let agents = try await pool.query("SELECT \(AgentQueries.listColumns) \(AgentQueries.from) WHERE a.policy_id = $1\(agentFilter) ORDER BY a.hostname", params).rows

@@ -55,7 +55,7 @@ struct PolicyReach: Sendable {
     }
 
     /// For core_get "policy_reach": the same facts as JSON.
-    var json: JSONValue {
+    var json: JSON {
         ["global": .init(global), "clients": .init(clients),
          "sites": .array(sites.map { ["id": .init($0.site), "client": .init($0.client)] }),
          "agents": .array(agents.map { ["agent_id": .init($0.agentID), "client": .init($0.client), "site": .init($0.site)] })]

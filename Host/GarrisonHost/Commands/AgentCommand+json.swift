@@ -8,7 +8,7 @@ extension AgentCommand {
         public let description: String
     }
 
-    public init(json: [String: JSONValue]) throws(JSONShapeError) {
+    public init(json: [String: JSON]) throws(JSONShapeError) {
         guard let function = json["func"]?.stringValue, !function.isEmpty else {
             throw JSONShapeError(description: "the command needs a non-empty string 'func'")
         }
@@ -28,10 +28,10 @@ extension AgentCommand {
     }
 
     /// The command as JSON, for pending actions and history.
-    public var json: JSONValue {
-        var object: [String: JSONValue] = ["func": .string(function)]
+    public var json: JSON {
+        var object: [String: JSON] = ["func": .string(function)]
         for field in fields { object[field.key] = field.value.json }
-        if let payload { object["payload"] = .object(Dictionary(payload.map { ($0.key, JSONValue.string($0.value)) }, uniquingKeysWith: { $1 })) }
+        if let payload { object["payload"] = .object(Dictionary(payload.map { ($0.key, JSON.string($0.value)) }, uniquingKeysWith: { $1 })) }
         return .object(object)
     }
 
@@ -47,7 +47,7 @@ extension AgentCommand {
 
 extension MsgPackValue {
     /// Integral numbers become msgpack integers (the agent's Go ints reject floats).
-    public init(json: JSONValue) {
+    public init(json: JSON) {
         switch json {
         case .null: self = .nil
         case .bool(let flag): self = .bool(flag)

@@ -10,7 +10,7 @@ enum AgentCommandRoutes {
                 let agent = try await AgentRoutes.loadForCommand(host, call)
                 // Tactical RMM waits for "pong"; anything else reads as offline.
                 let outcome = await commander.send(AgentCommand("ping"), to: agent.string("agent_id"), timeout: .seconds(5))
-                var answer: [String: JSONValue] = ["name": .init(agent.string("hostname")), "status": "offline"]
+                var answer: [String: JSON] = ["name": .init(agent.string("hostname")), "status": "offline"]
                 switch outcome {
                 case .reply(let value): if value == .string("pong") { answer["status"] = "online" } else { answer["reason"] = "unexpected answer" }
                 case .natsDown: answer["reason"] = "natsdown"

@@ -39,7 +39,7 @@ extension AgentCommander {
     /// Deliver as soon as an agent is seen again.
     func followOnlineEvents() {
         _ = events.subscribe(owner: "core", pattern: "agent.online") { [self] event in
-            guard let agentID = (try? JSONValue.parse(Data(event.json.utf8)))?["agent_id"]?.stringValue else { return }
+            guard let agentID = (try? JSON.parse(Data(event.json.utf8)))?["agent_id"]?.stringValue else { return }
             Task { await self.deliverPending(agentID: agentID) }
         }
     }

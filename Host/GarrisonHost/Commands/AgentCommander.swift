@@ -16,14 +16,14 @@ public final class AgentCommander: Sendable {
         /// Offline agent and a command that can wait: store it as a pending action.
         public var queueIfOffline: Bool
         public var actionType: String
-        public var details: JSONValue
+        public var details: JSON
         public var username: String
         public var notBefore: Date?
         /// Publish without waiting even when the function answers (plugins' agent_send).
         public var publishOnly = false
 
         public init(agentID: String, command: AgentCommand, timeout: Duration? = nil, history: HistoryNote? = nil, queueIfOffline: Bool = false,
-                    actionType: String = "", details: JSONValue = [:], username: String, notBefore: Date? = nil) {
+                    actionType: String = "", details: JSON = [:], username: String, notBefore: Date? = nil) {
             self.agentID = agentID
             self.command = command
             self.timeout = timeout
@@ -43,9 +43,9 @@ public final class AgentCommander: Sendable {
         /// Who asked, for plugins to match results to their runs ("bulk:42").
         public var origin: String
         /// Where the output goes besides history (AgentResultSinks): note, custom field.
-        public var saveResult: JSONValue?
+        public var saveResult: JSON?
 
-        public init(type: String, command: String = "", scriptName: String = "", origin: String = "", saveResult: JSONValue? = nil) {
+        public init(type: String, command: String = "", scriptName: String = "", origin: String = "", saveResult: JSON? = nil) {
             self.type = type
             self.command = command
             self.scriptName = scriptName

@@ -35,7 +35,7 @@ final class AgentHistoryWriter: Sendable {
         return id
     }
 
-    func finish(id: Int, status: String, results: String?, scriptResults: JSONValue? = nil) async throws {
+    func finish(id: Int, status: String, results: String?, scriptResults: JSON? = nil) async throws {
         try await updates.submit(Closing(id: id, status: status, results: results, scriptResults: scriptResults?.databaseText))
     }
 

@@ -7,7 +7,7 @@ import Foundation
 /// arrives first (the NATS reply or the agent's histresult, docs/agent-protocol.md §7.8).
 public enum AgentResultSinks {
     /// Checks a `save_result` object: {"note": bool, "custom_field": "<name>", "all_output": bool}.
-    static func validated(_ value: JSONValue?) -> JSONValue?? {
+    static func validated(_ value: JSON?) -> JSON?? {
         guard let value, !value.isNull else { return .some(nil) }
         guard let object = value.objectValue else { return nil }
         if let note = object["note"], note.boolValue == nil { return nil }
@@ -18,7 +18,7 @@ public enum AgentResultSinks {
 
     /// The text of a result: a string reply as is; a script's RunScriptResp as the agent's own
     /// runscript string reply would be (stdout followed by stderr).
-    static func outputText(_ result: JSONValue) -> String {
+    static func outputText(_ result: JSON) -> String {
         if let text = result.stringValue { return text }
         if let object = result.objectValue {
             return (object["stdout"]?.stringValue ?? "") + (object["stderr"]?.stringValue ?? "")
@@ -34,12 +34,12 @@ public enum AgentResultSinks {
     }
 
     /// Claims the row's sink (so a second result does nothing) and writes what it asks for.
-    static func apply(_ pool: DatabasePool, historyID: Int, result: JSONValue) async throws {
+    static func apply(_ pool: DatabasePool, historyID: Int, result: JSON) async throws {
         guard let row = try await pool.query("""
             WITH old AS (SELECT id, save_result FROM agent_history WHERE id = $1 AND save_result IS NOT NULL FOR UPDATE)
             UPDATE agent_history h SET save_result = NULL FROM old WHERE h.id = old.id RETURNING h.agent_id, h.username, old.save_result AS sink
             """, [String(historyID)]).first else { return }
-        let sink = JSONValue.fromDatabase(row.optionalString("sink"))
+        let sink = JSON.fromDatabase(row.optionalString("sink"))
         let output = outputText(result)
         let agentID = row.string("agent_id")
         if sink["note"]?.boolValue == true {

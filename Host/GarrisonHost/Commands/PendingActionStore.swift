@@ -14,7 +14,7 @@ enum PendingActionStore {
 
     struct Claimed: Sendable {
         let id: Int
-        let command: JSONValue
+        let command: JSON
         let historyID: Int?
     }
 
@@ -27,7 +27,7 @@ enum PendingActionStore {
                          AND (expires_at IS NULL OR expires_at > now()) ORDER BY id FOR UPDATE SKIP LOCKED)
             RETURNING id, command, history_id
             """, [agentID]).rows
-            .map { Claimed(id: $0.int("id"), command: JSONValue.fromDatabase($0.optionalString("command")), historyID: $0.optionalInt("history_id")) }
+            .map { Claimed(id: $0.int("id"), command: JSON.fromDatabase($0.optionalString("command")), historyID: $0.optionalInt("history_id")) }
             .sorted { $0.id < $1.id }
     }
 
@@ -53,13 +53,13 @@ enum PendingActionStore {
         try await pool.query("UPDATE pending_actions SET status = 'expired' WHERE status = 'pending' AND expires_at <= now()").affectedRows
     }
 
-    static func render(_ row: PGRow) -> JSONValue {
+    static func render(_ row: PGRow) -> JSON {
         [
             "id": .init(row.int("id")), "agent": .init(row.string("agent_id")), "hostname": .init(row.optionalString("hostname")),
             "client": .init(row.optionalString("client_name")), "site": .init(row.optionalString("site_name")),
             "action_type": .init(row.string("action_type")), "status": .init(row.string("status")),
-            "details": JSONValue.fromDatabase(row.optionalString("details"), fallback: [:]),
-            "command": JSONValue.fromDatabase(row.optionalString("command"), fallback: [:]),
+            "details": JSON.fromDatabase(row.optionalString("details"), fallback: [:]),
+            "command": JSON.fromDatabase(row.optionalString("command"), fallback: [:]),
             "history_id": .init(row.optionalInt("history_id")), "username": .init(row.string("username")),
             "entry_time": .init(row.string("created")), "not_before": .init(row.string("not_before")),
             "expires_at": .init(row.optionalString("expires_at")), "delivered": .init(row.optionalString("delivered")),

@@ -28,7 +28,7 @@ enum CoreRoutes {
                 let before = try await load(host)
                 let after = try CoreSettings.apply(update, to: before)
                 try await host.pool.transaction { connection in
-                    try connection.query("UPDATE core_settings SET settings = $1::jsonb, modified_time = now() WHERE id = 1", [JSONValue.object(after).databaseText])
+                    try connection.query("UPDATE core_settings SET settings = $1::jsonb, modified_time = now() WHERE id = 1", [JSON.object(after).databaseText])
                     try AuditLog.record(.init(call, .modify, "coresettings", "Modified core settings",
                                               before: .object(CoreSettings.redacted(before)), after: .object(CoreSettings.redacted(after))), on: connection)
                 }
@@ -43,7 +43,7 @@ enum CoreRoutes {
     /// Built once: the hottest authenticated route should cost no more than auth itself.
     static let versionResponse: Response = Responses.message(GarrisonVersion.build)
 
-    static func load(_ host: HostContext) async throws -> [String: JSONValue] {
+    static func load(_ host: HostContext) async throws -> [String: JSON] {
         let row = try await host.pool.query("SELECT settings FROM core_settings WHERE id = 1").first
         return CoreSettings.merged(.fromDatabase(row?["settings"], fallback: [:]))
     }

@@ -3,7 +3,7 @@
 enum CoreSettings {
     enum Kind { case string, int, bool, stringList }
 
-    static let schema: [(key: String, kind: Kind, fallback: JSONValue)] = [
+    static let schema: [(key: String, kind: Kind, fallback: JSON)] = [
         ("smtp_from_email", .string, ""), ("smtp_from_name", .string, ""), ("smtp_host", .string, ""),
         ("smtp_host_user", .string, ""), ("smtp_host_password", .string, ""), ("smtp_port", .int, 587),
         ("smtp_requires_auth", .bool, true), ("email_alert_recipients", .stringList, []),
@@ -21,21 +21,21 @@ enum CoreSettings {
     /// Secrets are never sent back in full.
     static let secrets: Set<String> = ["smtp_host_password", "twilio_auth_token", "mesh_token"]
 
-    static func merged(_ stored: JSONValue) -> [String: JSONValue] {
-        var values: [String: JSONValue] = [:]
+    static func merged(_ stored: JSON) -> [String: JSON] {
+        var values: [String: JSON] = [:]
         let saved = stored.objectValue ?? [:]
         for entry in schema { values[entry.key] = saved[entry.key] ?? entry.fallback }
         return values
     }
 
-    static func redacted(_ values: [String: JSONValue]) -> [String: JSONValue] {
+    static func redacted(_ values: [String: JSON]) -> [String: JSON] {
         var copy = values
         for key in secrets { if let value = copy[key]?.stringValue, !value.isEmpty { copy[key] = "********" } }
         return copy
     }
 
     /// Validates a partial update; the redaction placeholder keeps the stored secret.
-    static func apply(_ update: [String: JSONValue], to current: [String: JSONValue]) throws -> [String: JSONValue] {
+    static func apply(_ update: [String: JSON], to current: [String: JSON]) throws -> [String: JSON] {
         var result = current
         let kinds = Dictionary(uniqueKeysWithValues: schema.map { ($0.key, $0.kind) })
         for (key, value) in update {

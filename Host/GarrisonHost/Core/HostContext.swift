@@ -41,7 +41,7 @@ public final class HostContext: Sendable {
 
     /// Records an audit entry for `call`'s caller; failures are logged, never surfaced, so
     /// that an audit hiccup cannot turn a completed change into an error for the operator.
-    public func audit(_ call: Call, _ action: AuditLog.Action, _ objectType: String, _ message: String, before: JSONValue? = nil, after: JSONValue? = nil, agentID: String? = nil, agentHostname: String? = nil) async {
+    public func audit(_ call: Call, _ action: AuditLog.Action, _ objectType: String, _ message: String, before: JSON? = nil, after: JSON? = nil, agentID: String? = nil, agentHostname: String? = nil) async {
         let entry = AuditLog.Entry(username: call.principal?.name ?? "anonymous", action: action, objectType: objectType, message: message, before: before, after: after, agentHostname: agentHostname, agentID: agentID, sourceIP: call.sourceIP)
         do { try await audit.record(entry) } catch {
             logger.error("audit write failed", metadata: ["error": "\(error)", "message": "\(message)"])

@@ -62,7 +62,7 @@ enum KeyStoreRoutes {
         return name
     }
 
-    static func render(_ row: PGRow) -> JSONValue {
+    static func render(_ row: PGRow) -> JSON {
         ["id": .init(row.int("id")), "name": .init(row.string("name")), "value": .init(row.string("value")),
          "created_by": .init(row.string("created_by")), "created_time": .init(row.string("created_time")),
          "modified_by": .init(row.string("modified_by")), "modified_time": .init(row.string("modified_time"))]

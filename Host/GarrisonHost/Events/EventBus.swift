@@ -46,8 +46,8 @@ public final class EventBus: Sendable {
         queue.yield(Event(name: name, json: json))
     }
 
-    public func publish(_ name: String, _ object: [String: JSONValue]) {
-        publish(name, json: JSONValue.object(object).databaseText)
+    public func publish(_ name: String, _ object: [String: JSON]) {
+        publish(name, json: JSON.object(object).databaseText)
     }
 
     @discardableResult

@@ -43,9 +43,9 @@ public struct Call: Sendable {
     public var bodyData: Data { Data(buffer: body, byteTransferStrategy: .noCopy) }
 
     /// The body as JSON; an empty body reads as an empty object.
-    public func json() throws -> JSONValue {
+    public func json() throws -> JSON {
         if body.readableBytes == 0 { return .object([:]) }
-        do { return try JSONValue.parse(bodyData) } catch {
+        do { return try JSON.parse(bodyData) } catch {
             throw APIError.badRequest("The request body is not valid JSON: \(Self.describe(error)). Send a JSON object with Content-Type: application/json.")
         }
     }
@@ -76,9 +76,9 @@ public struct Call: Sendable {
 
 /// Typed access to a JSON object's fields, with errors that name the field.
 public struct FieldReader: Sendable {
-    public let fields: [String: JSONValue]
+    public let fields: [String: JSON]
 
-    public init(_ fields: [String: JSONValue]) { self.fields = fields }
+    public init(_ fields: [String: JSON]) { self.fields = fields }
 
     public func has(_ key: String) -> Bool { fields[key] != nil }
 
@@ -138,7 +138,7 @@ public struct FieldReader: Sendable {
         }
     }
 
-    private static func integer(_ key: String, _ value: JSONValue, _ range: ClosedRange<Int>) throws -> Int {
+    private static func integer(_ key: String, _ value: JSON, _ range: ClosedRange<Int>) throws -> Int {
         if let int = value.intValue { return try RequestInteger.check(int, "Field '\(key)'", in: range) }
         // Ids arrive as strings from some clients ("3"); accept those, refuse anything else.
         if let string = value.stringValue { return try RequestInteger.parse(string[...], "Field '\(key)'", in: range) }

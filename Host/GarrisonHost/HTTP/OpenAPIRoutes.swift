@@ -12,18 +12,18 @@ enum OpenAPIRoutes {
         ]
     }
 
-    static func document(_ routes: [Route]) -> JSONValue {
-        var paths: [String: [String: JSONValue]] = [:]
+    static func document(_ routes: [Route]) -> JSON {
+        var paths: [String: [String: JSON]] = [:]
         for route in routes {
             let path = route.pattern.replacingOccurrences(of: "<", with: "{").replacingOccurrences(of: ">", with: "}")
-            let parameters: [JSONValue] = RoutePattern.segments(route.pattern).compactMap { segment in
+            let parameters: [JSON] = RoutePattern.segments(route.pattern).compactMap { segment in
                 guard case .parameter(let name) = segment else { return nil }
                 return ["name": .string(name), "in": "path", "required": true, "schema": OpenAPIShapes.pathParameterSchema(name)]
             }
-            let query: [JSONValue] = (OpenAPIShapes.queryParameters[OpenAPIShapes.key(route)] ?? []).map { parameter in
+            let query: [JSON] = (OpenAPIShapes.queryParameters[OpenAPIShapes.key(route)] ?? []).map { parameter in
                 ["name": .string(parameter.name), "in": "query", "required": false, "schema": parameter.schema, "description": .string(parameter.description)]
             }
-            var operation: [String: JSONValue] = [
+            var operation: [String: JSON] = [
                 "summary": .string(route.summary.isEmpty ? "\(route.method.rawValue) \(route.pattern)" : route.summary),
                 "tags": [.string(route.owner)],
                 "x-garrison-permission": .string(route.access.description),

@@ -5,7 +5,7 @@
 /// that goes stale shows up there.
 enum OpenAPIShapes {
     /// `{"detail": "..."}`: the body of every error, core and plugin alike.
-    static let errorSchema: JSONValue = [
+    static let errorSchema: JSON = [
         "type": "object", "required": ["detail"],
         "properties": ["detail": ["type": "string", "description": "What was wrong and what to do"]],
     ]
@@ -28,12 +28,12 @@ enum OpenAPIShapes {
     /// ids, uids, schedule names, log types, targets) are strings.
     static let integerParameters: Set<String> = ["pk", "pid", "days", "hist_pk"]
 
-    static func pathParameterSchema(_ name: String) -> JSONValue {
+    static func pathParameterSchema(_ name: String) -> JSON {
         integerParameters.contains(name) ? ["type": "integer"] : ["type": "string"]
     }
 
     /// Query parameters, by "METHOD pattern" as the route table spells it.
-    static let queryParameters: [String: [(name: String, schema: JSONValue, description: String)]] = [
+    static let queryParameters: [String: [(name: String, schema: JSON, description: String)]] = [
         "GET /agents/": [
             ("page", ["type": "integer", "minimum": 1, "maximum": 2_147_483_647], "Page number; without it, every agent in one list"),
             ("page_size", ["type": "integer", "minimum": 1, "maximum": 1000], "Agents per page (50)"),
@@ -70,11 +70,11 @@ enum OpenAPIShapes {
 
     static func key(_ route: Route) -> String { "\(route.method.rawValue) \(route.pattern)" }
 
-    static func responses(_ route: Route) -> JSONValue {
+    static func responses(_ route: Route) -> JSON {
         let key = key(route)
-        var responses: [String: JSONValue] = [:]
+        var responses: [String: JSON] = [:]
         let types = otherSuccessTypes[key] ?? ["application/json"]
-        var content: [String: JSONValue] = [:]
+        var content: [String: JSON] = [:]
         for type in types { content[type] = ["schema": [:]] }
         responses["200"] = ["description": "Success", "content": .object(content)]
         if noContent.contains(key) { responses["204"] = ["description": "Done; no body"] }
@@ -85,7 +85,7 @@ enum OpenAPIShapes {
     }
 
     /// Writes take a JSON object; which fields each route reads is in its summary and the README.
-    static func requestBody(_ route: Route) -> JSONValue? {
+    static func requestBody(_ route: Route) -> JSON? {
         guard [.post, .put, .patch].contains(route.method) else { return nil }
         return ["required": false, "content": ["application/json": ["schema": ["type": "object"]]]]
     }

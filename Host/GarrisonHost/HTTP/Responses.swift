@@ -4,7 +4,7 @@ import NIOCore
 
 /// Builders for the JSON answers every route gives.
 public enum Responses {
-    public static func json(_ value: JSONValue, status: HTTPResponse.Status = .ok) -> Response {
+    public static func json(_ value: JSON, status: HTTPResponse.Status = .ok) -> Response {
         raw(value.serialized(), status: status)
     }
 

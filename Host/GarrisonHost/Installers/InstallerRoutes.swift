@@ -84,7 +84,7 @@ enum InstallerRoutes {
                 let expiry = min(Date(timeIntervalSince1970: row.double("expiry_epoch")), Date().addingTimeInterval(InstallerTokens.deploymentTokenLifetime))
                 let issued = try await InstallerTokens.issue(host.pool, userID: row.int("created_by"), site: row.int("site_id"), hours: 1, deploymentID: row.int("id"), expiry: expiry)
                 var command = InstallCommand(server: server, clientID: row.int("client_id"), siteID: row.int("site_id"), agentType: row.string("mon_type"), goarch: row.string("goarch"), token: issued.token)
-                let flags = JSONValue.fromDatabase(row.optionalString("install_flags"), fallback: [:])
+                let flags = JSON.fromDatabase(row.optionalString("install_flags"), fallback: [:])
                 command.power = flags["power"]?.boolValue ?? false
                 command.rdp = flags["rdp"]?.boolValue ?? false
                 command.ping = flags["ping"]?.boolValue ?? false
@@ -114,11 +114,11 @@ enum InstallerRoutes {
         return try body.optionalBool(key) ?? false
     }
 
-    static func render(_ row: PGRow) -> JSONValue {
+    static func render(_ row: PGRow) -> JSON {
         [
             "id": .init(row.int("id")), "uid": .init(row.string("uid")), "client_id": .init(row.int("client_id")), "client_name": .init(row.string("client_name")),
             "site_id": .init(row.int("site_id")), "site_name": .init(row.string("site_name")), "mon_type": .init(row.string("mon_type")),
-            "arch": .init(row.string("goarch")), "expiry": .init(row.string("expiry")), "install_flags": JSONValue.fromDatabase(row.optionalString("install_flags"), fallback: [:]),
+            "arch": .init(row.string("goarch")), "expiry": .init(row.string("expiry")), "install_flags": JSON.fromDatabase(row.optionalString("install_flags"), fallback: [:]),
             "created": .init(row.string("created_time")),
         ]
     }

@@ -33,7 +33,7 @@ enum AgentNoteRoutes {
         ]
     }
 
-    static func render(_ row: PGRow) -> JSONValue {
+    static func render(_ row: PGRow) -> JSON {
         ["id": .init(row.int("id")), "agent_id": .init(row.string("agent_id")), "username": .init(row.string("username")),
          "note": .init(row.string("note")), "entry_time": .init(row.string("entry_time"))]
     }

@@ -49,14 +49,14 @@ enum AgentQueries {
     static let from = "FROM agents a JOIN sites s ON s.id = a.site_id JOIN clients c ON c.id = a.client_id"
 
     /// `inventory: false` leaves out disks, services and WMI (agent_variables).
-    static func render(_ row: PGRow, detail: Bool = false, inventory: Bool = true) -> JSONValue {
-        var fields: [String: JSONValue] = [
+    static func render(_ row: PGRow, detail: Bool = false, inventory: Bool = true) -> JSON {
+        var fields: [String: JSON] = [
             "id": .init(row.int("id")), "agent_id": .init(row.string("agent_id")), "hostname": .init(row.string("hostname")),
             "description": .init(row.string("description")), "monitoring_type": .init(row.string("monitoring_type")),
             "plat": .init(row.string("plat")), "goarch": .init(row.string("goarch")), "operating_system": .init(row.string("operating_system")),
             "version": .init(row.string("version")), "public_ip": .init(row.string("public_ip")),
             "logged_username": .init(row.string("logged_in_username")), "last_logged_in_user": .init(row.string("last_logged_in_user")),
-            "needs_reboot": .init(row.bool("needs_reboot")), "last_seen": .init(row["last_seen"]), "boot_time": row["boot_time"].flatMap(Double.init).map(JSONValue.number) ?? .null,
+            "needs_reboot": .init(row.bool("needs_reboot")), "last_seen": .init(row["last_seen"]), "boot_time": row["boot_time"].flatMap(Double.init).map(JSON.number) ?? .null,
             "maintenance_mode": .init(row.bool("maintenance_mode")), "block_policy_inheritance": .init(row.bool("block_policy_inheritance")),
             "overdue_email_alert": .init(row.bool("overdue_email_alert")), "overdue_text_alert": .init(row.bool("overdue_text_alert")),
             "overdue_dashboard_alert": .init(row.bool("overdue_dashboard_alert")), "offline_time": .init(row.int("offline_time")),

@@ -3,7 +3,7 @@ import Hummingbird
 
 /// Clients and their sites (`/clients/`, `/clients/sites/`), scoped by the caller's role.
 enum ClientRoutes {
-    static func renderClient(_ row: PGRow, sites: [JSONValue]) -> JSONValue {
+    static func renderClient(_ row: PGRow, sites: [JSON]) -> JSON {
         ["id": .init(row.int("id")), "name": .init(row.string("name")), "block_policy_inheritance": .init(row.bool("block_policy_inheritance")),
          "custom_fields": .fromDatabase(row["custom_fields"], fallback: [:]), "created_by": .init(row.string("created_by")),
          "created_time": .init(row["created_time"]), "modified_by": .init(row.string("modified_by")), "modified_time": .init(row["modified_time"]),
@@ -11,7 +11,7 @@ enum ClientRoutes {
          "server_policy": .init(row.optionalInt("server_policy")), "workstation_policy": .init(row.optionalInt("workstation_policy"))]
     }
 
-    static func renderSite(_ row: PGRow) -> JSONValue {
+    static func renderSite(_ row: PGRow) -> JSON {
         ["id": .init(row.int("id")), "name": .init(row.string("name")), "client": .init(row.int("client_id")), "client_name": .init(row.string("client_name")),
          "block_policy_inheritance": .init(row.bool("block_policy_inheritance")), "custom_fields": .fromDatabase(row["custom_fields"], fallback: [:]),
          "created_by": .init(row.string("created_by")), "created_time": .init(row["created_time"]), "modified_time": .init(row["modified_time"]),
@@ -23,7 +23,7 @@ enum ClientRoutes {
     static let clientColumns = "c.*, (SELECT count(*) FROM agents a WHERE a.client_id = c.id) AS agent_count"
 
     /// Clients visible to `user`: all, the clients in scope, or the clients of sites in scope.
-    static func visibleClients(_ host: HostContext, _ user: OperatorIdentity, only id: Int? = nil) async throws -> [JSONValue] {
+    static func visibleClients(_ host: HostContext, _ user: OperatorIdentity, only id: Int? = nil) async throws -> [JSON] {
         var sql = "SELECT \(clientColumns) FROM clients c WHERE true"
         var params: [String?] = []
         if let id { params.append(String(id)); sql += " AND c.id = $\(params.count)" }
@@ -34,7 +34,7 @@ enum ClientRoutes {
         }
         let clients = try await host.pool.query(sql + " ORDER BY c.name", params).rows
         let sites = try await visibleSites(host, user, clientIDs: clients.map { $0.int("id") })
-        var byClient: [Int: [JSONValue]] = [:]
+        var byClient: [Int: [JSON]] = [:]
         for site in sites { byClient[site.int("client_id"), default: []].append(renderSite(site)) }
         return clients.map { renderClient($0, sites: byClient[$0.int("id")] ?? []) }
     }
@@ -185,7 +185,7 @@ enum ClientRoutes {
     /// A client write (rename, delete, policies) changes every site of it, so it needs the
     /// client in the role's scope, not only some of its sites: 404 when the client is not
     /// visible at all, 403 when it is seen only through a site.
-    static func writableClient(_ host: HostContext, _ call: Call, _ id: Int) async throws -> JSONValue {
+    static func writableClient(_ host: HostContext, _ call: Call, _ id: Int) async throws -> JSON {
         let user = try call.user
         guard let client = try await visibleClients(host, user, only: id).first else { throw APIError.notFound("No client with id \(id).") }
         if !user.scope.allows(clientID: id, siteID: nil) {

@@ -25,7 +25,7 @@ public struct JSONLogHandler: LogHandler {
     static let reserved: Set<String> = ["time", "level", "label", "message", "source"]
 
     public func log(event: LogEvent) {
-        var fields: [(String, JSONValue)] = [
+        var fields: [(String, JSON)] = [
             ("time", .string(Self.timestamp())), ("level", .string(event.level.rawValue)), ("label", .string(label)),
             ("message", .string(event.message.description)), ("source", .string(event.source)),
         ]
@@ -38,9 +38,9 @@ public struct JSONLogHandler: LogHandler {
         write(line)
     }
 
-    static func text(_ value: JSONValue) -> String { String(decoding: value.jsonBytes, as: UTF8.self) }
+    static func text(_ value: JSON) -> String { String(decoding: value.jsonBytes, as: UTF8.self) }
 
-    static func json(_ value: Logger.Metadata.Value) -> JSONValue {
+    static func json(_ value: Logger.Metadata.Value) -> JSON {
         switch value {
         case .string(let text): return .string(text)
         case .stringConvertible(let convertible): return .string(convertible.description)

@@ -114,7 +114,7 @@ struct PluginAgentMessage: Sendable {
     let hasOptions: Bool
 
     init?(_ agentID: garrison_bytes, _ payload: garrison_bytes, plugin: String) {
-        guard let id = agentID.string, !id.isEmpty, !payload.isMalformed, let value = try? JSONValue.parse(payload.data), var object = value.objectValue else { return nil }
+        guard let id = agentID.string, !id.isEmpty, !payload.isMalformed, let value = try? JSON.parse(payload.data), var object = value.objectValue else { return nil }
         let options = object.removeValue(forKey: "_options")
         if let options, options.objectValue == nil { return nil }
         guard let command = try? AgentCommand(json: object) else { return nil }
@@ -148,7 +148,7 @@ struct PluginAgentMessage: Sendable {
             case .natsDown: return (GARRISON_ERR_UNAVAILABLE, "the agent bus (NATS) is down")
             }
         }
-        var envelope: [String: JSONValue] = ["history_id": .init(result.historyID)]
+        var envelope: [String: JSON] = ["history_id": .init(result.historyID)]
         switch result.outcome {
         case .reply(let value): envelope["status"] = "ok"; envelope["reply"] = value.json
         case .sent: envelope["status"] = "sent"
@@ -156,6 +156,6 @@ struct PluginAgentMessage: Sendable {
         case .timeout: envelope["status"] = "timeout"
         case .natsDown: envelope["status"] = "natsdown"
         }
-        return (GARRISON_OK, JSONValue.object(envelope).databaseText)
+        return (GARRISON_OK, JSON.object(envelope).databaseText)
     }
 }

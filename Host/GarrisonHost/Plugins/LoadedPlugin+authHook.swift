@@ -25,7 +25,7 @@ struct PluginLoginHook: LoginHook {
     let host: LoadedPlugin
     let callback: PluginCallback<garrison_auth_fn>
 
-    func evaluate(stage: LoginStage, subject: LoginSubject, request: JSONValue, sourceIP: String) async -> LoginVerdict {
+    func evaluate(stage: LoginStage, subject: LoginSubject, request: JSON, sourceIP: String) async -> LoginVerdict {
         // Stopping or reloading: fail closed for the users this hook guards (LoginHooks decides).
         guard host.enter(.dispatch) else { return .unavailable }
         defer { host.exit() }
@@ -34,7 +34,7 @@ struct PluginLoginHook: LoginHook {
         fields["password"] = nil
         let status = call.invoke(callback, stage: stage.rawValue,
                                  user: "{\"id\":\(subject.userID),\"username\":\(JSONText.quoted(subject.username))}",
-                                 request: JSONValue.object(fields).databaseText, sourceIP: sourceIP)
+                                 request: JSON.object(fields).databaseText, sourceIP: sourceIP)
         let verdict: LoginVerdict?
         switch status {
         case GARRISON_PENDING:
@@ -111,9 +111,9 @@ final class PluginAuthCall: PluginAnswerHolder {
 
     func complete(verdict: Int32, data: garrison_bytes) -> Int32 {
         guard !data.isMalformed else { return GARRISON_ERR_INVALID }
-        var object: [String: JSONValue] = [:]
+        var object: [String: JSON] = [:]
         if data.len > 0 {
-            guard let value = try? JSONValue.parse(data.data) else { return GARRISON_ERR_INVALID }
+            guard let value = try? JSON.parse(data.data) else { return GARRISON_ERR_INVALID }
             object = value.objectValue ?? [:]
         }
         let result: LoginVerdict

@@ -51,7 +51,7 @@ extension LoadedPlugin {
         return try await coreObject(kind, key, pool: pool)?.databaseText
     }
 
-    static func coreObject(_ kind: String, _ key: String, pool: DatabasePool) async throws -> JSONValue? {
+    static func coreObject(_ kind: String, _ key: String, pool: DatabasePool) async throws -> JSON? {
         switch kind {
         case "agent_brief":
             guard let row = try await pool.query("SELECT \(AgentQueries.listColumns), a.custom_fields \(AgentQueries.from) WHERE a.agent_id = $1", [key], prepared: true).first,
@@ -67,7 +67,7 @@ extension LoadedPlugin {
             guard let id = Int(key), let row = try await PolicyQueries.load(pool, id) else { return nil }
             return PolicyQueries.render(row)
         case "agents":
-            return try await PolicyQueries.agentIDs(pool, target: key).map { JSONValue($0) }
+            return try await PolicyQueries.agentIDs(pool, target: key).map { JSON($0) }
         case "agent":
             let row = try await pool.query("SELECT \(AgentQueries.detailColumns) \(AgentQueries.from) WHERE a.agent_id = $1", [key]).first
             return row.map { AgentQueries.render($0, detail: true) }
@@ -94,7 +94,7 @@ extension LoadedPlugin {
     /// "may_manage_user", id "<caller user id>:<target user id>": the host's take-over rule
     /// (GrantRules.requireMayManage) for plugin routes that change another operator, so the
     /// rule lives in one place. Nil (not found) when either user does not exist.
-    static func mayManageUser(_ key: String, pool: DatabasePool) async throws -> JSONValue? {
+    static func mayManageUser(_ key: String, pool: DatabasePool) async throws -> JSON? {
         let parts = key.split(separator: ":")
         guard parts.count == 2, let callerID = Int(parts[0]), let targetID = Int(parts[1]) else { return nil }
         guard let caller = try? await GrantRules.rights(ofUser: callerID, pool) else { return nil }
@@ -112,7 +112,7 @@ extension LoadedPlugin {
 
     /// audit (1.1): queued; a failed write is logged, as the plugin has nobody to tell.
     func audit(_ entryJSON: garrison_bytes) -> Int32 {
-        guard !entryJSON.isMalformed, let value = try? JSONValue.parse(entryJSON.data), let object = value.objectValue,
+        guard !entryJSON.isMalformed, let value = try? JSON.parse(entryJSON.data), let object = value.objectValue,
               let action = object["action"]?.stringValue, !action.isEmpty
         else { return GARRISON_ERR_INVALID }
         guard withState({ $0.instance.acceptsServiceCalls }) else { return GARRISON_ERR_PHASE }

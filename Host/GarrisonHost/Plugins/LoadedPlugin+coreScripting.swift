@@ -2,15 +2,15 @@ import Foundation
 
 /// core_get kinds for scripting: "global" (the global key store), and "agent_targets" and
 /// "agent_variables" (the agents a bulk run may reach: what its filters need, and what its
-/// {{agent.x}} read). The two lists are answered as text (coreText), never as a JSONValue tree.
+/// {{agent.x}} read). The two lists are answered as text (coreText), never as a JSON tree.
 extension LoadedPlugin {
     static let scriptingKinds: Set<String> = ["global", "agent_targets", "agent_variables"]
 
     /// global: id "<name>" gives {"name","value"}; id "*" gives {"<name>": "<value>", ...}.
-    static func keyStoreObject(_ key: String, pool: DatabasePool) async throws -> JSONValue? {
+    static func keyStoreObject(_ key: String, pool: DatabasePool) async throws -> JSON? {
         if key == "*" {
             let rows = try await pool.query("SELECT name, value FROM global_keystore").rows
-            return .object(Dictionary(rows.map { ($0.string("name"), JSONValue.string($0.string("value"))) }, uniquingKeysWith: { $1 }))
+            return .object(Dictionary(rows.map { ($0.string("name"), JSON.string($0.string("value"))) }, uniquingKeysWith: { $1 }))
         }
         return try await pool.query("SELECT name, value FROM global_keystore WHERE name = $1", [key]).first
             .map { ["name": .string($0.string("name")), "value": .string($0.string("value"))] }
@@ -20,7 +20,7 @@ extension LoadedPlugin {
     static func agentVariablesText(_ key: String, pool: DatabasePool) async throws -> String? {
         guard let (filter, params) = AgentQueries.Selection(key)?.filter else { return nil }
         let rows = try await pool.query("SELECT \(AgentQueries.listColumns), \(AgentQueries.detailScalarColumns) \(AgentQueries.from)\(filter) ORDER BY a.agent_id", params).rows
-        return JSONValue.array(rows.map { AgentQueries.render($0, detail: true, inventory: false) }).databaseText
+        return JSON.array(rows.map { AgentQueries.render($0, detail: true, inventory: false) }).databaseText
     }
 
     /// agent_targets as JSON text, aggregated by the database.

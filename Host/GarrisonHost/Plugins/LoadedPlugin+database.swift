@@ -146,7 +146,7 @@ extension LoadedPlugin {
     static func parameters(_ json: garrison_bytes) -> [String?]? {
         if json.isMalformed { return nil }
         if json.len == 0 { return [] }
-        guard let value = try? JSONValue.parse(json.data), case .array(let items) = value else { return nil }
+        guard let value = try? JSON.parse(json.data), case .array(let items) = value else { return nil }
         return items.map { item -> String? in
             switch item {
             case .null: return nil

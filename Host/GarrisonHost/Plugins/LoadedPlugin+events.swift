@@ -28,7 +28,7 @@ extension LoadedPlugin {
     /// other plugins' names are not theirs to use.
     func publish(name: garrison_bytes, json: garrison_bytes) -> Int32 {
         guard let eventName = name.string, !eventName.isEmpty,
-              !json.isMalformed, let value = try? JSONValue.parse(json.data), value.objectValue != nil
+              !json.isMalformed, let value = try? JSON.parse(json.data), value.objectValue != nil
         else { return GARRISON_ERR_INVALID }
         // From plugin_shutdown on, only log and answers are accepted (LIFECYCLE 5d).
         switch instance.state {

@@ -67,7 +67,7 @@ extension LoadedPlugin {
 
     func scheduleUpsert(_ scheduleJSON: garrison_bytes, done: garrison_done_fn?, user: UnsafeMutableRawPointer?, cancelOut: UnsafeMutablePointer<UInt64>?) -> Int32 {
         cancelOut?.pointee = 0
-        guard let done, !scheduleJSON.isMalformed, let value = try? JSONValue.parse(scheduleJSON.data), var fields = value.objectValue else { return GARRISON_ERR_INVALID }
+        guard let done, !scheduleJSON.isMalformed, let value = try? JSON.parse(scheduleJSON.data), var fields = value.objectValue else { return GARRISON_ERR_INVALID }
         guard withState({ $0.instance.acceptsServiceCalls }) else { return GARRISON_ERR_PHASE }
         guard let store = services.schedules else { return GARRISON_ERR_UNAVAILABLE }
         // A plugin names its own kinds and schedules; the host keeps them apart from others'.
@@ -121,7 +121,7 @@ struct PluginAsyncError: Error {
 extension LoadedPlugin {
     /// Starts `body` as a cancellable operation whose result (JSON) or error reaches `done`.
     func startAsync(done: garrison_done_fn, user: UnsafeMutableRawPointer?, cancelOut: UnsafeMutablePointer<UInt64>?,
-                    _ body: @escaping @Sendable () async throws -> JSONValue) -> Int32 {
+                    _ body: @escaping @Sendable () async throws -> JSON) -> Int32 {
         guard let operation = startOperation(done: done, user: user) else { return GARRISON_ERR_PHASE }
         cancelOut?.pointee = operation.token
         Task {

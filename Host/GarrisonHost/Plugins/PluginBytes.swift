@@ -44,7 +44,7 @@ final class PinnedBytes: @unchecked Sendable {
     deinit { storage.deallocate() }
 }
 
-/// JSON text written by hand on hot paths (requests, rows), where building a `JSONValue`
+/// JSON text written by hand on hot paths (requests, rows), where building a `JSON`
 /// and encoding it would cost more than the plugin call itself.
 enum JSONText {
     static func quoted(_ text: String) -> String {

@@ -51,7 +51,7 @@ final class PluginJob: PluginAnswerHolder {
         guard !result.isMalformed else { return GARRISON_ERR_INVALID }
         let outcome: JobOutcome
         if status >= 0 {
-            let value = result.len == 0 ? JSONValue.object([:]) : (try? JSONValue.parse(result.data))
+            let value = result.len == 0 ? JSON.object([:]) : (try? JSON.parse(result.data))
             guard let value else { return GARRISON_ERR_INVALID }
             outcome = .succeeded(value)
         } else {

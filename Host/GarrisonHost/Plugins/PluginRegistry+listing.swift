@@ -3,12 +3,12 @@ import Foundation
 /// `GET /core/plugins/` and `garrison plugins`: one entry per plugins.d file, with what the
 /// plugin registered and why it is not running when it is not.
 extension PluginRegistry {
-    public func listing() -> [JSONValue] {
+    public func listing() -> [JSON] {
         records.keys.sorted().compactMap { records[$0] }.map(Self.render)
     }
 
-    static func render(_ record: Record) -> JSONValue {
-        var entry: [String: JSONValue] = [
+    static func render(_ record: Record) -> JSON {
+        var entry: [String: JSON] = [
             "file": .string(record.path),
             "library": .init(record.file?.library ?? record.error?.subject.library),
             "required": .bool(record.file?.required ?? false),
@@ -40,7 +40,7 @@ extension PluginRegistry {
         entry["reason"] = record.error.map { .string($0.description) } ?? .init(instance.reason)
         if let code = record.error?.code { entry["code"] = .string(code.description) }
         entry["routes"] = .array(registrations.routes.map { route in
-            var object: [String: JSONValue] = ["method": .string(route.method.rawValue), "path": .string(route.pattern), "permission": .string(route.permission)]
+            var object: [String: JSON] = ["method": .string(route.method.rawValue), "path": .string(route.pattern), "permission": .string(route.permission)]
             if !route.scopes.isEmpty { object["scopes"] = .init(route.scopes.sorted()) }
             return .object(object)
         })
@@ -64,7 +64,7 @@ extension PluginRegistry {
 }
 
 extension PluginRegistry.ReloadReport {
-    var json: JSONValue {
+    var json: JSON {
         ["loaded": .init(loaded), "disabled": .init(disabled), "failed": .init(failed), "refused": .init(refused), "unchanged": .init(unchanged)]
     }
 }

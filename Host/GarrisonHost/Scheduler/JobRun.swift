@@ -7,14 +7,14 @@ public struct JobRun: Sendable {
     public let scheduleID: String?
     public let owner: String
     public let kind: String
-    public let payload: JSONValue
+    public let payload: JSON
     public let agentID: String?
     public let attempt: Int
     public let dueAt: Date
 }
 
 public enum JobOutcome: Sendable, Equatable {
-    case succeeded(JSONValue)
+    case succeeded(JSON)
     /// Retried with backoff while attempts remain, then recorded as failed.
     case failed(String)
 }
@@ -26,13 +26,13 @@ public struct ScheduleDefinition: Sendable {
     public var id: String
     public var owner: String
     public var kind: String
-    public var spec: JSONValue
-    public var payload: JSONValue
+    public var spec: JSON
+    public var payload: JSON
     public var agentID: String?
     public var maxAttempts: Int
     public var enabled: Bool
 
-    public init(id: String, owner: String, kind: String, spec: JSONValue, payload: JSONValue = [:], agentID: String? = nil, maxAttempts: Int = 3, enabled: Bool = true) {
+    public init(id: String, owner: String, kind: String, spec: JSON, payload: JSON = [:], agentID: String? = nil, maxAttempts: Int = 3, enabled: Bool = true) {
         self.id = id
         self.owner = owner
         self.kind = kind
@@ -44,7 +44,7 @@ public struct ScheduleDefinition: Sendable {
     }
 
     /// Reads the JSON form plugins send (`schedule_upsert`) and the API accepts.
-    public static func parse(_ json: JSONValue, owner: String) throws(ScheduleSpecError) -> ScheduleDefinition {
+    public static func parse(_ json: JSON, owner: String) throws(ScheduleSpecError) -> ScheduleDefinition {
         guard let fields = json.objectValue else { throw ScheduleSpecError("a schedule must be a JSON object") }
         guard let id = fields["id"]?.stringValue, !id.isEmpty, id.count <= 200 else { throw ScheduleSpecError("\"id\" must be a non-empty string of at most 200 characters") }
         guard let kind = fields["kind"]?.stringValue, !kind.isEmpty else { throw ScheduleSpecError("\"kind\" must name a registered job kind") }

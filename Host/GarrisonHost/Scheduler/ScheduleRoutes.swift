@@ -4,7 +4,7 @@ import Hummingbird
 /// `/core/schedules/`: every schedule with its next and last run, last result and failures,
 /// and each schedule's run history.
 enum ScheduleRoutes {
-    static func render(_ row: PGRow) -> JSONValue {
+    static func render(_ row: PGRow) -> JSON {
         ["id": .init(row.string("id")), "owner": .init(row.string("owner")), "kind": .init(row.string("kind")),
          "schedule": .fromDatabase(row["spec"]), "payload": .fromDatabase(row["payload"], fallback: [:]), "agent_id": .init(row["agent_id"]),
          "enabled": .init(row.bool("enabled")), "max_attempts": .init(row.int("max_attempts")), "next_run": .init(row["next_run"]),
@@ -13,7 +13,7 @@ enum ScheduleRoutes {
          "pending_runs": .init(row.int("pending"))]
     }
 
-    static func renderRun(_ row: PGRow) -> JSONValue {
+    static func renderRun(_ row: PGRow) -> JSON {
         ["id": .init(row.int("id")), "state": .init(row.string("state")), "attempt": .init(row.int("attempt")), "due_at": .init(row["due_at"]),
          "started_at": .init(row["started_at"]), "finished_at": .init(row["finished_at"]), "agent_id": .init(row["agent_id"]),
          "result": .fromDatabase(row["result"]), "error": .init(row["error"]), "host": .init(row["lease_owner"])]

@@ -36,7 +36,7 @@ public struct ScheduleStore: Sendable {
 
     /// Queues one run now (or at `notBefore`), outside any schedule.
     @discardableResult
-    public func enqueue(owner: String, kind: String, payload: JSONValue = [:], agentID: String? = nil, notBefore: Date = Date(), expiresAt: Date? = nil, maxAttempts: Int = 3) async throws -> Int {
+    public func enqueue(owner: String, kind: String, payload: JSON = [:], agentID: String? = nil, notBefore: Date = Date(), expiresAt: Date? = nil, maxAttempts: Int = 3) async throws -> Int {
         try await pool.query("""
             INSERT INTO job_runs (owner, kind, payload, agent_id, due_at, not_before, expires_at, max_attempts)
             VALUES ($1, $2, $3::jsonb, $4, $5::timestamptz, $5::timestamptz, $6::timestamptz, $7) RETURNING id

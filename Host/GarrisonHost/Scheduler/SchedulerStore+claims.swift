@@ -8,7 +8,7 @@ extension ScheduleStore {
         let id: String
         let kind: String
         let owner: String
-        let spec: JSONValue
+        let spec: JSON
         let payload: String
         let agentID: String?
         let maxAttempts: Int

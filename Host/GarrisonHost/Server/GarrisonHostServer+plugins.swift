@@ -6,7 +6,7 @@ extension GarrisonHostServer {
     /// what loaded (with everything each plugin registered during a real plugin_init) and
     /// shuts them down again. Database calls made meanwhile fail with UNAVAILABLE, and
     /// migrations are listed, not applied.
-    public static func inspectPlugins(config: GarrisonConfig, logger: Logger) async -> [JSONValue] {
+    public static func inspectPlugins(config: GarrisonConfig, logger: Logger) async -> [JSON] {
         // As serve would: a plugin may keep a file there (the two-factor key, made on first start).
         try? FileManager.default.createDirectory(at: config.dataURL, withIntermediateDirectories: true)
         let dry = DryPluginHost(config: config, logger: logger)

@@ -29,10 +29,10 @@ struct CommandAgent {
     }
 
     /// Every command received so far: (the decoded command, whether it came with a reply subject).
-    var received: [(command: JSONValue, replied: Bool)] {
+    var received: [(command: JSON, replied: Bool)] {
         guard let text = try? String(contentsOf: logFile, encoding: .utf8) else { return [] }
         return text.split(separator: "\n").compactMap { line in
-            guard let value = try? JSONValue.parse(Data(line.utf8)) else { return nil }
+            guard let value = try? JSON.parse(Data(line.utf8)) else { return nil }
             return (value["cmd"] ?? .null, value["reply"]?.boolValue ?? false)
         }
     }

@@ -144,11 +144,11 @@ struct HTTP: Sendable {
 
     struct Reply: Sendable {
         let status: Int
-        let json: JSONValue
+        let json: JSON
         let text: String
     }
 
-    func call(_ method: String, _ path: String, token: String? = nil, json: JSONValue? = nil, maxTime: Int = 15) async throws -> Reply {
+    func call(_ method: String, _ path: String, token: String? = nil, json: JSON? = nil, maxTime: Int = 15) async throws -> Reply {
         var arguments = ["-s", "-k", "-X", method, "--max-time", String(maxTime), "-w", "\n%{http_code}"]
         if let token { arguments += ["-H", "Authorization: Token \(token)"] }
         if let json { arguments += ["-H", "Content-Type: application/json", "--data-binary", String(decoding: json.serialized(), as: UTF8.self)] }
@@ -158,6 +158,6 @@ struct HTTP: Sendable {
         let split = output.split(separator: "\n", omittingEmptySubsequences: false)
         let status = Int(split.last ?? "") ?? 0
         let text = split.dropLast().joined(separator: "\n")
-        return Reply(status: status, json: (try? JSONValue.parse(Data(text.utf8))) ?? .null, text: text)
+        return Reply(status: status, json: (try? JSON.parse(Data(text.utf8))) ?? .null, text: text)
     }
 }

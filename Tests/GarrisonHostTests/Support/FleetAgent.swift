@@ -30,7 +30,7 @@ struct FleetAgent {
     var received: [(agent: String, function: String, time: Double)] {
         guard let text = try? String(contentsOf: logFile, encoding: .utf8) else { return [] }
         return text.split(separator: "\n").compactMap { line in
-            guard let value = try? JSONValue.parse(Data(line.utf8)), let agent = value["agent"]?.stringValue else { return nil }
+            guard let value = try? JSON.parse(Data(line.utf8)), let agent = value["agent"]?.stringValue else { return nil }
             return (agent, value["func"]?.stringValue ?? "", value["t"]?.doubleValue ?? 0)
         }
     }

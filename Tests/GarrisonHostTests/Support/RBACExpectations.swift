@@ -67,7 +67,7 @@ enum RBAC {
     /// One request of the matrix.
     struct Req: Sendable {
         var path: String
-        var json: JSONValue? = nil
+        var json: JSON? = nil
         var raw: String? = nil
     }
 

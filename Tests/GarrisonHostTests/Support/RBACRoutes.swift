@@ -20,7 +20,7 @@ extension RBAC {
     static var accounts: [Case] { [
         Case("GET /accounts/apikeys/", .global) { _, _ in Req(path: "/accounts/apikeys/") },
         Case("POST /accounts/apikeys/", .global, overrides: [.otherScope: .status(403)], reason: "an API key is for the caller; only a superuser makes one for another user (rule 1)") { w, ask in
-            var body: [String: JSONValue] = ["name": .string(w.unique("rbac-key-"))]
+            var body: [String: JSON] = ["name": .string(w.unique("rbac-key-"))]
             // The superuser may make one for A's operator; the scoped caller tries one for B's.
             if ask.who == .otherScope { body["user"] = .init(w.b.user) }
             if ask.who == .superuser { body["user"] = .init(w.a.user) }
@@ -50,7 +50,7 @@ extension RBAC {
         },
         Case("GET /accounts/roles/{pk}/", .global) { w, ask in Req(path: "/accounts/roles/\(w.side(ask.side).role)/") },
         Case("PUT /accounts/roles/{pk}/", .global, overrides: [.otherScope: .status(403)], reason: "nobody grants a scope they do not hold (rule 3): A's role is given client B") { w, ask in
-            let clients: [JSONValue] = ask.who == .otherScope ? [.init(w.a.client), .init(w.b.client)] : [.init(w.a.client)]
+            let clients: [JSON] = ask.who == .otherScope ? [.init(w.a.client), .init(w.b.client)] : [.init(w.a.client)]
             return Req(path: "/accounts/roles/\(w.a.role)/", json: ["can_list_agents": true, "can_view_clients": .array(clients)])
         },
         Case("DELETE /accounts/sessions/{id}/", .global, overrides: [.noPermission: .status(403), .otherScope: .status(403)],

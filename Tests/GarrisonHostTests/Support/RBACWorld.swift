@@ -109,14 +109,14 @@ final class RBACWorld: Sendable {
 
     /// A request that must succeed (fixture setup); its answer.
     @discardableResult
-    static func ok(_ host: TestHost, _ method: HTTPRequest.Method, _ path: String, _ token: String, _ json: JSONValue? = nil, as credential: TestHost.Credential? = nil) async throws -> TestHost.Reply {
+    static func ok(_ host: TestHost, _ method: HTTPRequest.Method, _ path: String, _ token: String, _ json: JSON? = nil, as credential: TestHost.Credential? = nil) async throws -> TestHost.Reply {
         let reply = try await host.request(method, path, as: credential ?? .token(token), json: json)
         guard (200..<300).contains(reply.status) else { throw TestFailure("fixture \(method) \(path): \(reply.status) \(reply.text.prefix(300))") }
         return reply
     }
 
     @discardableResult
-    func ok(_ method: HTTPRequest.Method, _ path: String, _ json: JSONValue? = nil) async throws -> TestHost.Reply {
+    func ok(_ method: HTTPRequest.Method, _ path: String, _ json: JSON? = nil) async throws -> TestHost.Reply {
         try await Self.ok(host, method, path, admin, json)
     }
 
@@ -144,16 +144,16 @@ final class RBACWorld: Sendable {
         return (agentID, token)
     }
 
-    static func enrollBody(_ agentID: String, site: Int, hostname: String) -> JSONValue {
+    static func enrollBody(_ agentID: String, site: Int, hostname: String) -> JSON {
         ["agent_id": .string(agentID), "description": "", "goarch": "amd64", "hostname": .string(hostname), "mesh_node_id": "",
          "monitoring_type": "server", "plat": "linux", "site": .init(site)]
     }
 
-    static func pingCheck(_ name: String) -> [String: JSONValue] {
+    static func pingCheck(_ name: String) -> [String: JSON] {
         ["check_type": "ping", "name": .string(name), "ip": "127.0.0.1"]
     }
 
-    static func taskBody(agent: String, name: String, script: Int) -> JSONValue {
+    static func taskBody(agent: String, name: String, script: Int) -> JSON {
         ["agent_id": .string(agent), "name": .string(name), "task_type": "runonce", "run_time_date": "2099-01-01T00:00:00Z",
          "actions": [["type": "script", "script": .init(script), "timeout": 30]]]
     }
@@ -204,7 +204,7 @@ final class RBACWorld: Sendable {
         o.userName = "rbac-user-\(side)-\(tag)"
         o.user = try await ok(host, .post, "/accounts/users/", admin, ["username": .string(o.userName), "password": .string(password), "role": .init(o.role)]).json["id"]?.intValue ?? 0
         o.apiKey = try await ok(host, .post, "/accounts/apikeys/", admin, ["name": .string("rbac-key-\(side)-\(tag)"), "user": .init(o.user)]).json["id"]?.intValue ?? 0
-        let bulk: JSONValue = ["mode": "command", "target": "agents", "agents": [.string(o.agentID)], "cmd": "uptime", "shell": "/bin/bash", "timeout": 5]
+        let bulk: JSON = ["mode": "command", "target": "agents", "agents": [.string(o.agentID)], "cmd": "uptime", "shell": "/bin/bash", "timeout": 5]
         o.bulkRun = try await ok(host, .post, "/agents/actions/bulk/", scopedToken ?? admin, bulk).json["bulk_id"]?.intValue ?? 0
     }
 

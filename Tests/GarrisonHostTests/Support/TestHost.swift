@@ -57,7 +57,7 @@ struct TestHost: Sendable {
 
     struct Reply: Sendable {
         let status: Int
-        let json: JSONValue
+        let json: JSON
         let headers: HTTPFields
         let text: String
     }
@@ -65,7 +65,7 @@ struct TestHost: Sendable {
     enum Credential: Sendable { case none, token(String), apiKey(String) }
 
     @discardableResult
-    func request(_ method: HTTPRequest.Method, _ path: String, as credential: Credential = .none, json: JSONValue? = nil, rawBody: String? = nil, headers extra: [String: String] = [:]) async throws -> Reply {
+    func request(_ method: HTTPRequest.Method, _ path: String, as credential: Credential = .none, json: JSON? = nil, rawBody: String? = nil, headers extra: [String: String] = [:]) async throws -> Reply {
         var headers = HTTPFields()
         for (name, value) in extra { headers[HTTPField.Name(name)!] = value }
         switch credential {
@@ -78,7 +78,7 @@ struct TestHost: Sendable {
         if let rawBody { body = ByteBuffer(string: rawBody); headers[.contentType] = "application/json" }
         let response = try await client.executeRequest(uri: path, method: method, headers: headers, body: body)
         let text = String(buffer: response.body)
-        let parsed = (try? JSONValue.parse(Data(text.utf8))) ?? .null
+        let parsed = (try? JSON.parse(Data(text.utf8))) ?? .null
         return Reply(status: Int(response.status.code), json: parsed, headers: response.headers, text: text)
     }
 
@@ -95,7 +95,7 @@ struct TestHost: Sendable {
 
     /// Creates a role with `permissions` (and optional scope) and a user in it; returns its token.
     func user(_ name: String, permissions: [String], clients: [Int] = [], sites: [Int] = [], admin: String) async throws -> String {
-        var role: [String: JSONValue] = ["name": .string("role-\(name)"), "can_view_clients": .init(clients), "can_view_sites": .init(sites)]
+        var role: [String: JSON] = ["name": .string("role-\(name)"), "can_view_clients": .init(clients), "can_view_sites": .init(sites)]
         for permission in permissions { role[permission] = true }
         let created = try await request(.post, "/accounts/roles/", as: .token(admin), json: .object(role))
         guard created.status == 200, let roleID = created.json["id"]?.intValue else { throw TestFailure("role: \(created.text)") }

@@ -29,10 +29,10 @@ public struct AgentTelemetry: Sendable, Equatable {
         case hello(version: String)
         case agentInfo(AgentInfo)
         /// The array or object re-encoded as JSON, as Tactical RMM stores it.
-        case disks(JSONValue)
-        case services(JSONValue)
+        case disks(JSON)
+        case services(JSON)
         case publicIP(String)
-        case wmi(JSONValue)
+        case wmi(JSON)
     }
 
     public let agentID: String
@@ -93,7 +93,7 @@ public struct AgentTelemetry: Sendable, Equatable {
         return number
     }
 
-    private static func json(_ map: MsgPackValue, _ key: String, empty: JSONValue) throws(Invalid) -> JSONValue {
+    private static func json(_ map: MsgPackValue, _ key: String, empty: JSON) throws(Invalid) -> JSON {
         guard let field = map[key], field != .nil else { return empty }
         switch (field, empty) {
         case (.array, .array), (.map, .object): return field.json
@@ -104,7 +104,7 @@ public struct AgentTelemetry: Sendable, Equatable {
 
 extension MsgPackValue {
     /// JSON for storage: map keys become strings, binary becomes a string of its bytes.
-    var json: JSONValue {
+    var json: JSON {
         switch self {
         case .nil: return .null
         case .bool(let flag): return .bool(flag)
@@ -115,7 +115,7 @@ extension MsgPackValue {
         case .binary(let bytes): return .string(String(decoding: bytes, as: UTF8.self).withoutNUL)
         case .array(let elements): return .array(elements.map(\.json))
         case .map(let pairs):
-            var object: [String: JSONValue] = [:]
+            var object: [String: JSON] = [:]
             for pair in pairs {
                 let key: String
                 switch pair.key {

@@ -60,7 +60,7 @@ public struct NATSServerConfig: Sendable, Equatable {
     /// The config as JSON, with agents whose id is not a plain subject token left out
     /// (returned separately so the caller can log them).
     public func rendered() -> (json: String, skipped: [String]) {
-        var users: [JSONValue] = [.object([
+        var users: [JSON] = [.object([
             "user": .string(hostUser),
             "password": .string(hostPasswordHash),
             "permissions": .object(["publish": .string(">"), "subscribe": .string(">")]),
@@ -81,7 +81,7 @@ public struct NATSServerConfig: Sendable, Equatable {
                 ]),
             ]))
         }
-        var root: [String: JSONValue] = [
+        var root: [String: JSON] = [
             "authorization": .object(["users": .array(users), "timeout": .number(Double(Self.authTimeoutSeconds))]),
             "max_payload": .number(Double(Self.maxPayload)),
             "websocket": .object(["host": "127.0.0.1", "port": .number(Double(websocketPort)), "no_tls": true, "compression": false]),
@@ -95,7 +95,7 @@ public struct NATSServerConfig: Sendable, Equatable {
             root["host"] = "127.0.0.1"
             root["port"] = .number(Double(clientPort))
         }
-        return (JSONValue.object(root).databaseText, skipped)
+        return (JSON.object(root).databaseText, skipped)
     }
 
     /// The port the host connects to.

@@ -118,7 +118,7 @@ public final class TelemetryIngest: Sendable {
             return
         }
         counts.withLockedValue { $0.accepted += 1 }
-        handler(message.subject, tag, JSONValue.object(object).databaseText)
+        handler(message.subject, tag, JSON.object(object).databaseText)
     }
 
     private func reject(_ what: Logger.Message, _ message: NATSMessage, reason: String) {

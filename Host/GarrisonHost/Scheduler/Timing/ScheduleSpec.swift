@@ -79,7 +79,7 @@ public struct ScheduleSpec: Sendable, Equatable {
 }
 
 extension ScheduleSpec {
-    public static func parse(_ json: JSONValue) throws(ScheduleSpecError) -> ScheduleSpec {
+    public static func parse(_ json: JSON) throws(ScheduleSpecError) -> ScheduleSpec {
         guard let fields = json.objectValue else { throw .init("a schedule must be a JSON object with a \"type\"") }
         let reader = SpecReader(fields: fields)
         let zone = try reader.zone()
@@ -131,7 +131,7 @@ public struct ScheduleSpecError: Error, Sendable, CustomStringConvertible {
 
 /// Field access with errors that name the field.
 private struct SpecReader {
-    let fields: [String: JSONValue]
+    let fields: [String: JSON]
 
     func string(_ key: String) throws(ScheduleSpecError) -> String {
         guard let value = fields[key]?.stringValue else { throw .init("\"\(key)\" must be a string") }
