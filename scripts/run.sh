@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs what is needed, builds, and runs the server on its embedded defaults:
 # a private PostgreSQL and a self-signed certificate under ./data, HTTPS on port 8443,
-# and every shipped feature plugin that ./plugins.d enables (checks, scripting, two-factor).
+# and every shipped feature plugin that ./plugins.d enables (checks, scripting, alerts, two-factor).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ./scripts/install-deps.sh

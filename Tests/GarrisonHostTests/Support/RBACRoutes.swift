@@ -13,7 +13,7 @@ extension RBAC {
     static let globalWrite = "a role limited to some clients may not change what every client shares (core settings, key store values read by every script, plugins)"
     static let anonymousLogin = "signing in needs no credentials; the body carries them"
 
-    static var cases: [Case] { accounts + agents + agentAPI + automation + checks + clients + core + library + tasks }
+    static var cases: [Case] { accounts + agents + agentAPI + alerts + automation + checks + clients + core + library + tasks }
 
     // MARK: accounts
 
@@ -88,6 +88,19 @@ extension RBAC {
         Case("PUT /accounts/{pk}/users/", .global, overrides: [.otherScope: .status(403)], reason: operatorOfB) { w, ask in
             Req(path: "/accounts/\(w.side(ask.side).user)/users/", json: ["first_name": "Rbac"])
         },
+    ] }
+
+    // MARK: alerts
+
+    static var alerts: [Case] { [
+        Case("PATCH /alerts/", .list) { _, _ in Req(path: "/alerts/", json: [:]) },
+        Case("POST /alerts/bulk/", .scoped, overrides: [.otherScope: .success],
+             reason: "Tactical RMM's role filter: alerts outside the scope among those named are skipped and the answer is \"ok\" either way (PluginsAlertsTests proves B's alert is left alone)") { w, ask in
+            Req(path: "/alerts/bulk/", json: ["bulk_action": "snooze", "alerts": [.init(w.side(ask.side).alert)], "snooze_days": 1])
+        },
+        Case("DELETE /alerts/{pk}/", .scoped) { w, ask in Req(path: "/alerts/\(try await w.freshAlert(ask.side))/") },
+        Case("GET /alerts/{pk}/", .scoped) { w, ask in Req(path: "/alerts/\(w.side(ask.side).alert)/") },
+        Case("PUT /alerts/{pk}/", .scoped) { w, ask in Req(path: "/alerts/\(w.side(ask.side).alert)/", json: ["type": "snooze", "snooze_days": 1]) },
     ] }
 
     // MARK: agents (operator routes)

@@ -25,6 +25,7 @@ final class RBACWorld: Sendable {
         var bulkRun = 0
         var role = 0, user = 0, userName = ""
         var apiKey = 0
+        var alert = 0
     }
 
     static let password = "rbac-password-1"
@@ -204,6 +205,7 @@ final class RBACWorld: Sendable {
         o.userName = "rbac-user-\(side)-\(tag)"
         o.user = try await ok(host, .post, "/accounts/users/", admin, ["username": .string(o.userName), "password": .string(password), "role": .init(o.role)]).json["id"]?.intValue ?? 0
         o.apiKey = try await ok(host, .post, "/accounts/apikeys/", admin, ["name": .string("rbac-key-\(side)-\(tag)"), "user": .init(o.user)]).json["id"]?.intValue ?? 0
+        o.alert = try await insertAlert(host, agentID: o.agentID)
         let bulk: JSON = ["mode": "command", "target": "agents", "agents": [.string(o.agentID)], "cmd": "uptime", "shell": "/bin/bash", "timeout": 5]
         o.bulkRun = try await ok(host, .post, "/agents/actions/bulk/", scopedToken ?? admin, bulk).json["bulk_id"]?.intValue ?? 0
     }
@@ -273,6 +275,18 @@ final class RBACWorld: Sendable {
     func freshNote(_ side: RBAC.Side) async throws -> Int {
         try await ok(.post, "/agents/\(self.side(side).agentID)/notes/", ["note": "fresh"]).json["id"]?.intValue ?? 0
     }
+
+    /// An availability alert of the agent, written straight into the alerts plugin's table
+    /// (raising one through events is PluginsAlertsTests' business).
+    static func insertAlert(_ host: TestHost, agentID: String) async throws -> Int {
+        try await host.server.storage.pool.query("""
+            INSERT INTO plugin_alert.alerts (alert_type, agent_pk, agent_id, hostname, client_id, client_name, site_id, site_name, severity, message)
+            SELECT 'availability', a.id, a.agent_id, a.hostname, a.client_id, c.name, a.site_id, s.name, 'error', a.hostname || ' is overdue.'
+            FROM agents a JOIN clients c ON c.id = a.client_id JOIN sites s ON s.id = a.site_id WHERE a.agent_id = $1 RETURNING id
+            """, [agentID]).first!.int("id")
+    }
+
+    func freshAlert(_ side: RBAC.Side) async throws -> Int { try await Self.insertAlert(host, agentID: self.side(side).agentID) }
 
     func freshCheck(_ side: RBAC.Side) async throws -> Int {
         let agentID = self.side(side).agentID

@@ -16,6 +16,7 @@ extension PluginFolder {
             // No agent cache: the checks an agent is sent follow each change at once.
             ("40-checks.toml", "libChecksPlugin.so", "agent_cache_seconds = 0"),
             ("40-scripting.toml", "libScriptingPlugin.so", ""),
+            ("60-alerts.toml", "libAlertsPlugin.so", ""),
         ]
         for plugin in plugins {
             let source = built.appendingPathComponent(plugin.library)
