@@ -96,7 +96,7 @@ let package = Package(
             linkerSettings: swiftPluginLinkerSettings
         ),
         // Scripts, bulk actions and automated tasks (Plugins/Scripting): pure logic in Core.
-        .target(name: "ScriptingCore", path: "Plugins/Scripting/Core"),
+        .target(name: "ScriptingCore", dependencies: ["JSONText"], path: "Plugins/Scripting/Core"),
         .target(
             name: "ScriptingPlugin",
             dependencies: ["PluginKit", "ScriptingCore"],
@@ -203,7 +203,7 @@ let package = Package(
         ),
         .testTarget(
             name: "ScriptingTests",
-            dependencies: ["ScriptingCore"],
+            dependencies: ["ScriptingCore", "JSONText"],
             path: "Tests/ScriptingTests"
         ),
         .testTarget(

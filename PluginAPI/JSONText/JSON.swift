@@ -68,6 +68,15 @@ extension JSON: ExpressibleByNilLiteral, ExpressibleByBooleanLiteral, Expressibl
     }
 }
 
+extension JSON {
+    public init(_ value: String?) { self = value.map { .string($0) } ?? .null }
+    public init(_ value: Int?) { self = value.map { .number(Double($0)) } ?? .null }
+    public init(_ value: Bool) { self = .bool(value) }
+    public init(_ value: [String]) { self = .array(value.map { .string($0) }) }
+    public init(_ value: [Int]) { self = .array(value.map { .number(Double($0)) }) }
+    public init(_ value: [String: String]) { self = .object(value.mapValues { .string($0) }) }
+}
+
 extension JSON: Codable {
     public init(from decoder: any Decoder) throws {
         let container = try decoder.singleValueContainer()

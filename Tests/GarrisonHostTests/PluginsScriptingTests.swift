@@ -413,18 +413,8 @@ import ScriptingCore
 
 /// Each task schedule type, mapped to the host's ScheduleSpec and stepped with a fixed clock.
 @Suite struct ScriptingScheduleTests {
-    static func json(_ value: Any) -> JSON {
-        switch value {
-        case let v as String: return .string(v)
-        case let v as Bool: return .bool(v)
-        case let v as Int: return .number(Double(v))
-        case let v as [String: Sendable]: return .object(v.mapValues { json($0) })
-        default: return .null
-        }
-    }
-
     static func runs(_ task: AutomatedTask, after start: String, count: Int) throws -> [String] {
-        let spec = try ScheduleSpec.parse(json(try #require(try TaskSchedule.hostSchedule(task))))
+        let spec = try ScheduleSpec.parse(.object(try #require(try TaskSchedule.hostSchedule(task))))
         var now = try #require(ISO8601DateFormatter().date(from: start))
         var out: [String] = []
         for _ in 0..<count {

@@ -1,4 +1,5 @@
 import Foundation
+import JSONText
 import Testing
 @testable import ScriptingCore
 
@@ -101,9 +102,9 @@ import Testing
         task.continueOnError = false
         let scripts = [7: Script(id: 7, name: "S", shell: .powershell, code: "{{x}}", envVars: ["E=1"])]
         let actions = try TaskRunner.actions(task, scripts: scripts, snippets: ["x": "Write-Output 1"], context: .init(agent: ["hostname": "pc 1"]), plat: "windows")
-        #expect(actions[0]["script_name"] as? String == "S" && actions[0]["code"] as? String == "Write-Output 1" && actions[0]["script_args"] as? [String] == ["'pc 1'"])
-        #expect(actions[0]["timeout"] as? Int == 20 && actions[0]["env_vars"] as? [String] == ["E=1"] && actions[0]["shell"] as? String == "powershell")
-        #expect(actions[1]["command"] as? String == "dir \"pc 1\"" && actions[1]["shell"] as? String == "cmd" && actions[1]["type"] as? String == "cmd")
+        #expect(actions[0]["script_name"] == "S" && actions[0]["code"] == "Write-Output 1" && actions[0]["script_args"] == ["'pc 1'"])
+        #expect(actions[0]["timeout"] == 20 && actions[0]["env_vars"] == ["E=1"] && actions[0]["shell"] == "powershell")
+        #expect(actions[1]["command"] == "dir \"pc 1\"" && actions[1]["shell"] == "cmd" && actions[1]["type"] == "cmd")
         #expect(throws: ScriptingError.self) { try TaskRunner.actions(task, scripts: [:], snippets: [:], context: .init(agent: ["hostname": "x"]), plat: "windows") }
         // Agent 2.9.1 on Windows crashes on other shells: refused before it is sent.
         task.actions = [.init(type: .cmd, command: "ls", shell: "/bin/bash")]

@@ -13,12 +13,6 @@ extension JSON {
     /// The JSON text: keys sorted, slashes not escaped.
     public func serialized() -> Data { Data(jsonBytes) }
 
-    public init(_ value: String?) { self = value.map { .string($0) } ?? .null }
-    public init(_ value: Int?) { self = value.map { .number(Double($0)) } ?? .null }
-    public init(_ value: Bool) { self = .bool(value) }
-    public init(_ value: [String]) { self = .array(value.map { .string($0) }) }
-    public init(_ value: [Int]) { self = .array(value.map { .number(Double($0)) }) }
-
     /// Reads a jsonb column's text back into a value (nil or broken text becomes `fallback`).
     public static func fromDatabase(_ text: String?, fallback: JSON = .null) -> JSON {
         guard let text, let data = text.data(using: .utf8), let value = try? JSON.parse(data) else { return fallback }

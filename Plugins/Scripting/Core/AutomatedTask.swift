@@ -1,4 +1,5 @@
 import Foundation
+import JSONText
 
 /// An automated task (docs/compatibility.md §2.5) for one agent: when it runs and what it runs.
 public struct AutomatedTask: Sendable, Codable, Equatable {
@@ -136,47 +137,48 @@ public struct AutomatedTask: Sendable, Codable, Equatable {
 /// monthlydow). manual, checkfailure and onboarding have none: they run on demand, on a
 /// check's failure, or once at enrollment.
 public enum TaskSchedule {
-    public static func hostSchedule(_ task: AutomatedTask) throws(ScriptingError) -> [String: Sendable]? {
-        let calendar: [String: Sendable]
+    public static func hostSchedule(_ task: AutomatedTask) throws(ScriptingError) -> [String: JSON]? {
+        let calendar: [String: JSON]
         switch task.taskType {
         case .manual, .checkfailure, .onboarding:
             return nil
         case .runonce:
             guard let at = task.runTimeDate, parts(at) != nil else { throw ScriptingError("runonce needs run_time_date (RFC 3339).") }
-            return ["type": "once", "at": at, "tz": task.timezone ?? "UTC"]
+            return ["type": "once", "at": .string(at), "tz": .string(task.timezone ?? "UTC")]
         case .daily:
-            calendar = ["type": "daily", "interval": try positive(task.dailyInterval ?? 1, "daily_interval")]
+            calendar = ["type": "daily", "interval": JSON(try positive(task.dailyInterval ?? 1, "daily_interval"))]
         case .weekly, .scheduled:
-            calendar = ["type": "weekly", "weekdays": try mask(task.runTimeBitWeekdays, bits: 7, "run_time_bit_weekdays"),
-                        "interval": try positive(task.weeklyInterval ?? 1, "weekly_interval")]
+            calendar = ["type": "weekly", "weekdays": JSON(try mask(task.runTimeBitWeekdays, bits: 7, "run_time_bit_weekdays")),
+                        "interval": JSON(try positive(task.weeklyInterval ?? 1, "weekly_interval"))]
         case .monthly:
             let days = task.monthlyDaysOfMonth ?? 0
             let lastDay = days & (1 << 31) != 0
             let plain = days & 0x7FFF_FFFF
             guard plain != 0 || lastDay, days >= 0, days < (1 << 32) else { throw ScriptingError("monthly_days_of_month must name at least one day.") }
-            var spec: [String: Sendable] = ["type": "monthly", "last_day": lastDay, "months": try mask(task.monthlyMonthsOfYear ?? 4095, bits: 12, "monthly_months_of_year")]
-            if plain != 0 { spec["days"] = plain }
+            var spec: [String: JSON] = ["type": "monthly", "last_day": .bool(lastDay),
+                                        "months": JSON(try mask(task.monthlyMonthsOfYear ?? 4095, bits: 12, "monthly_months_of_year"))]
+            if plain != 0 { spec["days"] = JSON(plain) }
             calendar = spec
         case .monthlydow:
-            calendar = ["type": "monthlydow", "weeks": try mask(task.monthlyWeeksOfMonth, bits: 5, "monthly_weeks_of_month"),
-                        "weekdays": try mask(task.runTimeBitWeekdays, bits: 7, "run_time_bit_weekdays"),
-                        "months": try mask(task.monthlyMonthsOfYear ?? 4095, bits: 12, "monthly_months_of_year")]
+            calendar = ["type": "monthlydow", "weeks": JSON(try mask(task.monthlyWeeksOfMonth, bits: 5, "monthly_weeks_of_month")),
+                        "weekdays": JSON(try mask(task.runTimeBitWeekdays, bits: 7, "run_time_bit_weekdays")),
+                        "months": JSON(try mask(task.monthlyMonthsOfYear ?? 4095, bits: 12, "monthly_months_of_year"))]
         }
         guard let start = task.runTimeDate, let (day, time) = parts(start) else {
             throw ScriptingError("\(task.taskType.rawValue) needs run_time_date (RFC 3339): the first day and the time of day.")
         }
         var spec = calendar
-        spec["time"] = time
-        spec["start"] = day
-        spec["tz"] = task.timezone ?? "UTC"
+        spec["time"] = .string(time)
+        spec["start"] = .string(day)
+        spec["tz"] = .string(task.timezone ?? "UTC")
         spec["missed"] = task.runAsapAfterMissed ? "run_once" : "skip"
         if let expire = task.expireDate {
             guard parts(expire) != nil else { throw ScriptingError("expire_date must be RFC 3339.") }
-            spec["expires_at"] = expire
+            spec["expires_at"] = .string(expire)
         }
         if let delay = task.randomTaskDelaySeconds {
             guard delay >= 0 else { throw ScriptingError("random_task_delay_seconds must not be negative.") }
-            spec["random_delay_seconds"] = delay
+            spec["random_delay_seconds"] = JSON(delay)
         }
         return spec
     }

@@ -1,4 +1,5 @@
 import Foundation
+import JSONText
 
 /// The `runscript` / `runscriptfull` / `rawcmd` envelopes exactly as agent 2.9.1 reads them
 /// (docs/agent-protocol.md §4.2, §4.3): payload values are strings, `timeout` an int,
@@ -14,14 +15,13 @@ public struct RunCommand: Sendable, Equatable {
     public var nushellEnableConfig: Bool?
     public var denoDefaultPermissions: String?
 
-    /// The members of the JSON command, as plain values (String, Int, Bool, [String],
-    /// [String: String]) for the plugin to encode.
-    public var members: [String: Sendable] {
-        var out: [String: Sendable] = ["func": function, "timeout": timeout, "payload": payload, "run_as_user": runAsUser]
-        if let scriptArgs { out["script_args"] = scriptArgs }
-        if let envVars { out["env_vars"] = envVars }
-        if let nushellEnableConfig { out["nushell_enable_config"] = nushellEnableConfig }
-        if let denoDefaultPermissions { out["deno_default_permissions"] = denoDefaultPermissions }
+    /// The members of the JSON command.
+    public var members: [String: JSON] {
+        var out: [String: JSON] = ["func": .string(function), "timeout": JSON(timeout), "payload": JSON(payload), "run_as_user": .bool(runAsUser)]
+        if let scriptArgs { out["script_args"] = JSON(scriptArgs) }
+        if let envVars { out["env_vars"] = JSON(envVars) }
+        if let nushellEnableConfig { out["nushell_enable_config"] = .bool(nushellEnableConfig) }
+        if let denoDefaultPermissions { out["deno_default_permissions"] = .string(denoDefaultPermissions) }
         return out
     }
 

@@ -1,29 +1,32 @@
 import Foundation
+import JSONText
 
 /// The task runner exchange (docs/agent-protocol.md §7.7): what `GET .../taskrunner/` answers,
 /// and the result the agent PATCHes back.
 public enum TaskRunner {
     /// The action list the agent executes, with scripts looked up, snippets inlined and
-    /// variables resolved for this agent. Values are plain (String, Int, Bool, [String]).
+    /// variables resolved for this agent.
     public static func actions(
         _ task: AutomatedTask, scripts: [Int: Script], snippets: [String: String], context: VariableContext, plat: String,
         nushellEnableConfig: Bool = false, denoDefaultPermissions: String = ""
-    ) throws(ScriptingError) -> [[String: Sendable]] {
-        var out: [[String: Sendable]] = []
+    ) throws(ScriptingError) -> [JSON] {
+        var out: [JSON] = []
         for (n, action) in task.actions.enumerated() {
             switch action.type {
             case .cmd:
                 let run = try RunCommand.command(action.command ?? "", shell: action.shell ?? "", customShell: nil,
                                                  timeout: action.timeout ?? 90, runAsUser: false, context: context, plat: plat)
-                out.append(["type": "cmd", "command": run.payload["command"] ?? "", "shell": run.payload["shell"] ?? "", "timeout": run.timeout])
+                out.append(["type": "cmd", "command": .string(run.payload["command"] ?? ""), "shell": .string(run.payload["shell"] ?? ""),
+                            "timeout": JSON(run.timeout)])
             case .script:
                 guard let id = action.script, let script = scripts[id] else { throw ScriptingError("Action \(n + 1): script \(action.script ?? 0) no longer exists.") }
                 let run = try RunCommand.script(script, full: true, args: action.scriptArgs, envVars: action.envVars, timeout: action.timeout,
                                                 runAsUser: nil, snippets: snippets, context: context, plat: plat,
                                                 nushellEnableConfig: nushellEnableConfig, denoDefaultPermissions: denoDefaultPermissions)
-                out.append(["type": "script", "script_name": script.name, "code": run.payload["code"] ?? "", "script_args": run.scriptArgs ?? [],
-                            "shell": script.shell.rawValue, "timeout": run.timeout, "run_as_user": run.runAsUser, "env_vars": run.envVars ?? [],
-                            "nushell_enable_config": nushellEnableConfig, "deno_default_permissions": denoDefaultPermissions])
+                out.append(["type": "script", "script_name": .string(script.name), "code": .string(run.payload["code"] ?? ""),
+                            "script_args": JSON(run.scriptArgs ?? []), "shell": .string(script.shell.rawValue), "timeout": JSON(run.timeout),
+                            "run_as_user": .bool(run.runAsUser), "env_vars": JSON(run.envVars ?? []),
+                            "nushell_enable_config": .bool(nushellEnableConfig), "deno_default_permissions": .string(denoDefaultPermissions)])
             }
         }
         return out

@@ -138,7 +138,7 @@ final class Scripting: GarrisonPlugin {
     }
 
     func command(_ run: RunCommand, options: JSON? = nil) -> JSON {
-        var object = run.members.mapValues(jsonValue)
+        var object = run.members
         if let options { object["_options"] = options }
         return .object(object)
     }

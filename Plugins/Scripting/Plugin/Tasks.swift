@@ -96,7 +96,7 @@ struct Tasks: Sendable {
                                        nushellEnableConfig: scripting.settings.nushellEnableConfig, denoDefaultPermissions: scripting.settings.denoDefaultPermissions)
             }
             return try .json(JSON.object(["id": .number(Double(task.id ?? 0)), "continue_on_error": .bool(task.continueOnError),
-                                          "enabled": .bool(task.enabled), "task_actions": jsonValue(actions)]))
+                                          "enabled": .bool(task.enabled), "task_actions": .array(actions)]))
         }
         try r.route(.patch, "/api/v3/<pk>/<agent_id>/taskrunner/", permission: "agent") { req in
             let (task, agentID) = try await self.agentTask(req)
@@ -133,7 +133,7 @@ struct Tasks: Sendable {
             return
         }
         _ = try await host.upsertSchedule(JSON.object(["id": .string(Self.scheduleID(id)), "kind": .string(Self.jobKind),
-                                                       "schedule": jsonValue(spec), "payload": ["task_id": .number(Double(id))], "max_attempts": 1]))
+                                                       "schedule": .object(spec), "payload": ["task_id": .number(Double(id))], "max_attempts": 1]))
     }
 
     /// Sends `runtask`: the agent then fetches the actions. Queued while the agent is offline.

@@ -6,24 +6,6 @@ import FoundationEssentials
 import Foundation
 #endif
 
-/// ScriptingCore hands out plain values (String, Int, Bool, Double, lists and maps of them);
-/// the ABI speaks JSON.
-func jsonValue(_ value: Any) -> JSON {
-    switch value {
-    case let v as JSON: return v
-    case let v as String: return .string(v)
-    case let v as Bool: return .bool(v)
-    case let v as Int: return .number(Double(v))
-    case let v as Double: return .number(v)
-    case let v as [String]: return .array(v.map(JSON.string))
-    case let v as [String: String]: return .object(v.mapValues(JSON.string))
-    case let v as [String: Sendable]: return .object(v.mapValues(jsonValue))
-    case let v as [[String: Sendable]]: return .array(v.map { jsonValue($0) })
-    case let v as [Any]: return .array(v.map(jsonValue))
-    default: return .null
-    }
-}
-
 extension JSON {
     /// A flat text view of a host object for variables: scalars as text, and the custom
     /// fields' values under their names where no field of that name exists.
