@@ -111,10 +111,13 @@ let package = Package(
             linkerSettings: swiftPluginLinkerSettings
         ),
 
+        // The agent's wire format (msgpack values, command envelopes, telemetry): the host and
+        // the agent emulator share it, and the emulator links nothing else of the host.
+        .target(name: "AgentWire", dependencies: ["CMsgPack", "JSONText"], path: "Host/AgentWire"),
         .target(
             name: "GarrisonHost",
             dependencies: [
-                "CLibPQ", "COpenSSL", "CNats", "CMsgPack", "CCrypt", "CGarrisonPlugin", "JSONText",
+                "AgentWire", "CLibPQ", "COpenSSL", "CNats", "CMsgPack", "CCrypt", "CGarrisonPlugin", "JSONText",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTLS", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
@@ -150,7 +153,7 @@ let package = Package(
         .target(
             name: "AgentEmulator",
             dependencies: [
-                "GarrisonHost",
+                "AgentWire",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -164,7 +167,7 @@ let package = Package(
         .executableTarget(
             name: "garrison-agent-emulator",
             dependencies: [
-                "AgentEmulator", "GarrisonHost",
+                "AgentEmulator", "AgentWire",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),

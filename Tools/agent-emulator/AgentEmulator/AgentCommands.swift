@@ -1,4 +1,4 @@
-import GarrisonHost
+import AgentWire
 
 /// How an emulated agent answers the server's commands (docs/agent-protocol.md §4.3, §4.4), as
 /// agent 2.9.1 on Linux does: Windows-only functions give their non-Windows stub answers,

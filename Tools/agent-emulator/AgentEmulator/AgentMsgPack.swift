@@ -1,4 +1,4 @@
-import GarrisonHost
+import AgentWire
 import NIOCore
 
 /// Encodes as the real agent's msgpack library does (ugorji go/codec, MsgpackHandle with

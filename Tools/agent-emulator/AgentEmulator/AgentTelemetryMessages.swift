@@ -1,4 +1,4 @@
-import GarrisonHost
+import AgentWire
 
 /// What an agent publishes on its own subject, the reply field carrying the kind
 /// (docs/agent-protocol.md §5.1): keys and types as a Linux agent 2.9.1 sends them.

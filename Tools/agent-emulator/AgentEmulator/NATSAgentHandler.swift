@@ -1,5 +1,5 @@
 import Foundation
-import GarrisonHost
+import AgentWire
 import NIOCore
 import NIOWebSocket
 

@@ -1,7 +1,7 @@
 import AgentEmulator
+import AgentWire
 import ArgumentParser
 import Foundation
-import GarrisonHost
 import Logging
 import NIOCore
 

@@ -2,7 +2,8 @@
 import Glibc
 #endif
 
-/// The open-file limit. Every agent at /natsws holds two descriptors in the host (its TLS
+/// The open-file limit, here because both ends of thousands of agent connections need it
+/// raised: the host and the agent emulator. Every agent at /natsws holds two descriptors in the host (its TLS
 /// socket and the one to nats-server) and one in nats-server, which inherits the host's
 /// limit; the usual soft limit of 1024 would stop at ~500 agents.
 public enum FileLimit {

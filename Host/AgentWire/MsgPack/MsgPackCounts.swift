@@ -3,9 +3,9 @@
 /// gigabytes (found by Fuzz/AgentMsgPack). This walk runs first: every element takes at least
 /// one byte, so a message may declare no more elements than it has bytes left. Headers only,
 /// no recursion, no allocation.
-enum MsgPackCounts {
+package enum MsgPackCounts {
     /// nil when every declared count and length fits the bytes; otherwise what does not.
-    static func problem(_ bytes: UnsafeBufferPointer<UInt8>) -> String? {
+    package static func problem(_ bytes: UnsafeBufferPointer<UInt8>) -> String? {
         var index = 0
         // Elements still to read for the containers open so far (the first value is one).
         var pending = 1

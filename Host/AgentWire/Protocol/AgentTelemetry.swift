@@ -1,4 +1,5 @@
 import Foundation
+import JSONText
 
 /// What an agent publishes on its own subject (docs/agent-protocol.md §5.1). The NATS reply
 /// field carries the kind ("agent-hello", ...); the msgpack map carries the data. Keys the
@@ -40,6 +41,7 @@ public struct AgentTelemetry: Sendable, Equatable {
 
     public struct Invalid: Error, CustomStringConvertible, Equatable {
         public let description: String
+        package init(description: String) { self.description = description }
     }
 
     /// Reads one message; `kind` is the message's reply tag.
@@ -104,7 +106,7 @@ public struct AgentTelemetry: Sendable, Equatable {
 
 extension MsgPackValue {
     /// JSON for storage: map keys become strings, binary becomes a string of its bytes.
-    var json: JSON {
+    package var json: JSON {
         switch self {
         case .nil: return .null
         case .bool(let flag): return .bool(flag)
@@ -136,5 +138,5 @@ extension String {
     /// client might not, and one such string must not fail a whole batch.
     /// By bytes, not Foundation's contains/replacingOccurrences: this runs for every string
     /// of every telemetry message.
-    var withoutNUL: String { utf8.contains(0) ? String(decoding: utf8.filter { $0 != 0 }, as: UTF8.self) : self }
+    package var withoutNUL: String { utf8.contains(0) ? String(decoding: utf8.filter { $0 != 0 }, as: UTF8.self) : self }
 }

@@ -7,6 +7,7 @@ import CMsgPack
 public enum MsgPackDecoder {
     public struct DecodeError: Error, CustomStringConvertible, Equatable {
         public let description: String
+        package init(description: String) { self.description = description }
     }
 
     public static func decode(_ bytes: some Collection<UInt8>) throws(DecodeError) -> MsgPackValue {
