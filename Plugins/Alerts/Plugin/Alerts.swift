@@ -10,6 +10,7 @@ import PluginKit
 ///   agent.offline / agent.overdue      (host: availability alert, if the agent asks for overdue alerts)
 ///   agent.online                       (host: resolves the availability alert)
 ///   agent.deleted                      (the agent's alerts go with it)
+/// Job alert.unsnooze, hourly at :10: snoozes whose time has passed end.
 /// Nothing is raised or resolved while the agent is in maintenance mode.
 ///
 /// Operator routes (Tactical RMM's paths and JSON):
@@ -42,6 +43,35 @@ final class Alerts: GarrisonPlugin {
         try r.subscribe("agent.overdue") { event in await self.handle(event) }
         try r.subscribe("agent.online") { event in await self.handle(event) }
         try r.subscribe("agent.deleted") { event in await self.agentDeleted(event) }
+        try r.jobKind("alert.unsnooze") { _ in ["unsnoozed": .number(Double(try await self.unsnoozePassed()))] }
+        // Schedules live in the database; creating them needs the plugin running.
+        try r.subscribe("core.started") { _ in await self.ensureSchedules() }
+        Task { await self.ensureSchedules() }
+    }
+
+    /// Tactical RMM's hourly job at :10 that ends the snoozes whose time has passed.
+    func ensureSchedules() async {
+        // Retried for a few seconds: this runs while the host is still starting the plugin.
+        for attempt in 1...50 {
+            do {
+                _ = try await host.upsertSchedule(["id": JSON.string("alert-unsnooze"), "kind": "alert.unsnooze", "cron": "10 * * * *"] as JSON)
+                return
+            } catch {
+                if attempt == 50 { host.log(.warning, "schedules: \(error)"); return }
+                try? await Task.sleep(for: .milliseconds(100))
+            }
+        }
+    }
+
+    /// Unsnoozes the alerts whose snooze_until has passed; returns how many.
+    func unsnoozePassed() async throws -> Int {
+        let rows = try await host.queryRows("""
+            WITH u AS (UPDATE alerts SET snoozed = false, snooze_until = NULL WHERE snoozed AND snooze_until <= now() RETURNING id, severity)
+            INSERT INTO changes (alert_id, change, cause, severity) SELECT id, 'unsnoozed', 'alert.unsnooze', severity FROM u
+            RETURNING alert_id, id AS change_id, change AS change_kind
+            """)
+        for row in rows { announce(row, agentID: nil) }
+        return rows.count
     }
 
     func handle(_ event: PluginEvent) async {
