@@ -83,6 +83,14 @@ import Testing
             let started = ContinuousClock.now
             #expect(await connection.request(Self.agentID(), AgentCommand("ping").encoded(), timeout: .seconds(5)) == .timeout)
             #expect(started.duration(to: .now) < .seconds(4))
+
+            // Someone subscribed who never answers: the request's own deadline ends the wait.
+            let silent = "silent.\(Self.agentID())"
+            try connection.subscribe(silent) { _ in }
+            let waited = ContinuousClock.now
+            #expect(await connection.request(silent, AgentCommand("ping").encoded(), timeout: .milliseconds(300)) == .timeout)
+            let took = waited.duration(to: .now)
+            #expect(took >= .milliseconds(300) && took < .seconds(3), "a 300 ms request timed out after \(took)")
         } catch {
             connection.close()
             await supervisor.stop()

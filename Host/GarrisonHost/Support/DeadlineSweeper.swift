@@ -2,20 +2,26 @@ import NIOConcurrencyHelpers
 import NIOCore
 import NIOPosix
 
-/// Deadlines for many short waits (a plugin's answer to a route call or an auth question)
-/// at the cost of one timer. A timer per call meant two cross-thread hops to an event loop
+/// Deadlines for many short waits (a plugin's answer to a route call or an auth question, an
+/// agent's reply to a NATS request) at the cost of one timer. A timer per call meant two cross-thread hops to an event loop
 /// per request (schedule, then cancel), a visible share of a plugin route's cost under load.
 /// Here a call registers its deadline under a lock and removes it when answered; one tick,
 /// running only while deadlines are pending, fires the overdue ones. A deadline fires up to
 /// one `resolution` late.
 final class DeadlineSweeper: Sendable {
+    /// What a deadline belongs to: an object (a call) or a number (a request id).
+    enum Key: Hashable, Sendable {
+        case object(ObjectIdentifier)
+        case id(UInt64)
+    }
+
     private struct Pending {
         let deadline: NIODeadline
         let fire: @Sendable () -> Void
     }
 
     private struct State {
-        var pending: [ObjectIdentifier: Pending] = [:]
+        var pending: [Key: Pending] = [:]
         var ticking = false
     }
 
@@ -38,8 +44,12 @@ final class DeadlineSweeper: Sendable {
     /// Calls `fire` once `timeout` has passed, unless `cancel(owner)` came first. One
     /// deadline per owner: a second replaces the first.
     func add(_ owner: AnyObject, after timeout: TimeAmount, fire: @escaping @Sendable () -> Void) {
+        add(.object(ObjectIdentifier(owner)), after: timeout, fire: fire)
+    }
+
+    func add(_ key: Key, after timeout: TimeAmount, fire: @escaping @Sendable () -> Void) {
         let startTicking = state.withLockedValue { state -> Bool in
-            state.pending[ObjectIdentifier(owner)] = Pending(deadline: .now() + timeout, fire: fire)
+            state.pending[key] = Pending(deadline: .now() + timeout, fire: fire)
             guard !state.ticking else { return false }
             state.ticking = true
             return true
@@ -48,7 +58,11 @@ final class DeadlineSweeper: Sendable {
     }
 
     func cancel(_ owner: AnyObject) {
-        state.withLockedValue { _ = $0.pending.removeValue(forKey: ObjectIdentifier(owner)) }
+        cancel(.object(ObjectIdentifier(owner)))
+    }
+
+    func cancel(_ key: Key) {
+        state.withLockedValue { _ = $0.pending.removeValue(forKey: key) }
     }
 
     var pendingCount: Int { state.withLockedValue { $0.pending.count } }
@@ -68,5 +82,11 @@ final class DeadlineSweeper: Sendable {
         }
         for fire in due { fire() }
         if more { scheduleTick() }
+    }
+}
+
+extension TimeAmount {
+    init(_ duration: Duration) {
+        self = .nanoseconds(duration.components.seconds * 1_000_000_000 + duration.components.attoseconds / 1_000_000_000)
     }
 }

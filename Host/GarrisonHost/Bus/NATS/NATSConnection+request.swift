@@ -1,6 +1,7 @@
 import CNats
 import Foundation
 import NIOConcurrencyHelpers
+import NIOCore
 
 /// Request/reply without blocking a thread: one wildcard inbox subscription per connection
 /// ("_INBOX.<random>.*"), a reply subject per request, and a table of waiting
@@ -13,6 +14,9 @@ final class NATSRequestMux: Sendable {
         var waiting: [UInt64: CheckedContinuation<NATSReply, Never>] = [:]
     }
     private let state = NIOLockedValueBox(State())
+    /// Every waiting request's timeout on one timer, as plugin calls have theirs; a request's
+    /// timeout may fire up to 50 ms late, which no caller's timeout is close to.
+    private let deadlines = DeadlineSweeper(resolution: .milliseconds(50))
 
     /// Subscribes the inbox on first use; returns its prefix.
     func prefix(on connection: NATSConnection) throws -> String {
@@ -25,15 +29,19 @@ final class NATSRequestMux: Sendable {
         }
     }
 
-    func register(_ continuation: CheckedContinuation<NATSReply, Never>) -> UInt64 {
-        state.withLockedValue { state in
+    /// Holds `continuation` until its reply comes or `timeout` passes.
+    func register(_ continuation: CheckedContinuation<NATSReply, Never>, timeout: Duration) -> UInt64 {
+        let id = state.withLockedValue { state in
             state.nextID += 1
             state.waiting[state.nextID] = continuation
             return state.nextID
         }
+        deadlines.add(.id(id), after: TimeAmount(timeout)) { [weak self] in self?.complete(id, with: .timeout) }
+        return id
     }
 
     func complete(_ id: UInt64, with reply: NATSReply) {
+        deadlines.cancel(.id(id))
         state.withLockedValue { $0.waiting.removeValue(forKey: id) }?.resume(returning: reply)
     }
 
@@ -61,16 +69,11 @@ extension NATSConnection {
         guard isConnected, let prefix = try? requests.prefix(on: self) else { return .natsDown }
         let requests = self.requests
         return await withCheckedContinuation { continuation in
-            let id = requests.register(continuation)
+            let id = requests.register(continuation, timeout: timeout)
             do {
                 try publish(subject, data, reply: "\(prefix).\(id)")
             } catch {
                 requests.complete(id, with: .natsDown)
-                return
-            }
-            Task {
-                try? await Task.sleep(for: timeout)
-                requests.complete(id, with: .timeout)
             }
         }
     }
