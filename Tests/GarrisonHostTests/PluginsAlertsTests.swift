@@ -327,6 +327,8 @@ import Testing
             #expect(Set(unsnoozed) == [ids[0], ids[1]])
             #expect(try await w.alerts().filter { $0["snoozed"] == true }.allSatisfy { $0["snooze_until"]?.stringValue != nil })
             #expect(try await w.pool.query("SELECT count(*)::int AS n FROM plugin_alert.changes WHERE cause = 'alert.unsnooze'").first?.int("n") == 2)
+            running.cancel()
+            _ = try? await running.value
         }
     }
 
@@ -372,6 +374,15 @@ import Testing
             #expect(try await w.host.request(.post, "/alerts/bulk/", as: .token(scoped), json: ["bulk_action": "resolve", "alerts": .init(ids)]).json == "ok")
             #expect(try await w.availability(other.agent).first?["resolved"] == false)
             #expect(try await w.alerts().filter { $0["resolved"] == true }.count == 5)
+
+            // Scope follows the agent as it is now: moved into the caller's site, its alert is
+            // the caller's; deleted, its alerts go with it.
+            try await w.edit(agent: other.agent, ["site": .init(w.site)])
+            #expect(try await w.host.request(.get, "/alerts/\(theirs)/", as: .token(scoped)).status == 200)
+            #expect(try await w.alerts(as: scoped).contains { $0["id"]?.intValue == theirs })
+            #expect(try await w.host.request(.delete, "/agents/\(other.agent)/", as: .token(w.admin)).status == 200)
+            #expect(try await w.host.eventually { try await w.host.request(.get, "/alerts/\(theirs)/", as: .token(w.admin)).status == 404 })
+            #expect(try await w.alerts().count == 5)
 
             // A role limited to the site sees the same; one without can_list_alerts nothing.
             let bySite = try await w.host.user("alerts-site", permissions: ["can_list_alerts"], sites: [w.site], admin: w.admin)
