@@ -30,7 +30,9 @@ struct AgentsBench: AsyncParsableCommand {
             throw BenchError("build garrison-agent-emulator next to garrison-bench first: swift build -c release --product garrison-agent-emulator")
         }
         print("garrison-bench agents: \(count) agents over wss /natsws (open-file limit \(limit)), 2 cores shared by host, PostgreSQL, nats-server and the emulator")
-        let host = try await BenchHost.start { $0.natsEnabled = true; $0.databasePoolSize = 8 }
+        // Every emulated agent connects from 127.0.0.1, so the per-address cap must admit them
+        // all (a real fleet comes from many addresses, or a NAT's few).
+        let host = try await BenchHost.start { $0.natsEnabled = true; $0.databasePoolSize = 8; $0.maxConnectionsPerAddress = count + 1000 }
         defer { host.database.stop() }
         let bus = try require(host.server.bus, "bus")
         let natsPID = await bus.supervisor?.runningPID

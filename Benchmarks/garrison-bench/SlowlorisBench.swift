@@ -10,16 +10,16 @@ import NIOCore
 /// without them, and what the host cut, when and why.
 ///
 /// The slow connections come from 127.0.0.2 and the normal client from 127.0.0.1 (both
-/// loopback). The per-address cap (`server.max_connections_per_address`, 256 by default)
+/// loopback). The per-address cap (`server.max_connections_per_address`, 2048 by default)
 /// counts by source address: with everything on 127.0.0.1 the slow connections would fill
 /// the normal client's own slots and it would be refused at accept. By default the cap is
 /// also raised well above the slow count for the run, so the host really holds all of them
-/// and only its deadlines end them (the harder case); `--cap 256` shows the shipped cap at work.
+/// and only its deadlines end them (the harder case); `--cap 256` shows a cap at work.
 struct SlowlorisBench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "slowloris", abstract: "Normal GET latency while 1,000 slow connections from one address are held open.")
 
     @Option(help: "Slow connections to hold (a third of each kind).") var connections = 1000
-    @Option(help: "server.max_connections_per_address for the run (default: twice the slow count + 100; 256 is the shipped default).") var cap: Int?
+    @Option(help: "server.max_connections_per_address for the run (default: twice the slow count + 100; 2048 is the shipped default).") var cap: Int?
     @Option(help: "Loopback source address of the slow connections.") var slowAddress = "127.0.0.2"
     @Option(help: "Seconds the normal client runs while the slow connections are held (covers the 10 s and 15 s deadlines).") var seconds = 30
     @Option(help: "Seconds of the normal client alone, before.") var baselineSeconds = 10

@@ -17,7 +17,10 @@ public struct GarrisonConfig: Sendable {
     public var requestHeadTimeoutSeconds = 15
     public var idleTimeoutSeconds = 75
     public var bodyTimeoutSeconds = 60
-    public var maxConnectionsPerAddress = 256
+    /// Agents behind one NAT share an address, each holding its /natsws connection and one per
+    /// request in flight: 2048 admits a large site behind one address, while one address still
+    /// holds at most an eighth of the unit's LimitNOFILE (65536, two descriptors per agent).
+    public var maxConnectionsPerAddress = 2048
     public var publicHostname = "localhost"
 
     public var dataDirectory = "./data"
