@@ -9,8 +9,14 @@ import Testing
 /// token on the agent routes) and from the host's agent status sweep, and Tactical RMM's
 /// alert routes with scope, filters, paging and refusals.
 @Suite struct PluginsAlertsTests {
-    static func folder() throws -> PluginFolder {
+    static func folder(scripting: Bool = false) throws -> PluginFolder {
         let folder = try PluginsChecksTests.folder()
+        if scripting {
+            let copy = folder.libraries.appendingPathComponent("libScriptingPlugin.so")
+            try FileManager.default.copyItem(at: PluginsScriptingTests.library, to: copy)
+            chmod(copy.path, 0o755)
+            try folder.write("50-scripting.toml", "library = \"\(copy.path)\"\nenabled = true\n")
+        }
         let built = URL(fileURLWithPath: CommandLine.arguments.first ?? "").deletingLastPathComponent().appendingPathComponent("libAlertsPlugin.so")
         try #require(FileManager.default.fileExists(atPath: built.path), "build the AlertsPlugin product first (swift build --build-tests)")
         let copy = folder.libraries.appendingPathComponent("libAlertsPlugin.so")
@@ -89,12 +95,12 @@ import Testing
         }
     }
 
-    static func with(_ body: @Sendable @escaping (World) async throws -> Void) async throws {
-        let folder = try folder()
+    static func with(scripting: Bool = false, _ body: @Sendable @escaping (World) async throws -> Void) async throws {
+        let folder = try folder(scripting: scripting)
         defer { folder.cleanUp() }
         try await TestHost.with(plugins: folder, callTimeoutMS: 20_000) { host in
             let events = Events()
-            for pattern in ["check.*", "alert.*"] {
+            for pattern in ["check.*", "alert.*", "scripting.task.*"] {
                 host.server.context.events.subscribe(owner: "test", pattern: pattern) { event in
                     let value = (try? JSON.parse(Data(event.json.utf8))) ?? .null
                     events.seen.withLockedValue { $0.append((event.name, value)) }
@@ -144,6 +150,30 @@ import Testing
             #expect(changes.map { $0.string("change") } == ["raised", "resolved", "raised"])
             #expect(changes.map { $0.string("cause") } == ["check.failed", "check.resolved", "check.failed"])
             #expect(changes.allSatisfy { $0.optionalInt("cause_id") != nil })
+        }
+    }
+
+    @Test func failingTask_raisesATaskAlert_andItsNextPassingRunResolvesIt() async throws {
+        try await Self.with(scripting: true) { w in
+            let created = try await w.host.request(.post, "/tasks/", as: .token(w.admin), json: [
+                "agent_id": .string(w.agentID), "name": "Backup", "task_type": "manual", "dashboard_alert": true, "alert_severity": "error",
+                "actions": [["type": "cmd", "command": "backup", "shell": "/bin/bash", "timeout": 15]],
+            ])
+            let task = try #require(created.json["id"]?.intValue, "\(created.status) \(created.text)")
+            let runner = "/api/v3/\(task)/\(w.agentID)/taskrunner/"
+            func report(_ retcode: Int) async throws {
+                let reply = try await w.host.request(.patch, runner, as: .token(w.agentToken), json: ["stdout": "", "stderr": retcode == 0 ? "" : "disk full", "retcode": .init(retcode), "execution_time": 0.5])
+                #expect(reply.status == 200, "\(reply.text)")
+            }
+            @Sendable func alerts() async throws -> [JSON] { try await w.alerts().filter { $0["assigned_task"]?.intValue == task } }
+            try await report(1)
+            #expect(try await w.host.eventually { try await alerts().count == 1 })
+            let alert = try #require(try await alerts().first)
+            #expect(alert["alert_type"] == "task" && alert["severity"] == "error" && alert["hidden"] == false && alert["assigned_check"] == .null)
+            #expect(alert["message"] == "web-1 has task: Backup that failed.", "\(alert)")
+            try await report(0)
+            #expect(try await w.host.eventually { try await alerts().first?["resolved"] == true })
+            #expect(try await alerts().count == 1)
         }
     }
 

@@ -9,6 +9,7 @@ import PluginKit
 ///   check.failed / check.resolved      (checks plugin, from its outbox: carry event_id and the check's alert flags)
 ///   agent.offline / agent.overdue      (host: availability alert, if the agent asks for overdue alerts)
 ///   agent.online                       (host: resolves the availability alert)
+///   scripting.task.failed / .resolved  (scripting plugin: a task's run failing / passing again)
 ///   agent.deleted                      (the agent's alerts go with it)
 /// Job alert.unsnooze, hourly at :10: snoozes whose time has passed end.
 /// Nothing is raised or resolved while the agent is in maintenance mode.
@@ -42,6 +43,8 @@ final class Alerts: GarrisonPlugin {
         try r.subscribe("agent.offline") { event in await self.handle(event) }
         try r.subscribe("agent.overdue") { event in await self.handle(event) }
         try r.subscribe("agent.online") { event in await self.handle(event) }
+        try r.subscribe("scripting.task.failed") { event in await self.handle(event) }
+        try r.subscribe("scripting.task.resolved") { event in await self.handle(event) }
         try r.subscribe("agent.deleted") { event in await self.agentDeleted(event) }
         try r.jobKind("alert.unsnooze") { _ in ["unsnoozed": .number(Double(try await self.unsnoozePassed()))] }
         // Schedules live in the database; creating them needs the plugin running.

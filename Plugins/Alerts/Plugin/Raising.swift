@@ -11,6 +11,8 @@ import PluginKit
 /// - It is shown on the dashboard (hidden = false) only when the dashboard flag is set.
 /// - A check alert is raised when the check's failures reach fails_b4_alert: the checks
 ///   plugin raises check.failed exactly then, with fail_count and the flags.
+/// - A task alert is raised when a task's run fails after passing (scripting.task.failed, with
+///   the task's flags and alert_severity) and resolved by its next passing run.
 /// - Availability: agent.offline or agent.overdue raises (severity error), agent.online
 ///   resolves. Tactical RMM raises on overdue only; Garrison also on offline, so an agent that
 ///   stops is reported after its offline time (its overdue time still updates the message).
@@ -18,7 +20,7 @@ import PluginKit
 extension Alerts {
     /// What one event asks of the alerts.
     enum Step {
-        case raise(subject: String, type: String, create: Bool, check: Int?, severity: String, message: String,
+        case raise(subject: String, type: String, create: Bool, check: Int?, task: Int?, severity: String, message: String,
                    hidden: Bool, wantsEmail: Bool, wantsText: Bool)
         case resolve(subject: String)
     }
@@ -41,12 +43,12 @@ extension Alerts {
         let seq = eventID ?? Int(received.timeIntervalSince1970 * 1_000_000)
         let rows: [JSON]
         switch step {
-        case let .raise(subject, type, create, check, severity, message, hidden, wantsEmail, wantsText):
+        case let .raise(subject, type, create, check, task, severity, message, hidden, wantsEmail, wantsText):
             let names = Self.names(agent)
             rows = try await host.queryRows(
                 "SELECT alert_id, change_id, change_kind FROM raise_alert($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20)",
                 [subject, String(seq), create, type, agent["id"]?.intValue, agentID, names.hostname, agent["client"]?.intValue, names.client,
-                 agent["site"]?.intValue, names.site, check, Int?.none, severity, message, hidden, wantsEmail, wantsText, event.name, eventID])
+                 agent["site"]?.intValue, names.site, check, task, severity, message, hidden, wantsEmail, wantsText, event.name, eventID])
         case let .resolve(subject):
             rows = try await host.queryRows("SELECT alert_id, change_id, change_kind FROM resolve_alert($1, $2, $3, $4)",
                                             [subject, String(seq), event.name, eventID])
@@ -74,7 +76,7 @@ extension Alerts {
             if !["info", "warning", "error"].contains(severity) { severity = "warning" }
             let type = e["check_type"]?.stringValue ?? "check"
             let description = e["readable_desc"]?.stringValue ?? e["check_name"]?.stringValue ?? ""
-            return .raise(subject: subject, type: "check", create: dashboard || email || text, check: check, severity: severity,
+            return .raise(subject: subject, type: "check", create: dashboard || email || text, check: check, task: nil, severity: severity,
                           message: "\(hostname) has a \(type) check: \(description) that failed.",
                           hidden: !dashboard, wantsEmail: email, wantsText: text)
         case "agent.offline", "agent.overdue":
@@ -82,11 +84,23 @@ extension Alerts {
             let email = agent["overdue_email_alert"]?.boolValue ?? false
             let text = agent["overdue_text_alert"]?.boolValue ?? false
             let state = name == "agent.overdue" ? "overdue" : "offline"
-            return .raise(subject: "availability:\(agentID)", type: "availability", create: dashboard || email || text, check: nil,
+            return .raise(subject: "availability:\(agentID)", type: "availability", create: dashboard || email || text, check: nil, task: nil,
                           severity: "error", message: "\(hostname) in \(client), \(site) is \(state).",
                           hidden: !dashboard, wantsEmail: email, wantsText: text)
         case "agent.online":
             return .resolve(subject: "availability:\(agentID)")
+        case "scripting.task.failed", "scripting.task.resolved":
+            guard let task = e["task_id"]?.intValue else { return nil }
+            let subject = "task:\(agentID):\(task)"
+            if name == "scripting.task.resolved" { return .resolve(subject: subject) }
+            let dashboard = e["dashboard_alert"]?.boolValue ?? false
+            let email = e["email_alert"]?.boolValue ?? false
+            let text = e["text_alert"]?.boolValue ?? false
+            var severity = e["severity"]?.stringValue ?? "info"
+            if !["info", "warning", "error"].contains(severity) { severity = "info" }
+            return .raise(subject: subject, type: "task", create: dashboard || email || text, check: nil, task: task, severity: severity,
+                          message: "\(hostname) has task: \(e["name"]?.stringValue ?? "") that failed.",
+                          hidden: !dashboard, wantsEmail: email, wantsText: text)
         default:
             return nil
         }
