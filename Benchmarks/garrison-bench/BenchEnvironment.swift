@@ -32,7 +32,9 @@ struct WrkResult {
     /// `script` is a wrk Lua script that builds each request; one that passes its own headers
     /// to wrk.format replaces the default Authorization header.
     static func run(url: String, token: String, threads: Int, connections: Int, seconds: Int, script: String? = nil) throws -> WrkResult {
-        guard let wrk = Subprocess.which("wrk", extraDirectories: ["/usr/local/bin"]) else { throw BenchError("wrk is not installed: apt-get install wrk") }
+        guard let wrk = Subprocess.which("wrk", extraDirectories: ["/usr/local/bin"]) else {
+            throw BenchError("wrk is not installed: apt-get install wrk")
+        }
         var arguments = ["-t\(threads)", "-c\(connections)", "-d\(seconds)s", "--latency", "-H", "Authorization: Token \(token)"]
         if let script { arguments += ["-s", script] }
         let output = try Subprocess.run(wrk, arguments + [url])

@@ -22,7 +22,8 @@ struct BenchHost {
         let running = Task { try await app.runService() }
         while port.withLockedValue({ $0 }) == 0 { try await Task.sleep(for: .milliseconds(10)) }
         let base = "https://127.0.0.1:\(port.withLockedValue { $0 })"
-        let password = try String(contentsOfFile: config.dataDirectory + "/initial-admin-password", encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
+        let password = try String(contentsOfFile: config.dataDirectory + "/initial-admin-password", encoding: .utf8).trimmingCharacters(
+            in: .whitespacesAndNewlines)
         return BenchHost(database: database, config: config, server: server, base: base, token: try login(base, password), running: running)
     }
 
@@ -70,7 +71,8 @@ struct BenchHost {
 
     static func login(_ base: String, _ password: String) throws -> String {
         let body = "{\"username\":\"admin\",\"password\":\"\(password)\"}"
-        let result = try Subprocess.run("/usr/bin/curl", ["-sk", "-X", "POST", "-H", "Content-Type: application/json", "-d", body, "\(base)/v2/login/"])
+        let result = try Subprocess.run(
+            "/usr/bin/curl", ["-sk", "-X", "POST", "-H", "Content-Type: application/json", "-d", body, "\(base)/v2/login/"])
         guard let data = result.output.data(using: .utf8), let value = try? JSON.parse(data), let token = value["token"]?.stringValue else {
             throw BenchError("login failed: \(result.output)")
         }

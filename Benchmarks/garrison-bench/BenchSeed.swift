@@ -8,7 +8,8 @@ enum BenchSeed {
     static func fleet(_ c: PGConnection, agents: Int) throws {
         try c.query("INSERT INTO clients (name) SELECT 'client-' || g FROM generate_series(1, 100) g")
         try c.query("INSERT INTO sites (client_id, name) SELECT id, 'site-' || s FROM clients, generate_series(1, 2) s")
-        try c.query("""
+        try c.query(
+            """
             INSERT INTO agents (agent_id, hostname, site_id, client_id, monitoring_type, plat, last_seen, token_digest)
             SELECT 'benchagent' || lpad(g::text, 30, '0'), 'host-' || g, s.id, s.client_id, 'server', 'windows', now(),
                    encode(sha256(convert_to('benchtoken' || lpad(g::text, 30, '0'), 'UTF8')), 'hex')

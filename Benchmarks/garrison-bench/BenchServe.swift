@@ -38,7 +38,9 @@ struct BenchServe {
     func waitForOK(_ pid: pid_t, timeout: Double) -> Double? {
         let start = Date()
         while Date().timeIntervalSince(start) < timeout {
-            let probe = try? Subprocess.run("/usr/bin/curl", ["-sk", "--max-time", "2", "-o", "/dev/null", "-w", "%{http_code}", "https://127.0.0.1:\(port)/core/status/"])
+            let probe = try? Subprocess.run(
+                "/usr/bin/curl",
+                ["-sk", "--max-time", "2", "-o", "/dev/null", "-w", "%{http_code}", "https://127.0.0.1:\(port)/core/status/"])
             if probe?.output == "200" { return Date().timeIntervalSince(start) }
             var status: Int32 = 0
             if waitpid(pid, &status, WNOHANG) == pid { return nil }
@@ -78,11 +80,14 @@ struct BenchServe {
         }
         let left = ProcessTable.all().filter { $0.commandLine.contains(root.path) }
         if !left.isEmpty {
-            print("after the last host stopped, still running from this bench's folder: \(RestartBench.describe(left)); the bench stops them")
+            print(
+                "after the last host stopped, still running from this bench's folder: \(RestartBench.describe(left)); the bench stops them")
             // The postmaster first (SIGQUIT: immediate shutdown; its backends follow).
             for entry in left { kill(entry.pid, SIGQUIT) }
             usleep(2_000_000)
-            for entry in left where ProcessTable.isAlive(entry.pid) && ProcessTable.entry(entry.pid)?.commandLine == entry.commandLine { kill(entry.pid, SIGKILL) }
+            for entry in left where ProcessTable.isAlive(entry.pid) && ProcessTable.entry(entry.pid)?.commandLine == entry.commandLine {
+                kill(entry.pid, SIGKILL)
+            }
         }
         if removeFolder { try? FileManager.default.removeItem(at: root) }
     }

@@ -6,7 +6,8 @@ import GarrisonHost
 /// checkrunner GET, with 10,000 emulated agents of 10 checks each, every request carrying
 /// the token of the agent it speaks for (wrk Lua scripts pick a random agent and check).
 struct ChecksBench: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "checks", abstract: "Check results/s and p99, checkrunner GET p99, 10,000 agents x 10 checks.")
+    static let configuration = CommandConfiguration(
+        commandName: "checks", abstract: "Check results/s and p99, checkrunner GET p99, 10,000 agents x 10 checks.")
 
     @Option(help: "Agents to seed.") var agents = 10_000
     @Option(help: "Seconds per wrk run.") var seconds = 15
@@ -15,7 +16,8 @@ struct ChecksBench: AsyncParsableCommand {
     @Option(help: "wrk threads.") var threads = 2
     @Flag(help: "Only the result ingestion run (for profiling).") var ingestOnly = false
     @Flag(help: "Only the checkrunner GET runs (for profiling).") var getOnly = false
-    @Flag(help: "Skip the warm-up GETs: results then find neither definitions nor states in memory, as right after a restart.") var cold = false
+    @Flag(help: "Skip the warm-up GETs: results then find neither definitions nor states in memory, as right after a restart.") var cold =
+        false
     @Flag(help: "Print PostgreSQL's top statements by total time (pg_stat_statements) at the end.") var pgStatements = false
     @Flag(help: "The Checks plugin's fast_commit = true: results answered before their commit is on disk.") var fastCommit = false
 
@@ -25,17 +27,21 @@ struct ChecksBench: AsyncParsableCommand {
         if pgStatements { PGStatements.enable() }
         let library = try BenchHost.builtPlugin("ChecksPlugin")
         let host = try await BenchHost.start { config in
-            try? BenchHost.enable(library, file: "40-checks.toml", rest: "\n[settings]\nagent_cache_seconds = 5\nfast_commit = \(fastCommit)\n", in: config.pluginsDirectory)
+            try? BenchHost.enable(
+                library, file: "40-checks.toml", rest: "\n[settings]\nagent_cache_seconds = 5\nfast_commit = \(fastCommit)\n",
+                in: config.pluginsDirectory)
         }
         defer { host.database.stop() }
         let pool = host.server.storage.pool
         try await seed(pool)
         let work = URL(fileURLWithPath: host.database.root.path)
         let agentsFile = work.appendingPathComponent("agents.txt")
-        try (1...agents).map { "\(Self.agentID($0)) \(Self.token($0))" }.joined(separator: "\n").write(to: agentsFile, atomically: true, encoding: .utf8)
+        try (1...agents).map { "\(Self.agentID($0)) \(Self.token($0))" }.joined(separator: "\n").write(
+            to: agentsFile, atomically: true, encoding: .utf8)
 
-        print("garrison-bench checks: \(agents) agents x \(Self.checksPerAgent) checks, release build, TLS keep-alive, wrk -t\(threads), \(seconds) s per run, "
-            + (fastCommit ? "fast_commit (no wait for the WAL flush)" : "each commit waits for the WAL flush"))
+        print(
+            "garrison-bench checks: \(agents) agents x \(Self.checksPerAgent) checks, release build, TLS keep-alive, wrk -t\(threads), \(seconds) s per run, "
+                + (fastCommit ? "fast_commit (no wait for the WAL flush)" : "each commit waits for the WAL flush"))
         print("  (real agents open a new TLS connection per call; these figures leave the handshake out)")
         if !cold { try await warmUp(host, work: work, agentsFile: agentsFile) }
         if !ingestOnly { try await measureGets(host, work: work, agentsFile: agentsFile) }
@@ -49,33 +55,46 @@ struct ChecksBench: AsyncParsableCommand {
     /// definitions are cached), but not within the 5 s the agent facts and tokens are kept,
     /// as with real agents calling every two minutes.
     private func warmUp(_ host: BenchHost, work: URL, agentsFile: URL) async throws {
-        let warm = try WrkResult.run(url: "\(host.base)/api/v3/x/checkrunner/", token: "", threads: threads, connections: getConnections,
-                                     seconds: min(60, agents / 400 + 3), script: try script(work, "warm.lua", Self.warmScript(agentsFile.path, threads: threads)))
+        let warm = try WrkResult.run(
+            url: "\(host.base)/api/v3/x/checkrunner/", token: "", threads: threads, connections: getConnections,
+            seconds: min(60, agents / 400 + 3), script: try script(work, "warm.lua", Self.warmScript(agentsFile.path, threads: threads)))
         print(String(format: "  warm-up: every agent's first checkrunner GET, %.0f req/s, p99 %@", warm.requestsPerSecond, warm.p99))
         try await Task.sleep(for: .seconds(6))
     }
 
     private func measureGets(_ host: BenchHost, work: URL, agentsFile: URL) async throws {
-        let get = try WrkResult.run(url: "\(host.base)/api/v3/x/checkrunner/", token: "", threads: threads, connections: getConnections, seconds: seconds,
-                                    script: try script(work, "get.lua", Self.getScript(agentsFile.path)))
-        print(String(format: "GET /api/v3/<agent_id>/checkrunner/ (-c%d, a new agent each call): %.0f req/s, p50 %@, p99 %@, non-2xx %d",
-                     getConnections, get.requestsPerSecond, get.p50, get.p99, get.non2xx))
+        let get = try WrkResult.run(
+            url: "\(host.base)/api/v3/x/checkrunner/", token: "", threads: threads, connections: getConnections, seconds: seconds,
+            script: try script(work, "get.lua", Self.getScript(agentsFile.path)))
+        print(
+            String(
+                format: "GET /api/v3/<agent_id>/checkrunner/ (-c%d, a new agent each call): %.0f req/s, p50 %@, p99 %@, non-2xx %d",
+                getConnections, get.requestsPerSecond, get.p50, get.p99, get.non2xx))
         if get.non2xx > 0 { print(get.raw) }
         // A 10,000-agent fleet calling every 120 s makes about 85 GETs/s; four connections
         // already offer ten times that.
-        let light = try WrkResult.run(url: "\(host.base)/api/v3/x/checkrunner/", token: "", threads: 1, connections: 4, seconds: seconds,
-                                      script: try script(work, "get.lua", Self.getScript(agentsFile.path)))
-        print(String(format: "  same with 4 connections: %.0f req/s, p50 %@, p99 %@, non-2xx %d", light.requestsPerSecond, light.p50, light.p99, light.non2xx))
+        let light = try WrkResult.run(
+            url: "\(host.base)/api/v3/x/checkrunner/", token: "", threads: 1, connections: 4, seconds: seconds,
+            script: try script(work, "get.lua", Self.getScript(agentsFile.path)))
+        print(
+            String(
+                format: "  same with 4 connections: %.0f req/s, p50 %@, p99 %@, non-2xx %d", light.requestsPerSecond, light.p50, light.p99,
+                light.non2xx))
     }
 
     private func measurePatches(_ host: BenchHost, work: URL, agentsFile: URL) async throws {
         let pool = host.server.storage.pool
         let before = try await pool.query("SELECT count(*) AS n FROM plugin_check.history").first?.int("n") ?? 0
-        let patch = try WrkResult.run(url: "\(host.base)/api/v3/checkrunner/", token: "", threads: threads, connections: connections, seconds: seconds,
-                                      script: try script(work, "patch.lua", Self.patchScript(agentsFile.path)))
+        let patch = try WrkResult.run(
+            url: "\(host.base)/api/v3/checkrunner/", token: "", threads: threads, connections: connections, seconds: seconds,
+            script: try script(work, "patch.lua", Self.patchScript(agentsFile.path)))
         let after = try await pool.query("SELECT count(*) AS n FROM plugin_check.history").first?.int("n") ?? 0
-        print(String(format: "PATCH /api/v3/checkrunner/ (-c%d, ten results per agent in turn): %.0f req/s, p50 %@, p99 %@, non-2xx %d; %d results stored (%.0f/s)",
-                     connections, patch.requestsPerSecond, patch.p50, patch.p99, patch.non2xx, after - before, Double(after - before) / Double(seconds)))
+        print(
+            String(
+                format:
+                    "PATCH /api/v3/checkrunner/ (-c%d, ten results per agent in turn): %.0f req/s, p50 %@, p99 %@, non-2xx %d; %d results stored (%.0f/s)",
+                connections, patch.requestsPerSecond, patch.p50, patch.p99, patch.non2xx, after - before,
+                Double(after - before) / Double(seconds)))
         let events = try await pool.query("SELECT count(*) AS n, count(delivered_time) AS d FROM plugin_check.outbox").first
         print("  check.failed/check.resolved transitions: \(events?.int("n") ?? 0) written, \(events?.int("d") ?? 0) delivered")
         if patch.non2xx > 0 { print(patch.raw) }
@@ -96,7 +115,8 @@ struct ChecksBench: AsyncParsableCommand {
     private func seed(_ pool: DatabasePool) async throws {
         try await pool.transaction { c in
             try BenchSeed.fleet(c, agents: agents)
-            try c.query("""
+            try c.query(
+                """
                 INSERT INTO plugin_check.checks (id, agent_id, agent_pk, check_type, name, warning_threshold, error_threshold, disk, ip, script,
                                                  warning_return_codes, timeout, svc_name, log_name, event_id, fail_when, fails_b4_alert)
                 SELECT (a.n - 1) * 10 + k + 1, a.agent_id, a.id,
@@ -111,7 +131,8 @@ struct ChecksBench: AsyncParsableCommand {
                 """)
             try c.query("SELECT setval('plugin_check.checks_id_seq', (SELECT max(id) FROM plugin_check.checks))")
             // Steady state: every check has run before, so each result updates its row.
-            try c.query("""
+            try c.query(
+                """
                 INSERT INTO plugin_check.results (agent_id, check_id, status, last_run, seq)
                 SELECT agent_id, id, 'passing', now() - interval '2 minutes', 1 FROM plugin_check.checks
                 """)

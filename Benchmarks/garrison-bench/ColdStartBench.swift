@@ -8,7 +8,9 @@ import GarrisonHost
 /// and started again; the figure is the time from a start to the first 200 on GET
 /// /core/status/, median of the rounds.
 struct ColdStartBench: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "coldstart", abstract: "Seconds from start to first 200 with every shipped plugin, data folder existing (median of 5).")
+    static let configuration = CommandConfiguration(
+        commandName: "coldstart", abstract: "Seconds from start to first 200 with every shipped plugin, data folder existing (median of 5)."
+    )
 
     @Option(help: "Stop / start rounds.") var rounds = 5
     @Option(help: "The plugins.d to load (default: the repository's, as scripts/run.sh).") var plugins = "plugins.d"
@@ -33,7 +35,9 @@ struct ColdStartBench: AsyncParsableCommand {
         environment["GARRISON_SERVER_HOST"] = "127.0.0.1"
         environment["GARRISON_SERVER_PORT"] = String(port)
         let serve = BenchServe(binary: binary, environment: environment, root: root, port: port)
-        print("garrison-bench coldstart: \(binary) serve with \(plugins) (\(pluginFiles.joined(separator: ", "))), data in \(root.path); 2 cores shared with whatever else runs")
+        print(
+            "garrison-bench coldstart: \(binary) serve with \(plugins) (\(pluginFiles.joined(separator: ", "))), data in \(root.path); 2 cores shared with whatever else runs"
+        )
 
         var started: [pid_t] = []
         let first = try serve.start(log: "serve-0.log")
@@ -59,13 +63,19 @@ struct ColdStartBench: AsyncParsableCommand {
                 throw ExitCode.failure
             }
             let skipped = serve.count(log, containing: "plugin skipped")
-            print(String(format: "round %d: %.3f s to first 200%@", round, elapsed, skipped == 0 ? "" : " (\(skipped) plugins skipped: see \(log))"))
+            print(
+                String(
+                    format: "round %d: %.3f s to first 200%@", round, elapsed,
+                    skipped == 0 ? "" : " (\(skipped) plugins skipped: see \(log))"))
             samples.append(elapsed)
             serve.cleanUp([pid], removeFolder: false)
         }
         let sorted = samples.sorted()
-        print(String(format: "cold start with every shipped plugin, data folder existing, to first 200 on GET /core/status/: median %.3f s of %d (each: %@)",
-                     sorted[sorted.count / 2], sorted.count, samples.map { String(format: "%.3f", $0) }.joined(separator: ", ")))
+        print(
+            String(
+                format:
+                    "cold start with every shipped plugin, data folder existing, to first 200 on GET /core/status/: median %.3f s of %d (each: %@)",
+                sorted[sorted.count / 2], sorted.count, samples.map { String(format: "%.3f", $0) }.joined(separator: ", ")))
         serve.cleanUp(started)
     }
 }

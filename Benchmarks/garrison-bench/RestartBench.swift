@@ -7,7 +7,8 @@ import GarrisonHost
 /// again at once; the figure is the time from that start to the first 200 on GET
 /// /core/status/. Also says whether the dead host's children were gone.
 struct RestartBench: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "restart", abstract: "Seconds from restart after kill -9 to first 200 (median of 5); were the old children gone.")
+    static let configuration = CommandConfiguration(
+        commandName: "restart", abstract: "Seconds from restart after kill -9 to first 200 (median of 5); were the old children gone.")
 
     @Option(help: "kill -9 / restart rounds.") var rounds = 5
     @Option(help: "Seconds a host runs after its first 200 before it is killed.") var settle = 3.0
@@ -32,7 +33,9 @@ struct RestartBench: AsyncParsableCommand {
         environment["GARRISON_SERVER_HOST"] = "127.0.0.1"
         environment["GARRISON_SERVER_PORT"] = String(port)
         let serve = BenchServe(binary: binary, environment: environment, root: root, port: port)
-        print("garrison-bench restart: \(binary) serve on embedded defaults, data in \(root.path), https://127.0.0.1:\(port); 2 cores shared with whatever else runs")
+        print(
+            "garrison-bench restart: \(binary) serve on embedded defaults, data in \(root.path), https://127.0.0.1:\(port); 2 cores shared with whatever else runs"
+        )
 
         var started: [pid_t] = []
         var current = try serve.start(log: "serve-0.log")
@@ -62,10 +65,12 @@ struct RestartBench: AsyncParsableCommand {
             try await Task.sleep(for: .seconds(2))
             let aliveLater = children.filter(Self.alive)
             let elapsed = answered ?? Date().timeIntervalSince(restart)
-            print(String(format: "round %d: %@; old children %@: alive at restart %d, at first 200 %d, 2 s later %d%@",
-                         round, answered == nil ? "no 200 within \(Int(timeout)) s" : String(format: "%.2f s to first 200", elapsed),
-                         Self.describe(children), aliveAtStart.count, aliveAtAnswer.count, aliveLater.count,
-                         aliveLater.isEmpty ? "" : " (still running: \(Self.describe(aliveLater)))"))
+            print(
+                String(
+                    format: "round %d: %@; old children %@: alive at restart %d, at first 200 %d, 2 s later %d%@",
+                    round, answered == nil ? "no 200 within \(Int(timeout)) s" : String(format: "%.2f s to first 200", elapsed),
+                    Self.describe(children), aliveAtStart.count, aliveAtAnswer.count, aliveLater.count,
+                    aliveLater.isEmpty ? "" : " (still running: \(Self.describe(aliveLater)))"))
             guard answered != nil else {
                 print("restart failed; the new serve's log (\(root.appendingPathComponent(log).path)):\n\(serve.tail(log))")
                 serve.cleanUp(started)
@@ -77,8 +82,10 @@ struct RestartBench: AsyncParsableCommand {
             current = next
         }
         let sorted = samples.sorted()
-        print(String(format: "restart after kill -9 to first 200 on GET /core/status/: median %.2f s of %d (each: %@)",
-                     sorted[sorted.count / 2], sorted.count, samples.map { String(format: "%.2f", $0) }.joined(separator: ", ")))
+        print(
+            String(
+                format: "restart after kill -9 to first 200 on GET /core/status/: median %.2f s of %d (each: %@)",
+                sorted[sorted.count / 2], sorted.count, samples.map { String(format: "%.2f", $0) }.joined(separator: ", ")))
         serve.cleanUp(started)
     }
 

@@ -1,9 +1,9 @@
 import FuzzSupport
 import Foundation
 #if DEBUG
-@testable import GarrisonHost
+    @testable import GarrisonHost
 #else
-import GarrisonHost
+    import GarrisonHost
 #endif
 
 // What agents send over NATS, decoded as the host decodes it (Bus/MsgPack, Bus/Protocol,
@@ -33,17 +33,17 @@ func exercise(_ input: UnsafeRawBufferPointer) {
         _ = telemetry.agentID == "fuzz-agent"
     case kinds.count:
         #if DEBUG
-        guard case .object(let object) = value.json else { return }
-        _ = object["agent_id"]?.stringValue
-        _ = JSON.object(object).databaseText
+            guard case .object(let object) = value.json else { return }
+            _ = object["agent_id"]?.stringValue
+            _ = JSON.object(object).databaseText
         #else
-        break
+            break
         #endif
     default:
         #if DEBUG
-        if let map = value.mapValue { _ = map.databaseText } else { _ = value.stringValue ?? value.json.databaseText }
+            if let map = value.mapValue { _ = map.databaseText } else { _ = value.stringValue ?? value.json.databaseText }
         #else
-        break
+            break
         #endif
     }
 }

@@ -15,14 +15,15 @@ public enum FuzzDriver {
     public static func run(_ test: @escaping (UnsafeRawBufferPointer) -> Void) -> Never {
         Self.test = test
         #if GARRISON_FUZZ
-        var argc = CommandLine.argc
-        var argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>? = CommandLine.unsafeArgv
-        exit(LLVMFuzzerRunDriver(&argc, &argv) { data, size in
-            FuzzDriver.test(UnsafeRawBufferPointer(start: data, count: size))
-            return 0
-        })
+            var argc = CommandLine.argc
+            var argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>? = CommandLine.unsafeArgv
+            exit(
+                LLVMFuzzerRunDriver(&argc, &argv) { data, size in
+                    FuzzDriver.test(UnsafeRawBufferPointer(start: data, count: size))
+                    return 0
+                })
         #else
-        exit(replay(Array(CommandLine.arguments.dropFirst())))
+            exit(replay(Array(CommandLine.arguments.dropFirst())))
         #endif
     }
 
@@ -56,11 +57,11 @@ public enum FuzzDriver {
 }
 
 #if GARRISON_FUZZ
-/// libFuzzer's driver, for programs that keep their own main (LLVM's FuzzerInterface.h).
-@_silgen_name("LLVMFuzzerRunDriver")
-func LLVMFuzzerRunDriver(
-    _ argc: UnsafeMutablePointer<CInt>,
-    _ argv: UnsafeMutablePointer<UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?>,
-    _ callback: @convention(c) (UnsafePointer<UInt8>?, Int) -> CInt
-) -> CInt
+    /// libFuzzer's driver, for programs that keep their own main (LLVM's FuzzerInterface.h).
+    @_silgen_name("LLVMFuzzerRunDriver")
+    func LLVMFuzzerRunDriver(
+        _ argc: UnsafeMutablePointer<CInt>,
+        _ argv: UnsafeMutablePointer<UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?>,
+        _ callback: @convention(c) (UnsafePointer<UInt8>?, Int) -> CInt
+    ) -> CInt
 #endif

@@ -15,7 +15,9 @@ struct BackupCommand: AsyncParsableCommand {
         let logger = makeLogger(config)
         let summary = try BackupMaker.make(file: URL(fileURLWithPath: file), config: config, logger: logger)
         let secrets = summary.manifest.entries.filter { $0.name.hasPrefix("data/") }.map { String($0.name.dropFirst(5)) }
-        print("backup written to \(file) (\(summary.bytes) bytes): database at core migration \(summary.manifest.migrations["core"] ?? 0), data folder files: \(secrets.isEmpty ? "none" : secrets.joined(separator: ", "))")
+        print(
+            "backup written to \(file) (\(summary.bytes) bytes): database at core migration \(summary.manifest.migrations["core"] ?? 0), data folder files: \(secrets.isEmpty ? "none" : secrets.joined(separator: ", "))"
+        )
     }
 }
 
@@ -31,7 +33,11 @@ struct RestoreCommand: AsyncParsableCommand {
         let config = try options.load()
         let logger = makeLogger(config)
         let manifest = try BackupRestorer.restore(file: URL(fileURLWithPath: file), config: config, logger: logger)
-        let target = config.databaseURL.isEmpty ? "the data folder \(config.dataURL.path)" : "database.url and the data folder \(config.dataURL.path)"
-        print("restored the backup made \(manifest.createdAt) by garrison \(manifest.garrisonVersion) into \(target); start the server with `garrison serve`")
+        let target =
+            config.databaseURL.isEmpty
+            ? "the data folder \(config.dataURL.path)" : "database.url and the data folder \(config.dataURL.path)"
+        print(
+            "restored the backup made \(manifest.createdAt) by garrison \(manifest.garrisonVersion) into \(target); start the server with `garrison serve`"
+        )
     }
 }

@@ -9,7 +9,10 @@ struct Garrison: AsyncParsableCommand {
         commandName: "garrison",
         abstract: "An RMM server that speaks the Tactical RMM agent's protocol.",
         version: GarrisonVersion.long,
-        subcommands: [Serve.self, Migrate.self, UserCommand.self, CheckConfig.self, Jobs.self, PluginsCommand.self, BackupCommand.self, RestoreCommand.self],
+        subcommands: [
+            Serve.self, Migrate.self, UserCommand.self, CheckConfig.self, Jobs.self, PluginsCommand.self, BackupCommand.self,
+            RestoreCommand.self,
+        ],
         defaultSubcommand: Serve.self)
 }
 
@@ -48,7 +51,8 @@ func withStorage<T: Sendable>(_ config: GarrisonConfig, logger: Logger, _ body: 
 }
 
 struct Serve: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Run the server (embedded PostgreSQL and a self-signed certificate unless configured).")
+    static let configuration = CommandConfiguration(
+        abstract: "Run the server (embedded PostgreSQL and a self-signed certificate unless configured).")
     @OptionGroup var options: ConfigOptions
 
     func run() async throws {
@@ -86,9 +90,12 @@ struct UserCommand: AsyncParsableCommand {
             let logger = makeLogger(config)
             var secret = password
             if secret == nil { secret = readLine(strippingNewline: true) }
-            guard let secret, secret.count >= 8 else { throw ValidationError("the password must be at least 8 characters (give it with --password or on standard input)") }
+            guard let secret, secret.count >= 8 else {
+                throw ValidationError("the password must be at least 8 characters (give it with --password or on standard input)")
+            }
             let id = try await withStorage(config, logger: logger) { storage in
-                try await Accounts.addUser(pool: storage.pool, username: username, password: secret, roleName: role, hasher: PasswordHasher())
+                try await Accounts.addUser(
+                    pool: storage.pool, username: username, password: secret, roleName: role, hasher: PasswordHasher())
             }
             print("user \(username) created (id \(id))")
         }
@@ -96,7 +103,8 @@ struct UserCommand: AsyncParsableCommand {
 }
 
 struct CheckConfig: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "check-config", abstract: "Validate garrison.toml and plugins.d; say exactly what is wrong.")
+    static let configuration = CommandConfiguration(
+        commandName: "check-config", abstract: "Validate garrison.toml and plugins.d; say exactly what is wrong.")
     @OptionGroup var options: ConfigOptions
 
     func run() throws {
@@ -119,8 +127,11 @@ struct Jobs: AsyncParsableCommand {
         let rows = try await withStorage(config, logger: logger) { storage in try await ScheduleStore(pool: storage.pool).list() }
         print("id\towner\tkind\tnext_run\tlast_run\tlast_status\tfailures\tpending")
         for row in rows {
-            print([row.string("id"), row.string("owner"), row.string("kind"), row["next_run"] ?? "-", row["last_run"] ?? "-",
-                   row["last_status"] ?? "-", String(row.int("failures")), String(row.int("pending"))].joined(separator: "\t"))
+            print(
+                [
+                    row.string("id"), row.string("owner"), row.string("kind"), row["next_run"] ?? "-", row["last_run"] ?? "-",
+                    row["last_status"] ?? "-", String(row.int("failures")), String(row.int("pending")),
+                ].joined(separator: "\t"))
         }
     }
 }

@@ -31,15 +31,21 @@ struct PluginsCommand: AsyncParsableCommand {
             return items.isEmpty ? "none" : items.joined(separator: ", ")
         }
         let state = text("state") == "running" ? "ok" : text("state")
-        var lines = ["\(text("name")) \(text("version")) [\(state)] abi \(text("abi")) build \(text("build_info"))",
-                     "  file     \(text("file"))",
-                     "  library  \(text("library"))"]
+        var lines = [
+            "\(text("name")) \(text("version")) [\(state)] abi \(text("abi")) build \(text("build_info"))",
+            "  file     \(text("file"))",
+            "  library  \(text("library"))",
+        ]
         if let reason = entry["reason"]?.stringValue { lines.append("  reason   \(reason)") }
         for route in entry["routes"]?.arrayValue ?? [] {
-            lines.append("  route    \(route["method"]?.stringValue ?? "") \(route["path"]?.stringValue ?? "") (\(route["permission"]?.stringValue ?? ""))")
+            lines.append(
+                "  route    \(route["method"]?.stringValue ?? "") \(route["path"]?.stringValue ?? "") (\(route["permission"]?.stringValue ?? ""))"
+            )
         }
         if entry["routes"] != nil {
-            lines.append("  jobs \(list("jobs")); events \(list("subscriptions")); agent handlers \(list("agent_handlers")); auth hook \(entry["auth_hook"]?.boolValue == true ? "yes" : "no")")
+            lines.append(
+                "  jobs \(list("jobs")); events \(list("subscriptions")); agent handlers \(list("agent_handlers")); auth hook \(entry["auth_hook"]?.boolValue == true ? "yes" : "no")"
+            )
             if let ms = entry["load_ms"]?.doubleValue { lines.append("  loaded in \(ms) ms") }
         }
         return lines.joined(separator: "\n")

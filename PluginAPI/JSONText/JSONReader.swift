@@ -6,7 +6,9 @@
 public enum JSONReader {
     public static let maxDepth = 512
 
-    @inlinable public static func parse<Value: JSONReadable>(_ bytes: some Sequence<UInt8>, as _: Value.Type = Value.self) throws(JSONReadError) -> Value {
+    @inlinable public static func parse<Value: JSONReadable>(_ bytes: some Sequence<UInt8>, as _: Value.Type = Value.self)
+        throws(JSONReadError) -> Value
+    {
         let parsed = bytes.withContiguousStorageIfAvailable { buffer in
             Result { () throws(JSONReadError) -> Value in
                 var cursor = Cursor<Value>(buffer)
@@ -79,7 +81,9 @@ extension JSONReader {
         @inlinable mutating func literal(_ word: StaticString) throws(JSONReadError) {
             let start = index
             for expected in UnsafeBufferPointer(start: word.utf8Start, count: word.utf8CodeUnitCount) {
-                guard index < bytes.count, bytes[index] == expected else { throw JSONReadError("invalid literal, expected \(word)", at: start) }
+                guard index < bytes.count, bytes[index] == expected else {
+                    throw JSONReadError("invalid literal, expected \(word)", at: start)
+                }
                 index += 1
             }
         }
@@ -90,7 +94,9 @@ extension JSONReader {
         }
 
         /// At an opening bracket: elements, each read by `element`, separated by commas up to `close`.
-        @inlinable mutating func sequence(closing close: UInt8, _ name: String, _ element: (inout Self) throws(JSONReadError) -> Void) throws(JSONReadError) {
+        @inlinable mutating func sequence(closing close: UInt8, _ name: String, _ element: (inout Self) throws(JSONReadError) -> Void)
+            throws(JSONReadError)
+        {
             try nest()
             index += 1
             skipSpace()
@@ -116,7 +122,9 @@ extension JSONReader {
 
         @inlinable mutating func array() throws(JSONReadError) -> Value {
             var items: [Value] = []
-            try sequence(closing: UInt8(ascii: "]"), "array") { (cursor: inout Self) throws(JSONReadError) in items.append(try cursor.value()) }
+            try sequence(closing: UInt8(ascii: "]"), "array") { (cursor: inout Self) throws(JSONReadError) in
+                items.append(try cursor.value())
+            }
             return Value(jsonNode: .array(items))
         }
 

@@ -10,7 +10,11 @@ public enum JSONWriter {
     /// Whole numbers without ".0" (ids stay ids); NaN and infinity, which JSON lacks, as null.
     @inlinable public static func number(_ value: Double, into out: inout [UInt8]) {
         guard value.isFinite else { out.append(contentsOf: null); return }
-        if value.rounded() == value, abs(value) < 9.2e18 { out.append(contentsOf: String(Int64(value)).utf8) } else { out.append(contentsOf: "\(value)".utf8) }
+        if value.rounded() == value, abs(value) < 9.2e18 {
+            out.append(contentsOf: String(Int64(value)).utf8)
+        } else {
+            out.append(contentsOf: "\(value)".utf8)
+        }
     }
 
     @inlinable public static func string(_ value: String, into out: inout [UInt8]) {

@@ -1,9 +1,9 @@
 import CGarrisonPlugin
 import Synchronization
 #if canImport(FoundationEssentials)
-import FoundationEssentials
+    import FoundationEssentials
 #else
-import Foundation
+    import Foundation
 #endif
 
 // Turns the header's "start call + done callback exactly once" pattern into
@@ -29,11 +29,12 @@ func pluginKitDone(_ user: UnsafeMutableRawPointer?, _ status: Int32, _ data: ga
     guard let user else { return }
     let box = Unmanaged<DoneBox>.fromOpaque(user).takeRetainedValue()
     if status == GARRISON_OK {
-        box.continuation.resume(returning: data.data)   // copied: data is borrowed
+        box.continuation.resume(returning: data.data)  // copied: data is borrowed
     } else {
-        box.continuation.resume(throwing: PluginError(
-            PluginStatus(rawValue: status),
-            data.len > 0 ? "\(box.what): \(data.string)" : box.what))
+        box.continuation.resume(
+            throwing: PluginError(
+                PluginStatus(rawValue: status),
+                data.len > 0 ? "\(box.what): \(data.string)" : box.what))
     }
 }
 
@@ -78,9 +79,10 @@ extension PluginHost {
                 guard rc == GARRISON_OK else {
                     // done will never run, so the box is still ours to release.
                     Unmanaged<DoneBox>.fromOpaque(user).release()
-                    continuation.resume(throwing: PluginError(
-                        rc.map { PluginStatus(rawValue: $0) } ?? .phase,
-                        rc == nil ? "\(what): plugin is shut down" : what))
+                    continuation.resume(
+                        throwing: PluginError(
+                            rc.map { PluginStatus(rawValue: $0) } ?? .phase,
+                            rc == nil ? "\(what): plugin is shut down" : what))
                     return
                 }
                 // From here on done may already have run: never touch `user`.

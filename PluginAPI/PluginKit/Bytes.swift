@@ -1,8 +1,8 @@
 import CGarrisonPlugin
 #if canImport(FoundationEssentials)
-import FoundationEssentials
+    import FoundationEssentials
 #else
-import Foundation
+    import Foundation
 #endif
 
 // garrison_bytes in both directions. Bytes the host hands us are borrowed
@@ -31,7 +31,7 @@ protocol LendableBytes {
 
 extension String: LendableBytes {
     func withGarrisonBytes<R>(_ body: (garrison_bytes) throws -> R) rethrows -> R {
-        var copy = self   // withUTF8 is mutating: it may make the storage contiguous
+        var copy = self  // withUTF8 is mutating: it may make the storage contiguous
         return try copy.withUTF8 { buf in
             try body(garrison_bytes(ptr: buf.baseAddress, len: buf.count))
         }
@@ -41,8 +41,9 @@ extension String: LendableBytes {
 extension Data: LendableBytes {
     func withGarrisonBytes<R>(_ body: (garrison_bytes) throws -> R) rethrows -> R {
         try withUnsafeBytes { raw in
-            try body(garrison_bytes(
-                ptr: raw.baseAddress?.assumingMemoryBound(to: UInt8.self), len: raw.count))
+            try body(
+                garrison_bytes(
+                    ptr: raw.baseAddress?.assumingMemoryBound(to: UInt8.self), len: raw.count))
         }
     }
 }

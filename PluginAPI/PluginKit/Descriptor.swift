@@ -16,7 +16,7 @@ enum Descriptor {
             let buildInfo = cString(BuildInfo.text)
         else { return false }
 
-        var desc = garrison_plugin_descriptor()   // zeroed: reserved0, flags, reserved[]
+        var desc = garrison_plugin_descriptor()  // zeroed: reserved0, flags, reserved[]
         desc.magic = GARRISON_PLUGIN_MAGIC
         desc.struct_size = size
         desc.abi_major = UInt16(GARRISON_ABI_MAJOR)

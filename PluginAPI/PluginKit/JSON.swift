@@ -1,7 +1,7 @@
 #if canImport(FoundationEssentials)
-import FoundationEssentials
+    import FoundationEssentials
 #else
-import Foundation
+    import Foundation
 #endif
 // JSON itself lives in JSONText, shared with the host; a plugin that imports PluginKit sees it.
 @_exported import JSONText

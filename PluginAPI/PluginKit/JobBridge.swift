@@ -1,8 +1,8 @@
 import CGarrisonPlugin
 #if canImport(FoundationEssentials)
-import FoundationEssentials
+    import FoundationEssentials
 #else
-import Foundation
+    import Foundation
 #endif
 
 /// One run of a scheduled job.
@@ -42,7 +42,7 @@ final class JobBox: RegistrationBox, @unchecked Sendable {
         } catch {
             host.log(.error, "job \(kind) run \(run.runID) attempt \(run.attempt) failed: \(error)")
             status = (error as? PluginError)?.status.rawValue ?? GARRISON_ERR_INTERNAL
-            if status >= 0 { status = GARRISON_ERR_INTERNAL }   // job_complete wants OK or < 0
+            if status >= 0 { status = GARRISON_ERR_INTERNAL }  // job_complete wants OK or < 0
             result = (try? JSONCoding.encode(["error": "\(error)"])) ?? Data()
         }
         let complete = host.api.required(\.job_complete)

@@ -1,8 +1,8 @@
 import CGarrisonPlugin
 #if canImport(FoundationEssentials)
-import FoundationEssentials
+    import FoundationEssentials
 #else
-import Foundation
+    import Foundation
 #endif
 
 extension PluginHost {

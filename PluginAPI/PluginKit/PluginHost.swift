@@ -1,8 +1,8 @@
 import CGarrisonPlugin
 #if canImport(FoundationEssentials)
-import FoundationEssentials
+    import FoundationEssentials
 #else
-import Foundation
+    import Foundation
 #endif
 
 /// Log levels of `PluginHost.log`, the header's GARRISON_LOG_*.

@@ -1,8 +1,8 @@
 import CGarrisonPlugin
 #if canImport(FoundationEssentials)
-import FoundationEssentials
+    import FoundationEssentials
 #else
-import Foundation
+    import Foundation
 #endif
 
 /// One HTTP request to a plugin route: a copy of everything the host lent,

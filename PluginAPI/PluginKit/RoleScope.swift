@@ -39,11 +39,16 @@ extension PluginHost {
         let scope = req.roleScope
         if scope.isUnrestricted { return }
         let reach: JSON
-        do { reach = try await coreObject(kindNamed: "policy_reach", id: String(policyID)) } catch let error as PluginError where error.status == .notFound {
+        do { reach = try await coreObject(kindNamed: "policy_reach", id: String(policyID)) } catch let error as PluginError
+            where error.status == .notFound
+        {
             throw PluginHTTPError(404, "No policy with id \(policyID).")
         }
         if let place = scope.firstOutside(reach) {
-            throw PluginHTTPError(403, "Policy \(policyID) reaches \(place), which is outside your scope; only a role that sees everything it reaches may change what runs there.")
+            throw PluginHTTPError(
+                403,
+                "Policy \(policyID) reaches \(place), which is outside your scope; only a role that sees everything it reaches may change what runs there."
+            )
         }
     }
 }
@@ -53,7 +58,9 @@ extension RoleScope {
     func firstOutside(_ reach: JSON) -> String? {
         if isUnrestricted { return nil }
         if reach["global"]?.boolValue == true { return "every agent (it is a default policy in the core settings)" }
-        for client in reach["clients"]?.arrayValue?.compactMap(\.intValue) ?? [] where !clients.contains(client) { return "client \(client)" }
+        for client in reach["clients"]?.arrayValue?.compactMap(\.intValue) ?? [] where !clients.contains(client) {
+            return "client \(client)"
+        }
         for site in reach["sites"]?.arrayValue ?? [] {
             guard let id = site["id"]?.intValue, let client = site["client"]?.intValue else { continue }
             if !allows(clientID: client, siteID: id) { return "site \(id)" }

@@ -4,7 +4,9 @@ import Testing
 
 /// Each check type's result evaluated as the table of docs/agent-protocol.md §7.6 says.
 @Suite struct ResultEvaluationTests {
-    static func check(_ type: CheckType, warning: Int = 0, error: Int = 0, _ edit: (inout CheckDefinition) -> Void = { _ in }) -> CheckDefinition {
+    static func check(_ type: CheckType, warning: Int = 0, error: Int = 0, _ edit: (inout CheckDefinition) -> Void = { _ in })
+        -> CheckDefinition
+    {
         var c = CheckDefinition(id: 1, checkType: type)
         c.warning_threshold = warning
         c.error_threshold = error
@@ -26,21 +28,24 @@ import Testing
         DiskRow(used: 50, warning: 25, error: 10, status: .passing, severity: nil, free: 50),
         DiskRow(used: 80, warning: 25, error: 10, status: .failing, severity: .warning, free: 20),
         DiskRow(used: 95, warning: 25, error: 10, status: .failing, severity: .error, free: 5),
-        DiskRow(used: 75, warning: 25, error: 10, status: .passing, severity: nil, free: 25),   // free == warning: not below
-        DiskRow(used: 89.5, warning: 0, error: 11, status: .failing, severity: .error, free: 10), // round half to even: 90
+        DiskRow(used: 75, warning: 25, error: 10, status: .passing, severity: nil, free: 25),  // free == warning: not below
+        DiskRow(used: 89.5, warning: 0, error: 11, status: .failing, severity: .error, free: 10),  // round half to even: 90
         DiskRow(used: 88.5, warning: 0, error: 11, status: .passing, severity: nil, free: 12),  // 88
-        DiskRow(used: 99, warning: 0, error: 0, status: .passing, severity: nil, free: 1),     // both disabled
+        DiskRow(used: 99, warning: 0, error: 0, status: .passing, severity: nil, free: 1),  // both disabled
         DiskRow(used: 85, warning: 20, error: 0, status: .failing, severity: .warning, free: 15),
     ])
     func diskspace_freePercentAgainstThresholds(_ row: DiskRow) throws {
-        let e = try Self.eval(Self.check(.diskspace, warning: row.warning, error: row.error),
-                              #"{"id":1,"agent_id":"a","percent_used":\#(row.used),"exists":true,"more_info":"Total: 100 GB, Free: x"}"#)
+        let e = try Self.eval(
+            Self.check(.diskspace, warning: row.warning, error: row.error),
+            #"{"id":1,"agent_id":"a","percent_used":\#(row.used),"exists":true,"more_info":"Total: 100 GB, Free: x"}"#)
         #expect(e.status == row.status && e.severity == row.severity && e.historyY == row.free)
         #expect(e.moreInfo == "Total: 100 GB, Free: x")
     }
 
     @Test func diskspace_missingDiskFailsWithError() throws {
-        let e = try Self.eval(Self.check(.diskspace, warning: 25, error: 10), #"{"id":1,"agent_id":"a","percent_used":0,"exists":false,"more_info":"Disk C: does not exist"}"#)
+        let e = try Self.eval(
+            Self.check(.diskspace, warning: 25, error: 10),
+            #"{"id":1,"agent_id":"a","percent_used":0,"exists":false,"more_info":"Disk C: does not exist"}"#)
         #expect(e.status == .failing && e.severity == .error && e.moreInfo == "Disk C: does not exist")
     }
 
@@ -53,11 +58,12 @@ import Testing
         // Window slides: 15 samples kept, the oldest dropped.
         e = try Self.eval(c, #"{"id":1,"agent_id":"a","percent":95}"#, samples: Array(repeating: 80, count: 15))
         #expect(e.samples == Array(repeating: 80, count: 14) + [95])
-        #expect(e.status == .failing && e.severity == .warning)   // int(mean) = 81
+        #expect(e.status == .failing && e.severity == .warning)  // int(mean) = 81
         e = try Self.eval(c, #"{"id":1,"agent_id":"a","percent":95}"#, samples: [92, 93])
         #expect(e.status == .failing && e.severity == .error)
         // Mean 70.9 truncates to 70: not above 70.
-        e = try Self.eval(c, #"{"id":1,"agent_id":"a","percent":71}"#, samples: Array(repeating: 71, count: 8) + Array(repeating: 70, count: 6))
+        e = try Self.eval(
+            c, #"{"id":1,"agent_id":"a","percent":71}"#, samples: Array(repeating: 71, count: 8) + Array(repeating: 70, count: 6))
         #expect(e.status == .passing)
         e = try Self.eval(c, #"{"id":1,"agent_id":"a","percent":71}"#)
         #expect(e.status == .failing && e.severity == .warning)
@@ -77,7 +83,9 @@ import Testing
         ScriptRow(retcode: 98, status: .failing, severity: .error),
     ])
     func script_returnCodeClasses(_ row: ScriptRow) throws {
-        let c = Self.check(.script) { $0.info_return_codes = [3]; $0.warning_return_codes = [4]; $0.success_return_codes = [5] }
+        let c = Self.check(.script) {
+            $0.info_return_codes = [3]; $0.warning_return_codes = [4]; $0.success_return_codes = [5]
+        }
         let e = try Self.eval(c, #"{"id":1,"agent_id":"a","stdout":"out","stderr":"","retcode":\#(row.retcode),"runtime":1.23456}"#)
         #expect(e.status == row.status && e.severity == row.severity)
         #expect(e.executionTime == "1.2346" && e.retcode == row.retcode && e.stdout == "out")
@@ -110,7 +118,9 @@ import Testing
         EventRow(when: .not_contains, events: 3, needed: 3, status: .passing),
     ])
     func eventlog_containsAndNotContainsWithCounts(_ row: EventRow) throws {
-        let c = Self.check(.eventlog) { $0.fail_when = row.when; $0.number_of_events_b4_alert = row.needed }
+        let c = Self.check(.eventlog) {
+            $0.fail_when = row.when; $0.number_of_events_b4_alert = row.needed
+        }
         let entry = #"{"source":"s","eventType":"ERROR","eventID":7,"message":"m","time":"t","uid":1}"#
         let log = Array(repeating: entry, count: row.events).joined(separator: ",")
         let e = try Self.eval(c, #"{"id":1,"agent_id":"a","log":[\#(log)]}"#)

@@ -40,7 +40,8 @@ import Testing
                 var settings = AgentFleet.Settings(target: NATSWebSocketTarget(host: "127.0.0.1", port: port))
                 settings.sendStartup = true
                 let fleet = try AgentFleet(settings: settings, threads: 1, logger: Logger(label: "emu"))
-                let agents = try await fleet.enroll(3, site: site, host: "127.0.0.1", port: port, authorization: [("Authorization", "Token \(admin)")])
+                let agents = try await fleet.enroll(
+                    3, site: site, host: "127.0.0.1", port: port, authorization: [("Authorization", "Token \(admin)")])
                 #expect(agents.count == 3)
                 let first = try #require(agents.first)
 
@@ -50,7 +51,10 @@ import Testing
                 let ready = directory.appendingPathComponent("ready")
                 let log = directory.appendingPathComponent("listener.log")
                 let python = try #require(Subprocess.which("python3"))
-                let pid = try ChildProcess.spawn(python, ["-c", Self.listener, supervisor.url, supervisor.hostUser, supervisor.hostPassword, first.agentID, "6", ready.path], logFile: log)
+                let pid = try ChildProcess.spawn(
+                    python,
+                    ["-c", Self.listener, supervisor.url, supervisor.hostUser, supervisor.hostPassword, first.agentID, "6", ready.path],
+                    logFile: log)
                 try await eventually("python listener subscribed") { FileManager.default.fileExists(atPath: ready.path) }
 
                 let failures = await fleet.connect(agents)
@@ -61,19 +65,24 @@ import Testing
                 let lines = ((try? String(contentsOf: log, encoding: .utf8)) ?? "").split(separator: "\n").map(String.init)
                 #expect(lines.count == 6, "\(lines)")
                 #expect(lines.first == "agent-hello {\"agent_id\": \"\(first.agentID)\", \"version\": \"2.9.1\"} nostr8", "\(lines)")
-                #expect(lines.map { String($0.prefix { $0 != " " }) } == ["agent-hello", "agent-agentinfo", "agent-disks", "agent-winsvc", "agent-publicip", "agent-wmi"])
+                #expect(
+                    lines.map { String($0.prefix { $0 != " " }) } == [
+                        "agent-hello", "agent-agentinfo", "agent-disks", "agent-winsvc", "agent-publicip", "agent-wmi",
+                    ])
                 #expect(lines.allSatisfy { $0.hasSuffix(" nostr8") })
 
                 // The host took the startup telemetry (agentinfo sets the platform and hostname).
                 try await eventually("agentinfo written") {
-                    try await host.server.storage.pool.query("SELECT plat FROM agents WHERE agent_id = $1", [first.agentID]).first?.string("plat") == "linux"
+                    try await host.server.storage.pool.query("SELECT plat FROM agents WHERE agent_id = $1", [first.agentID]).first?.string(
+                        "plat") == "linux"
                 }
                 for agent in agents {
                     let ping = try await host.request(.get, "/agents/\(agent.agentID)/ping/", as: .token(admin))
                     #expect(ping.json["status"] == "online", "\(ping.text)")
                 }
                 // Another command through the bus, with a map reply.
-                let reply = await host.server.bus!.connection.request(first.agentID, AgentCommand("runscriptfull", fields: ["id": 42]).encoded(), timeout: .seconds(5))
+                let reply = await host.server.bus!.connection.request(
+                    first.agentID, AgentCommand("runscriptfull", fields: ["id": 42]).encoded(), timeout: .seconds(5))
                 guard case .reply(let bytes) = reply else { Issue.record("no answer: \(reply)"); return }
                 let answer = try MsgPackDecoder.decode(bytes)
                 #expect(answer["id"]?.intValue == 42)

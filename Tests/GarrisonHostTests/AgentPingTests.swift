@@ -20,8 +20,9 @@ import Testing
             let ready = directory.appendingPathComponent("ready")
             let python = try #require(Subprocess.which("python3"))
             // Answers exactly one request, then exits.
-            let pid = try ChildProcess.spawn(python, [Python.fakeAgent, supervisor.url, agent, token, "serve", agent, "1", ready.path],
-                                             logFile: directory.appendingPathComponent("agent.log"))
+            let pid = try ChildProcess.spawn(
+                python, [Python.fakeAgent, supervisor.url, agent, token, "serve", agent, "1", ready.path],
+                logFile: directory.appendingPathComponent("agent.log"))
             try await eventually("fake agent subscribed") { FileManager.default.fileExists(atPath: ready.path) }
 
             let online = try await host.request(.get, "/agents/\(agent)/ping/", as: .token(admin))

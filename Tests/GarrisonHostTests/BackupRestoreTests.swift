@@ -70,8 +70,9 @@ import TwoFactorCore
 
         // Manifests from the future, each in an otherwise well-formed file.
         let dump = Array("PGDMP fake".utf8)
-        var manifest = BackupManifest(format: 1, garrisonVersion: GarrisonVersion.string, createdAt: "2030-01-01T00:00:00Z", hostRole: "garrison_owner",
-                                      serverVersion: "15", migrations: ["core": 1], schemas: [], entries: [])
+        var manifest = BackupManifest(
+            format: 1, garrisonVersion: GarrisonVersion.string, createdAt: "2030-01-01T00:00:00Z", hostRole: "garrison_owner",
+            serverVersion: "15", migrations: ["core": 1], schemas: [], entries: [])
         let cases: [(String, (inout BackupManifest) -> Void, String)] = [
             ("format", { $0.format = BackupManifest.currentFormat + 1 }, "is format \(BackupManifest.currentFormat + 1)"),
             ("version", { $0.garrisonVersion = "99.0.0" }, "made by garrison 99.0.0, newer than this garrison"),
@@ -181,7 +182,8 @@ import TwoFactorCore
         if twoFactor { names.append("libTwoFactorPlugin.so") }
         for name in names {
             let source = built.appendingPathComponent(name)
-            try #require(FileManager.default.fileExists(atPath: source.path), "build the plugin products first (swift build --build-tests): \(name)")
+            try #require(
+                FileManager.default.fileExists(atPath: source.path), "build the plugin products first (swift build --build-tests): \(name)")
             let copy = folder.libraries.appendingPathComponent(name)
             try FileManager.default.copyItem(at: source, to: copy)
             chmod(copy.path, 0o755)
@@ -222,7 +224,8 @@ struct Site {
             }
             for (file, library, settings) in files {
                 let toml = pluginsD.appendingPathComponent(file)
-                try "library = \"\(libraries.path(library))\"\nenabled = true\nrequired = true\n\n[settings]\n\(settings)\n".write(to: toml, atomically: true, encoding: .utf8)
+                try "library = \"\(libraries.path(library))\"\nenabled = true\nrequired = true\n\n[settings]\n\(settings)\n".write(
+                    to: toml, atomically: true, encoding: .utf8)
                 chmod(toml.path, 0o644)
             }
         }
@@ -231,7 +234,9 @@ struct Site {
         if let databaseURL { config += "\n[database]\nurl = \"\(databaseURL)\"\n" }
         try config.write(to: folder.appendingPathComponent("garrison.toml"), atomically: true, encoding: .utf8)
         let port = FreePort.find()
-        return Site(folder: folder, host: ServeProcess(folder: folder, port: port), http: HTTP(base: "http://127.0.0.1:\(port)"), natsPort: natsPort)
+        return Site(
+            folder: folder, host: ServeProcess(folder: folder, port: port), http: HTTP(base: "http://127.0.0.1:\(port)"), natsPort: natsPort
+        )
     }
 
     func cleanUp() { try? FileManager.default.removeItem(at: folder) }
@@ -275,41 +280,51 @@ struct World {
             #expect(first.json["scope"] == "2fa-enroll", "\(first.text)")
             let setup = try await http.call("POST", "/accounts/users/setup_totp/", token: limited)
             let enrolled = try #require(Base32.decode(setup.json["secret"]?.stringValue ?? ""), "\(setup.text)")
-            let confirmed = try await http.call("POST", "/accounts/users/confirm_totp/", token: limited,
-                                                json: ["code": .string(PluginsTwoFactorTests.code(enrolled, -1))])
+            let confirmed = try await http.call(
+                "POST", "/accounts/users/confirm_totp/", token: limited,
+                json: ["code": .string(PluginsTwoFactorTests.code(enrolled, -1))])
             #expect(confirmed.status == 200, "\(confirmed.text)")
             secret = enrolled
             admin = try await signIn(http, password: password, secret: enrolled)
         } else {
             admin = try await signIn(http, password: password, secret: nil)
         }
-        let created = try await http.call("POST", "/clients/", token: admin, json: ["client": ["name": "Backup Co"], "site": ["name": "HQ"]])
+        let created = try await http.call(
+            "POST", "/clients/", token: admin, json: ["client": ["name": "Backup Co"], "site": ["name": "HQ"]])
         #expect(created.status == 200, "\(created.text)")
         let clients = try await http.call("GET", "/clients/", token: admin)
         let site = try #require(clients.json.arrayValue?.first?["sites"]?.arrayValue?.first?["id"]?.intValue, "\(clients.text)")
         var agents: [Agent] = []
         for n in 0..<count {
             let agentID = BusTests.agentID()
-            let enrolled = try await http.call("POST", "/api/v3/newagent/", token: admin, json: AgentAPITests.enrollBody(agentID, site: site))
+            let enrolled = try await http.call(
+                "POST", "/api/v3/newagent/", token: admin, json: AgentAPITests.enrollBody(agentID, site: site))
             let token = try #require(enrolled.json["token"]?.stringValue, "\(enrolled.text)")
-            let check = try await http.call("POST", "/checks/", token: admin, json: [
-                "agent": .string(agentID), "check_type": "script", "fails_b4_alert": 3, "timeout": 30,
-                "script": ["name": .string("probe-\(n)"), "code": "#!/bin/sh\nexit 0", "shell": "shell"],
-            ])
+            let check = try await http.call(
+                "POST", "/checks/", token: admin,
+                json: [
+                    "agent": .string(agentID), "check_type": "script", "fails_b4_alert": 3, "timeout": 30,
+                    "script": ["name": .string("probe-\(n)"), "code": "#!/bin/sh\nexit 0", "shell": "shell"],
+                ])
             #expect(check.status == 200, "\(check.text)")
             let list = try await http.call("GET", "/agents/\(agentID)/checks/", token: admin)
             let checkID = try #require(list.json.arrayValue?.first?["id"]?.intValue, "\(list.text)")
             let marker = "before-backup-\(n)"
-            let result = try await http.call("PATCH", "/api/v3/checkrunner/", token: token, json: [
-                "id": .init(checkID), "agent_id": .string(agentID), "stdout": .string(marker), "stderr": "", "retcode": 0, "runtime": 0.1,
-            ])
+            let result = try await http.call(
+                "PATCH", "/api/v3/checkrunner/", token: token,
+                json: [
+                    "id": .init(checkID), "agent_id": .string(agentID), "stdout": .string(marker), "stderr": "", "retcode": 0,
+                    "runtime": 0.1,
+                ])
             #expect(result.status == 200, "\(result.text)")
             agents.append(Agent(id: agentID, token: token, check: checkID, marker: marker))
         }
         let script = "library-script-\(Crypto.randomHex(bytes: 3))"
-        let saved = try await http.call("POST", "/scripts/", token: admin, json: [
-            "name": .string(script), "shell": "shell", "code": "#!/bin/sh\necho hi", "category": "backup", "default_timeout": 30,
-        ])
+        let saved = try await http.call(
+            "POST", "/scripts/", token: admin,
+            json: [
+                "name": .string(script), "shell": "shell", "code": "#!/bin/sh\necho hi", "category": "backup", "default_timeout": 30,
+            ])
         #expect(saved.status == 200, "\(saved.text)")
         return World(password: password, totpSecret: secret, agents: agents, script: script)
     }
@@ -355,15 +370,21 @@ struct World {
             #expect(all.json["checks"]?.arrayValue?.contains { $0["id"]?.intValue == agent.check } == true, "\(all.text)")
             let checks = try await http.call("GET", "/agents/\(agent.id)/checks/", token: admin)
             #expect(checks.text.contains(agent.marker), "the last result survives: \(checks.text)")
-            let result = try await http.call("PATCH", "/api/v3/checkrunner/", token: agent.token, json: [
-                "id": .init(agent.check), "agent_id": .string(agent.id), "stdout": "after-restore", "stderr": "", "retcode": 0, "runtime": 0.1,
-            ])
+            let result = try await http.call(
+                "PATCH", "/api/v3/checkrunner/", token: agent.token,
+                json: [
+                    "id": .init(agent.check), "agent_id": .string(agent.id), "stdout": "after-restore", "stderr": "", "retcode": 0,
+                    "runtime": 0.1,
+                ])
             #expect(result.status == 200, "the Checks plugin writes to its restored tables: \(result.text)")
-            let refused = try await http.call("GET", "/api/v3/\(agent.id)/checkrunner/", token: String(agent.token.dropLast()) + (agent.token.last == "a" ? "b" : "a"))
+            let refused = try await http.call(
+                "GET", "/api/v3/\(agent.id)/checkrunner/", token: String(agent.token.dropLast()) + (agent.token.last == "a" ? "b" : "a"))
             #expect(refused.status == 401 || refused.status == 403, "\(refused.text)")
         }
         let first = try #require(agents.first)
-        let nats = try await offCooperativePool { try Python.agent("nats://127.0.0.1:\(site.natsPort)", user: first.id, password: first.token, ["sub", first.id]) }
+        let nats = try await offCooperativePool {
+            try Python.agent("nats://127.0.0.1:\(site.natsPort)", user: first.id, password: first.token, ["sub", first.id])
+        }
         #expect(nats.status == 0 && nats.lines.contains("sub \(first.id) ok"), "the agent's token logs in to NATS: \(nats.lines)")
         let scripts = try await http.call("GET", "/scripts/", token: admin)
         #expect(scripts.text.contains(script), "\(scripts.text)")

@@ -20,7 +20,8 @@ import Testing
             let admin = try await host.adminToken()
             let missing = try await host.request(.post, "/accounts/users/", as: .token(admin), json: ["password": "long-enough-pw"])
             #expect(missing.json["detail"] == "Field 'username' is required.")
-            let mistyped = try await host.request(.post, "/accounts/users/", as: .token(admin), json: ["username": 5, "password": "long-enough-pw"])
+            let mistyped = try await host.request(
+                .post, "/accounts/users/", as: .token(admin), json: ["username": 5, "password": "long-enough-pw"])
             #expect(mistyped.json["detail"] == "Field 'username' must be a string.")
             let setting = try await host.request(.put, "/core/settings/", as: .token(admin), json: ["smtp_port": "25"])
             #expect(setting.json["detail"] == "Setting 'smtp_port' must be a whole number.")
@@ -60,7 +61,8 @@ import Testing
         try await TestHost.with { host in
             let admin = try await host.adminToken()
             _ = try await host.client("Acme", admin: admin)
-            let again = try await host.request(.post, "/clients/", as: .token(admin), json: ["client": ["name": "Acme"], "site": ["name": "HQ"]])
+            let again = try await host.request(
+                .post, "/clients/", as: .token(admin), json: ["client": ["name": "Acme"], "site": ["name": "HQ"]])
             #expect(again.status == 400)
             #expect(again.json["detail"] == "A client named Acme already exists.")
         }

@@ -38,7 +38,8 @@ import Testing
         let postmaster = try #require(ProcessProbe.pid(inFile: postmasterPIDFile))
         kill(postmaster, SIGKILL)
         let pgKilled = ContinuousClock.now
-        try await log.awaitAcknowledged(after: pgKilled + .milliseconds(50), "a result answered 200 after PostgreSQL was killed", timeout: .seconds(90))
+        try await log.awaitAcknowledged(
+            after: pgKilled + .milliseconds(50), "a result answered 200 after PostgreSQL was killed", timeout: .seconds(90))
         let pgBack = ContinuousClock.now - pgKilled
         let restarted = try #require(ProcessProbe.pid(inFile: postmasterPIDFile))
         #expect(restarted != postmaster && ProcessProbe.isRunning(restarted))
@@ -51,8 +52,9 @@ import Testing
         let stored = try Set(fixture.storedMarkers())
         let acknowledged = log.acknowledged
         let lost = acknowledged.filter { !stored.contains($0) }
-        print("ChildCrashTests: \(acknowledged.count) results answered 200, \(log.refused) not; nats-server back in \(natsBack), "
-            + "first 200 after PostgreSQL was killed in \(pgBack); lost: \(lost.count) \(lost.prefix(20))")
+        print(
+            "ChildCrashTests: \(acknowledged.count) results answered 200, \(log.refused) not; nats-server back in \(natsBack), "
+                + "first 200 after PostgreSQL was killed in \(pgBack); lost: \(lost.count) \(lost.prefix(20))")
         #expect(acknowledged.count > 0)
         #expect(lost.isEmpty, "results answered 200 but not stored: \(lost.count) of \(acknowledged.count): \(lost.prefix(20))")
     }

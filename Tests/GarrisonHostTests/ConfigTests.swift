@@ -18,7 +18,8 @@ import Testing
 
     @Test func environmentOverridesTheFile() throws {
         let path = try write("[server]\nport = 9000\n")
-        let config = try ConfigLoader.load(path: path, environment: ["GARRISON_SERVER_PORT": "9443", "GARRISON_DATABASE_URL": "postgresql://x"])
+        let config = try ConfigLoader.load(
+            path: path, environment: ["GARRISON_SERVER_PORT": "9443", "GARRISON_DATABASE_URL": "postgresql://x"])
         #expect(config.serverPort == 9443)
         #expect(config.databaseURL == "postgresql://x")
     }

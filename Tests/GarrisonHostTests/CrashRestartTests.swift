@@ -18,8 +18,10 @@ import Testing
         try await host.awaitStatus200(timeout: .seconds(90))
         let data = folder.appendingPathComponent("data")
         let cluster = data.appendingPathComponent("postgres/cluster")
-        let postgres = try #require(ProcessProbe.pid(inFile: cluster.appendingPathComponent("postmaster.pid")).flatMap(ProcessProbe.identity))
-        let nats = try #require(ProcessProbe.pid(inFile: data.appendingPathComponent("nats/nats-server.pid")).flatMap(ProcessProbe.identity))
+        let postgres = try #require(
+            ProcessProbe.pid(inFile: cluster.appendingPathComponent("postmaster.pid")).flatMap(ProcessProbe.identity))
+        let nats = try #require(
+            ProcessProbe.pid(inFile: data.appendingPathComponent("nats/nats-server.pid")).flatMap(ProcessProbe.identity))
         #expect(ProcessProbe.isRunning(postgres) && ProcessProbe.isRunning(nats))
 
         kill(first.pid, SIGKILL)
@@ -44,8 +46,10 @@ import Testing
 
         let binaries = try PostgresBinaries.locate()
         let pgctl = URL(fileURLWithPath: binaries.postgres).deletingLastPathComponent().appendingPathComponent("pg_ctl").path
-        var command = [pgctl, "-D", cluster.clusterDirectory.path, "-l", root.appendingPathComponent("left.log").path, "-w",
-                       "-o", "-c listen_addresses='' -k \(cluster.socketDirectory.path) -p \(FreePort.find())", "start"]
+        var command = [
+            pgctl, "-D", cluster.clusterDirectory.path, "-l", root.appendingPathComponent("left.log").path, "-w",
+            "-o", "-c listen_addresses='' -k \(cluster.socketDirectory.path) -p \(FreePort.find())", "start",
+        ]
         if geteuid() == 0 { command = ["/usr/sbin/runuser", "-u", "postgres", "--"] + command }
         let started = try Subprocess.run(command[0], Array(command.dropFirst()))
         try #require(started.status == 0, "\(started.output)")
@@ -103,9 +107,15 @@ import Testing
         #expect(try PGConnection(conninfo: try cluster.conninfo()).isHealthy)
 
         let directory = root.appendingPathComponent("nats")
-        let first = try NATSSupervisor(settings: .init(directory: directory, clientPort: FreePort.find(), websocketPort: FreePort.find(), tls: nil), logger: Self.logger) { [] }
+        let first = try NATSSupervisor(
+            settings: .init(directory: directory, clientPort: FreePort.find(), websocketPort: FreePort.find(), tls: nil),
+            logger: Self.logger
+        ) { [] }
         try await first.start()
-        let rival = try NATSSupervisor(settings: .init(directory: directory, clientPort: FreePort.find(), websocketPort: FreePort.find(), tls: nil), logger: Self.logger) { [] }
+        let rival = try NATSSupervisor(
+            settings: .init(directory: directory, clientPort: FreePort.find(), websocketPort: FreePort.find(), tls: nil),
+            logger: Self.logger
+        ) { [] }
         await #expect(throws: DataFolderLockError.self) { try await rival.start() }
         #expect(await first.runningPID.map(ProcessProbe.isRunning) == true)
         await first.stop()
@@ -118,7 +128,9 @@ import Testing
         defer { try? FileManager.default.removeItem(at: directory) }
         let (socket, port) = try Self.listeningSocket()
         defer { close(socket) }
-        let supervisor = try NATSSupervisor(settings: .init(directory: directory, clientPort: port, websocketPort: FreePort.find(), tls: nil), logger: Self.logger) { [] }
+        let supervisor = try NATSSupervisor(
+            settings: .init(directory: directory, clientPort: port, websocketPort: FreePort.find(), tls: nil), logger: Self.logger
+        ) { [] }
         let error = await #expect(throws: SubprocessError.self) { try await supervisor.start() }
         #expect(error?.description.contains("port \(port) (nats.port) is already in use") == true, "\(error?.description ?? "")")
     }
@@ -134,7 +146,8 @@ import Testing
         await first.stop()
         // What a host without death signals left: the same config, running on its own.
         let config = directory.appendingPathComponent("nats-server.json").path
-        let leftover = try ChildProcess.spawn(try NATSSupervisor.binary(), ["-c", config], logFile: directory.appendingPathComponent("left.log"))
+        let leftover = try ChildProcess.spawn(
+            try NATSSupervisor.binary(), ["-c", config], logFile: directory.appendingPathComponent("left.log"))
         let exit = ChildExit()
         ChildProcess.watch(leftover) { exit.exited($0) }
         try String(leftover).write(to: directory.appendingPathComponent("nats-server.pid"), atomically: true, encoding: .utf8)
@@ -198,7 +211,8 @@ struct ServeProcess {
         environment["GARRISON_SERVER_HOST"] = "127.0.0.1"
         environment["GARRISON_SERVER_PORT"] = String(port)
         environment["GARRISON_SERVER_PLAIN_HTTP"] = "true"
-        let pid = try ChildProcess.spawn(PackagePaths.garrison.path, ["serve"], logFile: folder.appendingPathComponent("serve.log"), environment: environment)
+        let pid = try ChildProcess.spawn(
+            PackagePaths.garrison.path, ["serve"], logFile: folder.appendingPathComponent("serve.log"), environment: environment)
         let exit = ChildExit()
         ChildProcess.watch(pid) { exit.exited($0) }
         return Running(pid: pid, exit: exit)
@@ -216,7 +230,8 @@ struct ServeProcess {
         do {
             try await eventually("GET /core/status/ to answer 200", timeout: timeout) {
                 try await offCooperativePool {
-                    let result = try Subprocess.run("/usr/bin/curl", ["-s", "-o", "/dev/null", "-w", "%{http_code}", "--max-time", "5", url])
+                    let result = try Subprocess.run(
+                        "/usr/bin/curl", ["-s", "-o", "/dev/null", "-w", "%{http_code}", "--max-time", "5", url])
                     return result.output == "200"
                 }
             }

@@ -19,8 +19,9 @@ import TwoFactorCore
         environment["GARRISON_DATA_DIR"] = data.path
         environment["GARRISON_SERVER_HOST"] = "127.0.0.1"
         environment["GARRISON_SERVER_PORT"] = String(port)
-        let pid = try ChildProcess.spawn("/bin/sh", ["-c", "cd \"$0\" && exec \"$1\" serve", PackagePaths.root.path, PackagePaths.garrison.path],
-                                         logFile: folder.appendingPathComponent("serve.log"), environment: environment)
+        let pid = try ChildProcess.spawn(
+            "/bin/sh", ["-c", "cd \"$0\" && exec \"$1\" serve", PackagePaths.root.path, PackagePaths.garrison.path],
+            logFile: folder.appendingPathComponent("serve.log"), environment: environment)
         let exit = ChildExit()
         ChildProcess.watch(pid) { exit.exited($0) }
         defer {
@@ -33,7 +34,8 @@ import TwoFactorCore
                 try await http.call("GET", "/core/status/", maxTime: 5).status == 200
             }
         } catch {
-            throw TestFailure("\(error); serve's log:\n\((try? String(contentsOf: folder.appendingPathComponent("serve.log"), encoding: .utf8)) ?? "")")
+            throw TestFailure(
+                "\(error); serve's log:\n\((try? String(contentsOf: folder.appendingPathComponent("serve.log"), encoding: .utf8)) ?? "")")
         }
 
         // The two-factor key, made on first start, readable by its owner only.
@@ -42,7 +44,8 @@ import TwoFactorCore
         #expect(info.st_mode & 0o777 == 0o600)
 
         // The first sign-in gets only a token to enroll with; enrolled, the next one is full.
-        let password = try String(contentsOf: data.appendingPathComponent("initial-admin-password"), encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
+        let password = try String(contentsOf: data.appendingPathComponent("initial-admin-password"), encoding: .utf8).trimmingCharacters(
+            in: .whitespacesAndNewlines)
         let first = try await http.call("POST", "/v2/login/", json: ["username": "admin", "password": .string(password)])
         #expect(first.json["scope"] == "2fa-enroll", "\(first.text)")
         let limited = try #require(first.json["token"]?.stringValue, "\(first.text)")
@@ -50,17 +53,21 @@ import TwoFactorCore
         let setup = try await http.call("POST", "/accounts/users/setup_totp/", token: limited)
         let secret = try #require(Base32.decode(setup.json["secret"]?.stringValue ?? ""), "\(setup.text)")
         let now = Int64(Date().timeIntervalSince1970)
-        let confirmed = try await http.call("POST", "/accounts/users/confirm_totp/", token: limited, json: ["code": .string(TOTP(secret: secret).code(at: now - 30))])
+        let confirmed = try await http.call(
+            "POST", "/accounts/users/confirm_totp/", token: limited, json: ["code": .string(TOTP(secret: secret).code(at: now - 30))])
         #expect(confirmed.status == 200, "\(confirmed.text)")
-        let full = try await http.call("POST", "/v2/login/", json: ["username": "admin", "password": .string(password), "twofactor": .string(TOTP(secret: secret).code(at: now))])
+        let full = try await http.call(
+            "POST", "/v2/login/",
+            json: ["username": "admin", "password": .string(password), "twofactor": .string(TOTP(secret: secret).code(at: now))])
         let admin = try #require(full.json["token"]?.stringValue, "\(full.text)")
         #expect(full.json["scope"] == nil)
 
         let plugins = try await http.call("GET", "/core/plugins/", token: admin)
-        let states = Dictionary(uniqueKeysWithValues: (plugins.json.arrayValue ?? []).compactMap { entry -> (String, String)? in
-            guard let name = entry["name"]?.stringValue else { return nil }
-            return (name, entry["state"]?.stringValue ?? "")
-        })
+        let states = Dictionary(
+            uniqueKeysWithValues: (plugins.json.arrayValue ?? []).compactMap { entry -> (String, String)? in
+                guard let name = entry["name"]?.stringValue else { return nil }
+                return (name, entry["state"]?.stringValue ?? "")
+            })
         #expect(states == ["twofactor": "running", "check": "running", "scripting": "running", "alert": "running"], "\(plugins.text)")
 
         // A first agent enrolls and polls the routes the Checks plugin serves.

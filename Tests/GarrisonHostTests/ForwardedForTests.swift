@@ -49,12 +49,18 @@ import Testing
         try await TestHost.with(configure: { $0.trustForwardedFor = true }) { host in
             try await host.listening { port in
                 let curl = try await offCooperativePool {
-                    try Subprocess.run("/usr/bin/curl", ["-sS", "--cacert", host.certificatePath, "-X", "POST", "-H", "Content-Type: application/json",
-                                                         "-H", "X-Forwarded-For: 6.6.6.6, 203.0.113.7",
-                                                         "-d", #"{"username":"admin","password":"wrong"}"#, "https://localhost:\(port)/v2/checkcreds/"])
+                    try Subprocess.run(
+                        "/usr/bin/curl",
+                        [
+                            "-sS", "--cacert", host.certificatePath, "-X", "POST", "-H", "Content-Type: application/json",
+                            "-H", "X-Forwarded-For: 6.6.6.6, 203.0.113.7",
+                            "-d", #"{"username":"admin","password":"wrong"}"#, "https://localhost:\(port)/v2/checkcreds/",
+                        ])
                 }
                 #expect(curl.output.contains("detail"), "\(curl.output)")
-                let rows = try await host.server.storage.pool.query("SELECT ip_address FROM audit_log WHERE ip_address IS NOT NULL AND ip_address <> ''").rows
+                let rows = try await host.server.storage.pool.query(
+                    "SELECT ip_address FROM audit_log WHERE ip_address IS NOT NULL AND ip_address <> ''"
+                ).rows
                 let addresses = rows.map { $0.string("ip_address") }
                 #expect(addresses.contains("203.0.113.7") && !addresses.contains("6.6.6.6"), "\(addresses)")
             }

@@ -44,11 +44,16 @@ struct FuzzRegressionTests {
     /// The count check must not refuse what fits: counts exactly as large as the bytes allow,
     /// containers at the end of nested containers, and long strings.
     @Test func messagesWhoseCountsFitStillDecode() throws {
-        let nested: MsgPackValue = .map([MsgPackPair("a", .array([.nil, .array([]), .map([MsgPackPair(.uint(1), .binary([0, 1, 2]))])])),
-                                         MsgPackPair("s", .string(String(repeating: "x", count: 70_000))), MsgPackPair("e", .array(Array(repeating: .bool(true), count: 70_000)))])
+        let nested: MsgPackValue = .map([
+            MsgPackPair("a", .array([.nil, .array([]), .map([MsgPackPair(.uint(1), .binary([0, 1, 2]))])])),
+            MsgPackPair("s", .string(String(repeating: "x", count: 70_000))),
+            MsgPackPair("e", .array(Array(repeating: .bool(true), count: 70_000))),
+        ])
         #expect(try MsgPackDecoder.decode(MsgPackEncoder.encode(nested)) == nested)
         #expect(try MsgPackDecoder.decode([0x93, 0xC0, 0xC0, 0xC0]) == .array([.nil, .nil, .nil]))
-        #expect(throws: MsgPackDecoder.DecodeError(description: "declares 3 elements but only 2 bytes follow")) { _ = try MsgPackDecoder.decode([0x93, 0xC0, 0xC0]) }
+        #expect(throws: MsgPackDecoder.DecodeError(description: "declares 3 elements but only 2 bytes follow")) {
+            _ = try MsgPackDecoder.decode([0x93, 0xC0, 0xC0])
+        }
         #expect(throws: MsgPackDecoder.DecodeError(description: "truncated")) { _ = try MsgPackDecoder.decode([0xA5, 0x61]) }
     }
 

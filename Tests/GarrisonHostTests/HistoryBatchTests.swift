@@ -56,7 +56,8 @@ import Testing
                 for n in 0..<31 {
                     let agent = n == 30 ? "nobody" : "batch-\(n)"
                     group.addTask {
-                        let id = try? await writer.open(agentID: agent, note: .init(type: "cmd_run", command: "echo \"\(n)\" 'ü'\n", origin: "test"), username: "u\(n)")
+                        let id = try? await writer.open(
+                            agentID: agent, note: .init(type: "cmd_run", command: "echo \"\(n)\" 'ü'\n", origin: "test"), username: "u\(n)")
                         return (agent, id)
                     }
                 }
@@ -66,7 +67,8 @@ import Testing
             #expect(Set(ids.values.compactMap { $0 }).count == 30)
             for n in 0..<30 {
                 let id = try #require(ids["batch-\(n)"] ?? nil)
-                let row = try #require(try await pool.query("SELECT agent_id, command, username FROM agent_history WHERE id = $1", [String(id)]).first)
+                let row = try #require(
+                    try await pool.query("SELECT agent_id, command, username FROM agent_history WHERE id = $1", [String(id)]).first)
                 #expect(row.string("agent_id") == "batch-\(n)")
                 #expect(row.string("command") == "echo \"\(n)\" 'ü'\n")
                 #expect(row.string("username") == "u\(n)")
@@ -75,14 +77,17 @@ import Testing
                 for (agent, id) in ids {
                     guard let id else { continue }
                     group.addTask {
-                        try await writer.record(pool, id: id, outcome: .reply(.map([MsgPackPair(.string("stdout"), .string("out \(agent)"))])), sink: false)
+                        try await writer.record(
+                            pool, id: id, outcome: .reply(.map([MsgPackPair(.string("stdout"), .string("out \(agent)"))])), sink: false)
                     }
                 }
                 try await group.waitForAll()
             }
-            let done = try await pool.query("""
+            let done = try await pool.query(
+                """
                 SELECT count(*)::int AS n FROM agent_history WHERE status = 'completed' AND finished IS NOT NULL AND script_results->>'stdout' = 'out ' || agent_id
-                """).first?.int("n")
+                """
+            ).first?.int("n")
             #expect(done == 30)
         }
     }

@@ -20,7 +20,9 @@ import Testing
         var listeners: [CommandAgent] = []
         defer { for listener in listeners { listener.stop() } }
         for agent in agents {
-            listeners.append(try await CommandAgent.start(url: "nats://127.0.0.1:\(fixture.natsPort)", agentID: agent.id, token: agent.token, hello: true))
+            listeners.append(
+                try await CommandAgent.start(
+                    url: "nats://127.0.0.1:\(fixture.natsPort)", agentID: agent.id, token: agent.token, hello: true))
         }
         for agent in agents {
             let ping = try await fixture.http.call("GET", "/agents/\(agent.id)/ping/", token: admin)
@@ -36,8 +38,10 @@ import Testing
         let data = fixture.data
         // Identities, not bare pids: a busy machine may hand a dead child's pid to another
         // process before the check below.
-        let postgres = try #require(ProcessProbe.pid(inFile: data.appendingPathComponent("postgres/cluster/postmaster.pid")).flatMap(ProcessProbe.identity))
-        let nats = try #require(ProcessProbe.pid(inFile: data.appendingPathComponent("nats/nats-server.pid")).flatMap(ProcessProbe.identity))
+        let postgres = try #require(
+            ProcessProbe.pid(inFile: data.appendingPathComponent("postgres/cluster/postmaster.pid")).flatMap(ProcessProbe.identity))
+        let nats = try #require(
+            ProcessProbe.pid(inFile: data.appendingPathComponent("nats/nats-server.pid")).flatMap(ProcessProbe.identity))
         kill(first.pid, SIGKILL)
         let killed = ContinuousClock.now
         #expect(first.exit.wait(timeout: 10))
@@ -51,7 +55,9 @@ import Testing
         for child in [postgres, nats] where ProcessProbe.isRunning(child) {
             let log = (try? String(contentsOf: fixture.folder.appendingPathComponent("serve.log"), encoding: .utf8)) ?? ""
             let lines = log.split(separator: "\n").filter { $0.contains("left by") || $0.contains("stale") || $0.contains("PostgreSQL") }
-            Issue.record("the dead host's child \(ProcessProbe.describe(child.pid)) still runs; the new host said:\n\(lines.joined(separator: "\n"))")
+            Issue.record(
+                "the dead host's child \(ProcessProbe.describe(child.pid)) still runs; the new host said:\n\(lines.joined(separator: "\n"))"
+            )
         }
 
         // The agents reconnect on their own and answer the host's ping.
@@ -67,7 +73,9 @@ import Testing
         let stored = try Set(fixture.storedMarkers())
         let acknowledged = log.acknowledged
         let lost = acknowledged.filter { !stored.contains($0) }
-        print("HostCrashTests: first 200 \(back) after kill -9; \(acknowledged.count) results answered 200, \(log.refused) not; lost: \(lost.count)")
+        print(
+            "HostCrashTests: first 200 \(back) after kill -9; \(acknowledged.count) results answered 200, \(log.refused) not; lost: \(lost.count)"
+        )
         #expect(acknowledged.count > 0)
         #expect(lost.isEmpty, "results answered 200 but not stored: \(lost.count) of \(acknowledged.count): \(lost.prefix(20))")
     }

@@ -22,7 +22,9 @@ import TwoFactorCore
         // The layout and its modes.
         let lib = root.appendingPathComponent("usr/lib/garrison")
         #expect(Self.mode(lib.appendingPathComponent("garrison")) == 0o755)
-        #expect(try FileManager.default.destinationOfSymbolicLink(atPath: root.appendingPathComponent("usr/bin/garrison").path) == "../lib/garrison/garrison")
+        #expect(
+            try FileManager.default.destinationOfSymbolicLink(atPath: root.appendingPathComponent("usr/bin/garrison").path)
+                == "../lib/garrison/garrison")
         for plugin in Self.shippedPlugins {
             #expect(Self.mode(lib.appendingPathComponent("plugins/\(plugin)")) == 0o644, "\(plugin)")
         }
@@ -37,13 +39,16 @@ import TwoFactorCore
         #expect(configText.contains("dir = \"/var/lib/garrison\""))
         #expect(configText.contains("dir = \"/etc/garrison/plugins.d\""))
         #expect(Self.mode(etc.appendingPathComponent("plugins.d")) == 0o750)
-        let shippedFiles = try FileManager.default.contentsOfDirectory(atPath: PackagePaths.root.appendingPathComponent("plugins.d").path).filter { $0.hasSuffix(".toml") }.sorted()
+        let shippedFiles = try FileManager.default.contentsOfDirectory(atPath: PackagePaths.root.appendingPathComponent("plugins.d").path)
+            .filter { $0.hasSuffix(".toml") }.sorted()
         let installedFiles = try FileManager.default.contentsOfDirectory(atPath: etc.appendingPathComponent("plugins.d").path).sorted()
         #expect(installedFiles == shippedFiles)
         for name in shippedFiles {
             let copy = etc.appendingPathComponent("plugins.d/\(name)")
             #expect(Self.mode(copy) == 0o640, "\(name)")
-            #expect(try Data(contentsOf: copy) == Data(contentsOf: PackagePaths.root.appendingPathComponent("plugins.d/\(name)")), "\(name) was changed")
+            #expect(
+                try Data(contentsOf: copy) == Data(contentsOf: PackagePaths.root.appendingPathComponent("plugins.d/\(name)")),
+                "\(name) was changed")
         }
         let data = root.appendingPathComponent("var/lib/garrison")
         #expect(Self.mode(data) == 0o750)
@@ -68,7 +73,9 @@ import TwoFactorCore
         environment["GARRISON_SERVER_PORT"] = String(port)
         environment["GARRISON_SERVER_PLAIN_HTTP"] = "true"
         let log = root.appendingPathComponent("serve.log")
-        let pid = try ChildProcess.spawn(root.appendingPathComponent("usr/bin/garrison").path, ["serve", "--config", config.path], logFile: log, environment: environment)
+        let pid = try ChildProcess.spawn(
+            root.appendingPathComponent("usr/bin/garrison").path, ["serve", "--config", config.path], logFile: log, environment: environment
+        )
         let exit = ChildExit()
         ChildProcess.watch(pid) { exit.exited($0) }
         defer {
@@ -89,31 +96,38 @@ import TwoFactorCore
         let toolchain = try #require(Self.toolchainFolder(), "cannot tell where this test process loaded libswiftCore.so from")
         let mapped = Self.mappedFiles(pid)
         #expect(mapped.contains(lib.appendingPathComponent("lib/libswiftCore.so").path), "\(mapped.sorted())")
-        #expect(mapped.filter { $0.hasPrefix(toolchain + "/") }.isEmpty, "the installed server loads from the toolchain: \(mapped.sorted())")
+        #expect(
+            mapped.filter { $0.hasPrefix(toolchain + "/") }.isEmpty, "the installed server loads from the toolchain: \(mapped.sorted())")
         for plugin in Self.shippedPlugins {
             #expect(mapped.contains(lib.appendingPathComponent("plugins/\(plugin)").path), "\(plugin) is not loaded from the install")
             // A plugin's own run path leads to the same copy (not only the host's already loaded one).
-            let listing = try Self.run("/usr/bin/ldd", [lib.appendingPathComponent("plugins/\(plugin)").path], environment: environment).output
+            let listing = try Self.run("/usr/bin/ldd", [lib.appendingPathComponent("plugins/\(plugin)").path], environment: environment)
+                .output
             #expect(listing.contains("libswiftCore.so => \(lib.path)/plugins/../lib/libswiftCore.so"), "\(plugin): \(listing)")
             #expect(!listing.contains(toolchain + "/"), "\(plugin): \(listing)")
         }
 
         // Every shipped plugin runs: two-factor is required, so the admin enrolls first.
-        let password = try String(contentsOf: data.appendingPathComponent("initial-admin-password"), encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
+        let password = try String(contentsOf: data.appendingPathComponent("initial-admin-password"), encoding: .utf8).trimmingCharacters(
+            in: .whitespacesAndNewlines)
         let first = try await http.call("POST", "/v2/login/", json: ["username": "admin", "password": .string(password)])
         let limited = try #require(first.json["token"]?.stringValue, "\(first.text)")
         let setup = try await http.call("POST", "/accounts/users/setup_totp/", token: limited)
         let secret = try #require(Base32.decode(setup.json["secret"]?.stringValue ?? ""), "\(setup.text)")
         let now = Int64(Date().timeIntervalSince1970)
-        let confirmed = try await http.call("POST", "/accounts/users/confirm_totp/", token: limited, json: ["code": .string(TOTP(secret: secret).code(at: now - 30))])
+        let confirmed = try await http.call(
+            "POST", "/accounts/users/confirm_totp/", token: limited, json: ["code": .string(TOTP(secret: secret).code(at: now - 30))])
         #expect(confirmed.status == 200, "\(confirmed.text)")
-        let full = try await http.call("POST", "/v2/login/", json: ["username": "admin", "password": .string(password), "twofactor": .string(TOTP(secret: secret).code(at: now))])
+        let full = try await http.call(
+            "POST", "/v2/login/",
+            json: ["username": "admin", "password": .string(password), "twofactor": .string(TOTP(secret: secret).code(at: now))])
         let admin = try #require(full.json["token"]?.stringValue, "\(full.text)")
         let plugins = try await http.call("GET", "/core/plugins/", token: admin)
-        let states = Dictionary(uniqueKeysWithValues: (plugins.json.arrayValue ?? []).compactMap { entry -> (String, String)? in
-            guard let name = entry["name"]?.stringValue else { return nil }
-            return (name, entry["state"]?.stringValue ?? "")
-        })
+        let states = Dictionary(
+            uniqueKeysWithValues: (plugins.json.arrayValue ?? []).compactMap { entry -> (String, String)? in
+                guard let name = entry["name"]?.stringValue else { return nil }
+                return (name, entry["state"]?.stringValue ?? "")
+            })
         #expect(states == ["twofactor": "running", "check": "running", "scripting": "running", "alert": "running"], "\(plugins.text)")
         #expect(Self.mode(data.appendingPathComponent("2fa.key")) == 0o600)
     }
@@ -130,7 +144,8 @@ import TwoFactorCore
         let binary = root.appendingPathComponent("usr/lib/garrison/garrison")
         let changedConfig = "[server]\nport = 9443\n"
         try changedConfig.write(to: config, atomically: false, encoding: .utf8)
-        let changedChecks = try String(contentsOf: checks, encoding: .utf8).replacingOccurrences(of: "enabled = true", with: "enabled = false")
+        let changedChecks = try String(contentsOf: checks, encoding: .utf8).replacingOccurrences(
+            of: "enabled = true", with: "enabled = false")
         try changedChecks.write(to: checks, atomically: false, encoding: .utf8)
         try "kept".write(to: marker, atomically: false, encoding: .utf8)
         try "#!/bin/sh\necho old\n".write(to: binary, atomically: false, encoding: .utf8)
@@ -170,12 +185,15 @@ import TwoFactorCore
     /// The .deb: its control data and contents; installed into this machine when that is
     /// possible (root, Debian, nothing of garrison there yet), then removed and purged.
     @Test func theDebianPackageInstallsChecksAndPurges() async throws {
-        let built = try Self.run(PackagePaths.root.appendingPathComponent("scripts/package-deb.sh").path, ["--build", "debug", "--skip-build"])
+        let built = try Self.run(
+            PackagePaths.root.appendingPathComponent("scripts/package-deb.sh").path, ["--build", "debug", "--skip-build"])
         try #require(built.status == 0, "\(built.output)")
         let deb = try #require(built.output.split(separator: "\n").last.map(String.init))
         #expect(deb.hasSuffix("/.build/deb/garrison_\(GarrisonVersion.string)_amd64.deb"), "\(deb)")
 
-        let field = { (name: String) throws -> String in try Self.run("/usr/bin/dpkg-deb", ["-f", deb, name]).output.trimmingCharacters(in: .whitespacesAndNewlines) }
+        let field = { (name: String) throws -> String in
+            try Self.run("/usr/bin/dpkg-deb", ["-f", deb, name]).output.trimmingCharacters(in: .whitespacesAndNewlines)
+        }
         #expect(try field("Package") == "garrison")
         #expect(try field("Version") == GarrisonVersion.string)
         let depends = try field("Depends").components(separatedBy: ", ").map { $0.components(separatedBy: " ")[0] }
@@ -183,15 +201,21 @@ import TwoFactorCore
             #expect(depends.contains(package), "Depends lacks \(package): \(depends)")
         }
         let info = try Self.run("/usr/bin/dpkg-deb", ["--info", deb, "conffiles"]).output.split(separator: "\n").map(String.init).sorted()
-        let shipped = try FileManager.default.contentsOfDirectory(atPath: PackagePaths.root.appendingPathComponent("plugins.d").path).filter { $0.hasSuffix(".toml") }
+        let shipped = try FileManager.default.contentsOfDirectory(atPath: PackagePaths.root.appendingPathComponent("plugins.d").path).filter
+        { $0.hasSuffix(".toml") }
         #expect(info == (["/etc/garrison/garrison.toml"] + shipped.map { "/etc/garrison/plugins.d/\($0)" }).sorted())
         let contents = try Self.run("/usr/bin/dpkg-deb", ["--contents", deb]).output
-        for entry in ["./usr/lib/garrison/garrison", "./usr/lib/garrison/lib/libswiftCore.so", "./lib/systemd/system/garrison.service",
-                      "./usr/bin/garrison -> ../lib/garrison/garrison", "-rw-r----- root/root"] + Self.shippedPlugins.map({ "./usr/lib/garrison/plugins/\($0)" }) {
+        for entry in [
+            "./usr/lib/garrison/garrison", "./usr/lib/garrison/lib/libswiftCore.so", "./lib/systemd/system/garrison.service",
+            "./usr/bin/garrison -> ../lib/garrison/garrison", "-rw-r----- root/root",
+        ] + Self.shippedPlugins.map({ "./usr/lib/garrison/plugins/\($0)" }) {
             #expect(contents.contains(entry), "the package lacks \(entry)")
         }
         #expect(!contents.contains("./var/"), "the data folder is postinst's to make, not the package's")
-        let owners = Set(contents.split(separator: "\n").compactMap { $0.split(separator: " ", omittingEmptySubsequences: true).dropFirst().first.map(String.init) })
+        let owners = Set(
+            contents.split(separator: "\n").compactMap {
+                $0.split(separator: " ", omittingEmptySubsequences: true).dropFirst().first.map(String.init)
+            })
         #expect(owners == ["root/root"], "every file in the package belongs to root: \(owners)")
 
         if let blocker = Self.dpkgInstallBlocker() {
@@ -209,8 +233,9 @@ import TwoFactorCore
         #expect(Self.owner(URL(fileURLWithPath: "/var/lib/garrison")) == account.pw_uid)
         #expect(Self.mode(URL(fileURLWithPath: "/var/lib/garrison")) == 0o750)
         var info2 = stat()
-        #expect(stat("/etc/garrison/garrison.toml", &info2) == 0 && info2.st_gid == account.pw_gid && info2.st_mode & 0o777 == 0o640,
-                "garrison.toml must be root:garrison 0640")
+        #expect(
+            stat("/etc/garrison/garrison.toml", &info2) == 0 && info2.st_gid == account.pw_gid && info2.st_mode & 0o777 == 0o640,
+            "garrison.toml must be root:garrison 0640")
         let check = try Self.run("/usr/bin/garrison", ["check-config", "--config", "/etc/garrison/garrison.toml"])
         #expect(check.status == 0, "\(check.output)")
         #expect(check.output.contains("/etc/garrison/plugins.d: ok"), "\(check.output)")
@@ -225,8 +250,9 @@ import TwoFactorCore
         environment["GARRISON_SERVER_PORT"] = String(port)
         environment["GARRISON_SERVER_PLAIN_HTTP"] = "true"
         let log = folder.appendingPathComponent("serve.log")
-        let pid = try ChildProcess.spawn("/usr/bin/garrison", ["serve", "--config", "/etc/garrison/garrison.toml"], logFile: log,
-                                         user: (account.pw_uid, account.pw_gid), environment: environment)
+        let pid = try ChildProcess.spawn(
+            "/usr/bin/garrison", ["serve", "--config", "/etc/garrison/garrison.toml"], logFile: log,
+            user: (account.pw_uid, account.pw_gid), environment: environment)
         let exit = ChildExit()
         ChildProcess.watch(pid) { exit.exited($0) }
         do {
@@ -249,7 +275,10 @@ import TwoFactorCore
         #expect(FileManager.default.fileExists(atPath: "/var/lib/garrison/2fa.key"), "remove must keep the data")
         let purged = try Self.run("/usr/bin/dpkg", ["--purge", "garrison"])
         #expect(purged.status == 0, "\(purged.output)")
-        for path in ["/etc/garrison", "/var/lib/garrison", "/usr/lib/garrison", "/usr/bin/garrison", "/etc/systemd/system/multi-user.target.wants/garrison.service"] {
+        for path in [
+            "/etc/garrison", "/var/lib/garrison", "/usr/lib/garrison", "/usr/bin/garrison",
+            "/etc/systemd/system/multi-user.target.wants/garrison.service",
+        ] {
             #expect(!FileManager.default.fileExists(atPath: path), "\(path) is left after purge")
         }
         #expect(try Self.run("/usr/bin/dpkg-query", ["-W", "-f=${Status}", "garrison"]).output.contains("installed") == false)
@@ -278,9 +307,12 @@ import TwoFactorCore
     static func mappedFiles(_ pid: pid_t) -> Set<String> {
         // Read to the end rather than by the size stat reports: procfs files report 0 bytes.
         let maps = String(decoding: FileHandle(forReadingAtPath: "/proc/\(pid)/maps")?.readDataToEndOfFile() ?? Data(), as: UTF8.self)
-        return Set(maps.split(separator: "\n").compactMap { line in
-            line.split(separator: " ", omittingEmptySubsequences: true).dropFirst(5).first.map(String.init).flatMap { $0.hasPrefix("/") ? $0 : nil }
-        })
+        return Set(
+            maps.split(separator: "\n").compactMap { line in
+                line.split(separator: " ", omittingEmptySubsequences: true).dropFirst(5).first.map(String.init).flatMap {
+                    $0.hasPrefix("/") ? $0 : nil
+                }
+            })
     }
 
     /// Where this test process got its Swift runtime: the toolchain's library folder.
@@ -307,16 +339,21 @@ import TwoFactorCore
     static func dpkgInstallBlocker() -> String? {
         if geteuid() != 0 { return "not running as root" }
         if !FileManager.default.fileExists(atPath: "/etc/debian_version") { return "not a Debian system" }
-        for path in ["/etc/garrison", "/var/lib/garrison", "/usr/lib/garrison", "/usr/bin/garrison"] where FileManager.default.fileExists(atPath: path) {
+        for path in ["/etc/garrison", "/var/lib/garrison", "/usr/lib/garrison", "/usr/bin/garrison"]
+        where FileManager.default.fileExists(atPath: path) {
             return "\(path) exists (an install or a run.sh data folder this test must not touch)"
         }
-        if let status = try? run("/usr/bin/dpkg-query", ["-W", "-f=${Status}", "garrison"]), status.status == 0, status.output.contains("installed") {
+        if let status = try? run("/usr/bin/dpkg-query", ["-W", "-f=${Status}", "garrison"]), status.status == 0,
+            status.output.contains("installed")
+        {
             return "a garrison package is installed"
         }
         let missing = ["postgresql", "nats-server", "libnats3.4", "libmsgpackc2", "libqrencode4"].filter {
             !((try? run("/usr/bin/dpkg-query", ["-W", "-f=${Status}", $0]))?.output.contains("ok installed") ?? false)
         }
-        if !missing.isEmpty { return "dependencies not installed: \(missing.joined(separator: ", ")) (dpkg -i would fail; scripts/install-deps.sh)" }
+        if !missing.isEmpty {
+            return "dependencies not installed: \(missing.joined(separator: ", ")) (dpkg -i would fail; scripts/install-deps.sh)"
+        }
         return nil
     }
 }

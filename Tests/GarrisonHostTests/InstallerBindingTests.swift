@@ -10,25 +10,33 @@ import Testing
             let admin = try await host.adminToken()
             let (_, siteA) = try await host.client("Acme", admin: admin)
             let (_, siteB) = try await host.client("Globex", admin: admin)
-            let created = try await host.request(.post, "/clients/deployments/", as: .token(admin),
-                                                 json: ["site": .init(siteB), "expires": .string(Date().addingTimeInterval(30 * 86400).iso8601)])
+            let created = try await host.request(
+                .post, "/clients/deployments/", as: .token(admin),
+                json: ["site": .init(siteB), "expires": .string(Date().addingTimeInterval(30 * 86400).iso8601)])
             let uid = try #require(created.json["uid"]?.stringValue)
             let script = try await host.request(.get, "/clients/\(uid)/deploy/")
             let token = try #require(script.text.components(separatedBy: "--auth ").last?.prefix(64)).description
 
             // An hour at most, although the link is valid for 30 days.
-            let expiry = try await host.server.storage.pool.query("SELECT extract(epoch FROM expiry - now()) AS left FROM auth_tokens WHERE scope = 'installer'").first!.double("left")
+            let expiry = try await host.server.storage.pool.query(
+                "SELECT extract(epoch FROM expiry - now()) AS left FROM auth_tokens WHERE scope = 'installer'"
+            ).first!.double("left")
             #expect(expiry <= 3600 && expiry > 3500)
 
             // Another client's site: refused, nothing enrolled.
-            let wrong = try await host.request(.post, "/api/v3/newagent/", as: .token(token), json: AgentAPITests.enrollBody(BusTests.agentID(), site: siteA))
+            let wrong = try await host.request(
+                .post, "/api/v3/newagent/", as: .token(token), json: AgentAPITests.enrollBody(BusTests.agentID(), site: siteA))
             #expect(wrong.status == 403)
             #expect(wrong.json["detail"]?.stringValue?.contains("made for site \(siteB)") == true)
             #expect(try await host.server.storage.pool.query("SELECT count(*) AS n FROM agents").first!.int("n") == 0)
             // Its own site: enrolled there.
             let agentID = BusTests.agentID()
-            #expect(try await host.request(.post, "/api/v3/newagent/", as: .token(token), json: AgentAPITests.enrollBody(agentID, site: siteB)).status == 200)
-            #expect(try await host.server.storage.pool.query("SELECT site_id FROM agents WHERE agent_id = $1", [agentID]).first!.int("site_id") == siteB)
+            #expect(
+                try await host.request(.post, "/api/v3/newagent/", as: .token(token), json: AgentAPITests.enrollBody(agentID, site: siteB))
+                    .status == 200)
+            #expect(
+                try await host.server.storage.pool.query("SELECT site_id FROM agents WHERE agent_id = $1", [agentID]).first!.int("site_id")
+                    == siteB)
 
             // logout and logoutall are not enrollment: the admin's sessions survive.
             #expect(try await host.request(.post, "/logoutall/", as: .token(token)).status == 403)
@@ -44,8 +52,14 @@ import Testing
             let (_, siteB) = try await host.client("Globex", admin: admin)
             let made = try await host.request(.post, "/agents/installer/", as: .token(admin), json: ["site": .init(siteA), "expires": 2])
             let token = try #require(made.json["token"]?.stringValue)
-            #expect(try await host.request(.post, "/api/v3/newagent/", as: .token(token), json: AgentAPITests.enrollBody(BusTests.agentID(), site: siteB)).status == 403)
-            #expect(try await host.request(.post, "/api/v3/newagent/", as: .token(token), json: AgentAPITests.enrollBody(BusTests.agentID(), site: siteA)).status == 200)
+            #expect(
+                try await host.request(
+                    .post, "/api/v3/newagent/", as: .token(token), json: AgentAPITests.enrollBody(BusTests.agentID(), site: siteB)
+                ).status == 403)
+            #expect(
+                try await host.request(
+                    .post, "/api/v3/newagent/", as: .token(token), json: AgentAPITests.enrollBody(BusTests.agentID(), site: siteA)
+                ).status == 200)
         }
     }
 }
@@ -72,7 +86,8 @@ import Testing
         #expect(await hooks.evaluate(stage: .login, subject: plain, request: [:], sourceIP: "") == .allow)
 
         hook.lock.withLock { hook.available = false }
-        if case .deny = await hooks.evaluate(stage: .login, subject: guarded, request: [:], sourceIP: "") {} else {
+        if case .deny = await hooks.evaluate(stage: .login, subject: guarded, request: [:], sourceIP: "") {
+        } else {
             Issue.record("a guarded user must be denied while the hook cannot answer")
         }
         #expect(await hooks.evaluate(stage: .login, subject: plain, request: [:], sourceIP: "") == .allow)

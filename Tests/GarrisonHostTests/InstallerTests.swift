@@ -9,34 +9,51 @@ import Testing
         try await TestHost.with { host in
             let admin = try await host.adminToken()
             let (client, site) = try await host.client("Install", admin: admin)
-            let made = try await host.request(.post, "/agents/installer/", as: .token(admin),
-                                              json: ["installMethod": "manual", "client": .init(client), "site": .init(site), "expires": 2, "agenttype": "workstation", "goarch": "amd64", "plat": "linux", "ping": 1])
+            let made = try await host.request(
+                .post, "/agents/installer/", as: .token(admin),
+                json: [
+                    "installMethod": "manual", "client": .init(client), "site": .init(site), "expires": 2, "agenttype": "workstation",
+                    "goarch": "amd64", "plat": "linux", "ping": 1,
+                ])
             #expect(made.status == 200, "\(made.text)")
             let token = try #require(made.json["token"]?.stringValue)
             #expect(token.count == 64)
             let linux = try #require(made.json["linux"]?.stringValue)
-            #expect(linux.contains("-m install --api https://localhost:") && linux.contains("--client-id \(client) --site-id \(site) --agent-type workstation --auth \(token)"))
+            #expect(
+                linux.contains("-m install --api https://localhost:")
+                    && linux.contains("--client-id \(client) --site-id \(site) --agent-type workstation --auth \(token)"))
             #expect(made.json["cmd"]?.stringValue == linux)
-            #expect(made.json["windows"]?.stringValue?.contains("tacticalrmm.exe\" -m install") == true && made.json["windows"]?.stringValue?.contains("--ping") == true)
+            #expect(
+                made.json["windows"]?.stringValue?.contains("tacticalrmm.exe\" -m install") == true
+                    && made.json["windows"]?.stringValue?.contains("--ping") == true)
 
             #expect(try await host.request(.get, "/api/v3/installer/", as: .token(token)).json == "ok")
             #expect(try await host.request(.post, "/api/v3/installer/", as: .token(token), json: ["version": "2.9.1"]).json == "ok")
             #expect(try await host.request(.post, "/api/v3/installer/", as: .token(token), json: ["version": "2.8.0"]).status == 400)
             let agentID = BusTests.agentID()
-            let enrolled = try await host.request(.post, "/api/v3/newagent/", as: .token(token), json: AgentAPITests.enrollBody(agentID, site: site))
+            let enrolled = try await host.request(
+                .post, "/api/v3/newagent/", as: .token(token), json: AgentAPITests.enrollBody(agentID, site: site))
             #expect(enrolled.status == 200, "\(enrolled.text)")
             // Limited to enrollment: the operator API refuses it.
             #expect(try await host.request(.get, "/agents/", as: .token(token)).status == 403)
             #expect(try await host.request(.post, "/agents/installer/", as: .token(token), json: ["site": .init(site)]).status == 403)
             // Expired: the installer sees 401, the one answer it treats specially.
-            try await host.server.storage.pool.query("UPDATE auth_tokens SET expiry = now() - interval '1 second' WHERE scope = 'installer'")
+            try await host.server.storage.pool.query(
+                "UPDATE auth_tokens SET expiry = now() - interval '1 second' WHERE scope = 'installer'")
             host.server.context.authenticator.invalidateAll()
             #expect(try await host.request(.get, "/api/v3/installer/", as: .token(token)).status == 401)
 
-            #expect(try await host.request(.post, "/agents/installer/", as: .token(admin), json: ["installMethod": "exe", "site": .init(site)]).status == 400)
-            #expect(try await host.request(.post, "/agents/installer/", as: .token(admin), json: ["site": .init(site), "goarch": "sparc"]).status == 400)
-            #expect(try await host.request(.post, "/agents/installer/", as: .token(admin), json: ["site": .init(site), "expires": 0]).status == 400)
-            let script = try await host.request(.post, "/agents/installer/", as: .token(admin), json: ["installMethod": "bash", "site": .init(site)])
+            #expect(
+                try await host.request(.post, "/agents/installer/", as: .token(admin), json: ["installMethod": "exe", "site": .init(site)])
+                    .status == 400)
+            #expect(
+                try await host.request(.post, "/agents/installer/", as: .token(admin), json: ["site": .init(site), "goarch": "sparc"])
+                    .status == 400)
+            #expect(
+                try await host.request(.post, "/agents/installer/", as: .token(admin), json: ["site": .init(site), "expires": 0]).status
+                    == 400)
+            let script = try await host.request(
+                .post, "/agents/installer/", as: .token(admin), json: ["installMethod": "bash", "site": .init(site)])
             #expect(script.status == 200 && script.text.hasPrefix("#!/bin/sh") && script.text.contains("--site-id \(site)"))
         }
     }
@@ -45,8 +62,12 @@ import Testing
         try await TestHost.with { host in
             let admin = try await host.adminToken()
             let (_, site) = try await host.client("Deploy", admin: admin)
-            let created = try await host.request(.post, "/clients/deployments/", as: .token(admin),
-                                                 json: ["site": .init(site), "agenttype": "server", "arch": "arm64", "expires": .string(Date().addingTimeInterval(86400).iso8601), "install_flags": ["rdp": true]])
+            let created = try await host.request(
+                .post, "/clients/deployments/", as: .token(admin),
+                json: [
+                    "site": .init(site), "agenttype": "server", "arch": "arm64",
+                    "expires": .string(Date().addingTimeInterval(86400).iso8601), "install_flags": ["rdp": true],
+                ])
             #expect(created.status == 200, "\(created.text)")
             let uid = try #require(created.json["uid"]?.stringValue)
             let listed = try await host.request(.get, "/clients/deployments/", as: .token(admin))
@@ -67,9 +88,11 @@ import Testing
             #expect(try await host.request(.get, "/api/v3/installer/", as: .token(token)).status == 401)
             #expect(try await host.request(.get, "/clients/\(uid)/deploy/").status == 404)
 
-            let past = try await host.request(.post, "/clients/deployments/", as: .token(admin), json: ["site": .init(site), "expires": "2001-01-01T00:00"])
+            let past = try await host.request(
+                .post, "/clients/deployments/", as: .token(admin), json: ["site": .init(site), "expires": "2001-01-01T00:00"])
             #expect(past.status == 400)
-            try await host.server.storage.pool.query("""
+            try await host.server.storage.pool.query(
+                """
                 INSERT INTO deployments (uid, site_id, expiry, created_by) SELECT '00000000-0000-4000-8000-000000000001', $1, now() - interval '1 minute', id FROM users WHERE username = 'admin'
                 """, [String(site)])
             #expect(try await host.request(.get, "/clients/00000000-0000-4000-8000-000000000001/deploy/").status == 410)
@@ -91,21 +114,52 @@ import Testing
                 try await pool.query("UPDATE agents SET token_digest = $2 WHERE agent_id = $1", [id, Crypto.sha256Hex(tokens[id]!)])
             }
             let alpha = tokens["alpha"]!
-            #expect(try await host.request(.post, "/api/v3/syncmesh/", as: .token(alpha), json: ["func": "syncmesh", "agent_id": "alpha", "nodeid": "node//abc"]).json == "ok")
-            #expect(try await host.request(.post, "/api/v3/syncmesh/", as: .token(alpha), json: ["func": "syncmesh", "agent_id": "beta", "nodeid": "x"]).status == 403)
-            let software: JSON = [["name": "7-Zip", "version": "23.01", "publisher": "Igor Pavlov", "install_date": "2024-1-05", "size": "5.4 MB", "source": "", "location": "", "uninstall": ""]]
-            #expect(try await host.request(.post, "/api/v3/software/", as: .token(alpha), json: ["agent_id": "alpha", "software": software]).json == "ok")
-            #expect(try await host.request(.post, "/api/v3/software/", as: .token(alpha), json: ["agent_id": "alpha", "software": "nope"]).status == 400)
-            #expect(try await host.request(.post, "/api/v3/choco/", as: .token(alpha), json: ["agent_id": "alpha", "installed": true]).json == "ok")
-            let row = try #require(try await pool.query("SELECT a.mesh_node_id, a.choco_installed, s.software FROM agents a JOIN agent_software s USING (agent_id) WHERE a.agent_id = 'alpha'").first)
+            #expect(
+                try await host.request(
+                    .post, "/api/v3/syncmesh/", as: .token(alpha), json: ["func": "syncmesh", "agent_id": "alpha", "nodeid": "node//abc"]
+                ).json == "ok")
+            #expect(
+                try await host.request(
+                    .post, "/api/v3/syncmesh/", as: .token(alpha), json: ["func": "syncmesh", "agent_id": "beta", "nodeid": "x"]
+                ).status == 403)
+            let software: JSON = [
+                [
+                    "name": "7-Zip", "version": "23.01", "publisher": "Igor Pavlov", "install_date": "2024-1-05", "size": "5.4 MB",
+                    "source": "", "location": "", "uninstall": "",
+                ]
+            ]
+            #expect(
+                try await host.request(.post, "/api/v3/software/", as: .token(alpha), json: ["agent_id": "alpha", "software": software])
+                    .json == "ok")
+            #expect(
+                try await host.request(.post, "/api/v3/software/", as: .token(alpha), json: ["agent_id": "alpha", "software": "nope"])
+                    .status == 400)
+            #expect(
+                try await host.request(.post, "/api/v3/choco/", as: .token(alpha), json: ["agent_id": "alpha", "installed": true]).json
+                    == "ok")
+            let row = try #require(
+                try await pool.query(
+                    "SELECT a.mesh_node_id, a.choco_installed, s.software FROM agents a JOIN agent_software s USING (agent_id) WHERE a.agent_id = 'alpha'"
+                ).first)
             #expect(row.string("mesh_node_id") == "node//abc" && row.bool("choco_installed"))
             #expect(try JSON.parse(Data(row.string("software").utf8)) == software)
 
-            let pending = try await pool.query("INSERT INTO pending_actions (agent_id, action_type, command) VALUES ('alpha', 'chocoinstall', '{\"func\":\"installwithchoco\"}') RETURNING id").first!.int("id")
-            #expect(try await host.request(.patch, "/api/v4/beta/\(pending)/chocoresult/", as: .token(alpha), json: ["results": "x"]).status == 403)
-            #expect(try await host.request(.patch, "/api/v4/beta/\(pending)/chocoresult/", as: .token(tokens["beta"]!), json: ["results": "x"]).status == 404)
-            #expect(try await host.request(.patch, "/api/v4/alpha/\(pending)/chocoresult/", as: .token(alpha), json: ["results": "installed firefox"]).json == "ok")
-            #expect(try await pool.query("SELECT results FROM pending_actions WHERE id = $1", [String(pending)]).first?.string("results") == "installed firefox")
+            let pending = try await pool.query(
+                "INSERT INTO pending_actions (agent_id, action_type, command) VALUES ('alpha', 'chocoinstall', '{\"func\":\"installwithchoco\"}') RETURNING id"
+            ).first!.int("id")
+            #expect(
+                try await host.request(.patch, "/api/v4/beta/\(pending)/chocoresult/", as: .token(alpha), json: ["results": "x"]).status
+                    == 403)
+            #expect(
+                try await host.request(.patch, "/api/v4/beta/\(pending)/chocoresult/", as: .token(tokens["beta"]!), json: ["results": "x"])
+                    .status == 404)
+            #expect(
+                try await host.request(
+                    .patch, "/api/v4/alpha/\(pending)/chocoresult/", as: .token(alpha), json: ["results": "installed firefox"]
+                ).json == "ok")
+            #expect(
+                try await pool.query("SELECT results FROM pending_actions WHERE id = $1", [String(pending)]).first?.string("results")
+                    == "installed firefox")
             // Operators' tokens are not agents' tokens.
             #expect(try await host.request(.post, "/api/v3/choco/", as: .token(admin), json: ["installed": true]).status == 401)
         }

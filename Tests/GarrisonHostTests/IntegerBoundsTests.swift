@@ -45,7 +45,10 @@ import Testing
             let admin = try await host.adminToken()
             let (_, site) = try await host.client("Bodies", admin: admin)
             try await host.seedAgent("bodies-1", hostname: "bodies-1", site: site)
-            let huge: [JSON] = [.number(9.223372036854776e18), .number(-9.223372036854776e18), .number(1e300), "9223372036854775807", "-9223372036854775808"]
+            let huge: [JSON] = [
+                .number(9.223372036854776e18), .number(-9.223372036854776e18), .number(1e300), "9223372036854775807",
+                "-9223372036854775808",
+            ]
             for value in huge {
                 let requests: [(HTTPRequest.Method, String, JSON, String)] = [
                     (.patch, "/logs/audit/", ["pagination": ["page": value, "rowsPerPage": 1000]], "'page'"),

@@ -22,7 +22,10 @@ import Testing
                 #expect(output.contains("\nend close_notify"), "\(output)")
                 // And curl, the way the issue saw it: no error on a Connection: close request.
                 let curl = try await offCooperativePool {
-                    try Subprocess.run("/usr/bin/curl", ["-sS", "--cacert", host.certificatePath, "-H", "Connection: close", "https://localhost:\(port)/core/status/"], errorsApart: true)
+                    try Subprocess.run(
+                        "/usr/bin/curl",
+                        ["-sS", "--cacert", host.certificatePath, "-H", "Connection: close", "https://localhost:\(port)/core/status/"],
+                        errorsApart: true)
                 }
                 #expect(curl.status == 0 && curl.errors.isEmpty, "\(curl.errors)")
             }
@@ -55,7 +58,8 @@ import Testing
                 let anonymous = try await Self.probe(["bigbody", String(port), host.certificatePath, "/v2/login/"])
                 #expect(anonymous == "status 413 close", "\(anonymous)")
                 let status = try await offCooperativePool {
-                    try Subprocess.run("/usr/bin/curl", ["-sS", "--cacert", host.certificatePath, "https://localhost:\(port)/core/status/"])
+                    try Subprocess.run(
+                        "/usr/bin/curl", ["-sS", "--cacert", host.certificatePath, "https://localhost:\(port)/core/status/"])
                 }
                 #expect(status.output.contains("\"status\":\"ok\""))
             }
@@ -91,10 +95,14 @@ import Testing
                 async let body = Self.probe(["slow", String(port), "body", "30"])
                 try await Task.sleep(for: .milliseconds(300))
                 let normal = try await offCooperativePool {
-                    try Subprocess.run("/usr/bin/curl", ["-sS", "--cacert", host.certificatePath, "https://localhost:\(port)/core/status/"])
+                    try Subprocess.run(
+                        "/usr/bin/curl", ["-sS", "--cacert", host.certificatePath, "https://localhost:\(port)/core/status/"])
                 }
                 #expect(normal.output.contains("\"status\":\"ok\""), "\(normal.errors)")
-                for (name, output, limit) in [("raw", try await raw, 1.0), ("head", try await head, 2.0), ("natsws", try await natsws, 2.0), ("body", try await body, 2.0)] {
+                for (name, output, limit) in [
+                    ("raw", try await raw, 1.0), ("head", try await head, 2.0), ("natsws", try await natsws, 2.0),
+                    ("body", try await body, 2.0),
+                ] {
                     let parts = output.split(separator: " ")
                     #expect(parts.first == "closed", "\(name): \(output)")
                     if parts.count == 2, let seconds = Double(parts[1]) { #expect(seconds < limit + 8, "\(name): \(output)") }
@@ -123,7 +131,8 @@ import Testing
                 held = []
                 try await eventually("a slot is free again") {
                     let again = try await offCooperativePool {
-                        try Subprocess.run("/usr/bin/curl", ["-sS", "--cacert", host.certificatePath, "https://localhost:\(port)/core/status/"])
+                        try Subprocess.run(
+                            "/usr/bin/curl", ["-sS", "--cacert", host.certificatePath, "https://localhost:\(port)/core/status/"])
                     }
                     return again.output.contains("\"status\":\"ok\"")
                 }
@@ -138,7 +147,9 @@ import Testing
         address.sin_family = sa_family_t(AF_INET)
         address.sin_port = in_port_t(UInt16(port).bigEndian)
         address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        let result = withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { Glibc.connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) } }
+        let result = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { Glibc.connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
         guard result == 0 else { close(fd); throw TestFailure("connect failed: \(errno)") }
         return fd
     }

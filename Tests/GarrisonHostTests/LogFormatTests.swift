@@ -16,7 +16,8 @@ import Testing
         defer { host.stop(serve) }
         try await host.awaitStatus200(timeout: .seconds(90))
         let http = HTTP(base: "http://127.0.0.1:\(host.port)")
-        let password = try String(contentsOf: folder.appendingPathComponent("data/initial-admin-password"), encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
+        let password = try String(contentsOf: folder.appendingPathComponent("data/initial-admin-password"), encoding: .utf8)
+            .trimmingCharacters(in: .whitespacesAndNewlines)
         let login = try await http.call("POST", "/v2/login/", json: ["username": "admin", "password": .string(password)])
         let token = try #require(login.json["token"]?.stringValue, "\(login.text)")
         #expect(try await http.call("GET", "/clients/?secret=x", token: token).status == 200)
@@ -49,7 +50,10 @@ import Testing
         let lines = NIOLockedValueBox<[String]>([])
         var handler = JSONLogHandler(label: "t") { line in lines.withLockedValue { $0.append(line) } }
         handler.logLevel = .trace
-        handler.log(event: LogEvent(level: .warning, message: "a \"quoted\"\nmessage", metadata: ["message": "mine", "n": "1"], source: "s", file: "f", function: "fn", line: 1))
+        handler.log(
+            event: LogEvent(
+                level: .warning, message: "a \"quoted\"\nmessage", metadata: ["message": "mine", "n": "1"], source: "s", file: "f",
+                function: "fn", line: 1))
         let parsed = try? JSON.parse(Data(lines.withLockedValue { $0 }.first?.utf8 ?? "".utf8))
         #expect(parsed?["message"] == "a \"quoted\"\nmessage")
         #expect(parsed?["meta_message"] == "mine")

@@ -5,7 +5,8 @@ import Testing
 @Suite struct LoginTests {
     @Test func checkCredentialsThenLoginIssuesAWorkingToken() async throws {
         try await TestHost.with { host in
-            let step1 = try await host.request(.post, "/v2/checkcreds/", json: ["username": "admin", "password": .string(host.adminPassword)])
+            let step1 = try await host.request(
+                .post, "/v2/checkcreds/", json: ["username": "admin", "password": .string(host.adminPassword)])
             #expect(step1.status == 200)
             #expect(step1.json["totp"] == false)
             let token = try await host.adminToken()
@@ -15,7 +16,8 @@ import Testing
             #expect(version.json.stringValue == GarrisonVersion.build)
             #expect(GarrisonVersion.build.hasPrefix(GarrisonVersion.string))
             // Only a digest is stored.
-            let stored = try await host.server.storage.pool.query("SELECT count(*) AS n FROM auth_tokens WHERE digest = $1", [token]).first?.int("n")
+            let stored = try await host.server.storage.pool.query("SELECT count(*) AS n FROM auth_tokens WHERE digest = $1", [token]).first?
+                .int("n")
             #expect(stored == 0)
         }
     }
@@ -27,7 +29,9 @@ import Testing
             #expect(reply.json["detail"] == "Bad credentials")
             let unknown = try await host.request(.post, "/v2/checkcreds/", json: ["username": "nobody-here", "password": "whatever1"])
             #expect(unknown.status == 400)
-            let failures = try await host.server.storage.pool.query("SELECT username FROM audit_log WHERE action = 'failed_login' ORDER BY id").rows.map { $0.string("username") }
+            let failures = try await host.server.storage.pool.query(
+                "SELECT username FROM audit_log WHERE action = 'failed_login' ORDER BY id"
+            ).rows.map { $0.string("username") }
             #expect(failures == ["admin", "nobody-here"])
         }
     }
@@ -38,7 +42,8 @@ import Testing
                 let reply = try await host.request(.post, "/v2/login/", json: ["username": "admin", "password": "wrong-password"])
                 #expect(reply.status == 400)
             }
-            let throttled = try await host.request(.post, "/v2/login/", json: ["username": "admin", "password": .string(host.adminPassword)])
+            let throttled = try await host.request(
+                .post, "/v2/login/", json: ["username": "admin", "password": .string(host.adminPassword)])
             #expect(throttled.status == 429)
             #expect(Int(throttled.headers[.retryAfter] ?? "") ?? 0 >= 1)
         }
@@ -59,7 +64,8 @@ import Testing
     @Test func anExpiredTokenIsRefused() async throws {
         try await TestHost.with { host in
             let token = try await host.adminToken()
-            try await host.server.storage.pool.query("UPDATE auth_tokens SET expiry = now() - interval '1 second' WHERE digest = $1", [Crypto.sha256Hex(token)])
+            try await host.server.storage.pool.query(
+                "UPDATE auth_tokens SET expiry = now() - interval '1 second' WHERE digest = $1", [Crypto.sha256Hex(token)])
             host.server.context.authenticator.invalidateAll()
             #expect(try await host.request(.get, "/core/version/", as: .token(token)).status == 401)
         }
@@ -100,14 +106,17 @@ import Testing
         }
         try await TestHost.with { host in
             host.server.context.loginHooks.add(owner: "test", DemandCode())
-            let step1 = try await host.request(.post, "/v2/checkcreds/", json: ["username": "admin", "password": .string(host.adminPassword)])
+            let step1 = try await host.request(
+                .post, "/v2/checkcreds/", json: ["username": "admin", "password": .string(host.adminPassword)])
             #expect(step1.status == 200)
             #expect(step1.json["totp"] == true)
             #expect(step1.json["token"] == nil)
-            let bad = try await host.request(.post, "/v2/login/", json: ["username": "admin", "password": .string(host.adminPassword), "twofactor": "000000"])
+            let bad = try await host.request(
+                .post, "/v2/login/", json: ["username": "admin", "password": .string(host.adminPassword), "twofactor": "000000"])
             #expect(bad.status == 400)
             #expect(bad.json["detail"] == "Bad code")
-            let good = try await host.request(.post, "/v2/login/", json: ["username": "admin", "password": .string(host.adminPassword), "twofactor": "123456"])
+            let good = try await host.request(
+                .post, "/v2/login/", json: ["username": "admin", "password": .string(host.adminPassword), "twofactor": "123456"])
             #expect(good.status == 200)
             #expect(good.json["token"]?.stringValue != nil)
         }
@@ -115,7 +124,9 @@ import Testing
 
     @Test func aLimitedTokenReachesOnlyRoutesThatAcceptItsScope() async throws {
         struct EnrollOnly: LoginHook {
-            func evaluate(stage: LoginStage, subject: LoginSubject, request: JSON, sourceIP: String) async -> LoginVerdict { .limited("2fa-enroll") }
+            func evaluate(stage: LoginStage, subject: LoginSubject, request: JSON, sourceIP: String) async -> LoginVerdict {
+                .limited("2fa-enroll")
+            }
         }
         try await TestHost.with { host in
             host.server.context.loginHooks.add(owner: "test", EnrollOnly())
@@ -136,7 +147,8 @@ import Testing
     @Test func versionNamesTheCommit() throws {
         let result = try Subprocess.run(PackagePaths.garrison.path, ["--version"])
         #expect(result.status == 0)
-        #expect(result.output.trimmingCharacters(in: .whitespacesAndNewlines) == "\(GarrisonVersion.string) (commit \(GarrisonVersion.commit))")
+        #expect(
+            result.output.trimmingCharacters(in: .whitespacesAndNewlines) == "\(GarrisonVersion.string) (commit \(GarrisonVersion.commit))")
         let commit = GarrisonVersion.commit.replacingOccurrences(of: "-dirty", with: "")
         #expect(commit == "unknown" || (commit.count == 40 && commit.allSatisfy(\.isHexDigit)), "\(GarrisonVersion.commit)")
         if FileManager.default.fileExists(atPath: PackagePaths.root.appendingPathComponent(".git").path) {

@@ -55,11 +55,15 @@ import Testing
     @Test func aThrottledAttempt_isAudited() async throws {
         try await TestHost.with { host in
             for _ in 0..<5 {
-                #expect(try await host.request(.post, "/v2/login/", json: ["username": "admin", "password": "wrong-password"]).status == 400)
+                #expect(
+                    try await host.request(.post, "/v2/login/", json: ["username": "admin", "password": "wrong-password"]).status == 400)
             }
-            let throttled = try await host.request(.post, "/v2/login/", json: ["username": "admin", "password": .string(host.adminPassword)])
+            let throttled = try await host.request(
+                .post, "/v2/login/", json: ["username": "admin", "password": .string(host.adminPassword)])
             #expect(throttled.status == 429)
-            let rows = try await host.server.storage.pool.query("SELECT message FROM audit_log WHERE action = 'failed_login' AND message LIKE 'Throttled%'").rows
+            let rows = try await host.server.storage.pool.query(
+                "SELECT message FROM audit_log WHERE action = 'failed_login' AND message LIKE 'Throttled%'"
+            ).rows
             #expect(rows.count == 1)
         }
     }

@@ -8,16 +8,37 @@ import Testing
     /// Each case: a value as Garrison encodes it, and the same value as JSON for Python.
     static let cases: [(name: String, value: MsgPackValue, json: String)] = [
         ("ping", AgentCommand("ping").message, #"{"func": "ping"}"#),
-        ("rawcmd", AgentCommand("rawcmd", payload: ["command": "uname -a", "shell": "/bin/bash"], fields: ["timeout": 30, "run_as_user": false, "id": 1234]).message,
-         #"{"func": "rawcmd", "timeout": 30, "run_as_user": false, "id": 1234, "payload": {"command": "uname -a", "shell": "/bin/bash"}}"#),
-        ("eventlog days as string", AgentCommand("eventlog", payload: ["logname": "System", "days": "30"]).message,
-         #"{"func": "eventlog", "payload": {"logname": "System", "days": "30"}}"#),
-        ("runscript", AgentCommand("runscript", payload: ["code": String(repeating: "echo hi\n", count: 40), "shell": "powershell"],
-                                   fields: ["timeout": 90, "script_args": ["-a", "b c"], "env_vars": ["A=1"], "nushell_enable_config": false, "deno_default_permissions": ""]).message,
-         #"{"func": "runscript", "timeout": 90, "script_args": ["-a", "b c"], "env_vars": ["A=1"], "nushell_enable_config": false, "deno_default_permissions": "", "payload": {"code": "\#(String(repeating: "echo hi\\n", count: 40))", "shell": "powershell"}}"#),
-        ("integers of every width", .array([0, 127, 128, 255, 256, 65535, 65536, .int(4_294_967_296), -1, -32, -33, -129, -32769, .int(-2_147_483_649)]),
-         "[0, 127, 128, 255, 256, 65535, 65536, 4294967296, -1, -32, -33, -129, -32769, -2147483649]"),
-        ("float, nil, unicode", .object(["total_ram": .double(15.5), "none": .nil, "name": "Zürich ✓"]), #"{"total_ram": 15.5, "none": null, "name": "Zürich ✓"}"#),
+        (
+            "rawcmd",
+            AgentCommand(
+                "rawcmd", payload: ["command": "uname -a", "shell": "/bin/bash"], fields: ["timeout": 30, "run_as_user": false, "id": 1234]
+            ).message,
+            #"{"func": "rawcmd", "timeout": 30, "run_as_user": false, "id": 1234, "payload": {"command": "uname -a", "shell": "/bin/bash"}}"#
+        ),
+        (
+            "eventlog days as string", AgentCommand("eventlog", payload: ["logname": "System", "days": "30"]).message,
+            #"{"func": "eventlog", "payload": {"logname": "System", "days": "30"}}"#
+        ),
+        (
+            "runscript",
+            AgentCommand(
+                "runscript", payload: ["code": String(repeating: "echo hi\n", count: 40), "shell": "powershell"],
+                fields: [
+                    "timeout": 90, "script_args": ["-a", "b c"], "env_vars": ["A=1"], "nushell_enable_config": false,
+                    "deno_default_permissions": "",
+                ]
+            ).message,
+            #"{"func": "runscript", "timeout": 90, "script_args": ["-a", "b c"], "env_vars": ["A=1"], "nushell_enable_config": false, "deno_default_permissions": "", "payload": {"code": "\#(String(repeating: "echo hi\\n", count: 40))", "shell": "powershell"}}"#
+        ),
+        (
+            "integers of every width",
+            .array([0, 127, 128, 255, 256, 65535, 65536, .int(4_294_967_296), -1, -32, -33, -129, -32769, .int(-2_147_483_649)]),
+            "[0, 127, 128, 255, 256, 65535, 65536, 4294967296, -1, -32, -33, -129, -32769, -2147483649]"
+        ),
+        (
+            "float, nil, unicode", .object(["total_ram": .double(15.5), "none": .nil, "name": "Zürich ✓"]),
+            #"{"total_ram": 15.5, "none": null, "name": "Zürich ✓"}"#
+        ),
     ]
 
     @Test func encodingMatchesPython() throws {
@@ -28,7 +49,8 @@ import Testing
         let input = FileManager.default.temporaryDirectory.appendingPathComponent("garrison-msgpack-\(Crypto.randomHex(bytes: 4)).tsv")
         try lines.joined(separator: "\n").write(to: input, atomically: true, encoding: .utf8)
         defer { try? FileManager.default.removeItem(at: input) }
-        let result = try Python.code("""
+        let result = try Python.code(
+            """
             import json, msgpack, sys
             for line in open(sys.argv[1], encoding="utf-8"):
                 encoded, expected = line.rstrip("\\n").split("\\t", 1)
@@ -47,7 +69,8 @@ import Testing
     }
 
     @Test func decodesWhatPythonEncodes() throws {
-        let result = try Python.code("""
+        let result = try Python.code(
+            """
             import msgpack
             print(msgpack.packb({"agent_id": "abc", "logged_in_username": "None", "hostname": "h", "operating_system": "Debian 12",
                                  "plat": "linux", "total_ram": 15.6, "boot_time": 1700000000, "needs_reboot": True, "goarch": "amd64"}).hex())
@@ -65,14 +88,15 @@ import Testing
         #expect(value["func"] == "pong")
     }
 
-    @Test(arguments: [
-        ("empty", [UInt8]()),
-        ("truncated map", [0x82, 0xa3, 0x61]),
-        ("trailing bytes", [0xa1, 0x61, 0x00]),
-        ("reserved byte 0xc1", [0xc1]),
-        ("array claiming 2^32-1 elements", [0xdd, 0xff, 0xff, 0xff, 0xff]),
-        ("str claiming more than sent", [0xdb, 0x00, 0x10, 0x00, 0x00, 0x61]),
-    ] as [(String, [UInt8])])
+    @Test(
+        arguments: [
+            ("empty", [UInt8]()),
+            ("truncated map", [0x82, 0xa3, 0x61]),
+            ("trailing bytes", [0xa1, 0x61, 0x00]),
+            ("reserved byte 0xc1", [0xc1]),
+            ("array claiming 2^32-1 elements", [0xdd, 0xff, 0xff, 0xff, 0xff]),
+            ("str claiming more than sent", [0xdb, 0x00, 0x10, 0x00, 0x00, 0x61]),
+        ] as [(String, [UInt8])])
     func garbageIsAnError(_ name: String, _ bytes: [UInt8]) {
         #expect(throws: MsgPackDecoder.DecodeError.self, "\(name)") { try MsgPackDecoder.decode(bytes) }
     }

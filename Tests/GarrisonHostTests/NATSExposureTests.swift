@@ -5,7 +5,8 @@ import Testing
 /// What nats-server and the log expose: plain NATS only on loopback, credentials never.
 @Suite struct NATSExposureTests {
     func rendered(tls: NATSServerConfig.TLS?, requireTLS: Bool) throws -> JSON {
-        var config = NATSServerConfig(clientPort: 4222, websocketPort: 9235, tls: tls, hostUser: "garrison-host", hostPasswordHash: "$2b$04$x", agents: [])
+        var config = NATSServerConfig(
+            clientPort: 4222, websocketPort: 9235, tls: tls, hostUser: "garrison-host", hostPasswordHash: "$2b$04$x", agents: [])
         config.requireTLS = requireTLS
         return try JSON.parse(Data(config.rendered().json.utf8))
     }

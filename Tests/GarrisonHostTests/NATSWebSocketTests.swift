@@ -6,8 +6,10 @@ import Testing
 /// `wss://HOST/natsws` on the host's own TLS port, carried to nats-server's loopback
 /// websocket listener, checked with nats-py's websocket transport as the agent.
 @Suite struct NATSWebSocketTests {
-    static let upgradeHeaders = ["-H", "Connection: Upgrade", "-H", "Upgrade: websocket", "-H", "Sec-WebSocket-Version: 13",
-                                 "-H", "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ=="]
+    static let upgradeHeaders = [
+        "-H", "Connection: Upgrade", "-H", "Upgrade: websocket", "-H", "Sec-WebSocket-Version: 13",
+        "-H", "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==",
+    ]
 
     @Test func enrolledAgentConnectsThroughNatswsPublishesAndAnswersPing() async throws {
         try await TestHost.with(configure: { $0.natsEnabled = true }) { host in
@@ -25,7 +27,9 @@ import Testing
                 let python = try #require(Subprocess.which("python3"))
                 let hello = BusTests.json(["agent_id": .string(agent), "version": "2.9.7"])
                 let log = directory.appendingPathComponent("agent.log")
-                let pid = try ChildProcess.spawn(python, [Python.fakeAgent, url, agent, token, "pub", agent, "agent-hello", hello, "serve", agent, "1", ready.path], logFile: log)
+                let pid = try ChildProcess.spawn(
+                    python, [Python.fakeAgent, url, agent, token, "pub", agent, "agent-hello", hello, "serve", agent, "1", ready.path],
+                    logFile: log)
                 try await eventually("agent subscribed over /natsws") { FileManager.default.fileExists(atPath: ready.path) }
 
                 let ping = try await host.request(.get, "/agents/\(agent)/ping/", as: .token(admin))
@@ -36,25 +40,40 @@ import Testing
                 #expect(output.contains("pub \(agent) ok"), "\(output)")
                 #expect(output.contains("served 1"), "\(output)")
                 try await eventually("hello written") {
-                    try await host.server.storage.pool.query("SELECT version FROM agents WHERE agent_id = $1", [agent]).first?.string("version") == "2.9.7"
+                    try await host.server.storage.pool.query("SELECT version FROM agents WHERE agent_id = $1", [agent]).first?.string(
+                        "version") == "2.9.7"
                 }
 
                 let wrong = try Python.agent(url, user: agent, password: "not-the-token", ["sub", agent])
                 #expect(wrong.status == 2, "\(wrong.lines)")
-                let trespass = try Python.agent(url, user: agent, password: token, [
-                    "pub", other, "agent-hello", BusTests.json(["agent_id": .string(other), "version": "1"]), "sub", other,
-                ])
+                let trespass = try Python.agent(
+                    url, user: agent, password: token,
+                    [
+                        "pub", other, "agent-hello", BusTests.json(["agent_id": .string(other), "version": "1"]), "sub", other,
+                    ])
                 #expect(trespass.lines == ["pub \(other) denied", "sub \(other) denied"])
 
                 // Plain HTTPS on the same port: two requests on one connection, then another
                 // connection, while the agent path is in use.
                 let status1 = "https://localhost:\(port)/core/status/"
-                let both = try await offCooperativePool { try Subprocess.run("/usr/bin/curl", ["-sS", "--cacert", host.certificatePath, status1, status1]) }
+                let both = try await offCooperativePool {
+                    try Subprocess.run("/usr/bin/curl", ["-sS", "--cacert", host.certificatePath, status1, status1])
+                }
                 #expect(both.output.components(separatedBy: "\"status\":\"ok\"").count == 3, "\(both.output)")
-                let again = try await offCooperativePool { try Subprocess.run("/usr/bin/curl", ["-sS", "-o", "/dev/null", "-w", "%{http_code}", "--cacert", host.certificatePath, status1]) }
+                let again = try await offCooperativePool {
+                    try Subprocess.run(
+                        "/usr/bin/curl", ["-sS", "-o", "/dev/null", "-w", "%{http_code}", "--cacert", host.certificatePath, status1])
+                }
                 #expect(again.output == "200")
                 // /natsws without the upgrade is an ordinary (unknown) route.
-                let plain = try await offCooperativePool { try Subprocess.run("/usr/bin/curl", ["-sS", "-o", "/dev/null", "-w", "%{http_code}", "--cacert", host.certificatePath, "https://localhost:\(port)/natsws"]) }
+                let plain = try await offCooperativePool {
+                    try Subprocess.run(
+                        "/usr/bin/curl",
+                        [
+                            "-sS", "-o", "/dev/null", "-w", "%{http_code}", "--cacert", host.certificatePath,
+                            "https://localhost:\(port)/natsws",
+                        ])
+                }
                 #expect(plain.output == "404")
             }
         }
@@ -63,9 +82,17 @@ import Testing
     @Test func withoutNATSTheUpgradeIsRefusedWith503() async throws {
         try await TestHost.with { host in
             try await host.listening { port in
-                let reply = try await offCooperativePool { try Subprocess.run("/usr/bin/curl", ["-sS", "-m", "5", "--cacert", host.certificatePath, "-w", "\n%{http_code}"] + Self.upgradeHeaders + ["https://localhost:\(port)/natsws"]) }
+                let reply = try await offCooperativePool {
+                    try Subprocess.run(
+                        "/usr/bin/curl",
+                        ["-sS", "-m", "5", "--cacert", host.certificatePath, "-w", "\n%{http_code}"] + Self.upgradeHeaders + [
+                            "https://localhost:\(port)/natsws"
+                        ])
+                }
                 #expect(reply.output.hasSuffix("\n503"), "\(reply.output)")
-                #expect(reply.output.contains("\"detail\":\"/natsws unavailable: the agents' bus is off on this host (nats.enabled = false)\""), "\(reply.output)")
+                #expect(
+                    reply.output.contains("\"detail\":\"/natsws unavailable: the agents' bus is off on this host (nats.enabled = false)\""),
+                    "\(reply.output)")
             }
         }
     }
@@ -75,7 +102,13 @@ import Testing
             let supervisor = try #require(host.server.bus?.supervisor)
             try await host.listening { port in
                 await supervisor.stop()
-                let reply = try await offCooperativePool { try Subprocess.run("/usr/bin/curl", ["-sS", "-m", "5", "--cacert", host.certificatePath, "-w", "\n%{http_code}"] + Self.upgradeHeaders + ["https://localhost:\(port)/natsws"]) }
+                let reply = try await offCooperativePool {
+                    try Subprocess.run(
+                        "/usr/bin/curl",
+                        ["-sS", "-m", "5", "--cacert", host.certificatePath, "-w", "\n%{http_code}"] + Self.upgradeHeaders + [
+                            "https://localhost:\(port)/natsws"
+                        ])
+                }
                 #expect(reply.output.hasSuffix("\n503"), "\(reply.output)")
                 #expect(reply.output.contains("not reachable"), "\(reply.output)")
             }

@@ -11,7 +11,8 @@ import Testing
     @Test func escapedElementsRoundTripThroughPostgreSQL() async throws {
         try await TestHost.with { host in
             let tricky = [#"a"b"#, #"back\slash"#, "{braces},comma", "NULL", ""]
-            let row = try #require(try await host.server.storage.pool.query("SELECT array_to_json($1::text[])::text AS j", [PGArray.literal(tricky)]).first)
+            let row = try #require(
+                try await host.server.storage.pool.query("SELECT array_to_json($1::text[])::text AS j", [PGArray.literal(tricky)]).first)
             #expect(row.string("j") == #"["a\"b","back\\slash","{braces},comma","NULL",""]"#)
         }
     }

@@ -8,7 +8,10 @@ import Testing
         try await TestHost.with { host in
             let results = try await host.server.storage.pool.withConnection { c in
                 try c.pipeline([
-                    [.init("CREATE TEMP TABLE t (n int)"), .init("INSERT INTO t VALUES ($1::int)", ["1"]), .init("SELECT 1/0"), .init("INSERT INTO t VALUES (2)")],
+                    [
+                        .init("CREATE TEMP TABLE t (n int)"), .init("INSERT INTO t VALUES ($1::int)", ["1"]), .init("SELECT 1/0"),
+                        .init("INSERT INTO t VALUES (2)"),
+                    ],
                     [.init("SELECT count(*)::int AS n FROM pg_class WHERE relname = 't' AND relpersistence = 't'")],
                 ]).map { result -> String in
                     switch result {
@@ -30,7 +33,9 @@ import Testing
                 var seen: [String] = []
                 let step = PGConnection.Step("SELECT * FROM pipeline_probe WHERE a = $1::int", ["7"], cacheKey: "probe")
                 for _ in 0..<3 { seen.append((try? c.pipeline([[step]])[0].get().first?["a"]) ?? "error") }
-                seen.append(try c.query("SELECT count(*) AS n FROM pg_prepared_statements WHERE statement LIKE '%pipeline_probe%'").first?["n"] ?? "?")
+                seen.append(
+                    try c.query("SELECT count(*) AS n FROM pg_prepared_statements WHERE statement LIKE '%pipeline_probe%'").first?["n"]
+                        ?? "?")
                 try c.query("ALTER TABLE pipeline_probe ADD COLUMN b int")
                 if case .failure(let error) = try c.pipeline([[step]])[0] { seen.append(error.sqlState) }
                 c.forgetPrepared(key: "probe")

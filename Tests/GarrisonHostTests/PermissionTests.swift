@@ -21,22 +21,38 @@ struct PermissionCase: Sendable, CustomTestStringConvertible {
         .init(name: "list agents denied", granted: ["can_list_clients"], method: .get, path: "/agents/", body: nil, expected: 403),
         .init(name: "list clients allowed", granted: ["can_list_clients"], method: .get, path: "/clients/", body: nil, expected: 200),
         .init(name: "list clients denied", granted: ["can_list_agents"], method: .get, path: "/clients/", body: nil, expected: 403),
-        .init(name: "add client allowed", granted: ["can_manage_clients"], method: .post, path: "/clients/", body: ["client": ["name": "Acme"], "site": ["name": "HQ"]], expected: 200),
-        .init(name: "add client denied", granted: ["can_list_clients"], method: .post, path: "/clients/", body: ["client": ["name": "Acme"], "site": ["name": "HQ"]], expected: 403),
+        .init(
+            name: "add client allowed", granted: ["can_manage_clients"], method: .post, path: "/clients/",
+            body: ["client": ["name": "Acme"], "site": ["name": "HQ"]], expected: 200),
+        .init(
+            name: "add client denied", granted: ["can_list_clients"], method: .post, path: "/clients/",
+            body: ["client": ["name": "Acme"], "site": ["name": "HQ"]], expected: 403),
         .init(name: "list sites allowed", granted: ["can_list_sites"], method: .get, path: "/clients/sites/", body: nil, expected: 200),
         .init(name: "list sites denied", granted: ["can_list_clients"], method: .get, path: "/clients/sites/", body: nil, expected: 403),
-        .init(name: "view settings allowed", granted: ["can_view_core_settings"], method: .get, path: "/core/settings/", body: nil, expected: 200),
-        .init(name: "view settings denied", granted: ["can_edit_core_settings"], method: .get, path: "/core/settings/", body: nil, expected: 403),
-        .init(name: "edit settings allowed", granted: ["can_edit_core_settings"], method: .put, path: "/core/settings/", body: ["smtp_port": 25], expected: 200),
-        .init(name: "edit settings denied", granted: ["can_view_core_settings"], method: .put, path: "/core/settings/", body: ["smtp_port": 25], expected: 403),
+        .init(
+            name: "view settings allowed", granted: ["can_view_core_settings"], method: .get, path: "/core/settings/", body: nil,
+            expected: 200),
+        .init(
+            name: "view settings denied", granted: ["can_edit_core_settings"], method: .get, path: "/core/settings/", body: nil,
+            expected: 403),
+        .init(
+            name: "edit settings allowed", granted: ["can_edit_core_settings"], method: .put, path: "/core/settings/",
+            body: ["smtp_port": 25], expected: 200),
+        .init(
+            name: "edit settings denied", granted: ["can_view_core_settings"], method: .put, path: "/core/settings/",
+            body: ["smtp_port": 25], expected: 403),
         .init(name: "audit allowed", granted: ["can_view_auditlogs"], method: .patch, path: "/logs/audit/", body: [:], expected: 200),
         .init(name: "audit denied", granted: ["can_list_agents"], method: .patch, path: "/logs/audit/", body: [:], expected: 403),
         .init(name: "list users allowed", granted: ["can_list_accounts"], method: .get, path: "/accounts/users/", body: nil, expected: 200),
         .init(name: "list users denied", granted: ["can_list_roles"], method: .get, path: "/accounts/users/", body: nil, expected: 403),
         .init(name: "list roles allowed", granted: ["can_list_roles"], method: .get, path: "/accounts/roles/", body: nil, expected: 200),
         .init(name: "list roles denied", granted: ["can_list_accounts"], method: .get, path: "/accounts/roles/", body: nil, expected: 403),
-        .init(name: "list api keys allowed", granted: ["can_list_api_keys"], method: .get, path: "/accounts/apikeys/", body: nil, expected: 200),
-        .init(name: "list api keys denied", granted: ["can_manage_accounts"], method: .get, path: "/accounts/apikeys/", body: nil, expected: 403),
+        .init(
+            name: "list api keys allowed", granted: ["can_list_api_keys"], method: .get, path: "/accounts/apikeys/", body: nil,
+            expected: 200),
+        .init(
+            name: "list api keys denied", granted: ["can_manage_accounts"], method: .get, path: "/accounts/apikeys/", body: nil,
+            expected: 403),
         .init(name: "metrics allowed", granted: ["can_view_core_settings"], method: .get, path: "/metrics/", body: nil, expected: 200),
         .init(name: "metrics denied", granted: ["can_list_agents"], method: .get, path: "/metrics/", body: nil, expected: 403),
         .init(name: "version for anyone signed in", granted: [], method: .get, path: "/core/version/", body: nil, expected: 200),
@@ -62,7 +78,8 @@ struct PermissionCase: Sendable, CustomTestStringConvertible {
             let anonymous = host.server.dispatcher.routes.filter { $0.access == .anonymous }.map(\.pattern).sorted()
             // The agent's config route answers everyone: any non-200 there crashes agent 2.9.1.
             // A deployment link's random uid is its secret, as in Tactical RMM.
-            #expect(anonymous == ["/api/v3/<agent_id>/config/", "/clients/<uid>/deploy/", "/core/status/", "/v2/checkcreds/", "/v2/login/"])
+            #expect(
+                anonymous == ["/api/v3/<agent_id>/config/", "/clients/<uid>/deploy/", "/core/status/", "/v2/checkcreds/", "/v2/login/"])
         }
     }
 }

@@ -38,10 +38,16 @@ import Testing
             // A function that never answers is published without waiting: done gets null at once.
             #expect(try await relay("/relay/request/", #"{"func":"runtask","taskpk":7}"#) == ["status": 0, "data": nil])
             // _options: history recorded, its id sent to the agent, an envelope back.
-            let scripted = try await relay("/relay/request/", #"{"func":"runscriptfull","timeout":5,"script_args":[],"payload":{"code":"echo hi","shell":"/bin/bash"},"_options":{"history":{"type":"script_run","script_name":"hi","origin":"relay:1"}}}"#)
+            let scripted = try await relay(
+                "/relay/request/",
+                #"{"func":"runscriptfull","timeout":5,"script_args":[],"payload":{"code":"echo hi","shell":"/bin/bash"},"_options":{"history":{"type":"script_run","script_name":"hi","origin":"relay:1"}}}"#
+            )
             #expect(scripted["data"]?["status"] == "ok" && scripted["data"]?["reply"]?["stdout"] == "hi")
             let historyID = try #require(scripted["data"]?["history_id"]?.intValue)
-            let row = try #require(try await host.server.storage.pool.query("SELECT type, origin, status, script_results FROM agent_history WHERE id = $1", [String(historyID)]).first)
+            let row = try #require(
+                try await host.server.storage.pool.query(
+                    "SELECT type, origin, status, script_results FROM agent_history WHERE id = $1", [String(historyID)]
+                ).first)
             #expect(row.string("type") == "script_run" && row.string("origin") == "relay:1" && row.string("status") == "completed")
             #expect(try await relay("/relay/send/", #"{"func":"runchecks"}"#) == ["rc": 0])
 
@@ -49,7 +55,11 @@ import Testing
             #expect(try await relay("/relay/request/", #"{"func":"rawcmd","payload":{"timeout":5}}"#)["status"] == -1)
             #expect(try await relay("/relay/send/", #"{"payload":{}}"#) == ["rc": -1])
             #expect(try await relay("/relay/request/", #"{"func":"ping"}"#, to: "nobody")["status"] == -4)
-            #expect(try await relay("/relay/request/", #"{"func":"runscript","payload":{"code":"x","shell":"/bin/sh"},"_options":{"history":{"type":"script_run"}}}"#, to: "nobody")["status"] == -4)
+            #expect(
+                try await relay(
+                    "/relay/request/",
+                    #"{"func":"runscript","payload":{"code":"x","shell":"/bin/sh"},"_options":{"history":{"type":"script_run"}}}"#,
+                    to: "nobody")["status"] == -4)
 
             try await eventually("runtask and runchecks arrived") { agent.received.contains { $0.command["func"] == "runchecks" } }
             let received = agent.received
@@ -59,10 +69,12 @@ import Testing
             #expect(!received.contains { $0.command["func"] == "rawcmd" })
 
             // The plugin's reply tag: checked like telemetry, then handed over as JSON.
-            let published = try Python.agent(url, user: agentID, password: token, [
-                "pub", agentID, "relay-report", BusTests.json(["agent_id": .string(BusTests.agentID()), "n": 1]),
-                "pub", agentID, "relay-report", BusTests.json(["agent_id": .string(agentID), "n": 2]),
-            ])
+            let published = try Python.agent(
+                url, user: agentID, password: token,
+                [
+                    "pub", agentID, "relay-report", BusTests.json(["agent_id": .string(BusTests.agentID()), "n": 1]),
+                    "pub", agentID, "relay-report", BusTests.json(["agent_id": .string(agentID), "n": 2]),
+                ])
             #expect(published.status == 0)
             try await eventually("tag delivered") { try await host.request(.get, "/relay/seen/", as: .token(admin)).json["count"] == 1 }
             let seen = try await host.request(.get, "/relay/seen/", as: .token(admin)).json

@@ -17,7 +17,8 @@ import Testing
             chmod(copy.path, 0o755)
             try folder.write("50-scripting.toml", "library = \"\(copy.path)\"\nenabled = true\n")
         }
-        let built = URL(fileURLWithPath: CommandLine.arguments.first ?? "").deletingLastPathComponent().appendingPathComponent("libAlertsPlugin.so")
+        let built = URL(fileURLWithPath: CommandLine.arguments.first ?? "").deletingLastPathComponent().appendingPathComponent(
+            "libAlertsPlugin.so")
         try #require(FileManager.default.fileExists(atPath: built.path), "build the AlertsPlugin product first (swift build --build-tests)")
         let copy = folder.libraries.appendingPathComponent("libAlertsPlugin.so")
         try FileManager.default.copyItem(at: built, to: copy)
@@ -53,15 +54,20 @@ import Testing
 
         func submit(_ id: Int, failing: Bool, agent: (String, String)? = nil) async throws {
             let (agentID, token) = agent ?? (self.agentID, agentToken)
-            let reply = try await host.request(.patch, "/api/v3/checkrunner/", as: .token(token), json: [
-                "id": .init(id), "agent_id": .string(agentID), "status": failing ? "failing" : "passing", "output": failing ? "100% packet loss" : "ok",
-            ])
+            let reply = try await host.request(
+                .patch, "/api/v3/checkrunner/", as: .token(token),
+                json: [
+                    "id": .init(id), "agent_id": .string(agentID), "status": failing ? "failing" : "passing",
+                    "output": failing ? "100% packet loss" : "ok",
+                ])
             guard reply.status == 200 else { throw TestFailure("result: \(reply.status) \(reply.text)") }
         }
 
         func alerts(_ body: JSON = [:], as token: String? = nil) async throws -> [JSON] {
             let reply = try await host.request(.patch, "/alerts/", as: .token(token ?? admin), json: body)
-            guard reply.status == 200, let list = reply.json.arrayValue else { throw TestFailure("PATCH /alerts/: \(reply.status) \(reply.text)") }
+            guard reply.status == 200, let list = reply.json.arrayValue else {
+                throw TestFailure("PATCH /alerts/: \(reply.status) \(reply.text)")
+            }
             return list
         }
 
@@ -78,7 +84,8 @@ import Testing
 
         /// The host's status sweep after the agent's last contact is moved `minutes` back.
         func lastSeen(_ agent: String, minutesAgo minutes: Int) async throws {
-            try await pool.query("UPDATE agents SET last_seen = now() - make_interval(mins => $2::int) WHERE agent_id = $1", [agent, String(minutes)])
+            try await pool.query(
+                "UPDATE agents SET last_seen = now() - make_interval(mins => $2::int) WHERE agent_id = $1", [agent, String(minutes)])
             _ = try await AgentStatusWatch.sweep(pool: pool, events: host.server.context.events)
         }
 
@@ -109,14 +116,18 @@ import Testing
             let admin = try await host.adminToken()
             let (client, site) = try await host.client("Alerts Co", admin: admin)
             let (agentID, token) = try await PluginsChecksTests.enroll(host, admin: admin, site: site)
-            try await host.server.storage.pool.query("UPDATE agents SET last_seen = now(), status_announced = 'online' WHERE agent_id = $1", [agentID])
+            try await host.server.storage.pool.query(
+                "UPDATE agents SET last_seen = now(), status_announced = 'online' WHERE agent_id = $1", [agentID])
             try await body(World(host: host, admin: admin, client: client, site: site, agentID: agentID, agentToken: token, events: events))
         }
     }
 
     @Test func failingCheck_raisesOneAlertAtFailsB4Alert_andRecoveryResolvesIt() async throws {
         try await Self.with { w in
-            let id = try await w.check(["check_type": "ping", "name": "gateway", "ip": "10.0.0.1", "fails_b4_alert": 3, "dashboard_alert": true, "alert_severity": "error"])
+            let id = try await w.check([
+                "check_type": "ping", "name": "gateway", "ip": "10.0.0.1", "fails_b4_alert": 3, "dashboard_alert": true,
+                "alert_severity": "error",
+            ])
             for _ in 1...2 { try await w.submit(id, failing: true) }
             #expect(try await w.alerts(check: id).isEmpty, "below fails_b4_alert: no alert")
             try await w.submit(id, failing: true)
@@ -125,12 +136,18 @@ import Testing
             try await w.submit(id, failing: true)
             try await w.submit(id, failing: true)
             let alert = try #require(try await w.alerts(check: id).first)
-            #expect(alert["alert_type"] == "check" && alert["severity"] == "error" && alert["resolved"] == false && alert["hidden"] == false)
-            #expect(alert["agent_id"]?.stringValue == w.agentID && alert["hostname"] == "web-1" && alert["client"] == "Alerts Co" && alert["site"] == "HQ")
+            #expect(
+                alert["alert_type"] == "check" && alert["severity"] == "error" && alert["resolved"] == false && alert["hidden"] == false)
+            #expect(
+                alert["agent_id"]?.stringValue == w.agentID && alert["hostname"] == "web-1" && alert["client"] == "Alerts Co"
+                    && alert["site"] == "HQ")
             #expect(alert["message"]?.stringValue == "web-1 has a ping check: Ping gateway that failed.", "\(alert)")
             #expect(alert["alert_time"]?.stringValue?.hasSuffix("Z") == true && alert["agent"]?.intValue != nil)
-            for field in ["snooze_until", "resolved_on", "email_sent", "sms_sent", "resolved_email_sent", "resolved_sms_sent", "action_run", "action_retcode",
-                          "resolved_action_run", "resolved_action_stdout"] {
+            for field in [
+                "snooze_until", "resolved_on", "email_sent", "sms_sent", "resolved_email_sent", "resolved_sms_sent", "action_run",
+                "action_retcode",
+                "resolved_action_run", "resolved_action_stdout",
+            ] {
                 #expect(alert[field] == .null, "\(field) present and null")
             }
             #expect(w.events.named("alert.raised").count == 1)
@@ -155,21 +172,28 @@ import Testing
 
     @Test func failingTask_raisesATaskAlert_andItsNextPassingRunResolvesIt() async throws {
         try await Self.with(scripting: true) { w in
-            let created = try await w.host.request(.post, "/tasks/", as: .token(w.admin), json: [
-                "agent_id": .string(w.agentID), "name": "Backup", "task_type": "manual", "dashboard_alert": true, "alert_severity": "error",
-                "actions": [["type": "cmd", "command": "backup", "shell": "/bin/bash", "timeout": 15]],
-            ])
+            let created = try await w.host.request(
+                .post, "/tasks/", as: .token(w.admin),
+                json: [
+                    "agent_id": .string(w.agentID), "name": "Backup", "task_type": "manual", "dashboard_alert": true,
+                    "alert_severity": "error",
+                    "actions": [["type": "cmd", "command": "backup", "shell": "/bin/bash", "timeout": 15]],
+                ])
             let task = try #require(created.json["id"]?.intValue, "\(created.status) \(created.text)")
             let runner = "/api/v3/\(task)/\(w.agentID)/taskrunner/"
             func report(_ retcode: Int) async throws {
-                let reply = try await w.host.request(.patch, runner, as: .token(w.agentToken), json: ["stdout": "", "stderr": retcode == 0 ? "" : "disk full", "retcode": .init(retcode), "execution_time": 0.5])
+                let reply = try await w.host.request(
+                    .patch, runner, as: .token(w.agentToken),
+                    json: ["stdout": "", "stderr": retcode == 0 ? "" : "disk full", "retcode": .init(retcode), "execution_time": 0.5])
                 #expect(reply.status == 200, "\(reply.text)")
             }
             @Sendable func alerts() async throws -> [JSON] { try await w.alerts().filter { $0["assigned_task"]?.intValue == task } }
             try await report(1)
             #expect(try await w.host.eventually { try await alerts().count == 1 })
             let alert = try #require(try await alerts().first)
-            #expect(alert["alert_type"] == "task" && alert["severity"] == "error" && alert["hidden"] == false && alert["assigned_check"] == .null)
+            #expect(
+                alert["alert_type"] == "task" && alert["severity"] == "error" && alert["hidden"] == false
+                    && alert["assigned_check"] == .null)
             #expect(alert["message"] == "web-1 has task: Backup that failed.", "\(alert)")
             try await report(0)
             #expect(try await w.host.eventually { try await alerts().first?["resolved"] == true })
@@ -190,7 +214,10 @@ import Testing
             #expect(try await w.alerts(check: quiet).isEmpty)
             let alert = try #require(try await w.alerts(check: mailed).first)
             #expect(alert["hidden"] == true)
-            #expect(try await w.pool.query("SELECT wants_email, wants_text FROM plugin_alert.alerts WHERE assigned_check = $1", [String(mailed)]).first.map { $0.bool("wants_email") && !$0.bool("wants_text") } == true)
+            #expect(
+                try await w.pool.query(
+                    "SELECT wants_email, wants_text FROM plugin_alert.alerts WHERE assigned_check = $1", [String(mailed)]
+                ).first.map { $0.bool("wants_email") && !$0.bool("wants_text") } == true)
             // Hidden alerts are not in the dashboard's top list.
             let top = try await w.host.request(.patch, "/alerts/", as: .token(w.admin), json: ["top": 10])
             #expect(top.json["alerts_count"] == 0 && top.json["alerts"] == [], "\(top.text)")
@@ -208,7 +235,8 @@ import Testing
             // Another agent's failure, after those, raises its alert; the agent in maintenance
             // (it stays so: whenever its events are handled, they find it in maintenance) has none.
             let marker = try await w.enroll(site: w.site)
-            let other = try await w.check(["check_type": "ping", "ip": "10.0.0.5", "fails_b4_alert": 1, "dashboard_alert": true], agent: marker.0)
+            let other = try await w.check(
+                ["check_type": "ping", "ip": "10.0.0.5", "fails_b4_alert": 1, "dashboard_alert": true], agent: marker.0)
             try await w.submit(other, failing: true, agent: marker)
             #expect(try await w.host.eventually { try await w.alerts(check: other).count == 1 })
             #expect(try await w.alerts(check: id).isEmpty)
@@ -227,12 +255,16 @@ import Testing
             try await w.lastSeen(w.agentID, minutesAgo: 10)
             #expect(try await w.host.eventually { try await w.availability(w.agentID).count == 1 })
             var alert = try #require(try await w.availability(w.agentID).first)
-            #expect(alert["severity"] == "error" && alert["hidden"] == false && alert["resolved"] == false && alert["assigned_check"] == .null)
+            #expect(
+                alert["severity"] == "error" && alert["hidden"] == false && alert["resolved"] == false && alert["assigned_check"] == .null)
             #expect(alert["message"] == "web-1 in Alerts Co, HQ is offline.", "\(alert)")
 
             // Overdue: the same alert, its message updated.
             try await w.lastSeen(w.agentID, minutesAgo: 120)
-            #expect(try await w.host.eventually { try await w.availability(w.agentID).first?["message"] == "web-1 in Alerts Co, HQ is overdue." })
+            #expect(
+                try await w.host.eventually {
+                    try await w.availability(w.agentID).first?["message"] == "web-1 in Alerts Co, HQ is overdue."
+                })
             #expect(try await w.availability(w.agentID).count == 1)
 
             try await w.comesBack(w.agentID)
@@ -240,7 +272,9 @@ import Testing
             alert = try #require(try await w.availability(w.agentID).first)
             #expect(alert["resolved_on"]?.stringValue != nil && alert["snoozed"] == false)
             #expect(try await w.availability(quiet).isEmpty)
-            let causes = try await w.pool.query("SELECT change || ':' || cause AS c FROM plugin_alert.changes ORDER BY id").rows.map { $0.string("c") }
+            let causes = try await w.pool.query("SELECT change || ':' || cause AS c FROM plugin_alert.changes ORDER BY id").rows.map {
+                $0.string("c")
+            }
             #expect(causes == ["raised:agent.offline", "updated:agent.overdue", "resolved:agent.online"])
         }
     }
@@ -254,7 +288,9 @@ import Testing
         agents.append(other)
         try await w.pool.query("UPDATE agents SET overdue_dashboard_alert = true")
         for agent in agents { try await w.lastSeen(agent, minutesAgo: 10) }
-        let check = try await w.check(["check_type": "ping", "ip": "10.0.0.9", "fails_b4_alert": 1, "dashboard_alert": true, "alert_severity": "warning"])
+        let check = try await w.check([
+            "check_type": "ping", "ip": "10.0.0.9", "fails_b4_alert": 1, "dashboard_alert": true, "alert_severity": "warning",
+        ])
         try await w.submit(check, failing: true)
         #expect(try await w.host.eventually { try await w.alerts().count == 6 })
         return ((otherClient, other), check)
@@ -294,7 +330,9 @@ import Testing
             // resolvedFilter / snoozedFilter false leave out resolved / snoozed alerts.
             let first = try #require(all.first?["id"]?.intValue), second = try #require(all.last?["id"]?.intValue)
             #expect(try await w.host.request(.put, "/alerts/\(first)/", as: .token(w.admin), json: ["type": "resolve"]).json == "ok")
-            #expect(try await w.host.request(.put, "/alerts/\(second)/", as: .token(w.admin), json: ["type": "snooze", "snooze_days": 2]).json == "ok")
+            #expect(
+                try await w.host.request(.put, "/alerts/\(second)/", as: .token(w.admin), json: ["type": "snooze", "snooze_days": 2]).json
+                    == "ok")
             let snoozed = try await w.host.request(.get, "/alerts/\(second)/", as: .token(w.admin))
             #expect(snoozed.json["snoozed"] == true && snoozed.json["snooze_until"]?.stringValue != nil)
             #expect(try await w.alerts(["resolvedFilter": false]).count == 5)
@@ -305,7 +343,9 @@ import Testing
             #expect(try await w.host.request(.get, "/alerts/\(second)/", as: .token(w.admin)).json["snooze_until"] == .null)
 
             // Fields without a type; then delete.
-            #expect(try await w.host.request(.put, "/alerts/\(second)/", as: .token(w.admin), json: ["severity": "info", "hidden": true]).json == "ok")
+            #expect(
+                try await w.host.request(.put, "/alerts/\(second)/", as: .token(w.admin), json: ["severity": "info", "hidden": true]).json
+                    == "ok")
             let edited = try await w.host.request(.get, "/alerts/\(second)/", as: .token(w.admin))
             #expect(edited.json["severity"] == "info" && edited.json["hidden"] == true)
             #expect(try await w.host.request(.delete, "/alerts/\(second)/", as: .token(w.admin)).json == "ok")
@@ -317,18 +357,29 @@ import Testing
         try await Self.with { w in
             _ = try await Self.manyAlerts(w)
             let ids = try await w.alerts().compactMap { $0["id"]?.intValue }
-            let snooze = try await w.host.request(.post, "/alerts/bulk/", as: .token(w.admin), json: ["bulk_action": "snooze", "alerts": .init(Array(ids.prefix(3))), "snooze_days": 1])
+            let snooze = try await w.host.request(
+                .post, "/alerts/bulk/", as: .token(w.admin),
+                json: ["bulk_action": "snooze", "alerts": .init(Array(ids.prefix(3))), "snooze_days": 1])
             #expect(snooze.status == 200 && snooze.json == "ok", "\(snooze.text)")
             #expect(try await w.alerts(["snoozedFilter": false]).count == 3)
             #expect(try await w.host.request(.patch, "/alerts/", as: .token(w.admin), json: ["top": 10]).json["alerts_count"] == 3)
-            #expect(try await w.host.request(.post, "/alerts/bulk/", as: .token(w.admin), json: ["bulk_action": "unsnooze", "alerts": .init(Array(ids.prefix(1)))]).json == "ok")
+            #expect(
+                try await w.host.request(
+                    .post, "/alerts/bulk/", as: .token(w.admin), json: ["bulk_action": "unsnooze", "alerts": .init(Array(ids.prefix(1)))]
+                ).json == "ok")
             #expect(try await w.alerts(["snoozedFilter": false]).count == 4)
 
-            let resolve = try await w.host.request(.post, "/alerts/bulk/", as: .token(w.admin), json: ["bulk_action": "resolve", "alerts": .init(ids)])
+            let resolve = try await w.host.request(
+                .post, "/alerts/bulk/", as: .token(w.admin), json: ["bulk_action": "resolve", "alerts": .init(ids)])
             #expect(resolve.status == 200 && resolve.json == "ok")
             let after = try await w.alerts()
-            #expect(after.allSatisfy { $0["resolved"] == true && $0["snoozed"] == false && $0["snooze_until"] == .null && $0["resolved_on"]?.stringValue != nil })
-            let operatorChanges = try await w.pool.query("SELECT change, count(*)::int AS n FROM plugin_alert.changes WHERE cause = 'operator' GROUP BY change ORDER BY change").rows
+            #expect(
+                after.allSatisfy {
+                    $0["resolved"] == true && $0["snoozed"] == false && $0["snooze_until"] == .null && $0["resolved_on"]?.stringValue != nil
+                })
+            let operatorChanges = try await w.pool.query(
+                "SELECT change, count(*)::int AS n FROM plugin_alert.changes WHERE cause = 'operator' GROUP BY change ORDER BY change"
+            ).rows
             #expect(operatorChanges.map { "\($0.string("change")):\($0.int("n"))" } == ["resolved:6", "snoozed:3", "unsnoozed:1"])
             // A resolved subject raises a new alert on its next failure (the agent reported
             // in between: the status the host announced last is online again).
@@ -342,10 +393,16 @@ import Testing
         try await Self.with { w in
             _ = try await Self.manyAlerts(w)
             let ids = try await w.alerts().compactMap { $0["id"]?.intValue }
-            #expect(try await w.host.request(.post, "/alerts/bulk/", as: .token(w.admin), json: ["bulk_action": "snooze", "alerts": .init(ids), "snooze_days": 3]).json == "ok")
+            #expect(
+                try await w.host.request(
+                    .post, "/alerts/bulk/", as: .token(w.admin), json: ["bulk_action": "snooze", "alerts": .init(ids), "snooze_days": 3]
+                ).json == "ok")
             // Two snoozes have passed; the job, due now, ends those and keeps the others.
-            try await w.pool.query("UPDATE plugin_alert.alerts SET snooze_until = now() - interval '1 minute' WHERE id = ANY($1::bigint[])", ["{\(ids[0]),\(ids[1])}"])
-            let schedule = try #require(try await w.pool.query("SELECT spec::text AS spec FROM schedules WHERE id LIKE '%alert-unsnooze'").first)
+            try await w.pool.query(
+                "UPDATE plugin_alert.alerts SET snooze_until = now() - interval '1 minute' WHERE id = ANY($1::bigint[])",
+                ["{\(ids[0]),\(ids[1])}"])
+            let schedule = try #require(
+                try await w.pool.query("SELECT spec::text AS spec FROM schedules WHERE id LIKE '%alert-unsnooze'").first)
             #expect(schedule.string("spec").contains("10 * * * *"), "\(schedule.string("spec"))")
             let scheduler = w.host.server.scheduler
             let running = Task { try await scheduler.run() }
@@ -356,7 +413,9 @@ import Testing
             let unsnoozed = try await w.alerts(["snoozedFilter": false]).compactMap { $0["id"]?.intValue }
             #expect(Set(unsnoozed) == [ids[0], ids[1]])
             #expect(try await w.alerts().filter { $0["snoozed"] == true }.allSatisfy { $0["snooze_until"]?.stringValue != nil })
-            #expect(try await w.pool.query("SELECT count(*)::int AS n FROM plugin_alert.changes WHERE cause = 'alert.unsnooze'").first?.int("n") == 2)
+            #expect(
+                try await w.pool.query("SELECT count(*)::int AS n FROM plugin_alert.changes WHERE cause = 'alert.unsnooze'").first?.int("n")
+                    == 2)
             running.cancel()
             _ = try? await running.value
         }
@@ -371,13 +430,16 @@ import Testing
                 try await w.submit(id, failing: true)
                 try await w.submit(id, failing: false)
             }
-            #expect(try await w.host.eventually(10) { w.events.named("check.resolved").filter { $0["check_id"]?.intValue == id }.count == 10 })
+            #expect(
+                try await w.host.eventually(10) { w.events.named("check.resolved").filter { $0["check_id"]?.intValue == id }.count == 10 })
             let eventIDs = w.events.named("check.resolved").compactMap { $0["event_id"]?.intValue }
             let last = try #require(eventIDs.max())
             // Once the newest event is applied, no older one can change anything: no alert is open.
-            #expect(try await w.host.eventually(10) {
-                try await w.pool.query("SELECT seq FROM plugin_alert.subject_events WHERE subject = $1", ["check:\(w.agentID):\(id)"]).first?.int("seq") == last
-            })
+            #expect(
+                try await w.host.eventually(10) {
+                    try await w.pool.query("SELECT seq FROM plugin_alert.subject_events WHERE subject = $1", ["check:\(w.agentID):\(id)"])
+                        .first?.int("seq") == last
+                })
             #expect(try await w.alerts(check: id).allSatisfy { $0["resolved"] == true })
             let open = try await w.pool.query("SELECT count(*)::int AS n FROM plugin_alert.alerts WHERE NOT resolved").first?.int("n")
             #expect(open == 0)
@@ -387,7 +449,8 @@ import Testing
     @Test func scopedOperator_seesOnlyAlertsOfItsClients() async throws {
         try await Self.with { w in
             let (other, _) = try await Self.manyAlerts(w)
-            let scoped = try await w.host.user("alerts-scoped", permissions: ["can_list_alerts", "can_manage_alerts"], clients: [w.client], admin: w.admin)
+            let scoped = try await w.host.user(
+                "alerts-scoped", permissions: ["can_list_alerts", "can_manage_alerts"], clients: [w.client], admin: w.admin)
             let listed = try await w.alerts(as: scoped)
             #expect(listed.count == 5 && !listed.contains { $0["agent_id"]?.stringValue == other.agent })
             let top = try await w.host.request(.patch, "/alerts/", as: .token(scoped), json: ["top": 10])
@@ -401,7 +464,10 @@ import Testing
             }
             // Bulk: the other client's alert is left alone, the caller's own are resolved.
             let ids = try await w.alerts().compactMap { $0["id"]?.intValue }
-            #expect(try await w.host.request(.post, "/alerts/bulk/", as: .token(scoped), json: ["bulk_action": "resolve", "alerts": .init(ids)]).json == "ok")
+            #expect(
+                try await w.host.request(
+                    .post, "/alerts/bulk/", as: .token(scoped), json: ["bulk_action": "resolve", "alerts": .init(ids)]
+                ).json == "ok")
             #expect(try await w.availability(other.agent).first?["resolved"] == false)
             #expect(try await w.alerts().filter { $0["resolved"] == true }.count == 5)
 
@@ -419,7 +485,9 @@ import Testing
             #expect(try await w.alerts(as: bySite).count == 5)
             let none = try await w.host.user("alerts-none", permissions: ["can_list_checks"], admin: w.admin)
             #expect(try await w.host.request(.patch, "/alerts/", as: .token(none), json: [:]).status == 403)
-            #expect(try await w.host.request(.post, "/alerts/bulk/", as: .token(bySite), json: ["bulk_action": "resolve", "alerts": []]).status == 403)
+            #expect(
+                try await w.host.request(.post, "/alerts/bulk/", as: .token(bySite), json: ["bulk_action": "resolve", "alerts": []]).status
+                    == 403)
         }
     }
 
@@ -460,12 +528,18 @@ import Testing
             ]
             for (method, path, json, raw, field) in cases {
                 let reply = try await w.host.request(.init(method)!, path, as: .token(w.admin), json: json, rawBody: raw)
-                #expect(reply.status == 400 && (reply.json["detail"]?.stringValue ?? "").contains(field), "\(method) \(path) \(json.map { "\($0)" } ?? raw ?? ""): \(reply.status) \(reply.text)")
+                #expect(
+                    reply.status == 400 && (reply.json["detail"]?.stringValue ?? "").contains(field),
+                    "\(method) \(path) \(json.map { "\($0)" } ?? raw ?? ""): \(reply.status) \(reply.text)")
             }
-            #expect(try await w.host.request(.get, "/alerts/999999/", as: .token(w.admin)).json["detail"] == "No Alert matches the given query.")
+            #expect(
+                try await w.host.request(.get, "/alerts/999999/", as: .token(w.admin)).json["detail"] == "No Alert matches the given query."
+            )
             // Nothing refused changed the alert.
             let after = try await w.host.request(.get, "/alerts/\(alert)/", as: .token(w.admin))
-            #expect(after.json["snoozed"] == false && after.json["severity"] == "warning" && after.json["hidden"] == false && after.json["resolved"] == false, "\(after.text)")
+            #expect(
+                after.json["snoozed"] == false && after.json["severity"] == "warning" && after.json["hidden"] == false
+                    && after.json["resolved"] == false, "\(after.text)")
         }
     }
 }

@@ -6,10 +6,13 @@ import Testing
 /// a hook that errs or never answers failing closed.
 @Suite struct PluginsAuthHookTests {
     static func makeUsers(_ host: TestHost, _ admin: String, _ names: [String]) async throws {
-        let role = try await host.request(.post, "/accounts/roles/", as: .token(admin), json: ["name": "operators", "can_list_agents": true])
+        let role = try await host.request(
+            .post, "/accounts/roles/", as: .token(admin), json: ["name": "operators", "can_list_agents": true])
         let roleID = try #require(role.json["id"]?.intValue)
         for name in names {
-            let created = try await host.request(.post, "/accounts/users/", as: .token(admin), json: ["username": .string(name), "password": .string("password-\(name)"), "role": .init(roleID)])
+            let created = try await host.request(
+                .post, "/accounts/users/", as: .token(admin),
+                json: ["username": .string(name), "password": .string("password-\(name)"), "role": .init(roleID)])
             #expect(created.status == 200, "\(name): \(created.text)")
         }
     }
@@ -33,7 +36,9 @@ import Testing
 
             let denied = try await Self.login(host, "hooked-deny")
             #expect(denied.status == 400)
-            let reason = try await host.server.storage.pool.query("SELECT message FROM audit_log WHERE action = 'failed_login' AND username = 'hooked-deny'").first?.string("message")
+            let reason = try await host.server.storage.pool.query(
+                "SELECT message FROM audit_log WHERE action = 'failed_login' AND username = 'hooked-deny'"
+            ).first?.string("message")
             #expect(reason?.contains("probe says no") == true)
 
             let challenged = try await Self.login(host, "hooked-challenge", step: "/v2/checkcreds/")

@@ -12,13 +12,17 @@ import Testing
     }
 
     static func folder() throws -> PluginFolder {
-        try #require(FileManager.default.fileExists(atPath: library.path), "build the ChecksPlugin product first (swift build --build-tests)")
+        try #require(
+            FileManager.default.fileExists(atPath: library.path), "build the ChecksPlugin product first (swift build --build-tests)")
         let folder = try PluginFolder()
         let copy = folder.libraries.appendingPathComponent("libChecksPlugin.so")
         try FileManager.default.copyItem(at: library, to: copy)
         chmod(copy.path, 0o755)
         // No agent cache: each test step sees policy and interval changes at once.
-        try folder.write("40-checks.toml", "library = \"\(copy.path)\"\nenabled = true\n\n[settings]\nagent_cache_seconds = 0\nhistory_retention_days = 30\noutbox_sweep_seconds = 1\n")
+        try folder.write(
+            "40-checks.toml",
+            "library = \"\(copy.path)\"\nenabled = true\n\n[settings]\nagent_cache_seconds = 0\nhistory_retention_days = 30\noutbox_sweep_seconds = 1\n"
+        )
         return folder
     }
 
@@ -65,7 +69,8 @@ import Testing
 
         func history(_ id: Int) async throws -> [JSON] {
             let resultID = try await status(id)["check_result"]?["id"]?.intValue ?? -1
-            return try await host.request(.patch, "/checks/\(resultID)/history/", as: .token(admin), json: ["timeFilter": 1]).json.arrayValue ?? []
+            return try await host.request(.patch, "/checks/\(resultID)/history/", as: .token(admin), json: ["timeFilter": 1]).json
+                .arrayValue ?? []
         }
 
         func events(_ name: String, check: Int) -> [JSON] { events.named(name).filter { $0["check_id"]?.intValue == check } }
@@ -109,22 +114,52 @@ import Testing
     }
 
     static let cases: [Case] = [
-        Case(type: "diskspace", options: ["disk": "C:", "warning_threshold": 25, "error_threshold": 10],
-             failing: ["percent_used": 95.2, "exists": true, "more_info": "Total: 100 GB, Free: 4.8 GB"],
-             passing: ["percent_used": 40.0, "exists": true, "more_info": "Total: 100 GB, Free: 60 GB"], severity: "error"),
-        Case(type: "cpuload", options: ["warning_threshold": 70, "error_threshold": 90], failing: ["percent": 95], passing: ["percent": 5], severity: "error"),
-        Case(type: "memory", options: ["warning_threshold": 70, "error_threshold": 0], failing: ["percent": 80], passing: ["percent": 1], severity: "warning"),
-        Case(type: "ping", options: ["name": "gateway", "ip": "10.0.0.1", "alert_severity": "error"], failing: ["status": "failing", "output": "100% packet loss"],
-             passing: ["status": "passing", "output": "0% packet loss"], severity: "error"),
-        Case(type: "script", options: ["script": ["name": "probe", "code": "#!/bin/sh\nexit $1", "shell": "shell"], "script_args": ["{{agent.hostname}}", "plain"],
-                                       "warning_return_codes": [4], "timeout": 30],
-             failing: ["stdout": "bad", "stderr": "worse", "retcode": 4, "runtime": 0.5], passing: ["stdout": "fine", "stderr": "", "retcode": 0, "runtime": 0.2], severity: "warning"),
-        Case(type: "winsvc", options: ["svc_name": "Spooler", "svc_display_name": "Print Spooler", "alert_severity": "info"],
-             failing: ["status": "failing", "more_info": "Status: stopped"], passing: ["status": "passing", "more_info": "Status: running"], severity: "info"),
-        Case(type: "eventlog", options: ["name": "disk errors", "log_name": "System", "event_id": 7, "event_type": "ERROR", "fail_when": "contains", "number_of_events_b4_alert": 2],
-             failing: ["log": [["source": "disk", "eventType": "ERROR", "eventID": 7, "message": "bad block", "time": "2024-01-02 03:04:05 +0000 UTC", "uid": 1],
-                               ["source": "disk", "eventType": "ERROR", "eventID": 7, "message": "bad block", "time": "2024-01-02 03:04:06 +0000 UTC", "uid": 2]]],
-             passing: ["log": []], severity: "warning"),
+        Case(
+            type: "diskspace", options: ["disk": "C:", "warning_threshold": 25, "error_threshold": 10],
+            failing: ["percent_used": 95.2, "exists": true, "more_info": "Total: 100 GB, Free: 4.8 GB"],
+            passing: ["percent_used": 40.0, "exists": true, "more_info": "Total: 100 GB, Free: 60 GB"], severity: "error"),
+        Case(
+            type: "cpuload", options: ["warning_threshold": 70, "error_threshold": 90], failing: ["percent": 95], passing: ["percent": 5],
+            severity: "error"),
+        Case(
+            type: "memory", options: ["warning_threshold": 70, "error_threshold": 0], failing: ["percent": 80], passing: ["percent": 1],
+            severity: "warning"),
+        Case(
+            type: "ping", options: ["name": "gateway", "ip": "10.0.0.1", "alert_severity": "error"],
+            failing: ["status": "failing", "output": "100% packet loss"],
+            passing: ["status": "passing", "output": "0% packet loss"], severity: "error"),
+        Case(
+            type: "script",
+            options: [
+                "script": ["name": "probe", "code": "#!/bin/sh\nexit $1", "shell": "shell"],
+                "script_args": ["{{agent.hostname}}", "plain"],
+                "warning_return_codes": [4], "timeout": 30,
+            ],
+            failing: ["stdout": "bad", "stderr": "worse", "retcode": 4, "runtime": 0.5],
+            passing: ["stdout": "fine", "stderr": "", "retcode": 0, "runtime": 0.2], severity: "warning"),
+        Case(
+            type: "winsvc", options: ["svc_name": "Spooler", "svc_display_name": "Print Spooler", "alert_severity": "info"],
+            failing: ["status": "failing", "more_info": "Status: stopped"], passing: ["status": "passing", "more_info": "Status: running"],
+            severity: "info"),
+        Case(
+            type: "eventlog",
+            options: [
+                "name": "disk errors", "log_name": "System", "event_id": 7, "event_type": "ERROR", "fail_when": "contains",
+                "number_of_events_b4_alert": 2,
+            ],
+            failing: [
+                "log": [
+                    [
+                        "source": "disk", "eventType": "ERROR", "eventID": 7, "message": "bad block",
+                        "time": "2024-01-02 03:04:05 +0000 UTC", "uid": 1,
+                    ],
+                    [
+                        "source": "disk", "eventType": "ERROR", "eventID": 7, "message": "bad block",
+                        "time": "2024-01-02 03:04:06 +0000 UTC", "uid": 2,
+                    ],
+                ]
+            ],
+            passing: ["log": []], severity: "warning"),
     ]
 
     @Test(arguments: cases)
@@ -167,7 +202,9 @@ import Testing
             #expect(failed["event_id"]?.intValue != nil && failed["check_type"]?.stringValue == c.type)
             let status = try await w.status(id)
             #expect(status["check_result"]?["status"] == "failing" && status["check_result"]?["fail_count"]?.intValue == 3)
-            if c.type == "script" { #expect(status["check_result"]?["retcode"]?.intValue == 4 && status["check_result"]?["stdout"] == "bad") }
+            if c.type == "script" {
+                #expect(status["check_result"]?["retcode"]?.intValue == 4 && status["check_result"]?["stdout"] == "bad")
+            }
 
             // A fourth failure raises nothing more; a passing result resolves once.
             #expect(try await w.submit(id, c.failing).status == 200)
@@ -194,13 +231,18 @@ import Testing
             let other = try await w.check(["check_type": "ping", "ip": "10.0.0.4", "fails_b4_alert": 1])
             try await withThrowingTaskGroup(of: Int.self) { group in
                 for n in 0..<12 {
-                    group.addTask { try await w.submit(n % 3 == 0 ? other : id, ["status": "failing", "output": .string("down \(n)")]).status }
+                    group.addTask {
+                        try await w.submit(n % 3 == 0 ? other : id, ["status": "failing", "output": .string("down \(n)")]).status
+                    }
                 }
                 for try await status in group { #expect(status == 200) }
             }
             #expect(try await w.status(id)["check_result"]?["fail_count"]?.intValue == 8)
             #expect(try await w.status(other)["check_result"]?["fail_count"]?.intValue == 4)
-            #expect(try await w.host.eventually { w.events("check.failed", check: id).count == 1 && w.events("check.failed", check: other).count == 1 })
+            #expect(
+                try await w.host.eventually {
+                    w.events("check.failed", check: id).count == 1 && w.events("check.failed", check: other).count == 1
+                })
             #expect(try await w.history(id).count == 8)
             try await Task.sleep(for: .milliseconds(100))
             #expect(w.events("check.failed", check: id).count == 1 && w.events("check.failed", check: other).count == 1)
@@ -266,18 +308,32 @@ import Testing
     @Test func policyCheckJSON_isSharedOnlyWhereItIsTheSameForEveryAgent() async throws {
         try await Self.with { w in
             let admin = w.admin
-            #expect(try await w.host.request(.post, "/automation/policies/", as: .token(admin), json: ["name": "Fleet", "desc": "", "active": true]).json == "ok")
-            let policy = try #require(try await w.host.request(.get, "/automation/policies/", as: .token(admin)).json.arrayValue?.first?["id"]?.intValue)
-            for body: JSON in [["check_type": "memory", "warning_threshold": 80, "error_threshold": 95],
-                                    ["check_type": "script", "script": ["name": "who", "code": "echo $1", "shell": "shell"], "script_args": ["{{agent.agent_id}}", "fixed"]]] {
-                #expect(try await w.host.request(.post, "/automation/policies/\(policy)/checks/", as: .token(admin), json: body).status == 200)
+            #expect(
+                try await w.host.request(
+                    .post, "/automation/policies/", as: .token(admin), json: ["name": "Fleet", "desc": "", "active": true]
+                ).json == "ok")
+            let policy = try #require(
+                try await w.host.request(.get, "/automation/policies/", as: .token(admin)).json.arrayValue?.first?["id"]?.intValue)
+            for body: JSON in [
+                ["check_type": "memory", "warning_threshold": 80, "error_threshold": 95],
+                [
+                    "check_type": "script", "script": ["name": "who", "code": "echo $1", "shell": "shell"],
+                    "script_args": ["{{agent.agent_id}}", "fixed"],
+                ],
+            ] {
+                #expect(
+                    try await w.host.request(.post, "/automation/policies/\(policy)/checks/", as: .token(admin), json: body).status == 200)
             }
-            #expect(try await w.host.request(.put, "/clients/\(w.client)/", as: .token(admin), json: ["client": ["server_policy": .init(policy)]]).status == 200)
+            #expect(
+                try await w.host.request(
+                    .put, "/clients/\(w.client)/", as: .token(admin), json: ["client": ["server_policy": .init(policy)]]
+                ).status == 200)
             let own = try await w.check(["check_type": "cpuload", "warning_threshold": 70, "error_threshold": 90])
             let (otherID, otherToken) = try await Self.enroll(w.host, admin: admin, site: w.site)
 
             func checks(_ agentID: String, _ token: String) async throws -> [String: JSON] {
-                let list = try await w.host.request(.get, "/api/v3/\(agentID)/runchecks/", as: .token(token)).json["checks"]?.arrayValue ?? []
+                let list =
+                    try await w.host.request(.get, "/api/v3/\(agentID)/runchecks/", as: .token(token)).json["checks"]?.arrayValue ?? []
                 return Dictionary(list.map { ($0["check_type"]?.stringValue ?? "?", $0) }, uniquingKeysWith: { a, _ in a })
             }
             // Twice each, so the second answers come from the cache.
@@ -333,9 +389,12 @@ import Testing
             let (otherID, otherToken) = try await Self.enroll(w.host, admin: w.admin, site: w.site)
             let otherCheck = try await w.check(["check_type": "memory", "warning_threshold": 50, "error_threshold": 0]).self
             _ = otherCheck
-            let foreign = try await w.host.request(.post, "/checks/", as: .token(w.admin), json: ["agent": .string(otherID), "check_type": "ping", "ip": "1.1.1.1"])
+            let foreign = try await w.host.request(
+                .post, "/checks/", as: .token(w.admin), json: ["agent": .string(otherID), "check_type": "ping", "ip": "1.1.1.1"])
             #expect(foreign.status == 200)
-            let foreignID = try await w.host.request(.get, "/checks/", as: .token(w.admin)).json.arrayValue?.compactMap { $0["id"]?.intValue }.max() ?? 0
+            let foreignID =
+                try await w.host.request(.get, "/checks/", as: .token(w.admin)).json.arrayValue?.compactMap { $0["id"]?.intValue }.max()
+                ?? 0
 
             let refusals: [(String, String)] = [
                 (#"{"id":\#(id),"percent":90}"#, "Agent upgrade required"),
@@ -354,16 +413,22 @@ import Testing
                 if !detail.isEmpty { #expect(reply.json["detail"]?.stringValue == detail, "\(reply.text)") }
             }
             // Naming another agent than the token's is a 403, as on the host's agent routes.
-            let named = try await w.host.request(.patch, "/api/v3/checkrunner/", as: .token(w.agentToken), rawBody: #"{"id":\#(id),"agent_id":"\#(otherID)","percent":90}"#)
+            let named = try await w.host.request(
+                .patch, "/api/v3/checkrunner/", as: .token(w.agentToken), rawBody: #"{"id":\#(id),"agent_id":"\#(otherID)","percent":90}"#)
             #expect(named.status == 403 && named.json["detail"] == "agent_id does not match the token", "\(named.text)")
             // The other agent's own token cannot report for this agent's check either.
-            let crossed = try await w.host.request(.patch, "/api/v3/checkrunner/", as: .token(otherToken), rawBody: #"{"id":\#(id),"agent_id":"\#(otherID)","percent":90}"#)
+            let crossed = try await w.host.request(
+                .patch, "/api/v3/checkrunner/", as: .token(otherToken), rawBody: #"{"id":\#(id),"agent_id":"\#(otherID)","percent":90}"#)
             #expect(crossed.status == 400)
             // Operators are not agents.
-            #expect(try await w.host.request(.patch, "/api/v3/checkrunner/", as: .token(w.admin), rawBody: #"{"id":\#(id),"agent_id":"\#(w.agentID)","percent":90}"#).status == 401)
+            #expect(
+                try await w.host.request(
+                    .patch, "/api/v3/checkrunner/", as: .token(w.admin), rawBody: #"{"id":\#(id),"agent_id":"\#(w.agentID)","percent":90}"#
+                ).status == 401)
             #expect(try await w.host.request(.get, "/api/v3/\(otherID)/checkrunner/", as: .token(w.agentToken)).status == 403)
 
-            let rows = try await w.host.server.storage.pool.query("SELECT (SELECT count(*) FROM plugin_check.results) AS r, (SELECT count(*) FROM plugin_check.history) AS h")
+            let rows = try await w.host.server.storage.pool.query(
+                "SELECT (SELECT count(*) FROM plugin_check.results) AS r, (SELECT count(*) FROM plugin_check.history) AS h")
             #expect(rows.first?.int("r") == 0 && rows.first?.int("h") == 0, "nothing was written")
         }
     }
@@ -376,24 +441,45 @@ import Testing
             #expect(try await w.host.request(.get, "/checks/", as: .token(viewer)).status == 200)
             #expect(try await w.host.request(.get, "/checks/", as: .token(none)).status == 403)
             #expect(try await w.host.request(.get, "/checks/\(id)/", as: .token(viewer)).json["disk"] == "C:")
-            #expect(try await w.host.request(.post, "/checks/", as: .token(viewer), json: ["agent": .string(w.agentID), "check_type": "memory", "warning_threshold": 1]).status == 403)
+            #expect(
+                try await w.host.request(
+                    .post, "/checks/", as: .token(viewer),
+                    json: ["agent": .string(w.agentID), "check_type": "memory", "warning_threshold": 1]
+                ).status == 403)
             #expect(try await w.host.request(.delete, "/checks/\(id)/", as: .token(viewer)).status == 403)
             #expect(try await w.host.request(.post, "/checks/\(w.agentID)/run/", as: .token(viewer)).status == 403)
             #expect(try await w.host.request(.post, "/checks/client/\(w.client)/csbulkrun/", as: .token(viewer)).status == 403)
 
-            let dup = try await w.host.request(.post, "/checks/", as: .token(w.admin), json: ["agent": .string(w.agentID), "check_type": "diskspace", "disk": "C:", "warning_threshold": 25, "error_threshold": 10])
+            let dup = try await w.host.request(
+                .post, "/checks/", as: .token(w.admin),
+                json: [
+                    "agent": .string(w.agentID), "check_type": "diskspace", "disk": "C:", "warning_threshold": 25, "error_threshold": 10,
+                ])
             #expect(dup.status == 400 && dup.json["detail"] == "A disk check for Drive C: already exists!")
-            let bad = try await w.host.request(.post, "/checks/", as: .token(w.admin), json: ["agent": .string(w.agentID), "check_type": "cpuload", "warning_threshold": 90, "error_threshold": 50])
+            let bad = try await w.host.request(
+                .post, "/checks/", as: .token(w.admin),
+                json: ["agent": .string(w.agentID), "check_type": "cpuload", "warning_threshold": 90, "error_threshold": 50])
             #expect(bad.status == 400 && bad.json["detail"] == "Warning threshold must be less than Error Threshold")
-            #expect(try await w.host.request(.post, "/checks/", as: .token(w.admin), json: ["agent": .string(w.agentID), "check_type": "cpuload", "fails_b4_alert": "x"]).status == 400)
-            #expect(try await w.host.request(.post, "/checks/", as: .token(w.admin), json: ["agent": "nope", "check_type": "ping", "ip": "1.1.1.1"]).status == 404)
+            #expect(
+                try await w.host.request(
+                    .post, "/checks/", as: .token(w.admin),
+                    json: ["agent": .string(w.agentID), "check_type": "cpuload", "fails_b4_alert": "x"]
+                ).status == 400)
+            #expect(
+                try await w.host.request(
+                    .post, "/checks/", as: .token(w.admin), json: ["agent": "nope", "check_type": "ping", "ip": "1.1.1.1"]
+                ).status == 404)
 
-            let edited = try await w.host.request(.put, "/checks/\(id)/", as: .token(w.admin), json: ["warning_threshold": 30, "fails_b4_alert": 2])
+            let edited = try await w.host.request(
+                .put, "/checks/\(id)/", as: .token(w.admin), json: ["warning_threshold": 30, "fails_b4_alert": 2])
             #expect(edited.status == 200 && edited.json == "Disk Space Drive C: was updated", "\(edited.text)")
             #expect(try await w.host.request(.get, "/checks/\(id)/", as: .token(w.admin)).json["warning_threshold"]?.intValue == 30)
-            #expect(try await w.host.eventually {
-                try await w.host.server.storage.pool.query("SELECT count(*) AS n FROM audit_log WHERE action LIKE '%check.modify%' OR message LIKE '%check.modify%'").first?.int("n") ?? 0 > 0
-            })
+            #expect(
+                try await w.host.eventually {
+                    try await w.host.server.storage.pool.query(
+                        "SELECT count(*) AS n FROM audit_log WHERE action LIKE '%check.modify%' OR message LIKE '%check.modify%'"
+                    ).first?.int("n") ?? 0 > 0
+                })
 
             // Run now and bulk run need NATS, which this test host has not: a clear 503.
             let run = try await w.host.request(.post, "/checks/\(w.agentID)/run/", as: .token(w.admin))
@@ -411,10 +497,17 @@ import Testing
             let mine = try await w.check(["check_type": "ping", "ip": "10.0.0.7"])
             let (otherClient, otherSite) = try await w.host.client("Elsewhere", admin: w.admin)
             let (otherAgent, _) = try await Self.enroll(w.host, admin: w.admin, site: otherSite)
-            #expect(try await w.host.request(.post, "/checks/", as: .token(w.admin), json: ["agent": .string(otherAgent), "check_type": "ping", "ip": "10.0.0.8"]).status == 200)
-            let theirs = try await w.host.request(.get, "/checks/", as: .token(w.admin)).json.arrayValue?.compactMap { $0["id"]?.intValue }.max() ?? 0
-            let scoped = try await w.host.user("scoped", permissions: ["can_list_checks", "can_manage_checks", "can_run_checks"], clients: [w.client], admin: w.admin)
-            let listed = try await w.host.request(.get, "/checks/", as: .token(scoped)).json.arrayValue?.compactMap { $0["id"]?.intValue } ?? []
+            #expect(
+                try await w.host.request(
+                    .post, "/checks/", as: .token(w.admin), json: ["agent": .string(otherAgent), "check_type": "ping", "ip": "10.0.0.8"]
+                ).status == 200)
+            let theirs =
+                try await w.host.request(.get, "/checks/", as: .token(w.admin)).json.arrayValue?.compactMap { $0["id"]?.intValue }.max()
+                ?? 0
+            let scoped = try await w.host.user(
+                "scoped", permissions: ["can_list_checks", "can_manage_checks", "can_run_checks"], clients: [w.client], admin: w.admin)
+            let listed =
+                try await w.host.request(.get, "/checks/", as: .token(scoped)).json.arrayValue?.compactMap { $0["id"]?.intValue } ?? []
             #expect(listed == [mine], "\(listed)")
             #expect(try await w.host.request(.get, "/checks/\(theirs)/", as: .token(scoped)).status == 404)
             #expect(try await w.host.request(.delete, "/checks/\(theirs)/", as: .token(scoped)).status == 404)
@@ -434,7 +527,9 @@ import Testing
             let resultID = try #require(try await w.status(id)["check_result"]?["id"]?.intValue)
             #expect(try await w.host.request(.post, "/checks/\(resultID)/reset/", as: .token(w.admin)).json == "The check status was reset")
             #expect(try await w.host.eventually { w.events("check.resolved", check: id).count == 1 })
-            #expect(try await w.host.request(.post, "/checks/\(w.agentID)/resetall/", as: .token(w.admin)).json == "All checks status were reset")
+            #expect(
+                try await w.host.request(.post, "/checks/\(w.agentID)/resetall/", as: .token(w.admin)).json
+                    == "All checks status were reset")
             #expect(try await w.status(id)["check_result"]?["status"] == "passing")
             try await Task.sleep(for: .milliseconds(100))
             #expect(w.events("check.resolved", check: id).count == 1, "a second reset resolves nothing")
@@ -451,8 +546,9 @@ import Testing
         try await Self.with { w in
             let id = try await w.check(["check_type": "ping", "ip": "10.0.0.2"])
             // A transition written but never claimed, as if the host stopped right after the result.
-            try await w.host.server.storage.pool.query("INSERT INTO plugin_check.outbox (event, payload) VALUES ('check.failed', $1::jsonb)",
-                                                      [#"{"check_id": \#(id), "agent_id": "\#(w.agentID)"}"#])
+            try await w.host.server.storage.pool.query(
+                "INSERT INTO plugin_check.outbox (event, payload) VALUES ('check.failed', $1::jsonb)",
+                [#"{"check_id": \#(id), "agent_id": "\#(w.agentID)"}"#])
             // The sweep job (every second in these tests) delivers it, on the host's scheduler.
             let scheduler = w.host.server.scheduler
             let running = Task { try await scheduler.run() }
@@ -460,54 +556,86 @@ import Testing
             #expect(try await w.host.eventually(15) { w.events("check.failed", check: id).count == 1 })
             try await Task.sleep(for: .milliseconds(200))
             #expect(w.events("check.failed", check: id).count == 1)
-            #expect(try await w.host.server.storage.pool.query("SELECT count(*) AS n FROM plugin_check.outbox WHERE delivered_time IS NULL").first?.int("n") == 0)
+            #expect(
+                try await w.host.server.storage.pool.query("SELECT count(*) AS n FROM plugin_check.outbox WHERE delivered_time IS NULL")
+                    .first?.int("n") == 0)
         }
     }
 
     @Test func policyChecks_reachTheAgentsThePolicyAppliesTo() async throws {
         try await Self.with { w in
             let admin = w.admin
-            #expect(try await w.host.request(.post, "/automation/policies/", as: .token(admin), json: ["name": "Servers", "desc": "baseline", "active": true]).json == "ok")
-            let policy = try #require(try await w.host.request(.get, "/automation/policies/", as: .token(admin)).json.arrayValue?.first?["id"]?.intValue)
-            let created = try await w.host.request(.post, "/automation/policies/\(policy)/checks/", as: .token(admin), json: ["check_type": "memory", "warning_threshold": 80, "error_threshold": 95])
+            #expect(
+                try await w.host.request(
+                    .post, "/automation/policies/", as: .token(admin), json: ["name": "Servers", "desc": "baseline", "active": true]
+                ).json == "ok")
+            let policy = try #require(
+                try await w.host.request(.get, "/automation/policies/", as: .token(admin)).json.arrayValue?.first?["id"]?.intValue)
+            let created = try await w.host.request(
+                .post, "/automation/policies/\(policy)/checks/", as: .token(admin),
+                json: ["check_type": "memory", "warning_threshold": 80, "error_threshold": 95])
             #expect(created.status == 200, "\(created.text)")
-            let policyCheck = try #require(try await w.host.request(.get, "/automation/policies/\(policy)/checks/", as: .token(admin)).json.arrayValue?.first?["id"]?.intValue)
+            let policyCheck = try #require(
+                try await w.host.request(.get, "/automation/policies/\(policy)/checks/", as: .token(admin)).json.arrayValue?.first?["id"]?
+                    .intValue)
             func dueIDs() async throws -> [Int] { try await w.due().json["checks"]?.arrayValue?.compactMap { $0["id"]?.intValue } ?? [] }
             #expect(try await dueIDs().contains(policyCheck) == false, "not assigned yet")
 
             // Server policy on the client reaches the (server) agent.
-            #expect(try await w.host.request(.put, "/clients/\(w.client)/", as: .token(admin), json: ["client": ["server_policy": .init(policy)]]).status == 200)
+            #expect(
+                try await w.host.request(
+                    .put, "/clients/\(w.client)/", as: .token(admin), json: ["client": ["server_policy": .init(policy)]]
+                ).status == 200)
             #expect(try await dueIDs().contains(policyCheck))
             let fetched = try #require(try await w.due().json["checks"]?.arrayValue?.first { $0["id"]?.intValue == policyCheck })
             #expect(fetched["managed_by_policy"] == true && fetched["agent"] == .null)
             // The agent reports it like any check.
             #expect(try await w.submit(policyCheck, ["percent": 99]).status == 200)
-            #expect(try await w.host.request(.get, "/automation/checks/\(policyCheck)/status/", as: .token(admin)).json.arrayValue?.count == 1)
+            #expect(
+                try await w.host.request(.get, "/automation/checks/\(policyCheck)/status/", as: .token(admin)).json.arrayValue?.count == 1)
 
             // Blocked inheritance on the site stops it; excluding the agent stops it too.
-            #expect(try await w.host.request(.put, "/clients/sites/\(w.site)/", as: .token(admin), json: ["site": ["block_policy_inheritance": true]]).status == 200)
+            #expect(
+                try await w.host.request(
+                    .put, "/clients/sites/\(w.site)/", as: .token(admin), json: ["site": ["block_policy_inheritance": true]]
+                ).status == 200)
             #expect(try await dueIDs().contains(policyCheck) == false)
-            #expect(try await w.host.request(.put, "/clients/sites/\(w.site)/", as: .token(admin), json: ["site": ["block_policy_inheritance": false]]).status == 200)
+            #expect(
+                try await w.host.request(
+                    .put, "/clients/sites/\(w.site)/", as: .token(admin), json: ["site": ["block_policy_inheritance": false]]
+                ).status == 200)
             let pk = try #require(try await w.host.request(.get, "/agents/\(w.agentID)/", as: .token(admin)).json["id"]?.intValue)
-            #expect(try await w.host.request(.put, "/automation/policies/\(policy)/", as: .token(admin), json: ["excluded_agents": [.init(pk)]]).json == "ok")
+            #expect(
+                try await w.host.request(.put, "/automation/policies/\(policy)/", as: .token(admin), json: ["excluded_agents": [.init(pk)]])
+                    .json == "ok")
             #expect(try await w.host.request(.post, "/checks/\(w.agentID)/run/", as: .token(admin)).status != 200)
             #expect(try await dueIDs().contains(policyCheck) == false)
 
             // The agent's own policy slot is not subject to site blocking; an enforced policy
             // check overrides the agent's own check of the same kind.
-            #expect(try await w.host.request(.put, "/automation/policies/\(policy)/", as: .token(admin), json: ["excluded_agents": [], "enforced": true]).json == "ok")
-            #expect(try await w.host.request(.put, "/agents/\(w.agentID)/", as: .token(admin), json: ["policy": .init(policy), "block_policy_inheritance": true]).status == 200)
+            #expect(
+                try await w.host.request(
+                    .put, "/automation/policies/\(policy)/", as: .token(admin), json: ["excluded_agents": [], "enforced": true]
+                ).json == "ok")
+            #expect(
+                try await w.host.request(
+                    .put, "/agents/\(w.agentID)/", as: .token(admin), json: ["policy": .init(policy), "block_policy_inheritance": true]
+                ).status == 200)
             let own = try await w.check(["check_type": "memory", "warning_threshold": 10, "error_threshold": 0])
-            let ids = try await w.host.request(.get, "/api/v3/\(w.agentID)/runchecks/", as: .token(w.agentToken)).json["checks"]?.arrayValue?.compactMap { $0["id"]?.intValue } ?? []
+            let ids =
+                try await w.host.request(.get, "/api/v3/\(w.agentID)/runchecks/", as: .token(w.agentToken)).json["checks"]?.arrayValue?
+                .compactMap { $0["id"]?.intValue } ?? []
             #expect(ids.contains(policyCheck) && !ids.contains(own), "\(ids)")
             let listed = try await w.host.request(.get, "/agents/\(w.agentID)/checks/", as: .token(admin)).json.arrayValue ?? []
             #expect(listed.first { $0["id"]?.intValue == own }?["overridden_by_policy"] == true)
 
             let related = try await w.host.request(.get, "/automation/policies/\(policy)/related/", as: .token(admin))
-            #expect(related.json["server_clients"]?.arrayValue?.count == 1 && related.json["agents"]?.arrayValue?.count == 1, "\(related.text)")
+            #expect(
+                related.json["server_clients"]?.arrayValue?.count == 1 && related.json["agents"]?.arrayValue?.count == 1, "\(related.text)")
             // Deleting the policy clears its slots and its checks.
             #expect(try await w.host.request(.delete, "/automation/policies/\(policy)/", as: .token(admin)).json == "ok")
-            #expect(try await w.host.eventually { try await w.host.request(.get, "/checks/\(policyCheck)/", as: .token(admin)).status == 404 })
+            #expect(
+                try await w.host.eventually { try await w.host.request(.get, "/checks/\(policyCheck)/", as: .token(admin)).status == 404 })
             #expect(try await w.host.request(.get, "/agents/\(w.agentID)/", as: .token(admin)).json["policy"] == .null)
         }
     }

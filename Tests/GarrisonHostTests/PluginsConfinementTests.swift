@@ -7,7 +7,7 @@ import Testing
 /// role, so there is no session role to go back to, and the host's role is no superuser.
 /// (With SET ROLE on a superuser's connection, both bypasses below read public.users.)
 @Suite struct PluginsConfinementTests {
-    static let denied = -8   // GARRISON_ERR_DENIED: insufficient_privilege
+    static let denied = -8  // GARRISON_ERR_DENIED: insufficient_privilege
 
     @Test func resetRoleInsideAStatementFindsNothingToGoBackTo() async throws {
         let folder = try PluginFolder()
@@ -34,9 +34,12 @@ import Testing
             }
             // Another plugin's schema is closed too, however it is named.
             #expect(try await sql("SELECT * FROM plugin_hello_c.greetings").status == Self.denied)
-            #expect(try await sql("DO $$ BEGIN EXECUTE 'RESET ROLE'; PERFORM * FROM plugin_hello_c.greetings; END $$").status == Self.denied)
+            #expect(
+                try await sql("DO $$ BEGIN EXECUTE 'RESET ROLE'; PERFORM * FROM plugin_hello_c.greetings; END $$").status == Self.denied)
             // The host's own role owns the database but is no superuser.
-            let hostRole = try await host.server.storage.pool.query("SELECT current_user AS name, rolsuper, rolcreaterole FROM pg_roles WHERE rolname = current_user").first
+            let hostRole = try await host.server.storage.pool.query(
+                "SELECT current_user AS name, rolsuper, rolcreaterole FROM pg_roles WHERE rolname = current_user"
+            ).first
             #expect(hostRole?["name"] == EmbeddedPostgres.ownerRole)
             #expect(hostRole?.bool("rolsuper") == false)
             #expect(hostRole?.bool("rolcreaterole") == true)
@@ -55,15 +58,18 @@ import Testing
         let admin = try PGConnection(conninfo: try cluster.adminConninfo(database: "postgres"))
         try admin.query("CREATE DATABASE \(name)")
         let old = try PGConnection(conninfo: try cluster.adminConninfo(database: name))
-        try old.execute(script: """
-            CREATE TABLE users (id serial PRIMARY KEY, name text);
-            CREATE ROLE \(role) NOLOGIN;
-            CREATE SCHEMA \(role) AUTHORIZATION \(role);
-            """)
+        try old.execute(
+            script: """
+                CREATE TABLE users (id serial PRIMARY KEY, name text);
+                CREATE ROLE \(role) NOLOGIN;
+                CREATE SCHEMA \(role) AUTHORIZATION \(role);
+                """)
         try cluster.adopt(database: name)
         let owner = try PGConnection(conninfo: try cluster.ownerConninfo(database: name))
         try owner.query("INSERT INTO users (name) VALUES ('a')")
-        #expect(try owner.query("SELECT tableowner FROM pg_tables WHERE tablename = 'users'").first?["tableowner"] == EmbeddedPostgres.ownerRole)
+        #expect(
+            try owner.query("SELECT tableowner FROM pg_tables WHERE tablename = 'users'").first?["tableowner"] == EmbeddedPostgres.ownerRole
+        )
         try Migrator.ensureOwnedSchema(role, role: role, on: owner)
         #expect(try owner.query("SELECT rolcanlogin FROM pg_roles WHERE rolname = $1", [role]).first?.bool("rolcanlogin") == true)
         #expect(try owner.query("SELECT has_schema_privilege($1, 'public', 'USAGE') AS u", [role]).first?.bool("u") == false)
@@ -82,27 +88,37 @@ import Testing
         let login: @Sendable (PGConnection) throws -> String = { connection in
             try PluginRoleLogin.ensureLogin(hostConninfo: conninfo, role: role, schema: role, statementTimeoutMS: 5_000, on: connection)
         }
-        let escape = Migration(version: 1, name: "escape", sql: """
-            CREATE TABLE mine (id int);
-            DO $$ BEGIN EXECUTE 'RESET ROLE'; EXECUTE 'CREATE TABLE public.stolen AS SELECT * FROM public.users'; END $$;
-            """)
+        let escape = Migration(
+            version: 1, name: "escape",
+            sql: """
+                CREATE TABLE mine (id int);
+                DO $$ BEGIN EXECUTE 'RESET ROLE'; EXECUTE 'CREATE TABLE public.stolen AS SELECT * FROM public.users'; END $$;
+                """)
         let error = await #expect(throws: MigrationError.self) {
             try await migrator.migrate(component: "plugin:m", schema: role, role: role, login: login, [escape])
         }
         #expect("\(error.map { "\($0)" } ?? "")".contains("permission denied"), "\(String(describing: error))")
-        #expect(try await pool.query("SELECT to_regclass('public.stolen') IS NULL AS gone, to_regclass($1) IS NULL AS rolled_back", [role + ".mine"]).first.map { $0.bool("gone") && $0.bool("rolled_back") } == true)
+        #expect(
+            try await pool.query(
+                "SELECT to_regclass('public.stolen') IS NULL AS gone, to_regclass($1) IS NULL AS rolled_back", [role + ".mine"]
+            ).first.map { $0.bool("gone") && $0.bool("rolled_back") } == true)
 
         let good = Migration(version: 1, name: "good", sql: "CREATE TABLE mine (id int)")
         #expect(try await migrator.migrate(component: "plugin:m", schema: role, role: role, login: login, [good]) == [1])
-        let owner = try await pool.query("SELECT tableowner FROM pg_tables WHERE schemaname = $1 AND tablename = 'mine'", [role]).first?["tableowner"]
+        let owner = try await pool.query("SELECT tableowner FROM pg_tables WHERE schemaname = $1 AND tablename = 'mine'", [role]).first?[
+            "tableowner"]
         #expect(owner == role)
         #expect(try await pool.query("SELECT count(*) AS n FROM schema_migrations WHERE component = 'plugin:m'").first?.int("n") == 1)
 
         // On the plugin's login, the ledger function records its own component only.
         let own = try PGConnection(conninfo: try await pool.withConnection { try login($0) })
         try own.query("SELECT \(MigrationLedger.record)(7, 'by hand')")
-        let components = try await pool.query("SELECT component FROM schema_migrations WHERE name = 'by hand'").rows.compactMap { $0["component"] }
+        let components = try await pool.query("SELECT component FROM schema_migrations WHERE name = 'by hand'").rows.compactMap {
+            $0["component"]
+        }
         #expect(components == ["plugin:m"])
-        #expect(throws: DatabaseError.self) { try own.query("INSERT INTO public.schema_migrations (component, version, name) VALUES ('core', 99, 'x')") }
+        #expect(throws: DatabaseError.self) {
+            try own.query("INSERT INTO public.schema_migrations (component, version, name) VALUES ('core', 99, 'x')")
+        }
     }
 }

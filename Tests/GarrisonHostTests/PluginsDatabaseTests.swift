@@ -12,7 +12,8 @@ import Testing
     }
 
     static func sql(_ host: TestHost, _ token: String, _ statement: String, params: String? = nil) async throws -> SQLReply {
-        let reply = try await host.request(.post, "/probe/sql/", as: .token(token), rawBody: statement, headers: params.map { ["X-Params": $0] } ?? [:])
+        let reply = try await host.request(
+            .post, "/probe/sql/", as: .token(token), rawBody: statement, headers: params.map { ["X-Params": $0] } ?? [:])
         let status = Int(reply.headers[.init("X-Status")!] ?? "") ?? 99
         return SQLReply(status: status, body: reply.json, text: reply.text)
     }
@@ -52,20 +53,24 @@ import Testing
         try folder.add("20-probe.toml", fixture: "probe")
         try await TestHost.with(plugins: folder) { host in
             let admin = try await host.adminToken()
-            let insert = try await Self.sql(host, admin, "INSERT INTO items (name, n, ok, doc) VALUES ($1, $2, $3, $4::jsonb), ($5, $6, $7, NULL)",
-                                            params: #"["a \"quoted\" name", 3, true, {"k": [1, 2]}, "b", null, false]"#)
+            let insert = try await Self.sql(
+                host, admin, "INSERT INTO items (name, n, ok, doc) VALUES ($1, $2, $3, $4::jsonb), ($5, $6, $7, NULL)",
+                params: #"["a \"quoted\" name", 3, true, {"k": [1, 2]}, "b", null, false]"#)
             #expect(insert.status == 0)
             #expect(insert.body == [])
             let rows = try await Self.sql(host, admin, "SELECT name, n, ok, doc, 1.5::float8 AS f, 'x'::text AS t FROM items ORDER BY id")
             #expect(rows.status == 0)
-            #expect(rows.body == [
-                ["name": "a \"quoted\" name", "n": 3, "ok": true, "doc": ["k": [1, 2]], "f": 1.5, "t": "x"],
-                ["name": "b", "n": nil, "ok": false, "doc": nil, "f": 1.5, "t": "x"],
-            ])
+            #expect(
+                rows.body == [
+                    ["name": "a \"quoted\" name", "n": 3, "ok": true, "doc": ["k": [1, 2]], "f": 1.5, "t": "x"],
+                    ["name": "b", "n": nil, "ok": false, "doc": nil, "f": 1.5, "t": "x"],
+                ])
             let duplicate = try await Self.sql(host, admin, "INSERT INTO items (name) VALUES ($1)", params: #"["b"]"#)
             #expect(duplicate.status == -3, "unique violation: \(duplicate.text)")
             #expect(try await Self.sql(host, admin, "SELEKT 1").status == -1)
-            #expect(try await Self.sql(host, admin, "SELECT 1", params: #"{"not": "an array"}"#).status == -1, "db_query refuses params that are not an array")
+            #expect(
+                try await Self.sql(host, admin, "SELECT 1", params: #"{"not": "an array"}"#).status == -1,
+                "db_query refuses params that are not an array")
             #expect(try await Self.sql(host, admin, " \n\t ").status == -1, "db_query refuses a blank statement")
         }
     }
@@ -111,7 +116,9 @@ import Testing
             #expect(reply.status == 200)
             #expect(reply.headers[.init("X-Status")!] == "-6")
             let stopped = try await host.eventually {
-                try await host.server.storage.pool.query("SELECT count(*) AS n FROM pg_stat_activity WHERE query = 'SELECT pg_sleep(30)' AND state = 'active' AND datname = current_database()").first?.int("n") == 0
+                try await host.server.storage.pool.query(
+                    "SELECT count(*) AS n FROM pg_stat_activity WHERE query = 'SELECT pg_sleep(30)' AND state = 'active' AND datname = current_database()"
+                ).first?.int("n") == 0
             }
             #expect(stopped, "the statement was cancelled on the server too")
         }
@@ -153,14 +160,17 @@ import Testing
             var fields = reply.json.objectValue ?? [:]
             // schedule_upsert started (the scheduler is here now): its cancel token is real.
             #expect((fields.removeValue(forKey: "token_after_error")?.intValue ?? 0) > 0)
-            #expect(JSON.object(fields) == [
-                "late_register": -2, "schedule_upsert": 0, "schedule_cancel": 0, "agent_request": 0, "agent_send": -7,
-                "job_complete": -1, "publish_reserved": -8, "publish_own": 0, "audit": 0, "cancel_zero": -4, "param_missing": -4,
-                "set_reserved_header": -1, "publish_not_object": -1, "agent_send_empty": -1, "audit_no_action": -1, "header": 0,
-                "x_test": "hi there", "thing": "thing-1",
-            ])
+            #expect(
+                JSON.object(fields) == [
+                    "late_register": -2, "schedule_upsert": 0, "schedule_cancel": 0, "agent_request": 0, "agent_send": -7,
+                    "job_complete": -1, "publish_reserved": -8, "publish_own": 0, "audit": 0, "cancel_zero": -4, "param_missing": -4,
+                    "set_reserved_header": -1, "publish_not_object": -1, "agent_send_empty": -1, "audit_no_action": -1, "header": 0,
+                    "x_test": "hi there", "thing": "thing-1",
+                ])
             let audited = try await host.eventually {
-                try await host.server.storage.pool.query("SELECT count(*) AS n FROM audit_log WHERE action = 'probe.checked' AND username = 'plugin:probe'").first?.int("n") == 1
+                try await host.server.storage.pool.query(
+                    "SELECT count(*) AS n FROM audit_log WHERE action = 'probe.checked' AND username = 'plugin:probe'"
+                ).first?.int("n") == 1
             }
             #expect(audited)
             let delivered = try await host.eventually {

@@ -37,7 +37,9 @@ import Testing
         chmod(folder.path, mode_t(mode))
         let error = #expect(throws: PluginLoadError.self) { try PluginLoader.read(folder.filePath("10-x.toml")) }
         #expect(error?.code == .fileRefused)
-        #expect(error?.description.contains("the plugins folder \(folder.path) is writable by group or others") == true, "\(error?.description ?? "")")
+        #expect(
+            error?.description.contains("the plugins folder \(folder.path) is writable by group or others") == true,
+            "\(error?.description ?? "")")
         #expect(PluginDirectoryCheck.problems(in: folder.path).count == 1)
     }
 

@@ -10,7 +10,8 @@ import Testing
 
     @Test func theSwiftExampleLoadsAndServesThroughTheHost() async throws {
         let source = Self.library
-        try #require(FileManager.default.fileExists(atPath: source.path), "build the HelloSwiftPlugin product first (swift build --build-tests)")
+        try #require(
+            FileManager.default.fileExists(atPath: source.path), "build the HelloSwiftPlugin product first (swift build --build-tests)")
         let folder = try PluginFolder()
         defer { folder.cleanUp() }
         let copy = folder.libraries.appendingPathComponent("libHelloSwiftPlugin.so")
@@ -20,7 +21,9 @@ import Testing
         try await TestHost.with(plugins: folder) { host in
             let admin = try await host.adminToken()
             let plugins = try await host.request(.get, "/core/plugins/", as: .token(admin))
-            let entry = plugins.json.arrayValue?.first { $0["name"] == "hello-swift" } ?? plugins.json["plugins"]?.arrayValue?.first { $0["name"] == "hello-swift" }
+            let entry =
+                plugins.json.arrayValue?.first { $0["name"] == "hello-swift" }
+                ?? plugins.json["plugins"]?.arrayValue?.first { $0["name"] == "hello-swift" }
             #expect(entry?["state"] == "running", "\(plugins.text)")
             let greeting = try await host.request(.get, "/hello-swift/", as: .token(admin))
             #expect(greeting.status == 200)

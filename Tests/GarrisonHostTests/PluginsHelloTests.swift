@@ -19,7 +19,9 @@ import Testing
             #expect(stored.json == ["stored": "world"])
             let unicode = try await host.request(.post, "/hello/gr%C3%BC%C3%9Fe/", as: .token(admin))
             #expect(unicode.json == ["stored": "grüße"])
-            let rows = try await host.server.storage.pool.query("SELECT name FROM plugin_hello_c.greetings ORDER BY id").rows.map { $0.string("name") }
+            let rows = try await host.server.storage.pool.query("SELECT name FROM plugin_hello_c.greetings ORDER BY id").rows.map {
+                $0.string("name")
+            }
             #expect(rows == ["world", "grüße"])
 
             let events = host.server.context.events
@@ -32,7 +34,8 @@ import Testing
             }
             #expect(counted)
             try await Task.sleep(for: .milliseconds(100))
-            #expect(try await host.request(.get, "/hello/", as: .token(admin)).json["events"] == 3, "client.created is not an agent.* event")
+            #expect(
+                try await host.request(.get, "/hello/", as: .token(admin)).json["events"] == 3, "client.created is not an agent.* event")
         }
     }
 
@@ -42,16 +45,20 @@ import Testing
         try folder.add("10-hello-c.toml", fixture: "hello-c")
         try await TestHost.with(plugins: folder) { host in
             let pool = host.server.storage.pool
-            let ledger = try await pool.query("SELECT version FROM schema_migrations WHERE component = 'plugin:hello-c'").rows.map { $0.int("version") }
+            let ledger = try await pool.query("SELECT version FROM schema_migrations WHERE component = 'plugin:hello-c'").rows.map {
+                $0.int("version")
+            }
             #expect(ledger == [1])
-            let owners = try await pool.query("""
+            let owners = try await pool.query(
+                """
                 SELECT n.nspowner::regrole::text AS schema_owner, c.relowner::regrole::text AS table_owner, r.rolcanlogin AS can_login
                 FROM pg_namespace n JOIN pg_class c ON c.relnamespace = n.oid AND c.relname = 'greetings' JOIN pg_roles r ON r.rolname = 'plugin_hello_c'
                 WHERE n.nspname = 'plugin_hello_c'
-                """).first
+                """
+            ).first
             #expect(owners?.string("schema_owner") == "plugin_hello_c")
             #expect(owners?.string("table_owner") == "plugin_hello_c")
-            #expect(owners?.bool("can_login") == true)   // its statements run on its own login (PluginRoleLogin)
+            #expect(owners?.bool("can_login") == true)  // its statements run on its own login (PluginRoleLogin)
             // A reload re-runs nothing: the ledger already has version 1.
             let admin = try await host.adminToken()
             #expect(try await host.request(.post, "/core/plugins/reload/", as: .token(admin)).json["unchanged"] == ["hello-c"])

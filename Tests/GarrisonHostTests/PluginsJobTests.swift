@@ -16,7 +16,8 @@ import Testing
             let runID = try await scheduler.store.enqueue(owner: "probe", kind: "probe:probe.report", payload: ["n": 1])
             scheduler.poke()
             let done = try await host.eventually(10) {
-                try await host.server.storage.pool.query("SELECT state FROM job_runs WHERE id = $1", [String(runID)]).first?["state"] == "succeeded"
+                try await host.server.storage.pool.query("SELECT state FROM job_runs WHERE id = $1", [String(runID)]).first?["state"]
+                    == "succeeded"
             }
             #expect(done)
             // schedule_upsert from the plugin lands under the plugin's name, with its own kind.

@@ -19,7 +19,8 @@ import Testing
             #expect(reload.json["unchanged"] == ["good-minimal"])
             #expect(try await host.request(.get, "/hello/", as: .token(admin)).json["greeting"] == "late")
             #expect(try await host.request(.get, "/minimal/", as: .token(admin)).status == 200)
-            let audited = try await host.server.storage.pool.query("SELECT count(*) AS n FROM audit_log WHERE object_type = 'plugins'").first?.int("n")
+            let audited = try await host.server.storage.pool.query("SELECT count(*) AS n FROM audit_log WHERE object_type = 'plugins'")
+                .first?.int("n")
             #expect(audited == 1)
         }
     }
@@ -35,7 +36,9 @@ import Testing
             // A call that waits on a 30 s query: in flight when the plugin is disabled.
             let hanging = Task { try await host.request(.get, "/probe/hang/", as: .token(admin)) }
             let running = try await host.eventually {
-                try await pool.query("SELECT count(*) AS n FROM pg_stat_activity WHERE query = 'SELECT pg_sleep(30)' AND state = 'active' AND datname = current_database()").first?.int("n") == 1
+                try await pool.query(
+                    "SELECT count(*) AS n FROM pg_stat_activity WHERE query = 'SELECT pg_sleep(30)' AND state = 'active' AND datname = current_database()"
+                ).first?.int("n") == 1
             }
             #expect(running)
             try folder.add("20-probe.toml", fixture: "probe", enabled: false)
@@ -56,7 +59,9 @@ import Testing
             #expect(try await host.request(.get, "/probe/events/", as: .token(admin)).status == 404)
             #expect(try await host.request(.get, "/minimal/", as: .token(admin)).status == 200, "other plugins keep serving")
             let stopped = try await host.eventually {
-                try await pool.query("SELECT count(*) AS n FROM pg_stat_activity WHERE query = 'SELECT pg_sleep(30)' AND state = 'active' AND datname = current_database()").first?.int("n") == 0
+                try await pool.query(
+                    "SELECT count(*) AS n FROM pg_stat_activity WHERE query = 'SELECT pg_sleep(30)' AND state = 'active' AND datname = current_database()"
+                ).first?.int("n") == 0
             }
             #expect(stopped)
             let listing = try await host.request(.get, "/core/plugins/", as: .token(admin)).json.arrayValue ?? []

@@ -110,7 +110,9 @@ import Testing
 
     // Descriptors built in memory: what no fixture covers.
 
-    @Test(arguments: [("Hello", "not [a-z0-9_-]{1,48}"), ("", "not [a-z0-9_-]{1,48}"), (String(repeating: "a", count: 49), "not [a-z0-9_-]{1,48}")])
+    @Test(arguments: [
+        ("Hello", "not [a-z0-9_-]{1,48}"), ("", "not [a-z0-9_-]{1,48}"), (String(repeating: "a", count: 49), "not [a-z0-9_-]{1,48}"),
+    ])
     func badNamesAreRefused(name: String, mention: String) {
         let error = Self.validate(name: name)
         #expect(error?.code == .badName)
@@ -145,7 +147,9 @@ import Testing
         #expect(api.register_route_scoped != nil && api.audit != nil && api.call_param != nil && api.log != nil && api.cancel != nil)
     }
 
-    private static func validate(name: String, buildInfo: String = "test", withInit: Bool = true, taken: [String: String] = [:]) -> PluginLoadError? {
+    private static func validate(name: String, buildInfo: String = "test", withInit: Bool = true, taken: [String: String] = [:])
+        -> PluginLoadError?
+    {
         name.withCString { namePointer -> PluginLoadError? in
             buildInfo.withCString { buildPointer -> PluginLoadError? in
                 "1.0".withCString { versionPointer -> PluginLoadError? in

@@ -51,7 +51,8 @@ import Testing
         #expect(listing[1]["reason"]?.stringValue?.contains("a plugin named good-minimal is already loaded") == true)
         #expect(listing[2]["code"] == "initFailed")
         #expect(listing[2]["reason"]?.stringValue?.contains("GARRISON_ERR_CONFLICT") == true)
-        #expect(listing[2]["reason"]?.stringValue?.contains("route GET /minimal/ from dup-route is already registered by good-minimal") == true)
+        #expect(
+            listing[2]["reason"]?.stringValue?.contains("route GET /minimal/ from dup-route is already registered by good-minimal") == true)
         let minimal = dry.dispatcher.routes.filter { $0.pattern == "/minimal/" }
         #expect(minimal.count == 1 && minimal.first?.owner == "good-minimal")
         #expect(!dry.dispatcher.routes.contains { $0.pattern == "/dupname/" })
@@ -77,16 +78,20 @@ import Testing
         #expect(hello["migrations"] == [1])
         #expect(hello["subscriptions"] == ["agent.*"])
         #expect(hello["auth_hook"] == false)
-        #expect(hello["routes"] == [
-            ["method": "GET", "path": "/hello/", "permission": "can_view_core_settings"],
-            ["method": "POST", "path": "/hello/<name>/", "permission": "can_edit_core_settings"],
-        ])
+        #expect(
+            hello["routes"] == [
+                ["method": "GET", "path": "/hello/", "permission": "can_view_core_settings"],
+                ["method": "POST", "path": "/hello/<name>/", "permission": "can_edit_core_settings"],
+            ])
         #expect(hello["load_ms"]?.doubleValue != nil)
         let probe = listing[1]
         #expect(probe["jobs"] == ["probe.report"])
         #expect(probe["agent_handlers"] == ["probe-tag"])
         #expect(probe["auth_hook"] == true)
-        #expect(probe["routes"]?.arrayValue?.contains(["method": "GET", "path": "/probe/scoped/", "permission": "authenticated", "scopes": ["2fa-enroll", "other"]]) == true)
+        #expect(
+            probe["routes"]?.arrayValue?.contains([
+                "method": "GET", "path": "/probe/scoped/", "permission": "authenticated", "scopes": ["2fa-enroll", "other"],
+            ]) == true)
         #expect(listing[2]["state"] == "disabled")
         #expect(listing[3]["state"] == "failed")
         #expect(listing[3]["code"] == "badFile")

@@ -162,9 +162,12 @@ import Testing
             tokens["viewer"] = .token(try await host.user("viewer", permissions: ["can_view_core_settings"], admin: admin))
             tokens["editor"] = .token(try await host.user("editor", permissions: ["can_edit_core_settings"], admin: admin))
             tokens["maint"] = .token(try await host.user("maint", permissions: ["can_do_server_maint"], admin: admin))
-            let role = try await host.request(.post, "/accounts/roles/", as: .token(admin), json: ["name": "plugin-readers", "plugin_permissions": ["plugin:probe:read"]])
+            let role = try await host.request(
+                .post, "/accounts/roles/", as: .token(admin), json: ["name": "plugin-readers", "plugin_permissions": ["plugin:probe:read"]])
             let roleID = try #require(role.json["id"]?.intValue)
-            _ = try await host.request(.post, "/accounts/users/", as: .token(admin), json: ["username": "plugin-reader", "password": "password-plugin-reader", "role": .init(roleID)])
+            _ = try await host.request(
+                .post, "/accounts/users/", as: .token(admin),
+                json: ["username": "plugin-reader", "password": "password-plugin-reader", "role": .init(roleID)])
             tokens["plugin-reader"] = .token(try await host.login("plugin-reader", "password-plugin-reader"))
             for (who, method, path, expected) in Self.permissionTable {
                 let reply = try await host.request(.init(method)!, path, as: tokens[who]!)

@@ -16,19 +16,21 @@ import TwoFactorCore
     /// A plugins.d with twofactor; `settings` replaces the default [settings] body.
     static func folder(settings: String? = nil) throws -> PluginFolder {
         let source = library
-        try #require(FileManager.default.fileExists(atPath: source.path), "build the TwoFactorPlugin product first (swift build --build-tests)")
+        try #require(
+            FileManager.default.fileExists(atPath: source.path), "build the TwoFactorPlugin product first (swift build --build-tests)")
         let folder = try PluginFolder()
         let copy = folder.libraries.appendingPathComponent("libTwoFactorPlugin.so")
         try FileManager.default.copyItem(at: source, to: copy)
         chmod(copy.path, 0o755)
         let key = Data(try Random.bytes(32)).base64EncodedString()
-        let body = settings ?? """
-            required = true
-            issuer = "Garrison Test"
-            window = \(window)
-            max_failures = 3
-            secret_key = "\(key)"
-            """
+        let body =
+            settings ?? """
+                required = true
+                issuer = "Garrison Test"
+                window = \(window)
+                max_failures = 3
+                secret_key = "\(key)"
+                """
         try folder.write("30-twofactor.toml", "library = \"\(copy.path)\"\nenabled = true\n\n[settings]\n\(body)\n")
         return folder
     }
@@ -48,7 +50,9 @@ import TwoFactorCore
         if into > 25 { try await Task.sleep(for: .milliseconds(Int((30.5 - into) * 1000))) }
     }
 
-    static func signIn(_ host: TestHost, _ name: String, _ password: String, code: String? = nil, step: String = "/v2/login/") async throws -> TestHost.Reply {
+    static func signIn(_ host: TestHost, _ name: String, _ password: String, code: String? = nil, step: String = "/v2/login/") async throws
+        -> TestHost.Reply
+    {
         var body: [String: JSON] = ["username": .string(name), "password": .string(password)]
         if let code { body["twofactor"] = .string(code) }
         return try await host.request(.post, step, json: .object(body))
@@ -70,7 +74,8 @@ import TwoFactorCore
         #expect(setup.status == 200, "\(setup.text)")
         let base32 = setup.json["secret"]?.stringValue ?? ""
         let secret = try #require(Base32.decode(base32))
-        let confirmed = try await host.request(.post, "/accounts/users/confirm_totp/", as: .token(limited), json: ["code": .string(code(secret, confirmOffset))])
+        let confirmed = try await host.request(
+            .post, "/accounts/users/confirm_totp/", as: .token(limited), json: ["code": .string(code(secret, confirmOffset))])
         #expect(confirmed.status == 200, "\(confirmed.text)")
         let codes = confirmed.json["recovery_codes"]?.arrayValue?.compactMap { $0.stringValue } ?? []
         return Enrolled(secret: secret, limitedToken: limited, recoveryCodes: codes, setup: setup)
@@ -86,9 +91,12 @@ import TwoFactorCore
     }
 
     static func makeUser(_ host: TestHost, _ admin: String, _ name: String) async throws -> Int {
-        let role = try await host.request(.post, "/accounts/roles/", as: .token(admin), json: ["name": .string("role-\(name)"), "can_list_agents": true])
+        let role = try await host.request(
+            .post, "/accounts/roles/", as: .token(admin), json: ["name": .string("role-\(name)"), "can_list_agents": true])
         let roleID = try #require(role.json["id"]?.intValue, "\(role.text)")
-        let created = try await host.request(.post, "/accounts/users/", as: .token(admin), json: ["username": .string(name), "password": .string("password-\(name)"), "role": .init(roleID)])
+        let created = try await host.request(
+            .post, "/accounts/users/", as: .token(admin),
+            json: ["username": .string(name), "password": .string("password-\(name)"), "role": .init(roleID)])
         #expect(created.status == 200, "\(created.text)")
         return try #require(try await host.server.storage.pool.query("SELECT id FROM users WHERE username = $1", [name]).first?.int("id"))
     }
@@ -137,12 +145,16 @@ import TwoFactorCore
             #expect(stored != nil && stored?.contains(base32) == false && stored != base32)
 
             // Confirmation needs a right code; then ten recovery codes, once.
-            #expect(try await host.request(.post, "/accounts/users/confirm_totp/", as: .token(limited), json: ["code": "12345"]).status == 400)
-            let confirmed = try await host.request(.post, "/accounts/users/confirm_totp/", as: .token(limited), json: ["code": .string(Self.code(secret, -1))])
+            #expect(
+                try await host.request(.post, "/accounts/users/confirm_totp/", as: .token(limited), json: ["code": "12345"]).status == 400)
+            let confirmed = try await host.request(
+                .post, "/accounts/users/confirm_totp/", as: .token(limited), json: ["code": .string(Self.code(secret, -1))])
             #expect(confirmed.status == 200, "\(confirmed.text)")
             let recovery = confirmed.json["recovery_codes"]?.arrayValue?.compactMap { $0.stringValue } ?? []
             #expect(recovery.count == 10)
-            #expect(try await host.request(.post, "/accounts/users/setup_totp/", as: .token(limited)).status == 400, "enrolled: no second setup")
+            #expect(
+                try await host.request(.post, "/accounts/users/setup_totp/", as: .token(limited)).status == 400, "enrolled: no second setup"
+            )
             #expect(try await host.request(.get, "/agents/", as: .token(limited)).status == 403, "the limited token stays limited")
             #expect(try await Self.audited(host, "twofactor.enrolled", user: "admin"))
 
@@ -156,7 +168,10 @@ import TwoFactorCore
             #expect(full.json["scope"] == nil)
             #expect(try await host.request(.get, "/agents/", as: .token(token)).status == 200)
             #expect(try await host.request(.get, "/core/settings/", as: .token(token)).status == 200)
-            #expect(try await host.request(.get, "/accounts/users/totp_status/", as: .token(token)).json == ["enrolled": true, "required": true, "recovery_codes_left": 10])
+            #expect(
+                try await host.request(.get, "/accounts/users/totp_status/", as: .token(token)).json == [
+                    "enrolled": true, "required": true, "recovery_codes_left": 10,
+                ])
 
             // The same code again is a replay.
             #expect(try await Self.signIn(host, "admin", host.adminPassword, code: code).status == 400)
@@ -191,7 +206,8 @@ import TwoFactorCore
             }
             #expect(try await confirm(codes[0]) == 400, "one step outside the window (past)")
             #expect(try await confirm(codes[1]) == 200, "the window's past edge")
-            #expect(try await Self.signIn(host, "edge", "password-edge", code: codes[3]).status == 400, "one step outside the window (future)")
+            #expect(
+                try await Self.signIn(host, "edge", "password-edge", code: codes[3]).status == 400, "one step outside the window (future)")
             let edge = try await Self.signIn(host, "edge", "password-edge", code: codes[2])
             #expect(edge.status == 200 && edge.json["token"]?.stringValue != nil, "the window's future edge: \(edge.text)")
             #expect(try await Self.signIn(host, "edge", "password-edge", code: codes[2]).status == 400, "replay")
@@ -213,7 +229,8 @@ import TwoFactorCore
             #expect(refused.status == 400 && refused.json["token"] == nil, "max_failures = 3 reached: even the right code is refused")
             #expect(try await Self.audited(host, "twofactor.throttled", user: "carol"))
             let failures = try await host.server.storage.pool.query(
-                "SELECT count(*)::int AS n FROM audit_log WHERE action = 'twofactor.code_failed' AND username = 'carol'").first?.int("n")
+                "SELECT count(*)::int AS n FROM audit_log WHERE action = 'twofactor.code_failed' AND username = 'carol'"
+            ).first?.int("n")
             #expect(failures == 3)
 
             // An admin reset clears enrollment and throttle; carol enrolls afresh.
@@ -235,19 +252,27 @@ import TwoFactorCore
 
             // dave: full token, then resets himself with a recovery code.
             let dave = try await Self.enroll(host, "dave", "password-dave")
-            let daveToken = try #require(try await Self.signIn(host, "dave", "password-dave", code: Self.code(dave.secret, 0)).json["token"]?.stringValue)
-            #expect(try await host.request(.put, "/accounts/users/reset_totp/", as: .token(daveToken), json: ["id": .init(daveID)]).status == 403,
-                    "resetting others needs can_manage_accounts")
+            let daveToken = try #require(
+                try await Self.signIn(host, "dave", "password-dave", code: Self.code(dave.secret, 0)).json["token"]?.stringValue)
+            #expect(
+                try await host.request(.put, "/accounts/users/reset_totp/", as: .token(daveToken), json: ["id": .init(daveID)]).status
+                    == 403,
+                "resetting others needs can_manage_accounts")
             #expect(try await host.request(.put, "/accounts/reset2fa/", as: .token(daveToken), json: ["code": "000000"]).status == 400)
-            let selfReset = try await host.request(.put, "/accounts/reset2fa/", as: .token(daveToken), json: ["code": .string(dave.recoveryCodes[0])])
+            let selfReset = try await host.request(
+                .put, "/accounts/reset2fa/", as: .token(daveToken), json: ["code": .string(dave.recoveryCodes[0])])
             #expect(selfReset.status == 200, "\(selfReset.text)")
             #expect(try await Self.audited(host, "twofactor.reset_by_self", user: "dave"))
             #expect(try await Self.signIn(host, "dave", "password-dave").json["scope"] == "2fa-enroll")
 
             // erin: resets herself with a current code.
             let erin = try await Self.enroll(host, "erin", "password-erin")
-            let erinToken = try #require(try await Self.signIn(host, "erin", "password-erin", code: Self.code(erin.secret, 0)).json["token"]?.stringValue)
-            #expect(try await host.request(.put, "/accounts/reset2fa/", as: .token(erinToken), json: ["code": .string(Self.code(erin.secret, 1))]).status == 200)
+            let erinToken = try #require(
+                try await Self.signIn(host, "erin", "password-erin", code: Self.code(erin.secret, 0)).json["token"]?.stringValue)
+            #expect(
+                try await host.request(
+                    .put, "/accounts/reset2fa/", as: .token(erinToken), json: ["code": .string(Self.code(erin.secret, 1))]
+                ).status == 200)
             #expect(try await Self.signIn(host, "erin", "password-erin").json["scope"] == "2fa-enroll")
 
             // Admin resets a user that has no TOTP: fine, says so.
@@ -277,7 +302,9 @@ import TwoFactorCore
             // The plugin did not start, so nothing asks admin for a code.
             let admin = try await host.adminToken()
             let plugins = try await host.request(.get, "/core/plugins/", as: .token(admin))
-            let entry = plugins.json.arrayValue?.first { $0["name"] == "twofactor" } ?? plugins.json["plugins"]?.arrayValue?.first { $0["name"] == "twofactor" }
+            let entry =
+                plugins.json.arrayValue?.first { $0["name"] == "twofactor" }
+                ?? plugins.json["plugins"]?.arrayValue?.first { $0["name"] == "twofactor" }
             #expect(entry?["state"] != "running", "\(plugins.text)")
         }
     }

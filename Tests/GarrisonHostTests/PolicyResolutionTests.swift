@@ -33,7 +33,11 @@ import Testing
         Row(name: "exclusion of another agent", edit: { _, p in p[1]!.excludedAgents = [8] }, expected: [1, 2, 3, 4]),
         Row(name: "inactive skipped", edit: { _, p in p[4]!.active = false }, expected: [1, 2, 3]),
         Row(name: "same policy twice counts once", edit: { c, _ in c.clientPolicy = 1 }, expected: [1, 2, 4]),
-        Row(name: "empty slots", edit: { c, _ in c.agentPolicy = nil; c.sitePolicy = nil }, expected: [3, 4]),
+        Row(
+            name: "empty slots",
+            edit: { c, _ in
+                c.agentPolicy = nil; c.sitePolicy = nil
+            }, expected: [3, 4]),
         Row(name: "unknown (deleted) policy", edit: { _, p in p[2] = nil }, expected: [1, 3, 4]),
     ]
 

@@ -25,7 +25,8 @@ import Testing
         var routes: [Route] = []
         for (path, operations) in schema["paths"]?.objectValue ?? [:] {
             for (method, operation) in operations.objectValue ?? [:] {
-                routes.append(Route(method: method.uppercased(), path: path, access: operation["x-garrison-permission"]?.stringValue ?? "?"))
+                routes.append(
+                    Route(method: method.uppercased(), path: path, access: operation["x-garrison-permission"]?.stringValue ?? "?"))
             }
         }
         return routes.sorted { ($0.path, $0.method) < ($1.path, $1.method) }
@@ -51,7 +52,8 @@ import Testing
             var mismatches: [String] = []
             let known = Set(routes.map(\.key))
             for route in routes where table[route.key] == nil {
-                mismatches.append("\(route.key) [\(route.access)]: no fixture or expectation in RBACRoutes; add one (a new route cannot skip the matrix)")
+                mismatches.append(
+                    "\(route.key) [\(route.access)]: no fixture or expectation in RBACRoutes; add one (a new route cannot skip the matrix)")
             }
             for key in table.keys.sorted() where !known.contains(key) {
                 mismatches.append("\(key): in RBACRoutes but not in the schema (a stale entry, or a plugin did not load)")
@@ -71,24 +73,36 @@ import Testing
                 if case .list = entry.kind, let problem = await Self.listHoldsB(entry, route, world) { mismatches.append(problem) }
             }
             let elapsed = ContinuousClock.now - started
-            print("RBAC matrix: \(routes.count) routes and methods in the schema, \(routes.count - Set(routes.map(\.key)).subtracting(table.keys).count) covered, "
-                  + "\(calls) calls in \(elapsed.formatted(.units(allowed: [.seconds], fractionalPart: .show(length: 1)))), \(mismatches.count) mismatches")
-            #expect(mismatches.isEmpty, Comment(rawValue: "\(mismatches.count) RBAC mismatches (method path caller: expected, got, body):\n" + mismatches.joined(separator: "\n")))
+            print(
+                "RBAC matrix: \(routes.count) routes and methods in the schema, \(routes.count - Set(routes.map(\.key)).subtracting(table.keys).count) covered, "
+                    + "\(calls) calls in \(elapsed.formatted(.units(allowed: [.seconds], fractionalPart: .show(length: 1)))), \(mismatches.count) mismatches"
+            )
+            #expect(
+                mismatches.isEmpty,
+                Comment(
+                    rawValue: "\(mismatches.count) RBAC mismatches (method path caller: expected, got, body):\n"
+                        + mismatches.joined(separator: "\n")))
         }
     }
 
     /// The credential `who` calls with: the matrix's own users, or new ones for a route that
     /// changes the caller's own account.
-    static func credential(_ entry: RBAC.Case, _ route: Route, _ who: RBAC.Who, _ world: RBACWorld) async throws -> (TestHost.Credential, Int?) {
+    static func credential(_ entry: RBAC.Case, _ route: Route, _ who: RBAC.Who, _ world: RBACWorld) async throws -> (
+        TestHost.Credential, Int?
+    ) {
         if entry.freshCallers {
             guard let (token, id) = try await world.freshCaller(who) else { return (.none, nil) }
             return (.token(token), id)
         }
-        let agentRoute: Bool = { if case .agent = entry.kind { return true }; return false }()
+        let agentRoute: Bool = {
+            if case .agent = entry.kind { return true }; return false
+        }()
         switch who {
         case .anonymous: return (.none, nil)
         case .noPermission:
-            let (token, id) = agentRoute || route.access == "authenticated" || route.access == "anonymous" ? try await world.bare() : try await world.noPermission(route.access)
+            let (token, id) =
+                agentRoute || route.access == "authenticated" || route.access == "anonymous"
+                ? try await world.bare() : try await world.noPermission(route.access)
             return (.token(token), id)
         case .otherScope: return agentRoute ? (.token(world.b.agentToken), nil) : (.token(world.scopedToken), world.scopedUserID)
         case .ownScope: return agentRoute ? (.token(world.a.agentToken), nil) : (.token(world.scopedToken), world.scopedUserID)
@@ -103,11 +117,13 @@ import Testing
         do {
             let (credential, userID) = try await credential(entry, route, who, world)
             let req = try await entry.build(world, RBAC.Ask(who: who, side: who.side, userID: userID, credential: credential))
-            let reply = try await world.host.request(HTTPRequest.Method(rawValue: route.method)!, req.path, as: credential, json: req.json, rawBody: req.raw)
+            let reply = try await world.host.request(
+                HTTPRequest.Method(rawValue: route.method)!, req.path, as: credential, json: req.json, rawBody: req.raw)
             if expected.holds(reply.status, reply.text, markers: world.markersB) { return nil }
             let leaked = world.markersB.filter { reply.text.contains($0) }
             let excerpt = reply.text.replacingOccurrences(of: "\n", with: " ").prefix(160)
-            return "\(route.method) \(req.path) \(who.rawValue): expected \(expected), got \(reply.status)\(leaked.isEmpty ? "" : " showing B's \(leaked)") \(excerpt)\(reason)"
+            return
+                "\(route.method) \(req.path) \(who.rawValue): expected \(expected), got \(reply.status)\(leaked.isEmpty ? "" : " showing B's \(leaked)") \(excerpt)\(reason)"
         } catch {
             return "\(route.key) \(who.rawValue): fixture error: \(error)"
         }
@@ -118,9 +134,11 @@ import Testing
         do {
             let credential = TestHost.Credential.token(world.superToken)
             let req = try await entry.build(world, RBAC.Ask(who: .superuser, side: .b, userID: nil, credential: credential))
-            let reply = try await world.host.request(HTTPRequest.Method(rawValue: route.method)!, req.path, as: credential, json: req.json, rawBody: req.raw)
+            let reply = try await world.host.request(
+                HTTPRequest.Method(rawValue: route.method)!, req.path, as: credential, json: req.json, rawBody: req.raw)
             if world.markersB.contains(where: { reply.text.contains($0) }) { return nil }
-            return "\(route.method) \(req.path) superuser (fixture check): the list holds none of B's objects, so hiding them proves nothing: \(reply.status) \(reply.text.prefix(160))"
+            return
+                "\(route.method) \(req.path) superuser (fixture check): the list holds none of B's objects, so hiding them proves nothing: \(reply.status) \(reply.text.prefix(160))"
         } catch {
             return "\(route.key) superuser (fixture check): \(error)"
         }

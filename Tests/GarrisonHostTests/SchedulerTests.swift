@@ -36,9 +36,12 @@ final class RunLedger: Sendable {
         let clock = TestClock()
         let registry = JobRegistry()
         let ledger = RunLedger()
-        try registry.register(kind: "demo.tick", owner: "test") { run in ledger.record(run); return .succeeded(["attempt": .init(run.attempt)]) }
+        try registry.register(kind: "demo.tick", owner: "test") { run in
+            ledger.record(run); return .succeeded(["attempt": .init(run.attempt)])
+        }
         let scheduler = Scheduler(pool: pool, registry: registry, options: Self.fast(), clock: clock.read, logger: Self.quiet())
-        try await scheduler.store.upsert(ScheduleDefinition(id: "tick", owner: "test", kind: "demo.tick", spec: ["type": "interval", "seconds": 60]), now: clock.read())
+        try await scheduler.store.upsert(
+            ScheduleDefinition(id: "tick", owner: "test", kind: "demo.tick", spec: ["type": "interval", "seconds": 60]), now: clock.read())
         let task = Task { try await scheduler.run() }
         for period in 1...3 {
             clock.advance(60)
@@ -61,18 +64,24 @@ final class RunLedger: Sendable {
 
     @Test func twoHostsClaimTenThousandJobsWithNoDuplicatesAndNoMisses() async throws {
         let pool = try await Self.database()
-        try await pool.query("""
+        try await pool.query(
+            """
             INSERT INTO job_runs (owner, kind, due_at, not_before) SELECT 'test', 'demo.bulk', now(), now() FROM generate_series(1, 10000)
             """)
         let ledger = RunLedger()
         var tasks: [Task<Void, Error>] = []
         for _ in 0..<2 {
             let registry = JobRegistry()
-            try registry.register(kind: "demo.bulk", owner: "test") { run in ledger.record(run); return .succeeded([:]) }
+            try registry.register(kind: "demo.bulk", owner: "test") { run in
+                ledger.record(run); return .succeeded([:])
+            }
             // Each host has its own pool, as separate processes would.
             let hostPool = DatabasePool(conninfo: pool.conninfo, size: 4, logger: Logger(label: "t"))
             let scheduler = Scheduler(pool: hostPool, registry: registry, options: Self.fast(), logger: Self.quiet())
-            tasks.append(Task { try await scheduler.run(); await hostPool.close() })
+            tasks.append(
+                Task {
+                    try await scheduler.run(); await hostPool.close()
+                })
         }
         try await eventually("all 10000 done", timeout: .seconds(20)) {
             try await pool.query("SELECT count(*) AS n FROM job_runs WHERE state = 'succeeded'").first?.int("n") == 10_000
@@ -91,7 +100,7 @@ final class RunLedger: Sendable {
         let stuck = JobRegistry()
         try stuck.register(kind: "demo.slow", owner: "test") { run in
             ledger.record(run)
-            try? await Task.sleep(for: .seconds(3600))   // the host "dies" while this runs
+            try? await Task.sleep(for: .seconds(3600))  // the host "dies" while this runs
             return .failed("killed")
         }
         let doomed = Scheduler(pool: pool, registry: stuck, options: Self.fast(lease: 1), logger: Self.quiet())
@@ -103,7 +112,9 @@ final class RunLedger: Sendable {
         #expect(try await pool.query("SELECT state FROM job_runs WHERE id = $1", [String(runID)]).first?["state"] == "running")
 
         let healthy = JobRegistry()
-        try healthy.register(kind: "demo.slow", owner: "test") { run in ledger.record(run); return .succeeded([:]) }
+        try healthy.register(kind: "demo.slow", owner: "test") { run in
+            ledger.record(run); return .succeeded([:])
+        }
         let survivor = Scheduler(pool: pool, registry: healthy, options: Self.fast(lease: 1), logger: Self.quiet())
         let survivorTask = Task { try await survivor.run() }
         try await eventually("retried and done", timeout: .seconds(20)) {
@@ -119,13 +130,20 @@ final class RunLedger: Sendable {
         let pool = try await Self.database()
         try await pool.query("INSERT INTO clients (name) VALUES ('c')")
         try await pool.query("INSERT INTO sites (client_id, name) SELECT id, 's' FROM clients")
-        try await pool.query("INSERT INTO agents (agent_id, hostname, site_id, client_id, last_seen) SELECT 'away', 'away-pc', s.id, s.client_id, now() - interval '2 hours' FROM sites s")
+        try await pool.query(
+            "INSERT INTO agents (agent_id, hostname, site_id, client_id, last_seen) SELECT 'away', 'away-pc', s.id, s.client_id, now() - interval '2 hours' FROM sites s"
+        )
         let clock = TestClock()
         let ledger = RunLedger()
         let registry = JobRegistry()
-        try registry.register(kind: "demo.agent", owner: "test") { run in ledger.record(run); return .succeeded([:]) }
+        try registry.register(kind: "demo.agent", owner: "test") { run in
+            ledger.record(run); return .succeeded([:])
+        }
         let scheduler = Scheduler(pool: pool, registry: registry, options: Self.fast(), clock: clock.read, logger: Self.quiet())
-        try await scheduler.store.upsert(ScheduleDefinition(id: "nightly", owner: "test", kind: "demo.agent", spec: ["type": "interval", "seconds": 3600], agentID: "away"), now: clock.read())
+        try await scheduler.store.upsert(
+            ScheduleDefinition(
+                id: "nightly", owner: "test", kind: "demo.agent", spec: ["type": "interval", "seconds": 3600], agentID: "away"),
+            now: clock.read())
         let task = Task { try await scheduler.run() }
         // Three occurrences pass while the agent is away: one run waits, nothing executes.
         for _ in 0..<3 {
@@ -151,10 +169,17 @@ final class RunLedger: Sendable {
         let clock = TestClock()
         let ledger = RunLedger()
         let registry = JobRegistry()
-        try registry.register(kind: "demo.missed", owner: "test") { run in ledger.record(run); return .succeeded([:]) }
+        try registry.register(kind: "demo.missed", owner: "test") { run in
+            ledger.record(run); return .succeeded([:])
+        }
         let scheduler = Scheduler(pool: pool, registry: registry, options: Self.fast(), clock: clock.read, logger: Self.quiet())
-        try await scheduler.store.upsert(ScheduleDefinition(id: "catch-up", owner: "test", kind: "demo.missed", spec: ["type": "interval", "seconds": 600]), now: clock.read())
-        try await scheduler.store.upsert(ScheduleDefinition(id: "skip-it", owner: "test", kind: "demo.missed", spec: ["type": "interval", "seconds": 600, "missed": "skip"]), now: clock.read())
+        try await scheduler.store.upsert(
+            ScheduleDefinition(id: "catch-up", owner: "test", kind: "demo.missed", spec: ["type": "interval", "seconds": 600]),
+            now: clock.read())
+        try await scheduler.store.upsert(
+            ScheduleDefinition(
+                id: "skip-it", owner: "test", kind: "demo.missed", spec: ["type": "interval", "seconds": 600, "missed": "skip"]),
+            now: clock.read())
         // The host was down for a day: many starts were missed.
         clock.advance(86_400)
         let task = Task { try await scheduler.run() }
@@ -162,10 +187,16 @@ final class RunLedger: Sendable {
         try await Task.sleep(for: .milliseconds(200))
         if ledger.snapshot.count != 1 {
             let base = clock.read().timeIntervalSince1970
-            for row in try await pool.query("SELECT schedule_id, state, extract(epoch FROM due_at) AS d, extract(epoch FROM started_at) AS s FROM job_runs ORDER BY id").rows {
-                Issue.record("run \(row.string("schedule_id")) \(row.string("state")) due \(row.double("d") - base) started \(row.double("s") - base)")
+            for row in try await pool.query(
+                "SELECT schedule_id, state, extract(epoch FROM due_at) AS d, extract(epoch FROM started_at) AS s FROM job_runs ORDER BY id"
+            ).rows {
+                Issue.record(
+                    "run \(row.string("schedule_id")) \(row.string("state")) due \(row.double("d") - base) started \(row.double("s") - base)"
+                )
             }
-            for row in try await pool.query("SELECT id, extract(epoch FROM next_run) AS n, extract(epoch FROM anchor) AS a FROM schedules").rows {
+            for row in try await pool.query("SELECT id, extract(epoch FROM next_run) AS n, extract(epoch FROM anchor) AS a FROM schedules")
+                .rows
+            {
                 Issue.record("schedule \(row.string("id")) next \(row.double("n") - base) anchor \(row.double("a") - base)")
             }
         }
@@ -188,9 +219,12 @@ final class RunLedger: Sendable {
             ledger.record(run)
             return run.attempt < 2 ? .failed("not yet") : .succeeded([:])
         }
-        try registry.register(kind: "demo.broken", owner: "test") { run in ledger.record(run); return .failed("always") }
+        try registry.register(kind: "demo.broken", owner: "test") { run in
+            ledger.record(run); return .failed("always")
+        }
         let clock = TestClock()
-        let scheduler = Scheduler(pool: pool, registry: registry, options: Self.fast(), clock: { clock.read().addingTimeInterval(10) }, logger: Self.quiet())
+        let scheduler = Scheduler(
+            pool: pool, registry: registry, options: Self.fast(), clock: { clock.read().addingTimeInterval(10) }, logger: Self.quiet())
         let flaky = try await scheduler.store.enqueue(owner: "test", kind: "demo.flaky", maxAttempts: 3)
         let broken = try await scheduler.store.enqueue(owner: "test", kind: "demo.broken", maxAttempts: 2)
         let task = Task { try await scheduler.run() }

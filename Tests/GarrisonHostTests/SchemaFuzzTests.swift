@@ -52,9 +52,11 @@ import Testing
             let (_, outsideSite) = try await host.client("fuzz-outside", admin: admin)
             try await host.seedAgent("fuzz-agent-inside", hostname: "fuzz-inside", site: insideSite, lastSeenMinutesAgo: nil)
             try await host.seedAgent("fuzz-agent-outside", hostname: "fuzz-outside", site: outsideSite, lastSeenMinutesAgo: nil)
-            let created = try await host.request(.post, "/accounts/users/", as: .token(admin), json: [
-                "username": "fuzz-super", "password": "password-fuzz-super", "is_superuser": true,
-            ])
+            let created = try await host.request(
+                .post, "/accounts/users/", as: .token(admin),
+                json: [
+                    "username": "fuzz-super", "password": "password-fuzz-super", "is_superuser": true,
+                ])
             #expect(created.status == 200, "\(created.text)")
             let superuser = try await host.login("fuzz-super", "password-fuzz-super")
             let scoped = try await host.user("fuzz-scoped", permissions: Permissions.all, clients: [inside], admin: admin)
@@ -64,7 +66,9 @@ import Testing
                 for (who, token) in [("scoped operator", scoped), ("superuser", superuser)] {
                     for run in [Run.coverage, .fuzzing] {
                         let result = try await offCooperativePool { try Self.schemathesis(run, port: port, token: token) }
-                        #expect(result.status == 0, "schemathesis \(run) as \(who) (exit \(result.status); 124 is the hard timeout):\n\(Self.tail(result.output))")
+                        #expect(
+                            result.status == 0,
+                            "schemathesis \(run) as \(who) (exit \(result.status); 124 is the hard timeout):\n\(Self.tail(result.output))")
                         // Still up and answering over the same listener, and the fuzzer still signed in
                         // (else the exclusions above miss a route that ends its session).
                         let status = try await Self.get(port, "/core/status/")
@@ -95,20 +99,25 @@ import Testing
 
     /// One schemathesis run, under a hard deadline (`timeout` kills it and exits 124).
     static func schemathesis(_ run: Run, port: Int, token: String) throws -> ProcessOutput {
-        guard let timeout = Subprocess.which("timeout"), let python = Subprocess.which("python3") else { throw TestFailure("timeout or python3 not found") }
+        guard let timeout = Subprocess.which("timeout"), let python = Subprocess.which("python3") else {
+            throw TestFailure("timeout or python3 not found")
+        }
         // Generous for the CI count (a run takes seconds); scaled for a release run.
         let deadline = String(max(180, examples * 15))
-        var arguments = ["-k", "10", deadline, python, "-m", "schemathesis.cli", "run", "http://127.0.0.1:\(port)/api/schema/",
-                         "--header", "Authorization: Token \(token)",
-                         "--checks", "not_a_server_error,status_code_conformance,content_type_conformance,response_schema_conformance",
-                         "--phases", run.rawValue, "--max-examples", String(examples), "--seed", seed,
-                         // A request unanswered this long counts as a hang and fails the run.
-                         "--request-timeout", "20", "--workers", "2",
-                         "--generation-database", "none", "--no-color", "--warnings", "off"]
+        var arguments = [
+            "-k", "10", deadline, python, "-m", "schemathesis.cli", "run", "http://127.0.0.1:\(port)/api/schema/",
+            "--header", "Authorization: Token \(token)",
+            "--checks", "not_a_server_error,status_code_conformance,content_type_conformance,response_schema_conformance",
+            "--phases", run.rawValue, "--max-examples", String(examples), "--seed", seed,
+            // A request unanswered this long counts as a hang and fails the run.
+            "--request-timeout", "20", "--workers", "2",
+            "--generation-database", "none", "--no-color", "--warnings", "off",
+        ]
         for (operation, _) in excluded { arguments += ["--exclude-name", operation] }
         var environment = ProcessInfo.processInfo.environment
         // Hypothesis' caches go to a temporary folder, never into the working tree.
-        environment["HYPOTHESIS_STORAGE_DIRECTORY"] = FileManager.default.temporaryDirectory.appendingPathComponent("garrison-hypothesis").path
+        environment["HYPOTHESIS_STORAGE_DIRECTORY"] =
+            FileManager.default.temporaryDirectory.appendingPathComponent("garrison-hypothesis").path
         if run == .fuzzing {
             environment["SCHEMATHESIS_HOOKS"] = PackagePaths.root.appendingPathComponent("Tests/Fixtures/SchemaFuzz/garrison_hooks.py").path
             environment["GARRISON_ROOT"] = PackagePaths.root.path

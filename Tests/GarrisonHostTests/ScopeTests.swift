@@ -10,7 +10,8 @@ import Testing
             let (_, globexSite) = try await host.client("Globex", admin: admin)
             try await host.seedAgent("agent-acme", hostname: "acme-pc", site: acmeSite)
             try await host.seedAgent("agent-globex", hostname: "globex-pc", site: globexSite)
-            let token = try await host.user("scoped", permissions: ["can_list_clients", "can_list_sites", "can_list_agents"], clients: [acme], admin: admin)
+            let token = try await host.user(
+                "scoped", permissions: ["can_list_clients", "can_list_sites", "can_list_agents"], clients: [acme], admin: admin)
 
             let clients = try await host.request(.get, "/clients/", as: .token(token)).json.arrayValue ?? []
             #expect(clients.compactMap { $0["name"]?.stringValue } == ["Acme"])
@@ -30,7 +31,10 @@ import Testing
         try await TestHost.with { host in
             let admin = try await host.adminToken()
             let (acme, hq) = try await host.client("Acme", admin: admin)
-            #expect(try await host.request(.post, "/clients/sites/", as: .token(admin), json: ["site": ["client": .init(acme), "name": "Branch"]]).status == 200)
+            #expect(
+                try await host.request(
+                    .post, "/clients/sites/", as: .token(admin), json: ["site": ["client": .init(acme), "name": "Branch"]]
+                ).status == 200)
             let branch = try await host.server.storage.pool.query("SELECT id FROM sites WHERE name = 'Branch'").first!.int("id")
             try await host.seedAgent("hq-1", hostname: "hq-1", site: hq)
             try await host.seedAgent("br-1", hostname: "br-1", site: branch)

@@ -7,7 +7,8 @@ struct TOMLParserTests {
     // MARK: Value types
 
     @Test func parsesStrings() throws {
-        let table = try TOMLParser.parse(#"""
+        let table = try TOMLParser.parse(
+            #"""
             basic = "tab\there \"quoted\" back\\slash"
             escapes = "\b\f\n\r\u00E9\U0001F600"
             literal = 'C:\Users\nobody'
@@ -22,7 +23,8 @@ struct TOMLParserTests {
     }
 
     @Test func parsesIntegers() throws {
-        let table = try TOMLParser.parse("""
+        let table = try TOMLParser.parse(
+            """
             plain = 42
             positive = +17
             negative = -17
@@ -47,7 +49,8 @@ struct TOMLParserTests {
     }
 
     @Test func parsesFloats() throws {
-        let table = try TOMLParser.parse("""
+        let table = try TOMLParser.parse(
+            """
             pi = 3.14159
             negative = -0.01
             exponent = 5e+22
@@ -79,7 +82,8 @@ struct TOMLParserTests {
     }
 
     @Test func keepsDateTimesAsText() throws {
-        let table = try TOMLParser.parse("""
+        let table = try TOMLParser.parse(
+            """
             offset = 1979-05-27T07:32:00Z
             offsetFraction = 1979-05-27T00:32:00.999999-07:00
             spaceSeparated = 1979-05-27 07:32:00+01:00
@@ -96,7 +100,8 @@ struct TOMLParserTests {
     }
 
     @Test func parsesArrays() throws {
-        let table = try TOMLParser.parse("""
+        let table = try TOMLParser.parse(
+            """
             empty = []
             numbers = [1, 2, 3]
             mixed = ["a", 1, 2.5, true, [1, 2], { x = 1 }]
@@ -110,17 +115,20 @@ struct TOMLParserTests {
         #expect(table["numbers"] == .array([.integer(1), .integer(2), .integer(3)]))
         var point = TOMLTable()
         point.set(.integer(1), forKey: "x")
-        #expect(table["mixed"] == .array([
-            .string("a"), .integer(1), .float(2.5), .bool(true),
-            .array([.integer(1), .integer(2)]), .table(point),
-        ]))
+        #expect(
+            table["mixed"]
+                == .array([
+                    .string("a"), .integer(1), .float(2.5), .bool(true),
+                    .array([.integer(1), .integer(2)]), .table(point),
+                ]))
         #expect(table["multiline"]?.arrayValue == [.string("one"), .string("two")])
     }
 
     // MARK: Tables
 
     @Test func parsesTablesAndDottedKeys() throws {
-        let table = try TOMLParser.parse("""
+        let table = try TOMLParser.parse(
+            """
             title = "Garrison"
             site."google.com" = true
 
@@ -146,7 +154,8 @@ struct TOMLParserTests {
     }
 
     @Test func allowsDefiningASuperTableAfterItsChildren() throws {
-        let table = try TOMLParser.parse("""
+        let table = try TOMLParser.parse(
+            """
             [a.b.c]
             answer = 42
 
@@ -160,7 +169,8 @@ struct TOMLParserTests {
     }
 
     @Test func recordsDefinitionLines() throws {
-        let table = try TOMLParser.parse("""
+        let table = try TOMLParser.parse(
+            """
             # comment
             name = "x"
 
@@ -185,7 +195,8 @@ struct TOMLParserTests {
     }
 
     @Test func parsesArraysOfTables() throws {
-        let table = try TOMLParser.parse("""
+        let table = try TOMLParser.parse(
+            """
             [[plugins]]
             id = "inventory"
 
@@ -211,7 +222,8 @@ struct TOMLParserTests {
     }
 
     @Test func parsesInlineTables() throws {
-        let table = try TOMLParser.parse("""
+        let table = try TOMLParser.parse(
+            """
             empty = {}
             point = { x = 1, y = -2 }
             nested = { name = { first = "Tom", last = "Preston-Werner" }, tags = ["a", "b"] }
@@ -228,7 +240,8 @@ struct TOMLParserTests {
     // MARK: Multi-line strings
 
     @Test func parsesMultilineStrings() throws {
-        let table = try TOMLParser.parse(#"""
+        let table = try TOMLParser.parse(
+            #"""
             trimmed = """
             Roses are red
             Violets are blue"""
@@ -285,7 +298,8 @@ struct TOMLParserTests {
     // MARK: JSON rendering
 
     @Test func rendersNestedTableAsJSON() throws {
-        let table = try TOMLParser.parse(#"""
+        let table = try TOMLParser.parse(
+            #"""
             name = "Garrison \"RMM\"\n\u0001"
             port = 8080
             ratio = 0.5
@@ -360,94 +374,138 @@ struct TOMLParserTests {
     }
 
     @Test(arguments: [
-        MalformedCase(name: "duplicate key", toml: "a = 1\nb = 2\na = 3", line: 3,
-                      message: #"duplicate key "a" (first defined on line 1)"#),
-        MalformedCase(name: "duplicate key in table", toml: "[server]\nport = 1\n\nport = 2", line: 4,
-                      message: #"duplicate key "port" (first defined on line 2)"#),
-        MalformedCase(name: "duplicate key in inline table", toml: "p = { x = 1, x = 2 }", line: 1,
-                      message: #"duplicate key "x""#),
-        MalformedCase(name: "redefined table", toml: "[server]\nport = 1\n\n[server]", line: 4,
-                      message: "duplicate table [server] (first defined on line 1)"),
-        MalformedCase(name: "header over dotted-key table", toml: "[fruit]\napple.color = \"red\"\n[fruit.apple]", line: 3,
-                      message: "already defined by dotted keys on line 2"),
-        MalformedCase(name: "value redefined by dotted key", toml: "name = \"x\"\nname.first = \"y\"", line: 2,
-                      message: #""name" is already a string (defined on line 1)"#),
-        MalformedCase(name: "dotted key into header table", toml: "[a.b]\nx = 1\n[a]\nb.y = 2", line: 4,
-                      message: "already defined by a header on line 1"),
-        MalformedCase(name: "extending inline table", toml: "point = { x = 1 }\n[point.z]", line: 2,
-                      message: "already an inline table"),
-        MalformedCase(name: "static array as array of tables", toml: "fruit = []\n[[fruit]]", line: 2,
-                      message: #""fruit" is already an array"#),
-        MalformedCase(name: "table as array of tables", toml: "[a]\n[[a]]", line: 2,
-                      message: #""a" is already a table"#),
-        MalformedCase(name: "array of tables as table", toml: "[[a]]\n[a]", line: 2,
-                      message: "already an array of tables"),
-        MalformedCase(name: "unterminated basic string", toml: "ok = 1\nname = \"abc\nnext = 2", line: 2,
-                      message: "unterminated string"),
-        MalformedCase(name: "unterminated literal string", toml: "path = 'C:\\dir", line: 1,
-                      message: "unterminated string"),
-        MalformedCase(name: "unterminated multi-line string", toml: "a = 1\ntext = \"\"\"\none\ntwo", line: 2,
-                      message: "unterminated multi-line string"),
-        MalformedCase(name: "invalid escape", toml: "a = 1\nb = \"bad \\q escape\"", line: 2,
-                      message: #"invalid escape sequence "\q""#),
-        MalformedCase(name: "invalid escape in multi-line string", toml: "b = \"\"\"\nfine\nbad \\x41\n\"\"\"", line: 3,
-                      message: #"invalid escape sequence "\x""#),
-        MalformedCase(name: "surrogate escape", toml: "s = \"\\uD800\"", line: 1,
-                      message: "not a Unicode scalar value"),
-        MalformedCase(name: "short unicode escape", toml: "s = \"\\u12\"", line: 1,
-                      message: "4 hexadecimal digits"),
-        MalformedCase(name: "leading zeros", toml: "port = 0080", line: 1,
-                      message: "leading zeros are not allowed"),
-        MalformedCase(name: "double underscore", toml: "\nn = 1__000", line: 2,
-                      message: "underscores must be between digits"),
-        MalformedCase(name: "trailing underscore", toml: "n = 1_", line: 1,
-                      message: "underscores must be between digits"),
-        MalformedCase(name: "integer overflow", toml: "n = 9223372036854775808", line: 1,
-                      message: "does not fit in 64 bits"),
-        MalformedCase(name: "bad hex digit", toml: "n = 0xZZ", line: 1,
-                      message: "is not a valid digit"),
-        MalformedCase(name: "signed hex", toml: "n = -0x1", line: 1,
-                      message: "a sign is not allowed"),
-        MalformedCase(name: "float without fraction digits", toml: "f = 1.", line: 1,
-                      message: "expected digits after the decimal point"),
-        MalformedCase(name: "float without exponent digits", toml: "f = 1e", line: 1,
-                      message: "expected digits in the exponent"),
-        MalformedCase(name: "missing equals", toml: "\n\nport 8080", line: 3,
-                      message: #"expected '=' after key "port""#),
-        MalformedCase(name: "missing equals after dotted key", toml: "server.port", line: 1,
-                      message: #"expected '=' after key "server.port""#),
-        MalformedCase(name: "missing value", toml: "a = 1\nport =\n", line: 2,
-                      message: "expected a value"),
-        MalformedCase(name: "junk after value", toml: "port = 8080 9090", line: 1,
-                      message: #"expected a newline after the value of "port""#),
-        MalformedCase(name: "junk after string", toml: "a = 1\nname = \"a\" \"b\"", line: 2,
-                      message: "expected a newline after the value"),
-        MalformedCase(name: "junk after header", toml: "[server] extra", line: 1,
-                      message: "after table header [server]"),
-        MalformedCase(name: "unclosed header", toml: "[server\nport = 1", line: 1,
-                      message: "expected ']' to close table header"),
-        MalformedCase(name: "missing array comma", toml: "a = [1 2]", line: 1,
-                      message: "expected ',' or ']'"),
-        MalformedCase(name: "unterminated array", toml: "x = 1\na = [\n1,\n2", line: 2,
-                      message: "unterminated array"),
-        MalformedCase(name: "inline table trailing comma", toml: "a = { x = 1, }", line: 1,
-                      message: "trailing comma"),
-        MalformedCase(name: "inline table across lines", toml: "a = { x = 1\n}", line: 1,
-                      message: "expected ',' or '}'"),
-        MalformedCase(name: "impossible date", toml: "d = 2023-02-30", line: 1,
-                      message: "invalid date-time"),
-        MalformedCase(name: "hour out of range", toml: "t = 24:00:00", line: 1,
-                      message: "invalid date-time"),
-        MalformedCase(name: "misspelled boolean", toml: "flag = tru", line: 1,
-                      message: "expected a value"),
-        MalformedCase(name: "bare carriage return", toml: "a = 1\rb = 2", line: 1,
-                      message: "carriage return"),
-        MalformedCase(name: "raw control character", toml: "a = \"\u{1}\"", line: 1,
-                      message: "must be escaped"),
-        MalformedCase(name: "missing key", toml: "= 1", line: 1,
-                      message: "expected a key"),
-        MalformedCase(name: "nesting too deep", toml: "a = " + String(repeating: "[", count: 500), line: 1,
-                      message: "nested more than 100 levels"),
+        MalformedCase(
+            name: "duplicate key", toml: "a = 1\nb = 2\na = 3", line: 3,
+            message: #"duplicate key "a" (first defined on line 1)"#),
+        MalformedCase(
+            name: "duplicate key in table", toml: "[server]\nport = 1\n\nport = 2", line: 4,
+            message: #"duplicate key "port" (first defined on line 2)"#),
+        MalformedCase(
+            name: "duplicate key in inline table", toml: "p = { x = 1, x = 2 }", line: 1,
+            message: #"duplicate key "x""#),
+        MalformedCase(
+            name: "redefined table", toml: "[server]\nport = 1\n\n[server]", line: 4,
+            message: "duplicate table [server] (first defined on line 1)"),
+        MalformedCase(
+            name: "header over dotted-key table", toml: "[fruit]\napple.color = \"red\"\n[fruit.apple]", line: 3,
+            message: "already defined by dotted keys on line 2"),
+        MalformedCase(
+            name: "value redefined by dotted key", toml: "name = \"x\"\nname.first = \"y\"", line: 2,
+            message: #""name" is already a string (defined on line 1)"#),
+        MalformedCase(
+            name: "dotted key into header table", toml: "[a.b]\nx = 1\n[a]\nb.y = 2", line: 4,
+            message: "already defined by a header on line 1"),
+        MalformedCase(
+            name: "extending inline table", toml: "point = { x = 1 }\n[point.z]", line: 2,
+            message: "already an inline table"),
+        MalformedCase(
+            name: "static array as array of tables", toml: "fruit = []\n[[fruit]]", line: 2,
+            message: #""fruit" is already an array"#),
+        MalformedCase(
+            name: "table as array of tables", toml: "[a]\n[[a]]", line: 2,
+            message: #""a" is already a table"#),
+        MalformedCase(
+            name: "array of tables as table", toml: "[[a]]\n[a]", line: 2,
+            message: "already an array of tables"),
+        MalformedCase(
+            name: "unterminated basic string", toml: "ok = 1\nname = \"abc\nnext = 2", line: 2,
+            message: "unterminated string"),
+        MalformedCase(
+            name: "unterminated literal string", toml: "path = 'C:\\dir", line: 1,
+            message: "unterminated string"),
+        MalformedCase(
+            name: "unterminated multi-line string", toml: "a = 1\ntext = \"\"\"\none\ntwo", line: 2,
+            message: "unterminated multi-line string"),
+        MalformedCase(
+            name: "invalid escape", toml: "a = 1\nb = \"bad \\q escape\"", line: 2,
+            message: #"invalid escape sequence "\q""#),
+        MalformedCase(
+            name: "invalid escape in multi-line string", toml: "b = \"\"\"\nfine\nbad \\x41\n\"\"\"", line: 3,
+            message: #"invalid escape sequence "\x""#),
+        MalformedCase(
+            name: "surrogate escape", toml: "s = \"\\uD800\"", line: 1,
+            message: "not a Unicode scalar value"),
+        MalformedCase(
+            name: "short unicode escape", toml: "s = \"\\u12\"", line: 1,
+            message: "4 hexadecimal digits"),
+        MalformedCase(
+            name: "leading zeros", toml: "port = 0080", line: 1,
+            message: "leading zeros are not allowed"),
+        MalformedCase(
+            name: "double underscore", toml: "\nn = 1__000", line: 2,
+            message: "underscores must be between digits"),
+        MalformedCase(
+            name: "trailing underscore", toml: "n = 1_", line: 1,
+            message: "underscores must be between digits"),
+        MalformedCase(
+            name: "integer overflow", toml: "n = 9223372036854775808", line: 1,
+            message: "does not fit in 64 bits"),
+        MalformedCase(
+            name: "bad hex digit", toml: "n = 0xZZ", line: 1,
+            message: "is not a valid digit"),
+        MalformedCase(
+            name: "signed hex", toml: "n = -0x1", line: 1,
+            message: "a sign is not allowed"),
+        MalformedCase(
+            name: "float without fraction digits", toml: "f = 1.", line: 1,
+            message: "expected digits after the decimal point"),
+        MalformedCase(
+            name: "float without exponent digits", toml: "f = 1e", line: 1,
+            message: "expected digits in the exponent"),
+        MalformedCase(
+            name: "missing equals", toml: "\n\nport 8080", line: 3,
+            message: #"expected '=' after key "port""#),
+        MalformedCase(
+            name: "missing equals after dotted key", toml: "server.port", line: 1,
+            message: #"expected '=' after key "server.port""#),
+        MalformedCase(
+            name: "missing value", toml: "a = 1\nport =\n", line: 2,
+            message: "expected a value"),
+        MalformedCase(
+            name: "junk after value", toml: "port = 8080 9090", line: 1,
+            message: #"expected a newline after the value of "port""#),
+        MalformedCase(
+            name: "junk after string", toml: "a = 1\nname = \"a\" \"b\"", line: 2,
+            message: "expected a newline after the value"),
+        MalformedCase(
+            name: "junk after header", toml: "[server] extra", line: 1,
+            message: "after table header [server]"),
+        MalformedCase(
+            name: "unclosed header", toml: "[server\nport = 1", line: 1,
+            message: "expected ']' to close table header"),
+        MalformedCase(
+            name: "missing array comma", toml: "a = [1 2]", line: 1,
+            message: "expected ',' or ']'"),
+        MalformedCase(
+            name: "unterminated array", toml: "x = 1\na = [\n1,\n2", line: 2,
+            message: "unterminated array"),
+        MalformedCase(
+            name: "inline table trailing comma", toml: "a = { x = 1, }", line: 1,
+            message: "trailing comma"),
+        MalformedCase(
+            name: "inline table across lines", toml: "a = { x = 1\n}", line: 1,
+            message: "expected ',' or '}'"),
+        MalformedCase(
+            name: "impossible date", toml: "d = 2023-02-30", line: 1,
+            message: "invalid date-time"),
+        MalformedCase(
+            name: "hour out of range", toml: "t = 24:00:00", line: 1,
+            message: "invalid date-time"),
+        MalformedCase(
+            name: "misspelled boolean", toml: "flag = tru", line: 1,
+            message: "expected a value"),
+        MalformedCase(
+            name: "bare carriage return", toml: "a = 1\rb = 2", line: 1,
+            message: "carriage return"),
+        MalformedCase(
+            name: "raw control character", toml: "a = \"\u{1}\"", line: 1,
+            message: "must be escaped"),
+        MalformedCase(
+            name: "missing key", toml: "= 1", line: 1,
+            message: "expected a key"),
+        MalformedCase(
+            name: "nesting too deep", toml: "a = " + String(repeating: "[", count: 500), line: 1,
+            message: "nested more than 100 levels"),
     ])
     func rejectsMalformedInput(_ testCase: MalformedCase) {
         do {

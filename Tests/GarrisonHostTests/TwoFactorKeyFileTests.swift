@@ -42,12 +42,13 @@ import TwoFactorCore
         let folder = try PluginsTwoFactorTests.folder(settings: "generate_key_file = true")
         defer { folder.cleanUp() }
         let (logger, logs) = CapturingLogHandler.logger()
-        let listing = await GarrisonHostServer.inspectPlugins(config: {
-            var config = GarrisonConfig()
-            config.pluginsDirectory = folder.path
-            config.dataDirectory = folder.path + "-data"
-            return config
-        }(), logger: logger)
+        let listing = await GarrisonHostServer.inspectPlugins(
+            config: {
+                var config = GarrisonConfig()
+                config.pluginsDirectory = folder.path
+                config.dataDirectory = folder.path + "-data"
+                return config
+            }(), logger: logger)
         defer { try? FileManager.default.removeItem(atPath: folder.path + "-data") }
         #expect(listing.first?["state"] == "failed")
         #expect(!logs.errors(mentioning: "generate_key_file needs secret_key_file").isEmpty, "\(logs.all.map(\.message))")

@@ -13,7 +13,9 @@ import TwoFactorCore
 @Suite struct UpgradeTests {
     static let folder = PackagePaths.root.appendingPathComponent("Tests/Fixtures/Upgrade")
     static var fixtures: [String] {
-        ((try? FileManager.default.contentsOfDirectory(atPath: folder.path)) ?? []).filter { $0.hasSuffix(".sql") }.map { String($0.dropLast(4)) }.sorted()
+        ((try? FileManager.default.contentsOfDirectory(atPath: folder.path)) ?? []).filter { $0.hasSuffix(".sql") }.map {
+            String($0.dropLast(4))
+        }.sorted()
     }
 
     @Test func thereIsAFixture() {
@@ -28,14 +30,16 @@ import TwoFactorCore
         defer { plugins.cleanUp() }
         try await TestHost.with(database: conninfo, configure: { $0.pluginsDirectory = plugins.path }) { host in
             let pool = host.server.storage.pool
-            let ledger = Set(try await pool.query("SELECT version FROM schema_migrations WHERE component = 'core'").rows.map { $0.int("version") })
+            let ledger = Set(
+                try await pool.query("SELECT version FROM schema_migrations WHERE component = 'core'").rows.map { $0.int("version") })
             #expect(ledger.isSuperset(of: CoreMigrations.all.map(\.version)), "core migrations applied up to head: \(ledger.sorted())")
 
             // The operator signs in with the same password and second factor.
             let user = try #require(facts["users"]?["operator1"])
             let secret = try #require(Base32.decode(user["totp_secret"]?.stringValue ?? ""))
             let code = TOTP(secret: secret).code(at: Int64(Date().timeIntervalSince1970))
-            let login = try await host.request(.post, "/v2/login/", json: ["username": "operator1", "password": user["password"] ?? .null, "twofactor": .string(code)])
+            let login = try await host.request(
+                .post, "/v2/login/", json: ["username": "operator1", "password": user["password"] ?? .null, "twofactor": .string(code)])
             let token = try #require(login.json["token"]?.stringValue, "operator1 signs in after the upgrade: \(login.text)")
             #expect(login.json["scope"] == nil, "a full token: the enrollment survived")
 
@@ -53,11 +57,15 @@ import TwoFactorCore
                 let runner = try await host.request(.get, "/api/v3/\(id)/runchecks/", as: .token(agentToken))
                 #expect(runner.status == 200, "\(runner.text)")
                 #expect(runner.json["checks"]?.arrayValue?.contains { $0["id"]?.intValue == check } == true, "\(runner.text)")
-                let history = try await pool.query("SELECT count(*)::int AS n FROM plugin_check.history WHERE check_id = $1", [String(check)]).first?.int("n")
+                let history = try await pool.query(
+                    "SELECT count(*)::int AS n FROM plugin_check.history WHERE check_id = $1", [String(check)]
+                ).first?.int("n")
                 #expect(history == results)
-                let posted = try await host.request(.patch, "/api/v3/checkrunner/", as: .token(agentToken), json: [
-                    "id": .init(check), "agent_id": .string(id), "stdout": "after upgrade", "stderr": "", "retcode": 0, "runtime": 0.1,
-                ])
+                let posted = try await host.request(
+                    .patch, "/api/v3/checkrunner/", as: .token(agentToken),
+                    json: [
+                        "id": .init(check), "agent_id": .string(id), "stdout": "after upgrade", "stderr": "", "retcode": 0, "runtime": 0.1,
+                    ])
                 #expect(posted.status == 200, "a result after the upgrade: \(posted.text)")
             }
         }
@@ -72,19 +80,21 @@ import TwoFactorCore
         try admin.query("CREATE DATABASE \(name)")
         // Roles are the cluster's, not the dump's: the plugin roles the old version made.
         let text = try String(contentsOf: sql, encoding: .utf8)
-        let roles = Set(text.split(separator: "\n").compactMap { line -> String? in
-            guard let range = line.range(of: " OWNER TO ") else { return nil }
-            let role = line[range.upperBound...].trimmingCharacters(in: CharacterSet(charactersIn: "; "))
-            return role.hasPrefix("plugin_") ? role : nil
-        })
+        let roles = Set(
+            text.split(separator: "\n").compactMap { line -> String? in
+                guard let range = line.range(of: " OWNER TO ") else { return nil }
+                let role = line[range.upperBound...].trimmingCharacters(in: CharacterSet(charactersIn: "; "))
+                return role.hasPrefix("plugin_") ? role : nil
+            })
         for role in roles.sorted() {
             // Another test's host may have made it already (roles are shared by the cluster).
-            try admin.execute(script: """
-                DO $garrison$ BEGIN
-                    CREATE ROLE \(quoteIdentifier(role)) NOLOGIN;
-                EXCEPTION WHEN duplicate_object OR unique_violation THEN NULL;
-                END $garrison$;
-                """)
+            try admin.execute(
+                script: """
+                    DO $garrison$ BEGIN
+                        CREATE ROLE \(quoteIdentifier(role)) NOLOGIN;
+                    EXCEPTION WHEN duplicate_object OR unique_violation THEN NULL;
+                    END $garrison$;
+                    """)
         }
         let psql = try #require(Subprocess.which("psql"))
         let conninfo = try cluster.adminConninfo(database: name)

@@ -4,7 +4,8 @@ import Testing
 /// PluginKit's bounded integer readers: what a plugin computes with is in range or a 400.
 @Suite struct BoundedIntTests {
     @Test func pathAndQueryIntegersAreBoundedOrRefused() throws {
-        let request = PluginRequest(query: "page=9223372036854775807&size=20&name=a%20b&empty=", params: ["pk": "7", "bad": "-3", "huge": "99999999999999999999"])
+        let request = PluginRequest(
+            query: "page=9223372036854775807&size=20&name=a%20b&empty=", params: ["pk": "7", "bad": "-3", "huge": "99999999999999999999"])
         #expect(try request.intParam("pk") == 7)
         #expect(try request.queryInt("size", in: 1...100) == 20)
         #expect(try request.queryInt("missing", in: 1...100, default: 5) == 5)

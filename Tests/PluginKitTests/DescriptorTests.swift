@@ -26,8 +26,8 @@ struct DescriptorTests {
         defer { d.deallocate() }
         #expect(Descriptor.fill(d, for: DescribedPlugin.self))
         let desc = d.pointee
-        #expect(desc.magic == 0x4752_4E53)   // "GRNS"
-        #expect(desc.struct_size == 96)       // x86_64/aarch64 sizeof
+        #expect(desc.magic == 0x4752_4E53)  // "GRNS"
+        #expect(desc.struct_size == 96)  // x86_64/aarch64 sizeof
         #expect(Int(desc.struct_size) == MemoryLayout<garrison_plugin_descriptor>.stride)
         #expect(desc.abi_major == 1)
         #expect(desc.abi_minor == UInt16(GARRISON_ABI_MINOR))
@@ -45,17 +45,17 @@ struct DescriptorTests {
     @Test func buildInfoNamesThisToolchain() {
         // The tests are built by the same compiler as PluginKit.
         #if compiler(>=6.3.1) && !compiler(>=6.3.2)
-        #expect(String(cString: Descriptor.cString(BuildInfo.text)!) == "swift-6.3.1")
+            #expect(String(cString: Descriptor.cString(BuildInfo.text)!) == "swift-6.3.1")
         #endif
         #expect(String(cString: Descriptor.cString(BuildInfo.text)!).hasPrefix("swift-"))
     }
 
     /// The only test that calls `entry`: it sets the process-wide plugin type.
     @Test func entryPicksOnePluginForTheLibrary() throws {
-        #expect(entry(DescribedPlugin.self, 2, 0) == nil)   // another major: refuse
+        #expect(entry(DescribedPlugin.self, 2, 0) == nil)  // another major: refuse
         let first = try #require(entry(DescribedPlugin.self, 1, 1))
-        #expect(entry(DescribedPlugin.self, 1, 0) == first)   // stable, and given to older minors
-        #expect(entry(OtherPlugin.self, 1, 1) == nil)          // one plugin per library
+        #expect(entry(DescribedPlugin.self, 1, 0) == first)  // stable, and given to older minors
+        #expect(entry(OtherPlugin.self, 1, 1) == nil)  // one plugin per library
         let desc = first.assumingMemoryBound(to: garrison_plugin_descriptor.self).pointee
         #expect(String(cString: desc.name) == "described")
     }

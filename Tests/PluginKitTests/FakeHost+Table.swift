@@ -15,16 +15,18 @@ extension FakeHost {
         t.register_route = { host, method, path, permission, fn, user, free, out in
             guard let fn else { return GARRISON_ERR_INVALID }
             out?.pointee = 1
-            return FakeHost.from(host).record(.init(
-                kind: "route", key: "\(method.text) \(path.text)", scopes: permission.text,
-                fn: unsafeBitCast(fn, to: UnsafeRawPointer.self), user: user, free: free))
+            return FakeHost.from(host).record(
+                .init(
+                    kind: "route", key: "\(method.text) \(path.text)", scopes: permission.text,
+                    fn: unsafeBitCast(fn, to: UnsafeRawPointer.self), user: user, free: free))
         }
         t.register_route_scoped = { host, method, path, permission, scopes, fn, user, free, out in
             guard let fn else { return GARRISON_ERR_INVALID }
             out?.pointee = 1
-            return FakeHost.from(host).record(.init(
-                kind: "route", key: "\(method.text) \(path.text)", scopes: "\(permission.text) [\(scopes.text)]",
-                fn: unsafeBitCast(fn, to: UnsafeRawPointer.self), user: user, free: free))
+            return FakeHost.from(host).record(
+                .init(
+                    kind: "route", key: "\(method.text) \(path.text)", scopes: "\(permission.text) [\(scopes.text)]",
+                    fn: unsafeBitCast(fn, to: UnsafeRawPointer.self), user: user, free: free))
         }
         t.call_header = { call, name, out in
             let value = FakeCall.from(call).state.withLock { $0.headers[name.text.lowercased()] }
@@ -67,7 +69,7 @@ extension FakeHost {
                 return s.dbAnswer
             }
             cancelOut?.pointee = 42
-            withCStrings([answer.1]) { b in done(user, answer.0, b[0]) }   // before returning
+            withCStrings([answer.1]) { b in done(user, answer.0, b[0]) }  // before returning
             return GARRISON_OK
         }
         t.core_get = { _, _, _, _, _, _ in GARRISON_ERR_UNSUPPORTED }
@@ -77,32 +79,36 @@ extension FakeHost {
         }
         t.event_subscribe = { host, pattern, fn, user, free, out in
             guard let fn else { return GARRISON_ERR_INVALID }
-            return FakeHost.from(host).record(.init(
-                kind: "event", key: pattern.text, scopes: "",
-                fn: unsafeBitCast(fn, to: UnsafeRawPointer.self), user: user, free: free))
+            return FakeHost.from(host).record(
+                .init(
+                    kind: "event", key: pattern.text, scopes: "",
+                    fn: unsafeBitCast(fn, to: UnsafeRawPointer.self), user: user, free: free))
         }
         t.register_job_kind = { host, kind, fn, user, free, out in
             guard let fn else { return GARRISON_ERR_INVALID }
-            return FakeHost.from(host).record(.init(
-                kind: "job", key: kind.text, scopes: "",
-                fn: unsafeBitCast(fn, to: UnsafeRawPointer.self), user: user, free: free))
+            return FakeHost.from(host).record(
+                .init(
+                    kind: "job", key: kind.text, scopes: "",
+                    fn: unsafeBitCast(fn, to: UnsafeRawPointer.self), user: user, free: free))
         }
         t.job_complete = { _, _, _ in GARRISON_ERR_UNSUPPORTED }
         t.schedule_upsert = { _, _, _, _, _ in GARRISON_ERR_UNSUPPORTED }
         t.schedule_cancel = { _, _, _, _, _ in GARRISON_ERR_UNSUPPORTED }
         t.register_agent_handler = { host, tag, fn, user, free, out in
             guard let fn else { return GARRISON_ERR_INVALID }
-            return FakeHost.from(host).record(.init(
-                kind: "agent", key: tag.text, scopes: "",
-                fn: unsafeBitCast(fn, to: UnsafeRawPointer.self), user: user, free: free))
+            return FakeHost.from(host).record(
+                .init(
+                    kind: "agent", key: tag.text, scopes: "",
+                    fn: unsafeBitCast(fn, to: UnsafeRawPointer.self), user: user, free: free))
         }
         t.agent_request = { _, _, _, _, _, _, _ in GARRISON_ERR_UNSUPPORTED }
         t.agent_send = { _, _, _ in GARRISON_ERR_UNSUPPORTED }
         t.register_auth_hook = { host, fn, user, free, out in
             guard let fn else { return GARRISON_ERR_INVALID }
-            return FakeHost.from(host).record(.init(
-                kind: "auth", key: "", scopes: "",
-                fn: unsafeBitCast(fn, to: UnsafeRawPointer.self), user: user, free: free))
+            return FakeHost.from(host).record(
+                .init(
+                    kind: "auth", key: "", scopes: "",
+                    fn: unsafeBitCast(fn, to: UnsafeRawPointer.self), user: user, free: free))
         }
         t.auth_complete = { _, _, _ in GARRISON_ERR_UNSUPPORTED }
         t.cancel = { _, _ in GARRISON_ERR_NOT_FOUND }

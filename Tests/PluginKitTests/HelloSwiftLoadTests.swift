@@ -84,7 +84,7 @@ struct HelloSwiftLoadTests {
         fake.state.withLock { $0.dbAnswer = (GARRISON_ERR_UNAVAILABLE, "server closed the connection") }
         let down = try await fake.call("POST", "/hello-swift/", body: #"{"name":"bob"}"#)
         #expect(down.status == 503)
-        #expect(!down.body.contains("server closed"))   // logged, not sent
+        #expect(!down.body.contains("server closed"))  // logged, not sent
         #expect(fake.logs.contains { $0.contains("server closed the connection") })
 
         // Events are handled in Tasks; wait for both to be counted.

@@ -19,11 +19,17 @@ struct ProbePlugin: GarrisonPlugin {
     let probe = Probe()
     init(host: PluginHost) throws {}
     func register(_ r: Registrar) throws {
-        try r.route(.get, "/probe/", permission: "authenticated") { [probe] _ in _ = probe; return .empty() }
+        try r.route(.get, "/probe/", permission: "authenticated") { [probe] _ in
+            _ = probe; return .empty()
+        }
         try r.subscribe("*") { [probe] _ in _ = probe }
-        try r.jobKind("probe.job") { [probe] _ in _ = probe; return nil }
+        try r.jobKind("probe.job") { [probe] _ in
+            _ = probe; return nil
+        }
         try r.agentHandler(replyTag: "probe") { [probe] _ in _ = probe }
-        try r.authHook { [probe] _ in _ = probe; return .defer }
+        try r.authHook { [probe] _ in
+            _ = probe; return .defer
+        }
     }
 }
 
@@ -165,17 +171,21 @@ struct InProcessPluginTests {
             let probe = Probe()
             init(host: PluginHost) throws {}
             func register(_ r: Registrar) throws {
-                try r.route(.get, "/same/", permission: "authenticated") { [probe] _ in _ = probe; return .empty() }
-                try r.route(.get, "/same/", permission: "authenticated") { [probe] _ in _ = probe; return .empty() }
+                try r.route(.get, "/same/", permission: "authenticated") { [probe] _ in
+                    _ = probe; return .empty()
+                }
+                try r.route(.get, "/same/", permission: "authenticated") { [probe] _ in
+                    _ = probe; return .empty()
+                }
             }
         }
         do {
             let (rc, state) = start(fake, Conflicting.self)
             #expect(rc == GARRISON_ERR_CONFLICT)
             #expect(state == nil)
-            #expect(fake.registrations.count == 1)   // the second one was refused and released
+            #expect(fake.registrations.count == 1)  // the second one was refused and released
             #expect(fake.logs.contains { $0.contains("register_route GET /same/") })
-            fake.freeAll()                           // what the host does after a failed init
+            fake.freeAll()  // what the host does after a failed init
         }
         #expect(Probe.live.load(ordering: .relaxed) == 0)
     }
@@ -194,7 +204,7 @@ struct InProcessPluginTests {
         let oldHost = PluginHost(api: old.api, handle: old.handle, gate: HostGate())
         #expect(oldHost.api.optional(\.audit) == nil)
         #expect(oldHost.api.optional(\.register_route_scoped) == nil)
-        try oldHost.audit(action: "kit.did")                       // a no-op with a debug line
+        try oldHost.audit(action: "kit.did")  // a no-op with a debug line
         #expect(old.state.withLock { $0.audits }.isEmpty)
         #expect(old.state.withLock { $0.logs.last?.level } == GARRISON_LOG_DEBUG)
         let registrar = Registrar(host: oldHost)

@@ -20,10 +20,12 @@ struct JSONBridgingTests {
         #expect(String(decoding: try JSONCoding.encode(json), as: UTF8.self) == #"{"a":[true,null,"x/y"],"b":1}"#)
     }
 
-    @Test(arguments: [
-        JSON.null, true, false, 0, -1, 42, 2.5, 0.1, 1e-5, 1.5e20, 9_007_199_254_740_000.0, "plain", "q \" b \\ s / t \t n \n r \r",
-        "\u{08}\u{0C}\u{01}\u{1F}\u{7F}", "ü € 😀", [], [:], [1, "two", nil, [true]], ["b": 1, "a": ["z": "y", "é": 2, "A": 3], "": "e"],
-    ] as [JSON])
+    @Test(
+        arguments: [
+            JSON.null, true, false, 0, -1, 42, 2.5, 0.1, 1e-5, 1.5e20, 9_007_199_254_740_000.0, "plain", "q \" b \\ s / t \t n \n r \r",
+            "\u{08}\u{0C}\u{01}\u{1F}\u{7F}", "ü € 😀", [], [:], [1, "two", nil, [true]],
+            ["b": 1, "a": ["z": "y", "é": 2, "A": 3], "": "e"],
+        ] as [JSON])
     func theByteWriterGivesTheEncodersText(_ value: JSON) throws {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]

@@ -31,7 +31,9 @@ import TwoFactorCore
     @Test func agreesWithPyotp() throws {
         let secret = try Random.bytes(20)
         let base32 = Base32.encode(secret)
-        let times: [Int64] = [0, 29, 30, 59, 1_700_000_000, 1_700_000_029, 1_700_000_030, Int64(Date().timeIntervalSince1970), 4_102_444_800]
+        let times: [Int64] = [
+            0, 29, 30, 59, 1_700_000_000, 1_700_000_029, 1_700_000_030, Int64(Date().timeIntervalSince1970), 4_102_444_800,
+        ]
         let theirs = try Tool.pyotp(base32, at: times)
         let ours = TOTP(secret: secret)
         #expect(theirs == times.map { ours.code(at: $0) })
@@ -43,7 +45,7 @@ import TwoFactorCore
     @Test func windowEdgesAndReplay() throws {
         let secret = try Random.bytes(20)
         let totp = TOTP(secret: secret)
-        let now: Int64 = 1_700_000_015   // the middle of step 56666667
+        let now: Int64 = 1_700_000_015  // the middle of step 56666667
         let step = totp.step(at: now)
         let pyCodes = try Tool.pyotp(Base32.encode(secret), at: [-3, -2, -1, 0, 1, 2, 3].map { now + $0 * 30 })
         // window 2: steps -2...+2 accepted, -3 and +3 refused.

@@ -23,7 +23,8 @@ enum Tool {
 
     /// pyotp's codes for a base32 secret at each unix time, an independent implementation.
     static func pyotp(_ secret: String, at times: [Int64], digits: Int = 6, period: Int = 30) throws -> [String] {
-        let script = "import pyotp,sys; t=pyotp.TOTP(sys.argv[1], digits=int(sys.argv[2]), interval=int(sys.argv[3])); print(' '.join(t.at(int(x)) for x in sys.argv[4:]))"
+        let script =
+            "import pyotp,sys; t=pyotp.TOTP(sys.argv[1], digits=int(sys.argv[2]), interval=int(sys.argv[3])); print(' '.join(t.at(int(x)) for x in sys.argv[4:]))"
         let output = try run(["python3", "-c", script, secret, String(digits), String(period)] + times.map(String.init))
         return output.split(separator: " ").map(String.init)
     }

@@ -11,12 +11,16 @@ public enum FirstRunAdmin {
         let hash = hasher.hash(password)
         let created = try await pool.transaction { connection in
             // Two hosts starting together on an empty database must not both create admin.
-            let inserted = try connection.query("""
+            let inserted = try connection.query(
+                """
                 INSERT INTO users (username, password_hash, is_superuser) SELECT 'admin', $1, true
                 WHERE NOT EXISTS (SELECT 1 FROM users) ON CONFLICT (username) DO NOTHING
-                """, [hash]).affectedRows
+                """, [hash]
+            ).affectedRows
             if inserted == 1 {
-                try AuditLog.record(.init(username: "garrison", action: .add, objectType: "user", message: "Created the first superuser 'admin'"), on: connection)
+                try AuditLog.record(
+                    .init(username: "garrison", action: .add, objectType: "user", message: "Created the first superuser 'admin'"),
+                    on: connection)
             }
             return inserted == 1
         }
@@ -25,7 +29,8 @@ public enum FirstRunAdmin {
         try FileManager.default.createDirectory(at: dataDirectory, withIntermediateDirectories: true)
         // Mode 0600 from the moment the file exists, not set after it was written.
         try SecretFile.write(password + "\n", to: file)
-        print("""
+        print(
+            """
             ================================================================
              First start: created the superuser 'admin'.
              One-time password: \(password)

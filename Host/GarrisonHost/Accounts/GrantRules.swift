@@ -17,14 +17,19 @@ enum GrantRules {
 
     /// The rights a role row gives (columns is_superuser, permissions, can_view_clients, can_view_sites).
     static func rights(ofRole row: PGRow) -> Rights {
-        Rights(superuser: row.bool("is_superuser"), permissions: Set(PGArray.parse(row["permissions"])),
-               scope: ObjectScope(clients: Set(PGArray.ints(row["can_view_clients"])), sites: Set(PGArray.ints(row["can_view_sites"]))))
+        Rights(
+            superuser: row.bool("is_superuser"), permissions: Set(PGArray.parse(row["permissions"])),
+            scope: ObjectScope(clients: Set(PGArray.ints(row["can_view_clients"])), sites: Set(PGArray.ints(row["can_view_sites"]))))
     }
 
     /// The rights a role gives, by id; a role that does not exist is a 400 naming it.
     static func rights(ofRoleID id: Int?, _ pool: DatabasePool) async throws -> Rights {
         guard let id else { return .none }
-        guard let row = try await pool.query("SELECT is_superuser, permissions, can_view_clients, can_view_sites FROM roles WHERE id = $1", [String(id)]).first else {
+        guard
+            let row = try await pool.query(
+                "SELECT is_superuser, permissions, can_view_clients, can_view_sites FROM roles WHERE id = $1", [String(id)]
+            ).first
+        else {
             throw APIError.badRequest("Role \(id) does not exist.")
         }
         return rights(ofRole: row)
@@ -32,12 +37,16 @@ enum GrantRules {
 
     /// What a user holds: their own superuser flag or their role's, and the role's rights.
     static func rights(ofUser id: Int, _ pool: DatabasePool) async throws -> (username: String, roleID: Int?, rights: Rights) {
-        guard let row = try await pool.query("""
-            SELECT u.username, u.role_id, (u.is_superuser OR coalesce(r.is_superuser, false)) AS is_superuser,
-                   coalesce(r.permissions, '{}') AS permissions, coalesce(r.can_view_clients, '{}') AS can_view_clients,
-                   coalesce(r.can_view_sites, '{}') AS can_view_sites
-            FROM users u LEFT JOIN roles r ON r.id = u.role_id WHERE u.id = $1
-            """, [String(id)]).first else {
+        guard
+            let row = try await pool.query(
+                """
+                SELECT u.username, u.role_id, (u.is_superuser OR coalesce(r.is_superuser, false)) AS is_superuser,
+                       coalesce(r.permissions, '{}') AS permissions, coalesce(r.can_view_clients, '{}') AS can_view_clients,
+                       coalesce(r.can_view_sites, '{}') AS can_view_sites
+                FROM users u LEFT JOIN roles r ON r.id = u.role_id WHERE u.id = $1
+                """, [String(id)]
+            ).first
+        else {
             throw APIError.notFound("No user with id \(id).")
         }
         return (row.string("username"), row.optionalInt("role_id"), rights(ofRole: row))
@@ -68,7 +77,9 @@ enum GrantRules {
         let mine = caller.scope
         if caller.isSuperuser || mine.isUnrestricted { return }
         if scope.isUnrestricted {
-            throw APIError.forbidden("You cannot grant access to every client: your own role is limited to some clients and sites. List the clients (can_view_clients) or sites (can_view_sites) to give.")
+            throw APIError.forbidden(
+                "You cannot grant access to every client: your own role is limited to some clients and sites. List the clients (can_view_clients) or sites (can_view_sites) to give."
+            )
         }
         if let client = scope.clients.sorted().first(where: { !mine.clients.contains($0) }) {
             throw APIError.forbidden("Client \(client) is outside your scope.")
@@ -84,13 +95,16 @@ enum GrantRules {
 
     /// Changing another operator (edit, password, second factor, deactivate, delete) is a
     /// take-over when they hold more than the caller: refused unless the caller holds all of it.
-    static func requireMayManage(user id: Int, caller: OperatorIdentity, _ pool: DatabasePool) async throws -> (username: String, roleID: Int?) {
+    static func requireMayManage(user id: Int, caller: OperatorIdentity, _ pool: DatabasePool) async throws -> (
+        username: String, roleID: Int?
+    ) {
         let target = try await rights(ofUser: id, pool)
         if caller.isSuperuser { return (target.username, target.roleID) }
         if target.rights.superuser { throw APIError.forbidden("Only a superuser can change a superuser (\(target.username)).") }
         let missing = target.rights.permissions.subtracting(caller.permissions).sorted()
         if !missing.isEmpty {
-            throw APIError.forbidden("You cannot change \(target.username): they hold permissions you do not: \(missing.joined(separator: ", ")).")
+            throw APIError.forbidden(
+                "You cannot change \(target.username): they hold permissions you do not: \(missing.joined(separator: ", ")).")
         }
         do { try await requireScopeWithin(target.rights.scope, caller: caller, pool) } catch let error as APIError {
             throw APIError.forbidden("You cannot change \(target.username): their scope is wider than yours (\(error.detail))")
@@ -102,7 +116,9 @@ enum GrantRules {
 extension GrantRules {
     /// Runs the checks of a change; a refusal (403) is audited as `denied` with its reason,
     /// so an attempt to escalate leaves a trace but never a row claiming success.
-    static func checked<T: Sendable>(_ call: Call, _ host: HostContext, _ objectType: String, _ checks: () async throws -> T) async throws -> T {
+    static func checked<T: Sendable>(_ call: Call, _ host: HostContext, _ objectType: String, _ checks: () async throws -> T) async throws
+        -> T
+    {
         do { return try await checks() } catch let error as APIError where error.status == .forbidden {
             await host.audit(call, .denied, objectType, "Refused: \(error.detail)")
             throw error

@@ -9,7 +9,8 @@ enum LoginRoutes {
             Route(.post, "/v2/checkcreds/", access: .anonymous, summary: "Login step 1: check username and password") { call in
                 try await login(host, call, stage: .checkCredentials)
             },
-            Route(.post, "/v2/login/", access: .anonymous, summary: "Login step 2: credentials plus second factor; returns a token") { call in
+            Route(.post, "/v2/login/", access: .anonymous, summary: "Login step 2: credentials plus second factor; returns a token") {
+                call in
                 try await login(host, call, stage: .login)
             },
             Route(.post, "/logout/", access: .authenticated, scopes: ["*"], summary: "Revoke this token") { call in
@@ -50,7 +51,8 @@ enum LoginRoutes {
         }
         let row = try await host.pool.query(
             "SELECT id, username, password_hash, is_active, block_dashboard_login, first_name, last_name FROM users WHERE username = $1",
-            [username]).first
+            [username]
+        ).first
         let hasher = host.hasher
         let valid: Bool = try await host.blocking.runIfActive {
             guard let row else { hasher.verifyDummy(password); return false }
@@ -82,9 +84,14 @@ enum LoginRoutes {
         }
     }
 
-    private static func failed(_ host: HostContext, _ call: Call, username: String, reason: String, detail: String = "Bad credentials") async throws -> Response {
+    private static func failed(_ host: HostContext, _ call: Call, username: String, reason: String, detail: String = "Bad credentials")
+        async throws -> Response
+    {
         host.throttle.recordFailure(username: username, address: call.sourceIP)
-        try await host.audit.record(.init(username: username, action: .failedLogin, objectType: "user", message: "Failed login for \(username): \(reason)", sourceIP: call.sourceIP))
+        try await host.audit.record(
+            .init(
+                username: username, action: .failedLogin, objectType: "user", message: "Failed login for \(username): \(reason)",
+                sourceIP: call.sourceIP))
         throw APIError(.badRequest, detail)
     }
 
@@ -97,7 +104,8 @@ enum LoginRoutes {
         let token = Crypto.randomHex(bytes: 32)
         let note = scope.map { " (limited to \($0))" } ?? ""
         // One statement, one round trip: the token, last login and the audit line commit together.
-        let inserted = try await host.pool.query("""
+        let inserted = try await host.pool.query(
+            """
             WITH token AS (
                 INSERT INTO auth_tokens (user_id, digest, token_prefix, scope, expiry, source_ip, user_agent)
                 VALUES ($1, $2, $3, $4, now() + make_interval(secs => $5), $6, $7) RETURNING expiry
@@ -107,8 +115,13 @@ enum LoginRoutes {
                 INSERT INTO audit_log (username, action, object_type, message, ip_address) VALUES ($8, 'login', 'user', $9, $6)
             )
             SELECT extract(epoch FROM expiry) AS expiry FROM token
-            """, [String(userID), Crypto.sha256Hex(token), String(token.prefix(8)), scope, String(Double(ttl.components.seconds)), call.sourceIP,
-                  String(userAgent.prefix(300)), username, "\(username) logged in\(note)"]).first
+            """,
+            [
+                String(userID), Crypto.sha256Hex(token), String(token.prefix(8)), scope, String(Double(ttl.components.seconds)),
+                call.sourceIP,
+                String(userAgent.prefix(300)), username, "\(username) logged in\(note)",
+            ]
+        ).first
         let issued = SessionTokens.Issued(token: token, expiry: Date(timeIntervalSince1970: inserted?.double("expiry") ?? 0))
         var answer: [String: JSON] = [
             "token": .string(issued.token),

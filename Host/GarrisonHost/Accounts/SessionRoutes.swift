@@ -5,9 +5,11 @@ import Hummingbird
 /// their own; ending someone else's needs `can_manage_accounts`.
 enum SessionRoutes {
     static func render(_ row: PGRow) -> JSON {
-        ["id": .init(row.int("id")), "user": .init(row.int("user_id")), "token_prefix": .init(row.string("token_prefix")),
-         "created": .init(row["created"]), "expiry": .init(row["expiry"]), "source_ip": .init(row.string("source_ip")),
-         "user_agent": .init(row.string("user_agent")), "scope": .init(row["scope"])]
+        [
+            "id": .init(row.int("id")), "user": .init(row.int("user_id")), "token_prefix": .init(row.string("token_prefix")),
+            "created": .init(row["created"]), "expiry": .init(row["expiry"]), "source_ip": .init(row.string("source_ip")),
+            "user_agent": .init(row.string("user_agent")), "scope": .init(row["scope"]),
+        ]
     }
 
     static func routes(_ host: HostContext) -> [Route] {
@@ -15,7 +17,9 @@ enum SessionRoutes {
             Route(.get, "/accounts/users/<pk>/sessions/", access: .authenticated, summary: "A user's active sessions") { call in
                 let id = try call.intParam("pk")
                 try requireSelfOr(call, id, "can_list_accounts")
-                let rows = try await host.pool.query("SELECT * FROM auth_tokens WHERE user_id = $1 AND expiry > now() ORDER BY created DESC", [String(id)]).rows
+                let rows = try await host.pool.query(
+                    "SELECT * FROM auth_tokens WHERE user_id = $1 AND expiry > now() ORDER BY created DESC", [String(id)]
+                ).rows
                 return Responses.json(.array(rows.map(render)))
             },
             Route(.delete, "/accounts/users/<pk>/sessions/", access: .authenticated, summary: "End all of a user's sessions") { call in
@@ -31,7 +35,10 @@ enum SessionRoutes {
             },
             Route(.delete, "/accounts/sessions/<id>/", access: .authenticated, summary: "End one session") { call in
                 let id = try call.intParam("id")
-                guard let owner = try await host.pool.query("SELECT user_id FROM auth_tokens WHERE id = $1", [String(id)]).first?.int("user_id") else {
+                guard
+                    let owner = try await host.pool.query("SELECT user_id FROM auth_tokens WHERE id = $1", [String(id)]).first?.int(
+                        "user_id")
+                else {
                     throw APIError.notFound("No session with id \(id).")
                 }
                 try await requireSelfOrManager(host, call, owner)
@@ -51,7 +58,9 @@ enum SessionRoutes {
         try requireSelfOr(call, userID, "can_manage_accounts")
         let user = try call.user
         if user.id != userID {
-            _ = try await GrantRules.checked(call, host, "user") { try await GrantRules.requireMayManage(user: userID, caller: user, host.pool) }
+            _ = try await GrantRules.checked(call, host, "user") {
+                try await GrantRules.requireMayManage(user: userID, caller: user, host.pool)
+            }
         }
     }
 

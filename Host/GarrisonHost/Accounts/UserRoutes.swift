@@ -3,7 +3,8 @@ import Hummingbird
 
 /// Operators: `/accounts/users/`, `/accounts/<pk>/users/`, password resets.
 enum UserRoutes {
-    static let columns = "id, username, email, first_name, last_name, is_active, is_superuser, role_id, block_dashboard_login, is_installer_user, last_login, last_login_ip, date_joined"
+    static let columns =
+        "id, username, email, first_name, last_name, is_active, is_superuser, role_id, block_dashboard_login, is_installer_user, last_login, last_login_ip, date_joined"
 
     static func render(_ row: PGRow) -> JSON {
         [
@@ -35,15 +36,19 @@ enum UserRoutes {
                     try await GrantRules.requireWithin(try await GrantRules.rights(ofRoleID: role, host.pool), caller: caller, host.pool)
                 }
                 let hash = try await hashed(host, password)
-                let values: [String?] = [username, try body.optionalString("email") ?? "", try body.optionalString("first_name") ?? "",
+                let values: [String?] = [
+                    username, try body.optionalString("email") ?? "", try body.optionalString("first_name") ?? "",
                     try body.optionalString("last_name") ?? "", hash, role.map(String.init), superuser ? "t" : "f",
-                    (try body.optionalBool("block_dashboard_login") ?? false) ? "t" : "f"]
+                    (try body.optionalBool("block_dashboard_login") ?? false) ? "t" : "f",
+                ]
                 let row = try await host.pool.transaction { connection in
                     do {
-                        let row = try connection.query("""
+                        let row = try connection.query(
+                            """
                             INSERT INTO users (username, email, first_name, last_name, password_hash, role_id, is_superuser, block_dashboard_login)
                             VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING \(columns)
-                            """, values).first!
+                            """, values
+                        ).first!
                         try AuditLog.record(.init(call, .add, "user", "Added user \(username)", after: render(row)), on: connection)
                         return row
                     } catch let error as DatabaseError where error.isUniqueViolation {
@@ -64,30 +69,48 @@ enum UserRoutes {
                 let caller = try call.user
                 let newRole = try body.optionalInt("role")
                 try await GrantRules.checked(call, host, "user") {
-                    if let superuser = try body.optionalBool("is_superuser"), superuser != before.bool("is_superuser"), !caller.isSuperuser {
+                    if let superuser = try body.optionalBool("is_superuser"), superuser != before.bool("is_superuser"), !caller.isSuperuser
+                    {
                         throw APIError.forbidden("Only a superuser can grant or remove superuser status.")
                     }
                     if id == caller.id {
-                        if body.has("role"), newRole != before.optionalInt("role_id") { throw APIError.forbidden("You cannot change your own role; ask another administrator.") }
-                        if try body.optionalBool("is_active") == false { throw APIError.forbidden("You cannot deactivate your own account.") }
-                        if try body.optionalBool("is_superuser") == false { throw APIError.forbidden("You cannot remove your own superuser status; ask another superuser.") }
+                        if body.has("role"), newRole != before.optionalInt("role_id") {
+                            throw APIError.forbidden("You cannot change your own role; ask another administrator.")
+                        }
+                        if try body.optionalBool("is_active") == false {
+                            throw APIError.forbidden("You cannot deactivate your own account.")
+                        }
+                        if try body.optionalBool("is_superuser") == false {
+                            throw APIError.forbidden("You cannot remove your own superuser status; ask another superuser.")
+                        }
                     } else {
                         _ = try await GrantRules.requireMayManage(user: id, caller: caller, host.pool)
                     }
                     if body.has("role"), newRole != before.optionalInt("role_id") {
-                        try await GrantRules.requireWithin(try await GrantRules.rights(ofRoleID: newRole, host.pool), caller: caller, host.pool)
+                        try await GrantRules.requireWithin(
+                            try await GrantRules.rights(ofRoleID: newRole, host.pool), caller: caller, host.pool)
                     }
                 }
                 let row = try await host.pool.transaction { connection in
-                    let row = try connection.query("""
+                    let row = try connection.query(
+                        """
                         UPDATE users SET email = coalesce($2, email), first_name = coalesce($3, first_name), last_name = coalesce($4, last_name),
                             is_active = coalesce($5::boolean, is_active), role_id = CASE WHEN $6::boolean THEN $7::bigint ELSE role_id END,
                             block_dashboard_login = coalesce($8::boolean, block_dashboard_login), is_superuser = coalesce($9::boolean, is_superuser)
                         WHERE id = $1 RETURNING \(columns)
-                        """, [String(id), try body.optionalString("email"), try body.optionalString("first_name"), try body.optionalString("last_name"),
-                              try body.optionalBool("is_active").map { $0 ? "t" : "f" }, body.has("role") ? "t" : "f", newRole.map(String.init),
-                              try body.optionalBool("block_dashboard_login").map { $0 ? "t" : "f" }, try body.optionalBool("is_superuser").map { $0 ? "t" : "f" }]).first!
-                    try AuditLog.record(.init(call, .modify, "user", "Modified user \(row.string("username"))", before: render(before), after: render(row)), on: connection)
+                        """,
+                        [
+                            String(id), try body.optionalString("email"), try body.optionalString("first_name"),
+                            try body.optionalString("last_name"),
+                            try body.optionalBool("is_active").map { $0 ? "t" : "f" }, body.has("role") ? "t" : "f",
+                            newRole.map(String.init),
+                            try body.optionalBool("block_dashboard_login").map { $0 ? "t" : "f" },
+                            try body.optionalBool("is_superuser").map { $0 ? "t" : "f" },
+                        ]
+                    ).first!
+                    try AuditLog.record(
+                        .init(call, .modify, "user", "Modified user \(row.string("username"))", before: render(before), after: render(row)),
+                        on: connection)
                     return row
                 }
                 host.authenticator.invalidateAll()
@@ -98,15 +121,19 @@ enum UserRoutes {
                 let caller = try call.user
                 if id == caller.id { throw APIError.badRequest("You cannot delete your own account.") }
                 let before = try await load(host, id)
-                _ = try await GrantRules.checked(call, host, "user") { try await GrantRules.requireMayManage(user: id, caller: caller, host.pool) }
+                _ = try await GrantRules.checked(call, host, "user") {
+                    try await GrantRules.requireMayManage(user: id, caller: caller, host.pool)
+                }
                 try await host.pool.transaction { connection in
                     try connection.query("DELETE FROM users WHERE id = $1", [String(id)])
-                    try AuditLog.record(.init(call, .delete, "user", "Deleted user \(before.string("username"))", before: render(before)), on: connection)
+                    try AuditLog.record(
+                        .init(call, .delete, "user", "Deleted user \(before.string("username"))", before: render(before)), on: connection)
                 }
                 host.authenticator.invalidateAll()
                 return Responses.message("\(before.string("username")) was deleted")
             },
-            Route(.post, "/accounts/users/reset/", access: .permission("can_manage_accounts"), summary: "Set another operator's password") { call in
+            Route(.post, "/accounts/users/reset/", access: .permission("can_manage_accounts"), summary: "Set another operator's password") {
+                call in
                 let body = try call.object()
                 let id = try body.int("id")
                 let password = try body.string("password")
@@ -114,7 +141,9 @@ enum UserRoutes {
                 let user = try await load(host, id)
                 let caller = try call.user
                 if id != caller.id {
-                    _ = try await GrantRules.checked(call, host, "user") { try await GrantRules.requireMayManage(user: id, caller: caller, host.pool) }
+                    _ = try await GrantRules.checked(call, host, "user") {
+                        try await GrantRules.requireMayManage(user: id, caller: caller, host.pool)
+                    }
                 }
                 try await setPassword(host, call, id: id, username: user.string("username"), password: password)
                 return Responses.message("Password was reset.")

@@ -10,7 +10,8 @@ enum AgentAPIRoutes {
             // Open to anyone on purpose: an agent whose token stopped working would otherwise
             // get a 401 here, and any non-200 answer crashes agent 2.9.1's service (docs/agent-protocol.md §7.3). The
             // body holds nothing but random intervals and public settings.
-            Route(.get, "/api/v3/<agent_id>/config/", access: .anonymous, owner: "core", summary: "Agent check-in intervals (always 200)") { _ in
+            Route(.get, "/api/v3/<agent_id>/config/", access: .anonymous, owner: "core", summary: "Agent check-in intervals (always 200)") {
+                _ in
                 Responses.json(AgentCheckInConfig.json())
             },
             Route(.post, "/api/v3/checkin/", access: .agent, summary: "Agent service start (Windows); announces agent.checkin") { call in

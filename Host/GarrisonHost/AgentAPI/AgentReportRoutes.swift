@@ -7,32 +7,40 @@ import Hummingbird
 enum AgentReportRoutes {
     static func routes(_ host: HostContext) -> [Route] {
         [
-            Route(.patch, "/api/v3/<hist_pk>/<agent_id>/histresult/", access: .agent, summary: "Result of a command or script run with an id") { call in
+            Route(
+                .patch, "/api/v3/<hist_pk>/<agent_id>/histresult/", access: .agent, summary: "Result of a command or script run with an id"
+            ) { call in
                 let agent = try ownPath(call)
                 let historyID = try call.intParam("hist_pk")
                 let body = try call.object()
                 var results: String?
                 var scriptResults: JSON?
                 if body.has("script_results") {
-                    guard let object = body.fields["script_results"]?.objectValue else { throw APIError.badRequest("script_results must be an object.") }
+                    guard let object = body.fields["script_results"]?.objectValue else {
+                        throw APIError.badRequest("script_results must be an object.")
+                    }
                     scriptResults = .object(object)
                 } else if body.has("results") {
                     results = try body.string("results")
                 } else {
                     throw APIError.badRequest("Send 'results' (a command's output) or 'script_results' (a script's).")
                 }
-                let row = try await host.pool.query("""
+                let row = try await host.pool.query(
+                    """
                     UPDATE agent_history SET status = 'completed', finished = now(), results = COALESCE($3, results), script_results = COALESCE($4::jsonb, script_results)
                     WHERE id = $1 AND agent_id = $2 RETURNING id, type, origin, script_name
-                    """, [String(historyID), agent.agentID, results, scriptResults?.databaseText]).first
+                    """, [String(historyID), agent.agentID, results, scriptResults?.databaseText]
+                ).first
                 // Another agent's row looks exactly like a missing one.
                 guard let row else { throw APIError.notFound("No history entry \(historyID) for this agent.") }
                 try await AgentResultSinks.apply(host.pool, historyID: historyID, result: scriptResults ?? .init(results))
-                host.events.publish("agent.history.result", [
-                    "agent_id": .string(agent.agentID), "history_id": .init(historyID), "type": .string(row.string("type")),
-                    "origin": .string(row.string("origin")), "script_name": .string(row.string("script_name")),
-                    "results": .init(results), "script_results": scriptResults ?? .null,
-                ])
+                host.events.publish(
+                    "agent.history.result",
+                    [
+                        "agent_id": .string(agent.agentID), "history_id": .init(historyID), "type": .string(row.string("type")),
+                        "origin": .string(row.string("origin")), "script_name": .string(row.string("script_name")),
+                        "results": .init(results), "script_results": scriptResults ?? .null,
+                    ])
                 return Responses.message("ok")
             },
             Route(.post, "/api/v3/syncmesh/", access: .agent, summary: "The agent's MeshCentral node id") { call in
@@ -40,7 +48,9 @@ enum AgentReportRoutes {
                 let body = try call.object()
                 try sameAgent(body, agent)
                 let node = try body.string("nodeid")
-                let changed = try await host.pool.query("UPDATE agents SET mesh_node_id = $2 WHERE agent_id = $1 AND mesh_node_id IS DISTINCT FROM $2", [agent.agentID, node]).affectedRows
+                let changed = try await host.pool.query(
+                    "UPDATE agents SET mesh_node_id = $2 WHERE agent_id = $1 AND mesh_node_id IS DISTINCT FROM $2", [agent.agentID, node]
+                ).affectedRows
                 if changed > 0 { host.events.publish("agent.meshnode", ["agent_id": .string(agent.agentID), "nodeid": .string(node)]) }
                 return Responses.message("ok")
             },
@@ -48,8 +58,11 @@ enum AgentReportRoutes {
                 let agent = try AgentAPIRoutes.agentIdentity(call)
                 let body = try call.object()
                 try sameAgent(body, agent)
-                guard let software = body.fields["software"], software.arrayValue != nil else { throw APIError.badRequest("software must be a list.") }
-                try await host.pool.query("""
+                guard let software = body.fields["software"], software.arrayValue != nil else {
+                    throw APIError.badRequest("software must be a list.")
+                }
+                try await host.pool.query(
+                    """
                     INSERT INTO agent_software (agent_id, software) VALUES ($1, $2::jsonb)
                     ON CONFLICT (agent_id) DO UPDATE SET software = EXCLUDED.software, modified_time = now()
                     """, [agent.agentID, software.databaseText])
@@ -59,20 +72,31 @@ enum AgentReportRoutes {
                 let agent = try AgentAPIRoutes.agentIdentity(call)
                 let body = try call.object()
                 try sameAgent(body, agent)
-                guard let installed = try body.optionalBool("installed") else { throw APIError.badRequest("installed must be true or false.") }
-                try await host.pool.query("UPDATE agents SET choco_installed = $2 WHERE agent_id = $1", [agent.agentID, installed ? "t" : "f"])
+                guard let installed = try body.optionalBool("installed") else {
+                    throw APIError.badRequest("installed must be true or false.")
+                }
+                try await host.pool.query(
+                    "UPDATE agents SET choco_installed = $2 WHERE agent_id = $1", [agent.agentID, installed ? "t" : "f"])
                 return Responses.message("ok")
             },
-            Route(.patch, "/api/v4/<agent_id>/<pk>/chocoresult/", access: .agent, summary: "Result of a chocolatey install (a pending action)") { call in
+            Route(
+                .patch, "/api/v4/<agent_id>/<pk>/chocoresult/", access: .agent, summary: "Result of a chocolatey install (a pending action)"
+            ) { call in
                 let agent = try ownPath(call)
                 let pk = try call.intParam("pk")
                 let results = try call.object().string("results")
-                let row = try await host.pool.query("""
+                let row = try await host.pool.query(
+                    """
                     UPDATE pending_actions SET results = $3, status = 'completed' WHERE id = $1 AND agent_id = $2 RETURNING details
-                    """, [String(pk), agent.agentID, results]).first
+                    """, [String(pk), agent.agentID, results]
+                ).first
                 guard let row else { throw APIError.notFound("No pending action \(pk) for this agent.") }
-                host.events.publish("agent.choco.result", ["agent_id": .string(agent.agentID), "pending_action_id": .init(pk), "results": .string(results),
-                                                           "details": JSON.fromDatabase(row.optionalString("details"), fallback: [:])])
+                host.events.publish(
+                    "agent.choco.result",
+                    [
+                        "agent_id": .string(agent.agentID), "pending_action_id": .init(pk), "results": .string(results),
+                        "details": JSON.fromDatabase(row.optionalString("details"), fallback: [:]),
+                    ])
                 return Responses.message("ok")
             },
         ]
@@ -86,6 +110,8 @@ enum AgentReportRoutes {
     }
 
     static func sameAgent(_ body: FieldReader, _ agent: AgentIdentity) throws {
-        if let claimed = try body.optionalString("agent_id"), claimed != agent.agentID { throw APIError.forbidden("agent_id does not match the token.") }
+        if let claimed = try body.optionalString("agent_id"), claimed != agent.agentID {
+            throw APIError.forbidden("agent_id does not match the token.")
+        }
     }
 }

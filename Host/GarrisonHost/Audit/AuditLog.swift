@@ -6,10 +6,10 @@ import Logging
 public struct AuditLog: Sendable {
     public enum Action: String, Sendable, CaseIterable {
         case login, failedLogin = "failed_login", add, modify, delete, view, checkRun = "check_run", taskRun = "task_run",
-             agentInstall = "agent_install", remoteSession = "remote_session", executeScript = "execute_script",
-             executeCommand = "execute_command", bulkAction = "bulk_action", urlAction = "url_action", logout,
-             /// Garrison's own: a change refused for lack of rights (a grant beyond one's own, a take-over).
-             denied
+            agentInstall = "agent_install", remoteSession = "remote_session", executeScript = "execute_script",
+            executeCommand = "execute_command", bulkAction = "bulk_action", urlAction = "url_action", logout,
+            /// Garrison's own: a change refused for lack of rights (a grant beyond one's own, a take-over).
+            denied
     }
 
     public struct Entry: Sendable {
@@ -27,7 +27,11 @@ public struct AuditLog: Sendable {
         public var clientID: Int?
         public var siteID: Int?
 
-        public init(username: String, action: Action, objectType: String, message: String, before: JSON? = nil, after: JSON? = nil, agentHostname: String? = nil, agentID: String? = nil, sourceIP: String? = nil, debug: JSON? = nil, clientID: Int? = nil, siteID: Int? = nil) {
+        public init(
+            username: String, action: Action, objectType: String, message: String, before: JSON? = nil, after: JSON? = nil,
+            agentHostname: String? = nil, agentID: String? = nil, sourceIP: String? = nil, debug: JSON? = nil, clientID: Int? = nil,
+            siteID: Int? = nil
+        ) {
             self.username = username
             self.action = action
             self.objectType = objectType
@@ -69,8 +73,10 @@ public struct AuditLog: Sendable {
         """
 
     private static func parameters(_ entry: Entry) -> [String?] {
-        [entry.username, entry.agentHostname, entry.agentID, entry.action.rawValue, entry.objectType,
-         entry.before?.databaseText, entry.after?.databaseText, entry.message, entry.debug?.databaseText, entry.sourceIP,
-         entry.clientID.map(String.init), entry.siteID.map(String.init)]
+        [
+            entry.username, entry.agentHostname, entry.agentID, entry.action.rawValue, entry.objectType,
+            entry.before?.databaseText, entry.after?.databaseText, entry.message, entry.debug?.databaseText, entry.sourceIP,
+            entry.clientID.map(String.init), entry.siteID.map(String.init),
+        ]
     }
 }

@@ -91,17 +91,22 @@ public final class Authenticator: Sendable {
         """
 
     private func loadToken(digest: String) async throws -> (Principal, Date)? {
-        let result = try await pool.query("""
+        let result = try await pool.query(
+            """
             SELECT \(Self.identityColumns), t.id AS token_id, t.scope, t.site_id AS installer_site, extract(epoch FROM t.expiry) AS expiry
             FROM auth_tokens t JOIN users u ON u.id = t.user_id LEFT JOIN roles r ON r.id = u.role_id
             WHERE t.digest = $1 AND t.expiry > now()
             """, [digest])
         guard let row = result.first, row.bool("is_active") else { return nil }
-        return (.user(Self.identity(row, tokenID: row.int("token_id"), scope: row["scope"], viaAPIKey: false)), Date(timeIntervalSince1970: row.double("expiry")))
+        return (
+            .user(Self.identity(row, tokenID: row.int("token_id"), scope: row["scope"], viaAPIKey: false)),
+            Date(timeIntervalSince1970: row.double("expiry"))
+        )
     }
 
     private func loadAPIKey(digest: String) async throws -> (Principal, Date)? {
-        let result = try await pool.query("""
+        let result = try await pool.query(
+            """
             SELECT \(Self.identityColumns), extract(epoch FROM k.expiration) AS expiry
             FROM api_keys k JOIN users u ON u.id = k.user_id LEFT JOIN roles r ON r.id = u.role_id
             WHERE k.digest = $1 AND (k.expiration IS NULL OR k.expiration > now())
@@ -122,6 +127,7 @@ public final class Authenticator: Sendable {
             id: row.int("user_id"), username: row.string("username"), isSuperuser: row.bool("superuser"),
             permissions: Set(PGArray.parse(row["permissions"])),
             scope: ObjectScope(clients: Set(PGArray.ints(row["clients"])), sites: Set(PGArray.ints(row["sites"]))),
-            tokenID: tokenID, limitedScope: scope, viaAPIKey: viaAPIKey, roleID: row.optionalInt("role_id"), installerSite: row.optionalInt("installer_site"))
+            tokenID: tokenID, limitedScope: scope, viaAPIKey: viaAPIKey, roleID: row.optionalInt("role_id"),
+            installerSite: row.optionalInt("installer_site"))
     }
 }

@@ -52,10 +52,13 @@ public final class LoginThrottle: Sendable {
             var wait: Duration = .zero
             let pair = live(&table, Self.pairKey(username, address), now)
             if let pair { wait = max(wait, delay(pair, limit: limits.perUser, now: now)) }
-            if let address = live(&table, Self.addressKey(address), now) { wait = max(wait, delay(address, limit: limits.perAddress, now: now)) }
+            if let address = live(&table, Self.addressKey(address), now) {
+                wait = max(wait, delay(address, limit: limits.perAddress, now: now))
+            }
             // Many addresses guessing one user: those that took part wait too.
             if let pair, pair.failures > 0, let user = live(&table, Self.userKey(username), now), user.failures >= limits.perUser {
-                wait = max(wait, delay(Record(failures: max(pair.failures, limits.perUser), last: pair.last), limit: limits.perUser, now: now))
+                wait = max(
+                    wait, delay(Record(failures: max(pair.failures, limits.perUser), last: pair.last), limit: limits.perUser, now: now))
             }
             guard wait > .zero else { return nil }
             return max(1, Int(wait.components.seconds) + (wait.components.attoseconds > 0 ? 1 : 0))

@@ -26,11 +26,11 @@ public struct PasswordHasher: Sendable {
     public func verify(_ password: String, against stored: String) -> Bool {
         let parts = stored.split(separator: "$", omittingEmptySubsequences: false)
         guard parts.count == 6, parts[0] == "scrypt",
-              let n = UInt64(parts[1]), let r = UInt64(parts[2]), let p = UInt64(parts[3]),
-              n > 1, n & (n - 1) == 0, n <= 1 << 20, r >= 1, r <= 32, p >= 1, p <= 16,
-              let salt = Data(base64Encoded: String(parts[4])), let expected = Data(base64Encoded: String(parts[5])),
-              !expected.isEmpty,
-              let key = Crypto.scrypt(password: Array(password.utf8), salt: Array(salt), n: n, r: r, p: p, length: expected.count)
+            let n = UInt64(parts[1]), let r = UInt64(parts[2]), let p = UInt64(parts[3]),
+            n > 1, n & (n - 1) == 0, n <= 1 << 20, r >= 1, r <= 32, p >= 1, p <= 16,
+            let salt = Data(base64Encoded: String(parts[4])), let expected = Data(base64Encoded: String(parts[5])),
+            !expected.isEmpty,
+            let key = Crypto.scrypt(password: Array(password.utf8), salt: Array(salt), n: n, r: r, p: p, length: expected.count)
         else { return false }
         return Crypto.constantTimeEquals(key, Array(expected))
     }

@@ -30,7 +30,10 @@ public struct OperatorIdentity: Sendable, Equatable {
     /// For an installer token: the site it was made for, the only one it enrolls agents into.
     public let installerSite: Int?
 
-    public init(id: Int, username: String, isSuperuser: Bool, permissions: Set<String>, scope: ObjectScope, tokenID: Int?, limitedScope: String?, viaAPIKey: Bool, roleID: Int? = nil, installerSite: Int? = nil) {
+    public init(
+        id: Int, username: String, isSuperuser: Bool, permissions: Set<String>, scope: ObjectScope, tokenID: Int?, limitedScope: String?,
+        viaAPIKey: Bool, roleID: Int? = nil, installerSite: Int? = nil
+    ) {
         self.id = id
         self.username = username
         self.isSuperuser = isSuperuser
@@ -66,7 +69,10 @@ public struct ObjectScope: Sendable, Equatable {
         if isUnrestricted { return nil }
         let clients = "{" + self.clients.map(String.init).joined(separator: ",") + "}"
         let sites = "{" + self.sites.map(String.init).joined(separator: ",") + "}"
-        return ("(\(clientColumn) = ANY($\(nextParameter)::bigint[]) OR \(siteColumn) = ANY($\(nextParameter + 1)::bigint[]))", [clients, sites])
+        return (
+            "(\(clientColumn) = ANY($\(nextParameter)::bigint[]) OR \(siteColumn) = ANY($\(nextParameter + 1)::bigint[]))",
+            [clients, sites]
+        )
     }
 
     public func allows(clientID: Int, siteID: Int?) -> Bool {

@@ -10,13 +10,17 @@ enum PolicyQueries {
         """
 
     static func render(_ row: PGRow) -> JSON {
-        ["id": .init(row.int("id")), "name": .init(row.string("name")), "desc": .init(row.string("description")),
-         "active": .init(row.bool("active")), "enforced": .init(row.bool("enforced")), "alert_template": .init(row.optionalInt("alert_template")),
-         "excluded_clients": .init(PGArray.ints(row["excluded_clients"])), "excluded_sites": .init(PGArray.ints(row["excluded_sites"])),
-         "excluded_agents": .init(PGArray.ints(row["excluded_agents"])), "agents_count": .init(row.int("agents_count")),
-         "default_server_policy": .init(row.bool("default_server_policy")), "default_workstation_policy": .init(row.bool("default_workstation_policy")),
-         "created_by": .init(row.string("created_by")), "created_time": .init(row["created_time"]),
-         "modified_by": .init(row.string("modified_by")), "modified_time": .init(row["modified_time"])]
+        [
+            "id": .init(row.int("id")), "name": .init(row.string("name")), "desc": .init(row.string("description")),
+            "active": .init(row.bool("active")), "enforced": .init(row.bool("enforced")),
+            "alert_template": .init(row.optionalInt("alert_template")),
+            "excluded_clients": .init(PGArray.ints(row["excluded_clients"])), "excluded_sites": .init(PGArray.ints(row["excluded_sites"])),
+            "excluded_agents": .init(PGArray.ints(row["excluded_agents"])), "agents_count": .init(row.int("agents_count")),
+            "default_server_policy": .init(row.bool("default_server_policy")),
+            "default_workstation_policy": .init(row.bool("default_workstation_policy")),
+            "created_by": .init(row.string("created_by")), "created_time": .init(row["created_time"]),
+            "modified_by": .init(row.string("modified_by")), "modified_time": .init(row["modified_time"]),
+        ]
     }
 
     static func load(_ pool: DatabasePool, _ id: Int) async throws -> PGRow? {
@@ -71,7 +75,8 @@ enum PolicyQueries {
         // A client or site that does not exist is "not found", not an empty list.
         switch selection {
         case .all: break
-        case .client(let id): guard try await pool.query("SELECT 1 FROM clients WHERE id = $1", [String(id)]).first != nil else { return nil }
+        case .client(let id):
+            guard try await pool.query("SELECT 1 FROM clients WHERE id = $1", [String(id)]).first != nil else { return nil }
         case .site(let id): guard try await pool.query("SELECT 1 FROM sites WHERE id = $1", [String(id)]).first != nil else { return nil }
         }
         let (filter, params) = selection.filter
@@ -93,10 +98,13 @@ enum PolicyQueries {
         func named(_ sql: String) async throws -> JSON {
             .array(try await pool.query(sql, params).rows.map { ["id": .init($0.int("id")), "name": .init($0.string("name"))] })
         }
-        let agents = try await pool.query("SELECT \(AgentQueries.listColumns) \(AgentQueries.from) WHERE a.policy_id = $1\(agentFilter) ORDER BY a.hostname", params).rows
+        let agents = try await pool.query(
+            "SELECT \(AgentQueries.listColumns) \(AgentQueries.from) WHERE a.policy_id = $1\(agentFilter) ORDER BY a.hostname", params
+        ).rows
         return [
             "server_clients": try await named("SELECT id, name FROM clients WHERE server_policy = $1\(clientFilter) ORDER BY name"),
-            "workstation_clients": try await named("SELECT id, name FROM clients WHERE workstation_policy = $1\(clientFilter) ORDER BY name"),
+            "workstation_clients": try await named(
+                "SELECT id, name FROM clients WHERE workstation_policy = $1\(clientFilter) ORDER BY name"),
             "server_sites": try await named("SELECT id, name FROM sites WHERE server_policy = $1\(siteFilter) ORDER BY name"),
             "workstation_sites": try await named("SELECT id, name FROM sites WHERE workstation_policy = $1\(siteFilter) ORDER BY name"),
             "agents": .array(agents.map { AgentQueries.render($0) }),
@@ -109,11 +117,14 @@ enum PolicyQueries {
 /// sets the slot (null clears it); an absent key leaves it.
 enum PolicyAssignment {
     static func apply(_ connection: PGConnection, table: String, id: String, idColumn: String = "id", fields: FieldReader) throws {
-        let slots: [(key: String, column: String)] = table == "agents" ? [("policy", "policy_id")] : [("server_policy", "server_policy"), ("workstation_policy", "workstation_policy")]
+        let slots: [(key: String, column: String)] =
+            table == "agents"
+            ? [("policy", "policy_id")] : [("server_policy", "server_policy"), ("workstation_policy", "workstation_policy")]
         for slot in slots where fields.has(slot.key) {
             let value = try fields.optionalInt(slot.key)
             let result = Result { () throws(DatabaseError) -> PGResult in
-                try connection.query("UPDATE \(table) SET \(slot.column) = $2::bigint WHERE \(idColumn) = $1", [id, value.map(String.init)])
+                try connection.query(
+                    "UPDATE \(table) SET \(slot.column) = $2::bigint WHERE \(idColumn) = $1", [id, value.map(String.init)])
             }
             if case .failure(let error) = result {
                 if error.isForeignKeyViolation { throw APIError.badRequest("Policy \(value ?? 0) does not exist.") }

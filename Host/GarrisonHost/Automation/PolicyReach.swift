@@ -17,13 +17,15 @@ struct PolicyReach: Sendable {
 
     static func load(_ pool: DatabasePool, policy id: Int) async throws -> PolicyReach {
         let p = String(id)
-        let rows = try await pool.query("""
+        let rows = try await pool.query(
+            """
             SELECT 'global' AS kind, NULL::text AS agent_id, NULL::bigint AS client_id, NULL::bigint AS site_id FROM core_settings
                 WHERE id = 1 AND ((settings->>'server_policy') = $1 OR (settings->>'workstation_policy') = $1)
             UNION ALL SELECT 'client', NULL, id, NULL FROM clients WHERE server_policy = $1::bigint OR workstation_policy = $1::bigint
             UNION ALL SELECT 'site', NULL, client_id, id FROM sites WHERE server_policy = $1::bigint OR workstation_policy = $1::bigint
             UNION ALL SELECT 'agent', agent_id, client_id, site_id FROM agents WHERE policy_id = $1::bigint
-            """, [p]).rows
+            """, [p]
+        ).rows
         var reach = PolicyReach()
         for row in rows {
             switch row.string("kind") {
@@ -50,14 +52,17 @@ struct PolicyReach: Sendable {
     static func requireInside(_ pool: DatabasePool, policy id: Int, caller: OperatorIdentity) async throws {
         if caller.isSuperuser || caller.scope.isUnrestricted { return }
         if let place = try await load(pool, policy: id).outside(caller.scope) {
-            throw APIError.forbidden("Policy \(id) reaches \(place), which is outside your scope; only a role that sees everything it reaches may change it.")
+            throw APIError.forbidden(
+                "Policy \(id) reaches \(place), which is outside your scope; only a role that sees everything it reaches may change it.")
         }
     }
 
     /// For core_get "policy_reach": the same facts as JSON.
     var json: JSON {
-        ["global": .init(global), "clients": .init(clients),
-         "sites": .array(sites.map { ["id": .init($0.site), "client": .init($0.client)] }),
-         "agents": .array(agents.map { ["agent_id": .init($0.agentID), "client": .init($0.client), "site": .init($0.site)] })]
+        [
+            "global": .init(global), "clients": .init(clients),
+            "sites": .array(sites.map { ["id": .init($0.site), "client": .init($0.client)] }),
+            "agents": .array(agents.map { ["agent_id": .init($0.agentID), "client": .init($0.client), "site": .init($0.site)] }),
+        ]
     }
 }

@@ -60,7 +60,8 @@ public enum PolicyResolution {
         var applied: [Applied] = []
         for (source, id, inherited) in levels {
             guard inherited, let id, let policy = policies[id], policy.active, !policy.excludes(chain),
-                  !applied.contains(where: { $0.id == id }) else { continue }
+                !applied.contains(where: { $0.id == id })
+            else { continue }
             applied.append(Applied(id: id, enforced: policy.enforced, source: source))
         }
         return applied

@@ -1,7 +1,7 @@
 import COpenSSL
 import Foundation
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// The backup file: a container of our own, so that reading one never unpacks a path
@@ -34,7 +34,8 @@ enum BackupArchive {
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         let json = try encoder.encode(manifest)
         guard json.count <= maxManifest else { throw BackupError("the manifest is over \(maxManifest) bytes") }
-        let temporary = url.deletingLastPathComponent().appendingPathComponent(".\(url.lastPathComponent).\(Crypto.randomHex(bytes: 4)).partial")
+        let temporary = url.deletingLastPathComponent().appendingPathComponent(
+            ".\(url.lastPathComponent).\(Crypto.randomHex(bytes: 4)).partial")
         let fd = open(temporary.path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o600)
         guard fd >= 0 else { throw BackupError("cannot create \(temporary.path): \(String(cString: strerror(errno)))") }
         let handle = FileHandle(fileDescriptor: fd, closeOnDealloc: true)
@@ -70,10 +71,13 @@ enum BackupArchive {
         defer { try? handle.close() }
         let head = [UInt8]((try handle.read(upToCount: magic.count + 4)) ?? Data())
         guard head.count == magic.count + 4, Array(head.prefix(magic.count)) == magic else {
-            throw BackupError("\(url.path) is not a garrison backup (it does not start with the backup header); give a file made by `garrison backup`")
+            throw BackupError(
+                "\(url.path) is not a garrison backup (it does not start with the backup header); give a file made by `garrison backup`")
         }
         let length = head.suffix(4).reduce(0) { $0 << 8 | Int($1) }
-        guard length > 0, length <= maxManifest else { throw BackupError("\(url.path) is damaged: its manifest length \(length) is out of range") }
+        guard length > 0, length <= maxManifest else {
+            throw BackupError("\(url.path) is damaged: its manifest length \(length) is out of range")
+        }
         let json = (try handle.read(upToCount: length)) ?? Data()
         guard json.count == length else { throw BackupError("\(url.path) is damaged: it ends inside its manifest") }
         let manifest: BackupManifest
@@ -84,9 +88,15 @@ enum BackupArchive {
         var total: UInt64 = dataOffset
         var seen = Set<String>()
         for entry in manifest.entries {
-            guard validName(entry.name), seen.insert(entry.name).inserted else { throw BackupError("\(url.path) is damaged: it names an entry \"\(entry.name)\"") }
-            guard entry.size >= 0, entry.size <= Int64(1) << 50 else { throw BackupError("\(url.path) is damaged: entry \(entry.name) has size \(entry.size)") }
-            if entry.name != databaseEntry, entry.size > maxDataEntry { throw BackupError("\(url.path) is damaged: data folder file \(entry.name) is over \(maxDataEntry) bytes") }
+            guard validName(entry.name), seen.insert(entry.name).inserted else {
+                throw BackupError("\(url.path) is damaged: it names an entry \"\(entry.name)\"")
+            }
+            guard entry.size >= 0, entry.size <= Int64(1) << 50 else {
+                throw BackupError("\(url.path) is damaged: entry \(entry.name) has size \(entry.size)")
+            }
+            if entry.name != databaseEntry, entry.size > maxDataEntry {
+                throw BackupError("\(url.path) is damaged: data folder file \(entry.name) is over \(maxDataEntry) bytes")
+            }
             total += UInt64(entry.size)
         }
         let size = try handle.seekToEnd()
@@ -135,9 +145,11 @@ enum BackupArchive {
         if name == databaseEntry { return true }
         guard name.hasPrefix(dataPrefix), name.count <= 512 else { return false }
         let parts = name.dropFirst(dataPrefix.count).split(separator: "/", omittingEmptySubsequences: false)
-        return !parts.isEmpty && parts.allSatisfy { part in
-            !part.isEmpty && part != "." && part != ".." && part.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || "._-".contains($0)) }
-        }
+        return !parts.isEmpty
+            && parts.allSatisfy { part in
+                !part.isEmpty && part != "." && part != ".."
+                    && part.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || "._-".contains($0)) }
+            }
     }
 
     static func hash(_ url: URL) throws -> (Int64, String) {

@@ -22,7 +22,9 @@ final class BackupDatabase {
         if !config.databaseURL.isEmpty { return BackupDatabase(conninfo: config.databaseURL, started: nil) }
         let root = clusterRoot(config)
         guard FileManager.default.fileExists(atPath: root.appendingPathComponent("cluster/PG_VERSION").path) else {
-            throw BackupError("the data folder \(config.dataURL.path) holds no database (no \(root.path)/cluster); set data.dir (GARRISON_DATA_DIR) to the server's data folder, or database.url")
+            throw BackupError(
+                "the data folder \(config.dataURL.path) holds no database (no \(root.path)/cluster); set data.dir (GARRISON_DATA_DIR) to the server's data folder, or database.url"
+            )
         }
         let cluster = EmbeddedPostgres(root: root, logger: logger)
         do {
@@ -34,7 +36,9 @@ final class BackupDatabase {
             let pidFile = root.appendingPathComponent("cluster/postmaster.pid")
             let lines = ((try? String(contentsOf: pidFile, encoding: .utf8)) ?? "").split(separator: "\n", omittingEmptySubsequences: false)
             guard lines.count > 3, let port = Int(lines[3].trimmingCharacters(in: .whitespaces)), (1...65535).contains(port) else {
-                throw BackupError("a garrison process holds \(root.path) but its PostgreSQL is not running (no port in \(pidFile.path)); try again when the server is up, or stop it")
+                throw BackupError(
+                    "a garrison process holds \(root.path) but its PostgreSQL is not running (no port in \(pidFile.path)); try again when the server is up, or stop it"
+                )
             }
             let running = EmbeddedPostgres(root: root, port: port, logger: logger)
             return BackupDatabase(conninfo: try running.ownerConninfo(), started: nil)

@@ -56,10 +56,12 @@ public enum BackupMaker {
         for row in try connection.query("SELECT component, max(version) AS version FROM schema_migrations GROUP BY component").rows {
             migrations[row.string("component")] = row.int("version")
         }
-        let schemas = try connection.query("""
+        let schemas = try connection.query(
+            """
             SELECT nspname AS name, pg_get_userbyid(nspowner) AS owner FROM pg_namespace
             WHERE nspname NOT LIKE 'pg\\_%' AND nspname <> 'information_schema' ORDER BY nspname
-            """).rows.map { BackupManifest.Schema(name: $0.string("name"), owner: $0.string("owner")) }
+            """
+        ).rows.map { BackupManifest.Schema(name: $0.string("name"), owner: $0.string("owner")) }
         let about = try connection.query("SELECT current_user AS role, current_setting('server_version') AS version").first
         let result = try tools.run(tools.pgDump, ["--format=custom", "--snapshot=\(snapshot)", "--file=\(dump.path)"], conninfo: conninfo)
         guard result.status == 0 else {
@@ -67,8 +69,9 @@ public enum BackupMaker {
         }
         _ = try? connection.query("COMMIT")
         let formatter = ISO8601DateFormatter()
-        return BackupManifest(format: BackupManifest.currentFormat, garrisonVersion: GarrisonVersion.string, createdAt: formatter.string(from: Date()),
-                              hostRole: about?.string("role") ?? "", serverVersion: about?.string("version") ?? "",
-                              migrations: migrations, schemas: schemas, entries: [])
+        return BackupManifest(
+            format: BackupManifest.currentFormat, garrisonVersion: GarrisonVersion.string, createdAt: formatter.string(from: Date()),
+            hostRole: about?.string("role") ?? "", serverVersion: about?.string("version") ?? "",
+            migrations: migrations, schemas: schemas, entries: [])
     }
 }

@@ -46,19 +46,29 @@ public struct BackupManifest: Codable, Sendable, Equatable {
 
     /// Refuses a backup this binary cannot restore faithfully: a newer container format, a
     /// newer garrison, or core migrations this binary does not have.
-    func checkRestorable(version: String = GarrisonVersion.string, coreMigration: Int = CoreMigrations.all.map(\.version).max() ?? 0) throws {
-        guard format >= 1 else { throw BackupError("the backup's manifest names format \(format), which no garrison writes; the file is damaged") }
+    func checkRestorable(version: String = GarrisonVersion.string, coreMigration: Int = CoreMigrations.all.map(\.version).max() ?? 0) throws
+    {
+        guard format >= 1 else {
+            throw BackupError("the backup's manifest names format \(format), which no garrison writes; the file is damaged")
+        }
         guard format <= Self.currentFormat else {
-            throw BackupError("the backup is format \(format), made by garrison \(garrisonVersion); this garrison \(version) reads format \(Self.currentFormat) and older. Restore it with garrison \(garrisonVersion) or later")
+            throw BackupError(
+                "the backup is format \(format), made by garrison \(garrisonVersion); this garrison \(version) reads format \(Self.currentFormat) and older. Restore it with garrison \(garrisonVersion) or later"
+            )
         }
         guard let made = Self.versionNumbers(garrisonVersion) else {
-            throw BackupError("the backup's manifest names garrison version \"\(garrisonVersion)\", which is not a version; the file is damaged")
+            throw BackupError(
+                "the backup's manifest names garrison version \"\(garrisonVersion)\", which is not a version; the file is damaged")
         }
         if let mine = Self.versionNumbers(version), mine.lexicographicallyPrecedes(made) {
-            throw BackupError("the backup was made by garrison \(garrisonVersion), newer than this garrison \(version); restore it with garrison \(garrisonVersion) or later")
+            throw BackupError(
+                "the backup was made by garrison \(garrisonVersion), newer than this garrison \(version); restore it with garrison \(garrisonVersion) or later"
+            )
         }
         if let core = migrations["core"], core > coreMigration {
-            throw BackupError("the backup's database is at core migration \(core), newer than this garrison's \(coreMigration); restore it with garrison \(garrisonVersion) or later")
+            throw BackupError(
+                "the backup's database is at core migration \(core), newer than this garrison's \(coreMigration); restore it with garrison \(garrisonVersion) or later"
+            )
         }
         guard entries.contains(where: { $0.name == BackupArchive.databaseEntry }) else {
             throw BackupError("the backup holds no database dump; the file is damaged")

@@ -12,13 +12,17 @@ public enum BackupRestorer {
         let tools = try PostgresClientTools.locate()
         let data = config.dataURL
         let embedded = config.databaseURL.isEmpty
-        let secrets = manifest.entries.map(\.name).filter { $0.hasPrefix(BackupArchive.dataPrefix) }.map { String($0.dropFirst(BackupArchive.dataPrefix.count)) }
+        let secrets = manifest.entries.map(\.name).filter { $0.hasPrefix(BackupArchive.dataPrefix) }.map {
+            String($0.dropFirst(BackupArchive.dataPrefix.count))
+        }
         let folderExisted = FileManager.default.fileExists(atPath: data.path)
         if embedded {
             try checkEmptyFolder(data)
         } else {
             for name in secrets where FileManager.default.fileExists(atPath: data.appendingPathComponent(name).path) {
-                throw BackupError("\(data.appendingPathComponent(name).path) already exists; a restore replaces no file: move it away or restore into a new data folder (data.dir, GARRISON_DATA_DIR)")
+                throw BackupError(
+                    "\(data.appendingPathComponent(name).path) already exists; a restore replaces no file: move it away or restore into a new data folder (data.dir, GARRISON_DATA_DIR)"
+                )
             }
             try checkEmptyDatabase(config.databaseURL)
         }
@@ -57,7 +61,8 @@ public enum BackupRestorer {
             }
             throw error
         }
-        logger.info("backup restored", metadata: ["file": "\(file.path)", "made": "\(manifest.createdAt)", "by": "\(manifest.garrisonVersion)"])
+        logger.info(
+            "backup restored", metadata: ["file": "\(file.path)", "made": "\(manifest.createdAt)", "by": "\(manifest.garrisonVersion)"])
         return manifest
     }
 
@@ -66,28 +71,36 @@ public enum BackupRestorer {
     static func checkEmptyFolder(_ data: URL) throws {
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: data.path, isDirectory: &isDirectory) else { return }
-        guard isDirectory.boolValue else { throw BackupError("the data folder \(data.path) is a file; give a folder (data.dir, GARRISON_DATA_DIR)") }
+        guard isDirectory.boolValue else {
+            throw BackupError("the data folder \(data.path) is a file; give a folder (data.dir, GARRISON_DATA_DIR)")
+        }
         let contents = try FileManager.default.contentsOfDirectory(atPath: data.path).sorted()
         guard contents.isEmpty else {
-            throw BackupError("the data folder \(data.path) is not empty (it holds \(contents.prefix(5).joined(separator: ", "))\(contents.count > 5 ? ", ..." : "")); restore into a new or empty data folder (data.dir, GARRISON_DATA_DIR)")
+            throw BackupError(
+                "the data folder \(data.path) is not empty (it holds \(contents.prefix(5).joined(separator: ", "))\(contents.count > 5 ? ", ..." : "")); restore into a new or empty data folder (data.dir, GARRISON_DATA_DIR)"
+            )
         }
     }
 
     /// database.url must name a database with nothing of garrison's (or anyone's) in it.
     static func checkEmptyDatabase(_ conninfo: String) throws {
         let connection = try PGConnection(conninfo: conninfo)
-        let row = try connection.query("""
+        let row = try connection.query(
+            """
             SELECT (SELECT string_agg(nspname, ', ' ORDER BY nspname) FROM pg_namespace
                      WHERE nspname NOT LIKE 'pg\\_%' AND nspname NOT IN ('public', 'information_schema')) AS schemas,
                    (SELECT string_agg(relname, ', ') FROM (SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
                      WHERE n.nspname = 'public' AND c.relkind IN ('r', 'p', 'v', 'm', 'S', 'f') ORDER BY c.relname LIMIT 5) AS listed) AS relations,
                    current_database() AS name
-            """).first
+            """
+        ).first
         let schemas = row?["schemas"]
         let relations = row?["relations"]
         guard schemas == nil, relations == nil else {
             let what = [schemas.map { "schemas \($0)" }, relations.map { "tables \($0)" }].compactMap { $0 }.joined(separator: " and ")
-            throw BackupError("the database \(row?.string("name") ?? "") (database.url) is not empty: it holds \(what); restore into a new, empty database")
+            throw BackupError(
+                "the database \(row?.string("name") ?? "") (database.url) is not empty: it holds \(what); restore into a new, empty database"
+            )
         }
     }
 }

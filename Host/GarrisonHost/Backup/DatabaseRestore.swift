@@ -51,15 +51,18 @@ final class DatabaseRestore {
         let listFile = work.appendingPathComponent("core.list")
         try SecretFile.write(list, to: listFile)
         let common = ["--no-owner", "--single-transaction", "--exit-on-error"]
-        _ = try pgRestore(common + ["--use-list=\(listFile.path)"] + plugins.map { "--exclude-schema=\($0.name)" } + [dump.path], restore: true)
+        _ = try pgRestore(
+            common + ["--use-list=\(listFile.path)"] + plugins.map { "--exclude-schema=\($0.name)" } + [dump.path], restore: true)
         for schema in plugins {
             _ = try pgRestore(common + ["--schema=\(schema.name)", "--role=\(schema.owner)", dump.path], restore: true)
         }
     }
 
     private func pgRestore(_ arguments: [String], restore: Bool = false) throws -> String {
-        let result = restore ? try tools.run(tools.pgRestore, arguments, conninfo: conninfo)
-                             : try Subprocess.run(tools.pgRestore, arguments, errorsApart: true)
+        let result =
+            restore
+            ? try tools.run(tools.pgRestore, arguments, conninfo: conninfo)
+            : try Subprocess.run(tools.pgRestore, arguments, errorsApart: true)
         guard result.status == 0 else {
             throw BackupError("pg_restore failed (exit \(result.status)): \(result.errors.trimmingCharacters(in: .whitespacesAndNewlines))")
         }
@@ -74,25 +77,28 @@ final class DatabaseRestore {
             for schema in manifest.schemas where schema.name != "public" {
                 try connection.query("DROP SCHEMA IF EXISTS \(quoteIdentifier(schema.name)) CASCADE")
             }
-            try connection.execute(script: """
-                DO $garrison$
-                DECLARE r record;
-                BEGIN
-                    FOR r IN SELECT c.relname, c.relkind FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-                             WHERE n.nspname = 'public' AND c.relkind IN ('r', 'p', 'v', 'm', 'f', 'S') LOOP
-                        EXECUTE format('DROP %s IF EXISTS public.%I CASCADE',
-                            CASE r.relkind WHEN 'v' THEN 'VIEW' WHEN 'm' THEN 'MATERIALIZED VIEW' WHEN 'f' THEN 'FOREIGN TABLE'
-                                           WHEN 'S' THEN 'SEQUENCE' ELSE 'TABLE' END, r.relname);
-                    END LOOP;
-                    FOR r IN SELECT p.oid::regprocedure AS f FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace WHERE n.nspname = 'public' LOOP
-                        EXECUTE format('DROP ROUTINE IF EXISTS %s CASCADE', r.f);
-                    END LOOP;
-                END
-                $garrison$;
-                """)
+            try connection.execute(
+                script: """
+                    DO $garrison$
+                    DECLARE r record;
+                    BEGIN
+                        FOR r IN SELECT c.relname, c.relkind FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+                                 WHERE n.nspname = 'public' AND c.relkind IN ('r', 'p', 'v', 'm', 'f', 'S') LOOP
+                            EXECUTE format('DROP %s IF EXISTS public.%I CASCADE',
+                                CASE r.relkind WHEN 'v' THEN 'VIEW' WHEN 'm' THEN 'MATERIALIZED VIEW' WHEN 'f' THEN 'FOREIGN TABLE'
+                                               WHEN 'S' THEN 'SEQUENCE' ELSE 'TABLE' END, r.relname);
+                        END LOOP;
+                        FOR r IN SELECT p.oid::regprocedure AS f FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace WHERE n.nspname = 'public' LOOP
+                            EXECUTE format('DROP ROUTINE IF EXISTS %s CASCADE', r.f);
+                        END LOOP;
+                    END
+                    $garrison$;
+                    """)
             for role in createdRoles { try connection.query("DROP ROLE IF EXISTS \(quoteIdentifier(role))") }
         } catch {
-            logger.error("the failed restore could not be undone; drop and recreate the database before trying again", metadata: ["error": "\(error)"])
+            logger.error(
+                "the failed restore could not be undone; drop and recreate the database before trying again",
+                metadata: ["error": "\(error)"])
         }
     }
 }

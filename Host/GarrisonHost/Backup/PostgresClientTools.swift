@@ -16,7 +16,8 @@ struct PostgresClientTools {
             folders += versions.sorted { (Int($0) ?? 0) > (Int($1) ?? 0) }.map { "/usr/lib/postgresql/\($0)/bin" }
         }
         guard let dump = Subprocess.which("pg_dump", extraDirectories: folders),
-              let restore = Subprocess.which("pg_restore", extraDirectories: folders) else {
+            let restore = Subprocess.which("pg_restore", extraDirectories: folders)
+        else {
             throw BackupError("pg_dump and pg_restore were not found; install Debian's postgresql-client package")
         }
         return PostgresClientTools(pgDump: dump, pgRestore: restore)

@@ -8,7 +8,9 @@ public final class AgentBus: Sendable {
     public let connection: NATSConnection
     public let telemetry: TelemetryIngest
 
-    public static func start(config: GarrisonConfig, pool: DatabasePool, events: EventBus, router: AgentMessageRouter = AgentMessageRouter(), logger: Logger) async throws -> AgentBus {
+    public static func start(
+        config: GarrisonConfig, pool: DatabasePool, events: EventBus, router: AgentMessageRouter = AgentMessageRouter(), logger: Logger
+    ) async throws -> AgentBus {
         var supervisor: NATSSupervisor?
         var options = NATSConnection.Options(url: config.natsURL)
         if config.natsURL.isEmpty {
@@ -56,7 +58,8 @@ public final class AgentBus: Sendable {
             var certificate = config.tlsCertificate
             var key = config.tlsKey
             if certificate.isEmpty {
-                let (files, _) = try SelfSignedCertificate.ensure(in: config.dataURL, hostnames: Array(Set([config.publicHostname, "localhost", "127.0.0.1"])).sorted())
+                let (files, _) = try SelfSignedCertificate.ensure(
+                    in: config.dataURL, hostnames: Array(Set([config.publicHostname, "localhost", "127.0.0.1"])).sorted())
                 certificate = files.certificate.path
                 key = files.key.path
             }

@@ -17,21 +17,26 @@ extension AgentCommand {
             guard let object = raw.objectValue else { throw JSONShapeError(description: "'payload' must be an object of strings") }
             payload = try object.sorted { $0.key < $1.key }.map { key, value throws(JSONShapeError) in
                 guard let text = value.stringValue else {
-                    throw JSONShapeError(description: "payload.\(key) must be a string: the agent drops a command whose payload holds anything else")
+                    throw JSONShapeError(
+                        description: "payload.\(key) must be a string: the agent drops a command whose payload holds anything else")
                 }
                 return (key: key, value: text)
             }
         }
         self.init(function)
         self.payload = payload
-        self.fields = json.filter { $0.key != "func" && $0.key != "payload" }.sorted { $0.key < $1.key }.map { (key: $0.key, value: MsgPackValue(json: $0.value)) }
+        self.fields = json.filter { $0.key != "func" && $0.key != "payload" }.sorted { $0.key < $1.key }.map {
+            (key: $0.key, value: MsgPackValue(json: $0.value))
+        }
     }
 
     /// The command as JSON, for pending actions and history.
     public var json: JSON {
         var object: [String: JSON] = ["func": .string(function)]
         for field in fields { object[field.key] = field.value.json }
-        if let payload { object["payload"] = .object(Dictionary(payload.map { ($0.key, JSON.string($0.value)) }, uniquingKeysWith: { $1 })) }
+        if let payload {
+            object["payload"] = .object(Dictionary(payload.map { ($0.key, JSON.string($0.value)) }, uniquingKeysWith: { $1 }))
+        }
         return .object(object)
     }
 
@@ -55,7 +60,8 @@ extension MsgPackValue {
             if number.rounded() == number, abs(number) < 9e15 { self = .int(Int64(number)) } else { self = .double(number) }
         case .string(let text): self = .string(text)
         case .array(let items): self = .array(items.map(MsgPackValue.init(json:)))
-        case .object(let object): self = .map(object.sorted { $0.key < $1.key }.map { MsgPackPair(.string($0.key), MsgPackValue(json: $0.value)) })
+        case .object(let object):
+            self = .map(object.sorted { $0.key < $1.key }.map { MsgPackPair(.string($0.key), MsgPackValue(json: $0.value)) })
         }
     }
 }

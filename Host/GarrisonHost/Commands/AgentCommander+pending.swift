@@ -14,12 +14,16 @@ extension AgentCommander {
                 let outcome = await send(command, to: agentID, timeout: nil)
                 if outcome == .natsDown {
                     try await PendingActionStore.release(pool, id: action.id)
-                    logger.notice("NATS down while delivering pending actions; they wait for the next sweep", metadata: ["agent_id": "\(agentID)"])
+                    logger.notice(
+                        "NATS down while delivering pending actions; they wait for the next sweep", metadata: ["agent_id": "\(agentID)"])
                     return
                 }
-                if case .reply(let value) = outcome { try await PendingActionStore.setResult(pool, id: action.id, results: value.stringValue ?? value.json.databaseText) }
+                if case .reply(let value) = outcome {
+                    try await PendingActionStore.setResult(pool, id: action.id, results: value.stringValue ?? value.json.databaseText)
+                }
                 if let historyID = action.historyID { try await history.record(pool, id: historyID, outcome: outcome, sink: true) }
-                events.publish("agent.pending.delivered", ["agent_id": .string(agentID), "id": .init(action.id), "func": .string(command.function)])
+                events.publish(
+                    "agent.pending.delivered", ["agent_id": .string(agentID), "id": .init(action.id), "func": .string(command.function)])
             }
         } catch {
             logger.warning("pending action delivery failed; the sweep retries", metadata: ["agent_id": "\(agentID)", "error": "\(error)"])

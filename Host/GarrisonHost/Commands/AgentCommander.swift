@@ -22,8 +22,10 @@ public final class AgentCommander: Sendable {
         /// Publish without waiting even when the function answers (plugins' agent_send).
         public var publishOnly = false
 
-        public init(agentID: String, command: AgentCommand, timeout: Duration? = nil, history: HistoryNote? = nil, queueIfOffline: Bool = false,
-                    actionType: String = "", details: JSON = [:], username: String, notBefore: Date? = nil) {
+        public init(
+            agentID: String, command: AgentCommand, timeout: Duration? = nil, history: HistoryNote? = nil, queueIfOffline: Bool = false,
+            actionType: String = "", details: JSON = [:], username: String, notBefore: Date? = nil
+        ) {
             self.agentID = agentID
             self.command = command
             self.timeout = timeout
@@ -103,13 +105,17 @@ public final class AgentCommander: Sendable {
         let wait: Bool
         if request.queueIfOffline, traits.queueable { wait = try await deferred ? true : !isOnline(request.agentID) } else { wait = false }
         if wait {
-            let id = try await PendingActionStore.insert(pool, request: request, command: command, historyID: historyID,
-                                                         expiresAt: Date().addingTimeInterval(pendingLifetime.seconds + (request.notBefore?.timeIntervalSinceNow ?? 0).clamped(min: 0)))
+            let id = try await PendingActionStore.insert(
+                pool, request: request, command: command, historyID: historyID,
+                expiresAt: Date().addingTimeInterval(
+                    pendingLifetime.seconds + (request.notBefore?.timeIntervalSinceNow ?? 0).clamped(min: 0)))
             if let historyID { try await history.finish(id: historyID, status: "queued", results: nil) }
             return Result(outcome: .queued(pendingActionID: id), historyID: historyID)
         }
-        let outcome = request.publishOnly ? (bus.publish(agentID: request.agentID, command) ? .sent : .natsDown)
-                                          : await send(command, to: request.agentID, timeout: request.timeout)
+        let outcome =
+            request.publishOnly
+            ? (bus.publish(agentID: request.agentID, command) ? .sent : .natsDown)
+            : await send(command, to: request.agentID, timeout: request.timeout)
         if let historyID { try await history.record(pool, id: historyID, outcome: outcome, sink: request.history?.saveResult != nil) }
         return Result(outcome: outcome, historyID: historyID)
     }
@@ -133,7 +139,8 @@ public final class AgentCommander: Sendable {
     }
 
     func isOnline(_ agentID: String) async throws -> Bool {
-        try await pool.query("SELECT (\(AgentQueries.status)) = 'online' AS online FROM agents a WHERE a.agent_id = $1", [agentID]).first?.bool("online") ?? false
+        try await pool.query("SELECT (\(AgentQueries.status)) = 'online' AS online FROM agents a WHERE a.agent_id = $1", [agentID]).first?
+            .bool("online") ?? false
     }
 }
 

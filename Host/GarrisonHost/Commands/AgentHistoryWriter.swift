@@ -44,8 +44,11 @@ final class AgentHistoryWriter: Sendable {
     func record(_ pool: DatabasePool, id: Int, outcome: AgentCommander.Outcome, sink: Bool) async throws {
         switch outcome {
         case .reply(let value):
-            if let map = value.mapValue { try await finish(id: id, status: "completed", results: nil, scriptResults: map) }
-            else { try await finish(id: id, status: "completed", results: value.stringValue ?? value.json.databaseText) }
+            if let map = value.mapValue {
+                try await finish(id: id, status: "completed", results: nil, scriptResults: map)
+            } else {
+                try await finish(id: id, status: "completed", results: value.stringValue ?? value.json.databaseText)
+            }
             if sink { try await AgentResultSinks.apply(pool, historyID: id, result: value.json) }
         case .sent: try await finish(id: id, status: "sent", results: nil)
         case .queued: try await finish(id: id, status: "queued", results: nil)
@@ -87,13 +90,17 @@ final class AgentHistoryWriter: Sendable {
     }
 
     private static func update(_ pool: DatabasePool, _ rows: [Closing]) async throws -> [Void] {
-        try await pool.query("""
+        try await pool.query(
+            """
             UPDATE agent_history h SET status = v.status, results = COALESCE(v.results, h.results), script_results = COALESCE(v.script_results, h.script_results),
                    finished = CASE WHEN v.status IN ('completed', 'timeout', 'natsdown') THEN now() ELSE h.finished END
             FROM unnest($1::bigint[], $2::text[], $3::text[], $4::jsonb[]) AS v(id, status, results, script_results)
             WHERE h.id = v.id
-            """, [PGArray.literal(rows.map { String($0.id) }), PGArray.literal(rows.map(\.status)),
-                  PGArray.literal(optional: rows.map(\.results)), PGArray.literal(optional: rows.map(\.scriptResults))])
+            """,
+            [
+                PGArray.literal(rows.map { String($0.id) }), PGArray.literal(rows.map(\.status)),
+                PGArray.literal(optional: rows.map(\.results)), PGArray.literal(optional: rows.map(\.scriptResults)),
+            ])
         return rows.map { _ in () }
     }
 }

@@ -35,19 +35,26 @@ public enum AgentResultSinks {
 
     /// Claims the row's sink (so a second result does nothing) and writes what it asks for.
     static func apply(_ pool: DatabasePool, historyID: Int, result: JSON) async throws {
-        guard let row = try await pool.query("""
-            WITH old AS (SELECT id, save_result FROM agent_history WHERE id = $1 AND save_result IS NOT NULL FOR UPDATE)
-            UPDATE agent_history h SET save_result = NULL FROM old WHERE h.id = old.id RETURNING h.agent_id, h.username, old.save_result AS sink
-            """, [String(historyID)]).first else { return }
+        guard
+            let row = try await pool.query(
+                """
+                WITH old AS (SELECT id, save_result FROM agent_history WHERE id = $1 AND save_result IS NOT NULL FOR UPDATE)
+                UPDATE agent_history h SET save_result = NULL FROM old WHERE h.id = old.id RETURNING h.agent_id, h.username, old.save_result AS sink
+                """, [String(historyID)]
+            ).first
+        else { return }
         let sink = JSON.fromDatabase(row.optionalString("sink"))
         let output = outputText(result)
         let agentID = row.string("agent_id")
         if sink["note"]?.boolValue == true {
-            try await pool.query("INSERT INTO agent_notes (agent_id, username, note) VALUES ($1, $2, $3)", [agentID, row.string("username"), output])
+            try await pool.query(
+                "INSERT INTO agent_notes (agent_id, username, note) VALUES ($1, $2, $3)", [agentID, row.string("username"), output])
         }
         if let field = sink["custom_field"]?.stringValue {
             let value = fieldValue(output, allOutput: sink["all_output"]?.boolValue ?? false)
-            try await pool.query("UPDATE agents SET custom_fields = custom_fields || jsonb_build_object($2::text, $3::text) WHERE agent_id = $1", [agentID, field, value])
+            try await pool.query(
+                "UPDATE agents SET custom_fields = custom_fields || jsonb_build_object($2::text, $3::text) WHERE agent_id = $1",
+                [agentID, field, value])
         }
     }
 }

@@ -19,10 +19,12 @@ enum AgentStatusWatch {
     static func sweep(pool: DatabasePool, events: EventBus) async throws -> Int {
         let changed = try await pool.query(sql).rows
         for row in changed {
-            events.publish("agent.\(row.string("status"))", [
-                "agent_id": .string(row.string("agent_id")), "hostname": .string(row.string("hostname")),
-                "client_id": .init(row.int("client_id")), "site_id": .init(row.int("site_id")),
-            ])
+            events.publish(
+                "agent.\(row.string("status"))",
+                [
+                    "agent_id": .string(row.string("agent_id")), "hostname": .string(row.string("hostname")),
+                    "client_id": .init(row.int("client_id")), "site_id": .init(row.int("site_id")),
+                ])
         }
         return changed.count
     }

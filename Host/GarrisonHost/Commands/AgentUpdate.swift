@@ -9,7 +9,8 @@ struct AgentUpdate: Sendable {
     func command(plat: String, goarch: String) -> AgentCommand {
         let url = urlTemplate.replacingOccurrences(of: "{version}", with: latestVersion)
             .replacingOccurrences(of: "{plat}", with: plat).replacingOccurrences(of: "{goarch}", with: goarch)
-        return AgentCommand("agentupdate", payload: ["url": url, "version": latestVersion, "inno": "tacticalagent-v\(latestVersion)-\(plat)-\(goarch).exe"])
+        return AgentCommand(
+            "agentupdate", payload: ["url": url, "version": latestVersion, "inno": "tacticalagent-v\(latestVersion)-\(plat)-\(goarch).exe"])
     }
 
     /// Dotted versions compared numerically ("2.10.0" > "2.9.1"); a missing part counts as 0.
@@ -29,8 +30,10 @@ struct AgentUpdate: Sendable {
         var sent: [String] = []
         for row in rows where !row.string("goarch").isEmpty && Self.isOlder(row.string("version"), than: latestVersion) {
             let command = command(plat: row.string("plat"), goarch: row.string("goarch"))
-            _ = try await commander.run(.init(agentID: row.string("agent_id"), command: command, queueIfOffline: true, actionType: "agentupdate",
-                                              details: ["url": .string(command.payloadValue("url") ?? ""), "version": .string(latestVersion)], username: username))
+            _ = try await commander.run(
+                .init(
+                    agentID: row.string("agent_id"), command: command, queueIfOffline: true, actionType: "agentupdate",
+                    details: ["url": .string(command.payloadValue("url") ?? ""), "version": .string(latestVersion)], username: username))
             sent.append(row.string("agent_id"))
         }
         return sent

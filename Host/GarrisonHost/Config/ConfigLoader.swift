@@ -33,7 +33,9 @@ public enum ConfigLoader {
             for key in values.keys {
                 guard let spec = ConfigSchema.keys.first(where: { $0.section == section && $0.name == key }) else {
                     let known = ConfigSchema.keys.filter { $0.section == section }.map(\.name).joined(separator: ", ")
-                    throw ConfigError(file: file, line: values.line(of: key), message: "unknown key '\(section).\(key)' (known in [\(section)]: \(known))")
+                    throw ConfigError(
+                        file: file, line: values.line(of: key), message: "unknown key '\(section).\(key)' (known in [\(section)]: \(known))"
+                    )
                 }
                 let scalar: ConfigScalar
                 switch values[key] {
@@ -41,7 +43,8 @@ public enum ConfigLoader {
                 case .integer(let number)?: scalar = .integer(Int(number))
                 case .bool(let flag)?: scalar = .boolean(flag)
                 default:
-                    throw ConfigError(file: file, line: values.line(of: key), message: "'\(section).\(key)' must be a \(spec.kind.rawValue)")
+                    throw ConfigError(
+                        file: file, line: values.line(of: key), message: "'\(section).\(key)' must be a \(spec.kind.rawValue)")
                 }
                 if let problem = spec.apply(&config, scalar) {
                     throw ConfigError(file: file, line: values.line(of: key), message: "'\(section).\(key)' \(problem)")
@@ -54,13 +57,16 @@ public enum ConfigLoader {
         let byName = Dictionary(uniqueKeysWithValues: ConfigSchema.keys.map { ($0.environmentName, $0) })
         for (name, value) in environment where name.hasPrefix("GARRISON_") && name != "GARRISON_CONFIG" {
             guard let spec = byName[name] else {
-                throw ConfigError(file: "environment", line: nil, message: "unknown variable \(name) (see garrison.example.toml for the keys)")
+                throw ConfigError(
+                    file: "environment", line: nil, message: "unknown variable \(name) (see garrison.example.toml for the keys)")
             }
             let scalar: ConfigScalar
             switch spec.kind {
             case .string: scalar = .string(value)
             case .integer:
-                guard let number = Int(value) else { throw ConfigError(file: "environment", line: nil, message: "\(name) must be a whole number, not '\(value)'") }
+                guard let number = Int(value) else {
+                    throw ConfigError(file: "environment", line: nil, message: "\(name) must be a whole number, not '\(value)'")
+                }
                 scalar = .integer(number)
             case .boolean:
                 switch value.lowercased() {

@@ -50,7 +50,8 @@ public struct GarrisonConfig: Sendable {
 
     public var pendingActionHours = 168
     public var agentLatestVersion = "2.9.1"
-    public var agentUpdateURL = "https://github.com/amidaware/rmmagent/releases/download/v{version}/tacticalagent-v{version}-{plat}-{goarch}.exe"
+    public var agentUpdateURL =
+        "https://github.com/amidaware/rmmagent/releases/download/v{version}/tacticalagent-v{version}-{plat}-{goarch}.exe"
     public var agentPublicURL = ""
 
     public init() {}

@@ -11,13 +11,19 @@ enum CoreRoutes {
             Route(.get, "/core/status/", access: .anonymous, summary: "Health: answers 200 when the database answers") { _ in
                 do {
                     try await host.pool.query("SELECT 1")
-                    return Responses.json(["status": "ok", "version": .string(GarrisonVersion.string), "commit": .string(GarrisonVersion.commit), "database": "ok",
-                                           "uptime_seconds": .init(Int(-host.startedAt.timeIntervalSinceNow))])
+                    return Responses.json([
+                        "status": "ok", "version": .string(GarrisonVersion.string), "commit": .string(GarrisonVersion.commit),
+                        "database": "ok",
+                        "uptime_seconds": .init(Int(-host.startedAt.timeIntervalSinceNow)),
+                    ])
                 } catch {
-                    return Responses.json(["status": "degraded", "version": .string(GarrisonVersion.string), "database": "unavailable"], status: .serviceUnavailable)
+                    return Responses.json(
+                        ["status": "degraded", "version": .string(GarrisonVersion.string), "database": "unavailable"],
+                        status: .serviceUnavailable)
                 }
             },
-            Route(.get, "/core/settings/", access: .permission("can_view_core_settings"), summary: "Global settings (secrets redacted)") { _ in
+            Route(.get, "/core/settings/", access: .permission("can_view_core_settings"), summary: "Global settings (secrets redacted)") {
+                _ in
                 Responses.json(.object(CoreSettings.redacted(try await load(host))))
             },
             Route(.put, "/core/settings/", access: .permission("can_edit_core_settings"), summary: "Change global settings") { call in
@@ -28,9 +34,13 @@ enum CoreRoutes {
                 let before = try await load(host)
                 let after = try CoreSettings.apply(update, to: before)
                 try await host.pool.transaction { connection in
-                    try connection.query("UPDATE core_settings SET settings = $1::jsonb, modified_time = now() WHERE id = 1", [JSON.object(after).databaseText])
-                    try AuditLog.record(.init(call, .modify, "coresettings", "Modified core settings",
-                                              before: .object(CoreSettings.redacted(before)), after: .object(CoreSettings.redacted(after))), on: connection)
+                    try connection.query(
+                        "UPDATE core_settings SET settings = $1::jsonb, modified_time = now() WHERE id = 1",
+                        [JSON.object(after).databaseText])
+                    try AuditLog.record(
+                        .init(
+                            call, .modify, "coresettings", "Modified core settings",
+                            before: .object(CoreSettings.redacted(before)), after: .object(CoreSettings.redacted(after))), on: connection)
                 }
                 return Responses.message("Settings were edited")
             },

@@ -9,10 +9,12 @@ enum CoreSettings {
         ("smtp_requires_auth", .bool, true), ("email_alert_recipients", .stringList, []),
         ("twilio_number", .string, ""), ("twilio_account_sid", .string, ""), ("twilio_auth_token", .string, ""),
         ("sms_alert_recipients", .stringList, []),
-        ("mesh_site", .string, ""), ("mesh_username", .string, ""), ("mesh_token", .string, ""), ("mesh_device_group", .string, "TacticalRMM"),
+        ("mesh_site", .string, ""), ("mesh_username", .string, ""), ("mesh_token", .string, ""),
+        ("mesh_device_group", .string, "TacticalRMM"),
         ("agent_auto_update", .bool, false), ("default_time_zone", .string, "UTC"),
         ("check_history_prune_days", .int, 30), ("resolved_alerts_prune_days", .int, 0), ("agent_history_prune_days", .int, 60),
-        ("debug_log_prune_days", .int, 30), ("audit_log_prune_days", .int, 0), ("job_run_prune_days", .int, 14), ("clear_faults_days", .int, 0),
+        ("debug_log_prune_days", .int, 30), ("audit_log_prune_days", .int, 0), ("job_run_prune_days", .int, 14),
+        ("clear_faults_days", .int, 0),
         ("agent_debug_level", .string, "info"), ("notify_on_info_alerts", .bool, false), ("notify_on_warning_alerts", .bool, true),
         ("block_local_user_logon", .bool, false), ("enable_server_scripts", .bool, false), ("enable_server_webterminal", .bool, false),
         ("workstation_policy", .int, .null), ("server_policy", .int, .null), ("alert_template", .int, .null),
@@ -47,10 +49,14 @@ enum CoreSettings {
             case .string: guard value.stringValue != nil else { throw APIError.badRequest("Setting '\(key)' must be a string.") }
             case .int:
                 guard let number = value.intValue else { throw APIError.badRequest("Setting '\(key)' must be a whole number.") }
-                if key.hasSuffix("_days") || key == "smtp_port", number < 0 { throw APIError.badRequest("Setting '\(key)' must not be negative.") }
+                if key.hasSuffix("_days") || key == "smtp_port", number < 0 {
+                    throw APIError.badRequest("Setting '\(key)' must not be negative.")
+                }
             case .bool: guard value.boolValue != nil else { throw APIError.badRequest("Setting '\(key)' must be true or false.") }
             case .stringList:
-                guard let list = value.arrayValue, list.allSatisfy({ $0.stringValue != nil }) else { throw APIError.badRequest("Setting '\(key)' must be a list of strings.") }
+                guard let list = value.arrayValue, list.allSatisfy({ $0.stringValue != nil }) else {
+                    throw APIError.badRequest("Setting '\(key)' must be a list of strings.")
+                }
             }
             result[key] = value
         }

@@ -19,7 +19,10 @@ public final class HostContext: Sendable {
     /// Slow, CPU-bound work (the password KDF) runs here, off Swift's cooperative threads.
     public let blocking: NIOThreadPool
 
-    public init(pool: DatabasePool, hasher: PasswordHasher, throttleLimits: LoginThrottle.Limits, tokenTTL: Duration, metrics: MetricsRegistry, logger: Logger) {
+    public init(
+        pool: DatabasePool, hasher: PasswordHasher, throttleLimits: LoginThrottle.Limits, tokenTTL: Duration, metrics: MetricsRegistry,
+        logger: Logger
+    ) {
         self.pool = pool
         self.authenticator = Authenticator(pool: pool)
         self.audit = AuditLog(pool: pool, logger: logger)
@@ -41,8 +44,13 @@ public final class HostContext: Sendable {
 
     /// Records an audit entry for `call`'s caller; failures are logged, never surfaced, so
     /// that an audit hiccup cannot turn a completed change into an error for the operator.
-    public func audit(_ call: Call, _ action: AuditLog.Action, _ objectType: String, _ message: String, before: JSON? = nil, after: JSON? = nil, agentID: String? = nil, agentHostname: String? = nil) async {
-        let entry = AuditLog.Entry(username: call.principal?.name ?? "anonymous", action: action, objectType: objectType, message: message, before: before, after: after, agentHostname: agentHostname, agentID: agentID, sourceIP: call.sourceIP)
+    public func audit(
+        _ call: Call, _ action: AuditLog.Action, _ objectType: String, _ message: String, before: JSON? = nil, after: JSON? = nil,
+        agentID: String? = nil, agentHostname: String? = nil
+    ) async {
+        let entry = AuditLog.Entry(
+            username: call.principal?.name ?? "anonymous", action: action, objectType: objectType, message: message, before: before,
+            after: after, agentHostname: agentHostname, agentID: agentID, sourceIP: call.sourceIP)
         do { try await audit.record(entry) } catch {
             logger.error("audit write failed", metadata: ["error": "\(error)", "message": "\(message)"])
         }

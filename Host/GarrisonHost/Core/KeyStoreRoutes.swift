@@ -8,16 +8,21 @@ enum KeyStoreRoutes {
     static func routes(_ host: HostContext) -> [Route] {
         [
             Route(.get, "/core/keystore/", access: .permission("can_view_global_keystore"), summary: "Global key store") { _ in
-                let rows = try await host.pool.query("SELECT id, name, value, created_by, created_time, modified_by, modified_time FROM global_keystore ORDER BY name")
+                let rows = try await host.pool.query(
+                    "SELECT id, name, value, created_by, created_time, modified_by, modified_time FROM global_keystore ORDER BY name")
                 return Responses.json(.array(rows.rows.map(render)))
             },
             Route(.post, "/core/keystore/", access: .permission("can_edit_global_keystore"), summary: "Add a key") { call in
-                try await GrantRules.checked(call, host, "keystore") { try call.user.requireUnrestricted("Global keys (read by every client's scripts)") }
+                try await GrantRules.checked(call, host, "keystore") {
+                    try call.user.requireUnrestricted("Global keys (read by every client's scripts)")
+                }
                 let body = try call.object()
                 let name = try validName(try body.nonEmptyString("name"))
                 let value = try body.string("value")
                 do {
-                    try await host.pool.query("INSERT INTO global_keystore (name, value, created_by, modified_by) VALUES ($1, $2, $3, $3)", [name, value, call.principal?.name ?? ""])
+                    try await host.pool.query(
+                        "INSERT INTO global_keystore (name, value, created_by, modified_by) VALUES ($1, $2, $3, $3)",
+                        [name, value, call.principal?.name ?? ""])
                 } catch let error as DatabaseError where error.isUniqueViolation {
                     throw APIError.badRequest("The key store already has a key named \(name).")
                 }
@@ -25,16 +30,20 @@ enum KeyStoreRoutes {
                 return Responses.message("ok")
             },
             Route(.put, "/core/keystore/<pk>/", access: .permission("can_edit_global_keystore"), summary: "Change a key") { call in
-                try await GrantRules.checked(call, host, "keystore") { try call.user.requireUnrestricted("Global keys (read by every client's scripts)") }
+                try await GrantRules.checked(call, host, "keystore") {
+                    try call.user.requireUnrestricted("Global keys (read by every client's scripts)")
+                }
                 let id = try call.intParam("pk")
                 let body = try call.object()
                 let name = try body.optionalString("name").map(validName)
                 let value = try body.optionalString("value")
                 let changed: Int
                 do {
-                    changed = try await host.pool.query("""
+                    changed = try await host.pool.query(
+                        """
                         UPDATE global_keystore SET name = coalesce($2, name), value = coalesce($3, value), modified_by = $4, modified_time = now() WHERE id = $1
-                        """, [String(id), name, value, call.principal?.name ?? ""]).affectedRows
+                        """, [String(id), name, value, call.principal?.name ?? ""]
+                    ).affectedRows
                 } catch let error as DatabaseError where error.isUniqueViolation {
                     throw APIError.badRequest("The key store already has a key with that name.")
                 }
@@ -43,9 +52,12 @@ enum KeyStoreRoutes {
                 return Responses.message("ok")
             },
             Route(.delete, "/core/keystore/<pk>/", access: .permission("can_edit_global_keystore"), summary: "Delete a key") { call in
-                try await GrantRules.checked(call, host, "keystore") { try call.user.requireUnrestricted("Global keys (read by every client's scripts)") }
+                try await GrantRules.checked(call, host, "keystore") {
+                    try call.user.requireUnrestricted("Global keys (read by every client's scripts)")
+                }
                 let id = try call.intParam("pk")
-                guard let row = try await host.pool.query("DELETE FROM global_keystore WHERE id = $1 RETURNING name", [String(id)]).first else {
+                guard let row = try await host.pool.query("DELETE FROM global_keystore WHERE id = $1 RETURNING name", [String(id)]).first
+                else {
                     throw APIError.notFound("No key \(id).")
                 }
                 await host.audit(call, .delete, "keystore", "Deleted global key \(row.string("name"))")
@@ -56,15 +68,19 @@ enum KeyStoreRoutes {
 
     /// What `{{global.<name>}}` can spell: letters, digits, `_`, `-` and `.`.
     static func validName(_ name: String) throws -> String {
-        guard name.count <= 255, name.unicodeScalars.allSatisfy({ $0.isASCII && (CharacterSet.alphanumerics.contains($0) || "_-.".unicodeScalars.contains($0)) }) else {
+        guard name.count <= 255,
+            name.unicodeScalars.allSatisfy({ $0.isASCII && (CharacterSet.alphanumerics.contains($0) || "_-.".unicodeScalars.contains($0)) })
+        else {
             throw APIError.badRequest("A key name may hold only letters, digits, '_', '-' and '.'.")
         }
         return name
     }
 
     static func render(_ row: PGRow) -> JSON {
-        ["id": .init(row.int("id")), "name": .init(row.string("name")), "value": .init(row.string("value")),
-         "created_by": .init(row.string("created_by")), "created_time": .init(row.string("created_time")),
-         "modified_by": .init(row.string("modified_by")), "modified_time": .init(row.string("modified_time"))]
+        [
+            "id": .init(row.int("id")), "name": .init(row.string("name")), "value": .init(row.string("value")),
+            "created_by": .init(row.string("created_by")), "created_time": .init(row.string("created_time")),
+            "modified_by": .init(row.string("modified_by")), "modified_time": .init(row.string("modified_time")),
+        ]
     }
 }

@@ -49,40 +49,41 @@ extension EmbeddedPostgres {
         let admin = try PGConnection(conninfo: try adminConninfo(database: database))
         let owner = quoteIdentifier(Self.ownerRole)
         try admin.query("ALTER DATABASE \(quoteIdentifier(database)) OWNER TO \(owner)")
-        try admin.execute(script: """
-            ALTER SCHEMA public OWNER TO \(owner);
-            REVOKE ALL ON SCHEMA public FROM PUBLIC;
-            DO $garrison$
-            DECLARE r record;
-            BEGIN
-                -- Tables and views first: sequences that belong to a column follow their table.
-                FOR r IN SELECT c.relname, c.relkind FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-                         WHERE n.nspname = 'public' AND c.relkind IN ('r', 'p', 'v', 'm', 'f')
-                           AND pg_get_userbyid(c.relowner) <> '\(Self.ownerRole)' LOOP
-                    EXECUTE format('ALTER %s public.%I OWNER TO \(owner)',
-                        CASE r.relkind WHEN 'v' THEN 'VIEW' WHEN 'm' THEN 'MATERIALIZED VIEW' WHEN 'f' THEN 'FOREIGN TABLE' ELSE 'TABLE' END, r.relname);
-                END LOOP;
-                FOR r IN SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-                         WHERE n.nspname = 'public' AND c.relkind = 'S' AND pg_get_userbyid(c.relowner) <> '\(Self.ownerRole)' LOOP
-                    EXECUTE format('ALTER SEQUENCE public.%I OWNER TO \(owner)', r.relname);
-                END LOOP;
-                FOR r IN SELECT p.oid::regprocedure AS f FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
-                         WHERE n.nspname = 'public' AND pg_get_userbyid(p.proowner) <> '\(Self.ownerRole)' LOOP
-                    EXECUTE format('ALTER ROUTINE %s OWNER TO \(owner)', r.f);
-                END LOOP;
-                FOR r IN SELECT t.typname FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace
-                         WHERE n.nspname = 'public' AND t.typtype IN ('e', 'd', 'c') AND t.typrelid = 0
-                           AND pg_get_userbyid(t.typowner) <> '\(Self.ownerRole)' LOOP
-                    EXECUTE format('ALTER TYPE public.%I OWNER TO \(owner)', r.typname);
-                END LOOP;
-                -- Plugin roles made by the superuser: the owner may manage and use them.
-                FOR r IN SELECT DISTINCT a.rolname FROM pg_namespace n JOIN pg_roles a ON a.oid = n.nspowner
-                         WHERE NOT a.rolsuper AND a.rolname NOT IN ('\(Self.ownerRole)', 'pg_database_owner')
-                           AND n.nspname NOT LIKE 'pg\\_%' AND n.nspname NOT IN ('public', 'information_schema') LOOP
-                    EXECUTE format('GRANT %I TO \(owner) WITH ADMIN OPTION', r.rolname);
-                END LOOP;
-            END
-            $garrison$;
-            """)
+        try admin.execute(
+            script: """
+                ALTER SCHEMA public OWNER TO \(owner);
+                REVOKE ALL ON SCHEMA public FROM PUBLIC;
+                DO $garrison$
+                DECLARE r record;
+                BEGIN
+                    -- Tables and views first: sequences that belong to a column follow their table.
+                    FOR r IN SELECT c.relname, c.relkind FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+                             WHERE n.nspname = 'public' AND c.relkind IN ('r', 'p', 'v', 'm', 'f')
+                               AND pg_get_userbyid(c.relowner) <> '\(Self.ownerRole)' LOOP
+                        EXECUTE format('ALTER %s public.%I OWNER TO \(owner)',
+                            CASE r.relkind WHEN 'v' THEN 'VIEW' WHEN 'm' THEN 'MATERIALIZED VIEW' WHEN 'f' THEN 'FOREIGN TABLE' ELSE 'TABLE' END, r.relname);
+                    END LOOP;
+                    FOR r IN SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+                             WHERE n.nspname = 'public' AND c.relkind = 'S' AND pg_get_userbyid(c.relowner) <> '\(Self.ownerRole)' LOOP
+                        EXECUTE format('ALTER SEQUENCE public.%I OWNER TO \(owner)', r.relname);
+                    END LOOP;
+                    FOR r IN SELECT p.oid::regprocedure AS f FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
+                             WHERE n.nspname = 'public' AND pg_get_userbyid(p.proowner) <> '\(Self.ownerRole)' LOOP
+                        EXECUTE format('ALTER ROUTINE %s OWNER TO \(owner)', r.f);
+                    END LOOP;
+                    FOR r IN SELECT t.typname FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace
+                             WHERE n.nspname = 'public' AND t.typtype IN ('e', 'd', 'c') AND t.typrelid = 0
+                               AND pg_get_userbyid(t.typowner) <> '\(Self.ownerRole)' LOOP
+                        EXECUTE format('ALTER TYPE public.%I OWNER TO \(owner)', r.typname);
+                    END LOOP;
+                    -- Plugin roles made by the superuser: the owner may manage and use them.
+                    FOR r IN SELECT DISTINCT a.rolname FROM pg_namespace n JOIN pg_roles a ON a.oid = n.nspowner
+                             WHERE NOT a.rolsuper AND a.rolname NOT IN ('\(Self.ownerRole)', 'pg_database_owner')
+                               AND n.nspname NOT LIKE 'pg\\_%' AND n.nspname NOT IN ('public', 'information_schema') LOOP
+                        EXECUTE format('GRANT %I TO \(owner) WITH ADMIN OPTION', r.rolname);
+                    END LOOP;
+                END
+                $garrison$;
+                """)
     }
 }

@@ -21,7 +21,9 @@ final class DataFolderLock: Sendable {
         guard flock(fd, LOCK_EX | LOCK_NB) == 0 else {
             let holder = ProcessProbe.pid(inFile: URL(fileURLWithPath: path)).map { " (pid \($0))" } ?? ""
             close(fd)
-            throw DataFolderLockError("\(folder.path) is in use by another garrison process\(holder), which runs \(what) there; stop it first, or give this one another data folder (data.dir)")
+            throw DataFolderLockError(
+                "\(folder.path) is in use by another garrison process\(holder), which runs \(what) there; stop it first, or give this one another data folder (data.dir)"
+            )
         }
         let text = Array("\(getpid())\n".utf8)
         _ = ftruncate(fd, 0)

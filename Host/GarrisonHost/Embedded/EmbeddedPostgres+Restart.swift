@@ -39,7 +39,9 @@ extension EmbeddedPostgres {
                     try stopLeftovers()
                     try launch(binaries, owner: owner, lock: lock)
                     if supervision.withLockedValue({ $0.stopped }) { stop(); return }
-                    logger.warning("embedded PostgreSQL restarted after it died", metadata: ["crashed": "\(crashed)", "pid": "\(serverPID ?? 0)", "attempt": "\(attempt)"])
+                    logger.warning(
+                        "embedded PostgreSQL restarted after it died",
+                        metadata: ["crashed": "\(crashed)", "pid": "\(serverPID ?? 0)", "attempt": "\(attempt)"])
                     return
                 } catch {
                     lastError = "\(error)"
@@ -48,7 +50,9 @@ extension EmbeddedPostgres {
                 }
             }
             if supervision.withLockedValue({ $0.stopped }) { return }
-            logger.critical("embedded PostgreSQL could not be restarted after \(Self.restartAttempts) attempts; the host exits so that its service manager starts it again. Last error: \(lastError). See \(logFile.path).")
+            logger.critical(
+                "embedded PostgreSQL could not be restarted after \(Self.restartAttempts) attempts; the host exits so that its service manager starts it again. Last error: \(lastError). See \(logFile.path)."
+            )
             exit(70)
         }
         thread.name = "garrison-postgres-restart"

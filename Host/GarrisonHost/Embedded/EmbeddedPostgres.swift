@@ -83,17 +83,20 @@ public final class EmbeddedPostgres: Sendable {
             if serverPID != nil { stop(immediate: true) } else { lock.release() }
             throw error
         }
-        logger.info("embedded PostgreSQL running", metadata: ["dir": "\(clusterDirectory.path)", "port": "\(port)", "pid": "\(serverPID ?? 0)"])
+        logger.info(
+            "embedded PostgreSQL running", metadata: ["dir": "\(clusterDirectory.path)", "port": "\(port)", "pid": "\(serverPID ?? 0)"])
     }
 
     /// Fast shutdown disconnects clients, checkpoints and exits; immediate (for throwaway
     /// test clusters) skips the checkpoint.
     public func stop(immediate: Bool = false) {
         supervision.withLockedValue { $0.stopped = true }
-        guard let current = running.withLockedValue({ value -> Running? in
-            defer { value = nil }
-            return value
-        }) else { return }
+        guard
+            let current = running.withLockedValue({ value -> Running? in
+                defer { value = nil }
+                return value
+            })
+        else { return }
         current.exit.stopping = true
         kill(current.pid, immediate ? SIGQUIT : SIGINT)
         if !current.exit.wait(timeout: 60) {
@@ -106,8 +109,10 @@ public final class EmbeddedPostgres: Sendable {
 
     /// The server command line: `postgres` itself, so the host is its parent.
     func serverArguments() -> [String] {
-        var arguments = ["-D", clusterDirectory.path, "-c", "listen_addresses=127.0.0.1", "-p", String(port), "-k", socketDirectory.path,
-                         "-c", "fsync=on", "-c", "max_connections=200", "-c", "shared_buffers=128MB"]
+        var arguments = [
+            "-D", clusterDirectory.path, "-c", "listen_addresses=127.0.0.1", "-p", String(port), "-k", socketDirectory.path,
+            "-c", "fsync=on", "-c", "max_connections=200", "-c", "shared_buffers=128MB",
+        ]
         // Extra server settings for the private cluster ("-c work_mem=64MB ..."), for tuning
         // and for profiling (the benchmarks' --pg-statements sets pg_stat_statements here).
         // Split on white space: a value cannot hold a space.
@@ -126,7 +131,8 @@ public final class EmbeddedPostgres: Sendable {
         ChildProcess.watch(pid) { [weak self] code in
             exit.exited(code)
             if !exit.stopping {
-                logger.critical("embedded PostgreSQL exited; restarting it", metadata: ["pid": "\(pid)", "exit": "\(code)", "log": "\(logPath)"])
+                logger.critical(
+                    "embedded PostgreSQL exited; restarting it", metadata: ["pid": "\(pid)", "exit": "\(code)", "log": "\(logPath)"])
                 self?.restartAfterCrash(of: pid, binaries, owner: owner, lock: lock)
             }
         }
@@ -136,7 +142,8 @@ public final class EmbeddedPostgres: Sendable {
         while PQping(ping) != PQPING_OK {
             if let code = exit.exitCode {
                 running.withLockedValue { $0 = nil }
-                throw EmbeddedPostgresError("PostgreSQL exited while starting (exit \(code)): \(Self.logTail(logFile, from: logStart)) See \(logFile.path).")
+                throw EmbeddedPostgresError(
+                    "PostgreSQL exited while starting (exit \(code)): \(Self.logTail(logFile, from: logStart)) See \(logFile.path).")
             }
             if Date() > deadline {
                 throw EmbeddedPostgresError("PostgreSQL did not accept connections within \(Int(Self.readyTimeout)) s; see \(logFile.path)")
@@ -157,8 +164,9 @@ public final class EmbeddedPostgres: Sendable {
         var left = ProcessProbe.running(inDirectory: clusterDirectory).compactMap(ProcessProbe.identity)
         if !left.isEmpty {
             let postmaster = ProcessProbe.pid(inFile: pidFile).flatMap { pid in left.first { $0.pid == pid } }
-            logger.warning("PostgreSQL processes left by an earlier run are running in the cluster; stopping them",
-                           metadata: ["pids": "\(left)", "postmaster": "\(postmaster.map(\.description) ?? "none")"])
+            logger.warning(
+                "PostgreSQL processes left by an earlier run are running in the cluster; stopping them",
+                metadata: ["pids": "\(left)", "postmaster": "\(postmaster.map(\.description) ?? "none")"])
             for (signal, seconds) in [(SIGINT, 30), (SIGQUIT, 10), (SIGKILL, 5)] {
                 if let postmaster, signal != SIGKILL, left.contains(postmaster) {
                     kill(postmaster.pid, signal)
@@ -173,11 +181,13 @@ public final class EmbeddedPostgres: Sendable {
                 if left.isEmpty { break }
             }
             guard left.isEmpty else {
-                throw EmbeddedPostgresError("processes \(left) still run in \(clusterDirectory.path) after SIGKILL; stop them and start again")
+                throw EmbeddedPostgresError(
+                    "processes \(left) still run in \(clusterDirectory.path) after SIGKILL; stop them and start again")
             }
         }
         if FileManager.default.fileExists(atPath: pidFile.path) {
-            logger.warning("removing a stale postmaster.pid", metadata: ["pid": "\(ProcessProbe.pid(inFile: pidFile).map(String.init) ?? "?")"])
+            logger.warning(
+                "removing a stale postmaster.pid", metadata: ["pid": "\(ProcessProbe.pid(inFile: pidFile).map(String.init) ?? "?")"])
             try FileManager.default.removeItem(at: pidFile)
         }
     }
@@ -190,19 +200,23 @@ public final class EmbeddedPostgres: Sendable {
         let pwfile = root.appendingPathComponent("initdb.pw")
         try SecretFile.write(password, to: pwfile, owner: owner)
         defer { try? FileManager.default.removeItem(at: pwfile) }
-        let result = try runServerCommand(binaries.initdb, [
-            "-D", clusterDirectory.path, "-U", "garrison", "--pwfile=\(pwfile.path)",
-            "--auth-local=scram-sha-256", "--auth-host=scram-sha-256", "-E", "UTF8", "--locale=C.UTF-8",
-        ])
+        let result = try runServerCommand(
+            binaries.initdb,
+            [
+                "-D", clusterDirectory.path, "-U", "garrison", "--pwfile=\(pwfile.path)",
+                "--auth-local=scram-sha-256", "--auth-host=scram-sha-256", "-E", "UTF8", "--locale=C.UTF-8",
+            ])
         guard result.status == 0 else {
-            throw EmbeddedPostgresError("initdb failed (exit \(result.status)): \(result.output.trimmingCharacters(in: .whitespacesAndNewlines))")
+            throw EmbeddedPostgresError(
+                "initdb failed (exit \(result.status)): \(result.output.trimmingCharacters(in: .whitespacesAndNewlines))")
         }
     }
 
     private func createDatabase(_ binaries: PostgresBinaries) throws {
         var environment = ProcessInfo.processInfo.environment
         environment["PGPASSWORD"] = try String(contentsOf: passwordFile, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
-        let result = try Subprocess.run(binaries.createdb, ["-h", socketDirectory.path, "-p", String(port), "-U", "garrison", "garrison"], environment: environment)
+        let result = try Subprocess.run(
+            binaries.createdb, ["-h", socketDirectory.path, "-p", String(port), "-U", "garrison", "garrison"], environment: environment)
         guard result.status == 0 || result.output.contains("already exists") else {
             throw EmbeddedPostgresError("createdb failed: \(result.output)")
         }
@@ -230,7 +244,8 @@ public final class EmbeddedPostgres: Sendable {
     private func checkReachable(user: String, _ account: (uid: uid_t, gid: gid_t)) throws {
         let blocked = ClusterAccess.unreachableParents(of: root, uid: account.uid, gid: account.gid, user: user)
         guard !blocked.isEmpty else { return }
-        let message = "PostgreSQL runs as the '\(user)' user, which cannot enter \(blocked.joined(separator: ", ")); "
+        let message =
+            "PostgreSQL runs as the '\(user)' user, which cannot enter \(blocked.joined(separator: ", ")); "
             + "let it in (chmod o+x on each) or put the data folder (data.dir, GARRISON_DATA_DIR) where it can reach, e.g. /var/lib/garrison"
         logger.error("\(message)")
         throw EmbeddedPostgresError(message)
@@ -267,9 +282,11 @@ struct PostgresBinaries {
             folders = versions.sorted { (Int($0) ?? 0) > (Int($1) ?? 0) }.map { "/usr/lib/postgresql/\($0)/bin" }
         }
         guard let initdb = Subprocess.which("initdb", extraDirectories: folders),
-              let postgres = Subprocess.which("postgres", extraDirectories: folders),
-              let createdb = Subprocess.which("createdb", extraDirectories: folders) else {
-            throw EmbeddedPostgresError("PostgreSQL server binaries (initdb, postgres) were not found; install Debian's postgresql package or set database.url")
+            let postgres = Subprocess.which("postgres", extraDirectories: folders),
+            let createdb = Subprocess.which("createdb", extraDirectories: folders)
+        else {
+            throw EmbeddedPostgresError(
+                "PostgreSQL server binaries (initdb, postgres) were not found; install Debian's postgresql package or set database.url")
         }
         return PostgresBinaries(initdb: initdb, postgres: postgres, createdb: createdb)
     }

@@ -52,7 +52,9 @@ public final class EventBus: Sendable {
 
     @discardableResult
     public func subscribe(owner: String, pattern: String, _ handler: @escaping Handler) -> UInt64 {
-        let id = nextID.withLockedValue { $0 += 1; return $0 }
+        let id = nextID.withLockedValue {
+            $0 += 1; return $0
+        }
         subscriptions.withLockedValue { $0.append(Subscription(id: id, owner: owner, pattern: pattern, handler: handler)) }
         return id
     }

@@ -19,6 +19,8 @@ public struct APIError: Error, Sendable, CustomStringConvertible {
     public static func notFound(_ detail: String) -> APIError { .init(.notFound, detail) }
     public static func forbidden(_ detail: String) -> APIError { .init(.forbidden, detail) }
     public static func conflict(_ detail: String) -> APIError { .init(.conflict, detail) }
-    public static let unauthenticated = APIError(.unauthorized, "Authentication credentials were not provided or are invalid. Send 'Authorization: Token <token>' or 'X-API-KEY: <key>'.")
+    public static let unauthenticated = APIError(
+        .unauthorized,
+        "Authentication credentials were not provided or are invalid. Send 'Authorization: Token <token>' or 'X-API-KEY: <key>'.")
     public static func unavailable(_ detail: String) -> APIError { .init(.serviceUnavailable, detail) }
 }

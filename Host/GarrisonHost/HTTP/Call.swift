@@ -18,7 +18,10 @@ public struct Call: Sendable {
     /// The query string as sent (still percent-encoded, no '?'): plugins get it verbatim.
     public let rawQuery: String
 
-    public init(method: HTTPRequest.Method, path: String, route: String, query: [String: String], headers: HTTPFields, body: ByteBuffer, params: [String: String], principal: Principal?, sourceIP: String, requestID: String, rawQuery: String = "") {
+    public init(
+        method: HTTPRequest.Method, path: String, route: String, query: [String: String], headers: HTTPFields, body: ByteBuffer,
+        params: [String: String], principal: Principal?, sourceIP: String, requestID: String, rawQuery: String = ""
+    ) {
         self.method = method
         self.path = path
         self.route = route
@@ -46,7 +49,8 @@ public struct Call: Sendable {
     public func json() throws -> JSON {
         if body.readableBytes == 0 { return .object([:]) }
         do { return try JSON.parse(bodyData) } catch {
-            throw APIError.badRequest("The request body is not valid JSON: \(Self.describe(error)). Send a JSON object with Content-Type: application/json.")
+            throw APIError.badRequest(
+                "The request body is not valid JSON: \(Self.describe(error)). Send a JSON object with Content-Type: application/json.")
         }
     }
 

@@ -26,8 +26,10 @@ public final class Dispatcher: HTTPResponder, Sendable {
     /// A line per request at info (`log.requests`).
     let logRequests: Bool
 
-    public init(authenticator: Authenticator, metrics: MetricsRegistry, logger: Logger, maxBodyBytes: Int, maxAnonymousBodyBytes: Int = 64 * 1024,
-                trustForwardedFor: Bool = false, trustedProxies: TrustedProxies = .none, logRequests: Bool = false) {
+    public init(
+        authenticator: Authenticator, metrics: MetricsRegistry, logger: Logger, maxBodyBytes: Int, maxAnonymousBodyBytes: Int = 64 * 1024,
+        trustForwardedFor: Bool = false, trustedProxies: TrustedProxies = .none, logRequests: Bool = false
+    ) {
         self.logRequests = logRequests
         self.authenticator = authenticator
         self.metrics = metrics
@@ -85,11 +87,13 @@ public final class Dispatcher: HTTPResponder, Sendable {
         metrics.recordRequest(route: routeLabel, method: request.method.rawValue, status: Int(response.status.code), duration: duration)
         if logRequests {
             // The path without its query: a query may carry a token.
-            logger.info("request", metadata: [
-                "method": "\(request.method.rawValue)", "route": "\(routeLabel)", "path": "\(path)", "user": "\(caller ?? "-")",
-                "status": "\(response.status.code)", "latency_ms": "\(Self.milliseconds(duration))",
-                "address": "\(sourceIP(request, context))", "request": "\(context.id)",
-            ])
+            logger.info(
+                "request",
+                metadata: [
+                    "method": "\(request.method.rawValue)", "route": "\(routeLabel)", "path": "\(path)", "user": "\(caller ?? "-")",
+                    "status": "\(response.status.code)", "latency_ms": "\(Self.milliseconds(duration))",
+                    "address": "\(sourceIP(request, context))", "request": "\(context.id)",
+                ])
         }
         return response
     }
@@ -113,7 +117,9 @@ public final class Dispatcher: HTTPResponder, Sendable {
             // may call the route, and an anonymous caller gets the small limit.
             let principal = try await authorize(route, headers: request.headers)
             caller = principal?.name
-            let (limit, setting) = route.access == .anonymous ? (maxAnonymousBodyBytes, "server.max_anonymous_body_bytes") : (maxBodyBytes, "server.max_body_bytes")
+            let (limit, setting) =
+                route.access == .anonymous
+                ? (maxAnonymousBodyBytes, "server.max_anonymous_body_bytes") : (maxBodyBytes, "server.max_body_bytes")
             if let declared = request.headers[.contentLength].flatMap({ Int($0) }), declared > limit {
                 throw Self.tooLarge(limit, setting)
             }
@@ -127,7 +133,8 @@ public final class Dispatcher: HTTPResponder, Sendable {
             } catch {
                 // The client stopped sending before the end of its body (or framed it wrongly):
                 // its mistake, not ours, so a 400 and no error-level log line.
-                throw APIError.badRequest("The request body ended before the length it announced (or its framing is invalid); send the whole body.")
+                throw APIError.badRequest(
+                    "The request body ended before the length it announced (or its framing is invalid); send the whole body.")
             }
             bodyRead = true
             let call = Call(
@@ -173,7 +180,9 @@ public final class Dispatcher: HTTPResponder, Sendable {
             // "*" admits every limited token but an installer's: that one may have been minted
             // for anyone holding a deployment link, and reaches only the enrollment routes.
             if let scope = user.limitedScope, !route.scopes.contains(scope), !route.scopes.contains("*") || scope == InstallerTokens.scope {
-                throw APIError(.forbidden, "This token is limited to '\(scope)' and cannot call \(route.pattern). Finish that step, then log in again.")
+                throw APIError(
+                    .forbidden, "This token is limited to '\(scope)' and cannot call \(route.pattern). Finish that step, then log in again."
+                )
             }
             if case .permission(let name) = route.access, !user.has(name) {
                 throw APIError(.forbidden, "You do not have permission to perform this action (needs \(name)).")
@@ -196,7 +205,9 @@ public final class Dispatcher: HTTPResponder, Sendable {
         for pair in query.split(separator: "&") {
             let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
             let key = String(parts[0]).replacingOccurrences(of: "+", with: " ").removingPercentEncoding ?? String(parts[0])
-            let value = parts.count > 1 ? (String(parts[1]).replacingOccurrences(of: "+", with: " ").removingPercentEncoding ?? String(parts[1])) : ""
+            let value =
+                parts.count > 1
+                ? (String(parts[1]).replacingOccurrences(of: "+", with: " ").removingPercentEncoding ?? String(parts[1])) : ""
             result[key] = value
         }
         return result

@@ -8,7 +8,7 @@ enum OpenAPIRoutes {
         [
             Route(.get, "/api/schema/", access: .authenticated, summary: "This OpenAPI document") { _ in
                 Responses.json(document(dispatcher.routes))
-            },
+            }
         ]
     }
 
@@ -21,7 +21,10 @@ enum OpenAPIRoutes {
                 return ["name": .string(name), "in": "path", "required": true, "schema": OpenAPIShapes.pathParameterSchema(name)]
             }
             let query: [JSON] = (OpenAPIShapes.queryParameters[OpenAPIShapes.key(route)] ?? []).map { parameter in
-                ["name": .string(parameter.name), "in": "query", "required": false, "schema": parameter.schema, "description": .string(parameter.description)]
+                [
+                    "name": .string(parameter.name), "in": "query", "required": false, "schema": parameter.schema,
+                    "description": .string(parameter.description),
+                ]
             }
             var operation: [String: JSON] = [
                 "summary": .string(route.summary.isEmpty ? "\(route.method.rawValue) \(route.pattern)" : route.summary),
@@ -41,11 +44,14 @@ enum OpenAPIRoutes {
         return [
             "openapi": "3.1.0",
             "info": ["title": "Garrison", "version": .string(GarrisonVersion.string)],
-            "components": ["schemas": ["Error": OpenAPIShapes.errorSchema], "securitySchemes": [
-                "token": ["type": "apiKey", "in": "header", "name": "Authorization", "description": "Token <token> from /v2/login/"],
-                "apiKey": ["type": "apiKey", "in": "header", "name": "X-API-KEY"],
-                "agentToken": ["type": "apiKey", "in": "header", "name": "Authorization"],
-            ]],
+            "components": [
+                "schemas": ["Error": OpenAPIShapes.errorSchema],
+                "securitySchemes": [
+                    "token": ["type": "apiKey", "in": "header", "name": "Authorization", "description": "Token <token> from /v2/login/"],
+                    "apiKey": ["type": "apiKey", "in": "header", "name": "X-API-KEY"],
+                    "agentToken": ["type": "apiKey", "in": "header", "name": "Authorization"],
+                ],
+            ],
             "security": [["token": []], ["apiKey": []]],
             "paths": .object(paths.mapValues { .object($0) }),
         ]

@@ -45,16 +45,16 @@ enum OpenAPIShapes {
             ("search", ["type": "string"], "Hostname, description, logged-in user or public IP contains this, or the agent id is it"),
         ],
         "GET /logs/pendingactions/": [
-            ("status", ["type": "string", "enum": ["pending", "completed", "cancelled", "expired"]], "Only actions in this state"),
+            ("status", ["type": "string", "enum": ["pending", "completed", "cancelled", "expired"]], "Only actions in this state")
         ],
         "GET /core/schedules/<id>/runs/": [
-            ("limit", ["type": "integer", "minimum": 1, "maximum": 1000], "Most recent runs to list (50)"),
+            ("limit", ["type": "integer", "minimum": 1, "maximum": 1000], "Most recent runs to list (50)")
         ],
         "GET /clients/<uid>/deploy/": [
-            ("plat", ["type": "string"], "'windows' for the Windows command line; anything else for the shell script"),
+            ("plat", ["type": "string"], "'windows' for the Windows command line; anything else for the shell script")
         ],
         "DELETE /clients/sites/<pk>/": [
-            ("move_to_site", ["type": "integer", "minimum": 1], "Move the site's agents here first"),
+            ("move_to_site", ["type": "integer", "minimum": 1], "Move the site's agents here first")
         ],
     ]
 
@@ -79,7 +79,9 @@ enum OpenAPIShapes {
         responses["200"] = ["description": "Success", "content": .object(content)]
         if noContent.contains(key) { responses["204"] = ["description": "Done; no body"] }
         for (status, description) in errorStatuses {
-            responses[status] = ["description": .string(description), "content": ["application/json": ["schema": ["$ref": "#/components/schemas/Error"]]]]
+            responses[status] = [
+                "description": .string(description), "content": ["application/json": ["schema": ["$ref": "#/components/schemas/Error"]]],
+            ]
         }
         return .object(responses)
     }

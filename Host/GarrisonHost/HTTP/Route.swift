@@ -36,7 +36,10 @@ public struct Route: Sendable {
     public let summary: String
     public let handler: RouteHandler
 
-    public init(_ method: HTTPRequest.Method, _ pattern: String, access: Access, scopes: Set<String> = [], owner: String = "core", summary: String = "", handler: @escaping RouteHandler) {
+    public init(
+        _ method: HTTPRequest.Method, _ pattern: String, access: Access, scopes: Set<String> = [], owner: String = "core",
+        summary: String = "", handler: @escaping RouteHandler
+    ) {
         self.method = method
         self.pattern = RoutePattern.normalize(pattern)
         self.access = access

@@ -44,7 +44,9 @@ public struct RouteTable: Sendable {
         for segment in RoutePattern.segments(route.pattern) {
             switch segment {
             case .literal(let text):
-                if let next = node.literals[text] { node = next } else {
+                if let next = node.literals[text] {
+                    node = next
+                } else {
                     let next = Node(); node.literals[text] = next; node = next
                 }
             case .parameter(let name):

@@ -23,7 +23,10 @@ struct InstallCommand: Sendable {
     var ping = false
 
     private var arguments: [String] {
-        var args = ["-m", "install", "--api", server.apiURL, "--client-id", String(clientID), "--site-id", String(siteID), "--agent-type", agentType, "--auth", token]
+        var args = [
+            "-m", "install", "--api", server.apiURL, "--client-id", String(clientID), "--site-id", String(siteID), "--agent-type",
+            agentType, "--auth", token,
+        ]
         if server.natsTLSPort > 0 { args += ["--natsport", String(server.natsTLSPort)] }
         return args
     }
@@ -34,7 +37,9 @@ struct InstallCommand: Sendable {
         if rdp { args.append("--rdp") }
         if ping { args.append("--ping") }
         let installer = "tacticalagent-v\(server.agentVersion)-windows-\(goarch).exe"
-        return "\(installer) /VERYSILENT /SUPPRESSMSGBOXES && timeout /t 5 /nobreak > NUL && \"C:\\Program Files\\TacticalAgent\\tacticalrmm.exe\" " + args.joined(separator: " ")
+        return
+            "\(installer) /VERYSILENT /SUPPRESSMSGBOXES && timeout /t 5 /nobreak > NUL && \"C:\\Program Files\\TacticalAgent\\tacticalrmm.exe\" "
+            + args.joined(separator: " ")
     }
 
     var linux: String {

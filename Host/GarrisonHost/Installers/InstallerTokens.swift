@@ -10,12 +10,20 @@ enum InstallerTokens {
     /// however long the link itself is valid.
     static let deploymentTokenLifetime: TimeInterval = 3600
 
-    static func issue(_ pool: DatabasePool, userID: Int, site: Int, hours: Int, deploymentID: Int? = nil, expiry: Date? = nil) async throws -> SessionTokens.Issued {
+    static func issue(_ pool: DatabasePool, userID: Int, site: Int, hours: Int, deploymentID: Int? = nil, expiry: Date? = nil) async throws
+        -> SessionTokens.Issued
+    {
         let token = Crypto.randomHex(bytes: 32)
-        let row = try await pool.query("""
+        let row = try await pool.query(
+            """
             INSERT INTO auth_tokens (user_id, digest, token_prefix, scope, expiry, deployment_id, user_agent, site_id)
             VALUES ($1, $2, $3, $4, COALESCE($5::timestamptz, now() + make_interval(hours => $6)), $7, 'installer', $8) RETURNING extract(epoch FROM expiry) AS expiry
-            """, [String(userID), Crypto.sha256Hex(token), String(token.prefix(8)), scope, expiry.map(SQLTime.text), String(hours), deploymentID.map(String.init), String(site)]).first!
+            """,
+            [
+                String(userID), Crypto.sha256Hex(token), String(token.prefix(8)), scope, expiry.map(SQLTime.text), String(hours),
+                deploymentID.map(String.init), String(site),
+            ]
+        ).first!
         return SessionTokens.Issued(token: token, expiry: Date(timeIntervalSince1970: row.double("expiry")))
     }
 }

@@ -44,7 +44,8 @@ enum AgentQueries {
 
     static let detailColumns = listColumns + ", a.disks, a.services, a.wmi_detail, " + detailScalarColumns
     /// The detail columns without inventory.
-    static let detailScalarColumns = "a.total_ram, a.time_zone, a.mesh_node_id, a.custom_fields, a.created_time, a.modified_time, a.policy_id"
+    static let detailScalarColumns =
+        "a.total_ram, a.time_zone, a.mesh_node_id, a.custom_fields, a.created_time, a.modified_time, a.policy_id"
 
     static let from = "FROM agents a JOIN sites s ON s.id = a.site_id JOIN clients c ON c.id = a.client_id"
 
@@ -53,11 +54,14 @@ enum AgentQueries {
         var fields: [String: JSON] = [
             "id": .init(row.int("id")), "agent_id": .init(row.string("agent_id")), "hostname": .init(row.string("hostname")),
             "description": .init(row.string("description")), "monitoring_type": .init(row.string("monitoring_type")),
-            "plat": .init(row.string("plat")), "goarch": .init(row.string("goarch")), "operating_system": .init(row.string("operating_system")),
+            "plat": .init(row.string("plat")), "goarch": .init(row.string("goarch")),
+            "operating_system": .init(row.string("operating_system")),
             "version": .init(row.string("version")), "public_ip": .init(row.string("public_ip")),
             "logged_username": .init(row.string("logged_in_username")), "last_logged_in_user": .init(row.string("last_logged_in_user")),
-            "needs_reboot": .init(row.bool("needs_reboot")), "last_seen": .init(row["last_seen"]), "boot_time": row["boot_time"].flatMap(Double.init).map(JSON.number) ?? .null,
-            "maintenance_mode": .init(row.bool("maintenance_mode")), "block_policy_inheritance": .init(row.bool("block_policy_inheritance")),
+            "needs_reboot": .init(row.bool("needs_reboot")), "last_seen": .init(row["last_seen"]),
+            "boot_time": row["boot_time"].flatMap(Double.init).map(JSON.number) ?? .null,
+            "maintenance_mode": .init(row.bool("maintenance_mode")),
+            "block_policy_inheritance": .init(row.bool("block_policy_inheritance")),
             "overdue_email_alert": .init(row.bool("overdue_email_alert")), "overdue_text_alert": .init(row.bool("overdue_text_alert")),
             "overdue_dashboard_alert": .init(row.bool("overdue_dashboard_alert")), "offline_time": .init(row.int("offline_time")),
             "overdue_time": .init(row.int("overdue_time")), "check_interval": .init(row.int("check_interval")),
@@ -97,7 +101,9 @@ enum AgentQueries {
             }
             func oneOf(_ key: String, _ allowed: [String]) throws -> String? {
                 guard let text = query[key], !text.isEmpty else { return nil }
-                guard allowed.contains(text) else { throw APIError.badRequest("Query parameter '\(key)' must be one of \(allowed.joined(separator: ", ")).") }
+                guard allowed.contains(text) else {
+                    throw APIError.badRequest("Query parameter '\(key)' must be one of \(allowed.joined(separator: ", ")).")
+                }
                 return text
             }
             client = try int("client")
@@ -118,8 +124,14 @@ enum AgentQueries {
             if let plat { add({ "a.plat = $\($0)" }, plat) }
             if let status { add({ "(\(AgentQueries.status)) = $\($0)" }, status) }
             if let search {
-                let pattern = "%" + search.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "%", with: "\\%").replacingOccurrences(of: "_", with: "\\_") + "%"
-                add({ "(a.hostname ILIKE $\($0) OR a.description ILIKE $\($0) OR a.logged_in_username ILIKE $\($0) OR a.public_ip ILIKE $\($0) OR a.agent_id = $\($0 + 1))" }, pattern)
+                let pattern =
+                    "%"
+                    + search.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "%", with: "\\%").replacingOccurrences(
+                        of: "_", with: "\\_") + "%"
+                add(
+                    {
+                        "(a.hostname ILIKE $\($0) OR a.description ILIKE $\($0) OR a.logged_in_username ILIKE $\($0) OR a.public_ip ILIKE $\($0) OR a.agent_id = $\($0 + 1))"
+                    }, pattern)
                 params.append(search)
             }
             if let condition = scope.sqlCondition(siteColumn: "a.site_id", clientColumn: "a.client_id", nextParameter: params.count + 1) {

@@ -5,32 +5,44 @@ import Hummingbird
 enum AgentRoutes {
     static func routes(_ host: HostContext, commander: AgentCommander) -> [Route] {
         [
-            Route(.get, "/agents/", access: .permission("can_list_agents"),
-                  summary: "Agents; filter with client, site, monitoring_type, plat, status, search; page with page and page_size") { call in
+            Route(
+                .get, "/agents/", access: .permission("can_list_agents"),
+                summary: "Agents; filter with client, site, monitoring_type, plat, status, search; page with page and page_size"
+            ) { call in
                 let filter = try AgentQueries.Filter(call.query)
                 let (whereSQL, params) = filter.whereClause(scope: try call.user.scope)
                 guard let page = try call.queryInt("page", in: RequestInteger.page) else {
-                    let rows = try await host.pool.query("SELECT \(AgentQueries.listColumns) \(AgentQueries.from) \(whereSQL) ORDER BY a.hostname, a.id", params).rows
+                    let rows = try await host.pool.query(
+                        "SELECT \(AgentQueries.listColumns) \(AgentQueries.from) \(whereSQL) ORDER BY a.hostname, a.id", params
+                    ).rows
                     return Responses.json(.array(rows.map { AgentQueries.render($0) }))
                 }
                 let size = try call.queryInt("page_size", in: 1...1000, default: 50) ?? 50
                 // Both bounded above (page to 32 bits), so the offset cannot overflow.
                 let pageParams = params + [String(size), String((page - 1) * size)]
                 // One round trip: the window count rides along with the page.
-                let rows = try await host.pool.query("""
+                let rows = try await host.pool.query(
+                    """
                     SELECT \(AgentQueries.listColumns), count(*) OVER () AS total_count \(AgentQueries.from) \(whereSQL)
                     ORDER BY a.hostname, a.id LIMIT $\(params.count + 1) OFFSET $\(params.count + 2)
-                    """, pageParams).rows
+                    """, pageParams
+                ).rows
                 var total = rows.first?.int("total_count") ?? 0
                 if rows.isEmpty, page > 1 {
                     total = try await host.pool.query("SELECT count(*) AS n \(AgentQueries.from) \(whereSQL)", params).first?.int("n") ?? 0
                 }
-                return Responses.json(["count": .init(total), "page": .init(page), "page_size": .init(size), "results": .array(rows.map { AgentQueries.render($0) })])
+                return Responses.json([
+                    "count": .init(total), "page": .init(page), "page_size": .init(size),
+                    "results": .array(rows.map { AgentQueries.render($0) }),
+                ])
             },
             Route(.get, "/agents/<agent_id>/", access: .permission("can_list_agents"), summary: "One agent in detail") { call in
                 Responses.json(AgentQueries.render(try await load(host, call), detail: true))
             },
-            Route(.put, "/agents/<agent_id>/", access: .permission("can_edit_agent"), summary: "Edit an agent (site, intervals, alerts, maintenance)") { call in
+            Route(
+                .put, "/agents/<agent_id>/", access: .permission("can_edit_agent"),
+                summary: "Edit an agent (site, intervals, alerts, maintenance)"
+            ) { call in
                 let before = try await load(host, call)
                 let body = try call.object()
                 let fields = FieldReader(body.fields["agent"]?.objectValue ?? body.fields)
@@ -42,12 +54,15 @@ enum AgentRoutes {
                         throw APIError.badRequest("Site \(site) does not exist.")
                     }
                     newClient = row.int("client_id")
-                    guard user.scope.allows(clientID: newClient!, siteID: site) else { throw APIError.forbidden("Your role cannot move agents to site \(site).") }
+                    guard user.scope.allows(clientID: newClient!, siteID: site) else {
+                        throw APIError.forbidden("Your role cannot move agents to site \(site).")
+                    }
                 }
                 let agentID = before.string("agent_id")
                 let clientID = newClient
                 let after = try await host.pool.transaction { connection in
-                    try connection.query("""
+                    try connection.query(
+                        """
                         UPDATE agents SET site_id = coalesce($2::bigint, site_id), client_id = coalesce($3::bigint, client_id),
                             description = coalesce($4, description), monitoring_type = coalesce($5, monitoring_type),
                             offline_time = coalesce($6::int, offline_time), overdue_time = coalesce($7::int, overdue_time),
@@ -57,15 +72,24 @@ enum AgentRoutes {
                             time_zone = CASE WHEN $14::boolean THEN $15 ELSE time_zone END,
                             custom_fields = coalesce($16::jsonb, custom_fields), modified_time = now()
                         WHERE agent_id = $1
-                        """, [agentID, edit.site.map(String.init), clientID.map(String.init), edit.description, edit.monitoringType,
-                              edit.offlineTime.map(String.init), edit.overdueTime.map(String.init), edit.checkInterval.map(String.init),
-                              edit.flag("overdue_email_alert"), edit.flag("overdue_text_alert"), edit.flag("overdue_dashboard_alert"),
-                              edit.flag("maintenance_mode"), edit.flag("block_policy_inheritance"), edit.setsTimeZone ? "t" : "f", edit.timeZone,
-                              body.fields["custom_fields"].map { $0.databaseText }])
+                        """,
+                        [
+                            agentID, edit.site.map(String.init), clientID.map(String.init), edit.description, edit.monitoringType,
+                            edit.offlineTime.map(String.init), edit.overdueTime.map(String.init), edit.checkInterval.map(String.init),
+                            edit.flag("overdue_email_alert"), edit.flag("overdue_text_alert"), edit.flag("overdue_dashboard_alert"),
+                            edit.flag("maintenance_mode"), edit.flag("block_policy_inheritance"), edit.setsTimeZone ? "t" : "f",
+                            edit.timeZone,
+                            body.fields["custom_fields"].map { $0.databaseText },
+                        ])
                     try PolicyAssignment.apply(connection, table: "agents", id: agentID, idColumn: "agent_id", fields: fields)
-                    let after = try connection.query("SELECT \(AgentQueries.detailColumns) \(AgentQueries.from) WHERE a.agent_id = $1", [agentID]).first!
-                    try AuditLog.record(.init(call, .modify, "agent", "Modified agent \(before.string("hostname"))",
-                                              before: AgentQueries.render(before), after: AgentQueries.render(after), agentID: agentID, agentHostname: before.string("hostname")), on: connection)
+                    let after = try connection.query(
+                        "SELECT \(AgentQueries.detailColumns) \(AgentQueries.from) WHERE a.agent_id = $1", [agentID]
+                    ).first!
+                    try AuditLog.record(
+                        .init(
+                            call, .modify, "agent", "Modified agent \(before.string("hostname"))",
+                            before: AgentQueries.render(before), after: AgentQueries.render(after), agentID: agentID,
+                            agentHostname: before.string("hostname")), on: connection)
                     return after
                 }
                 return Responses.json(AgentQueries.render(after, detail: true))
@@ -79,7 +103,10 @@ enum AgentRoutes {
                 let reached = commander.bus.publish(agentID: agentID, uninstall)
                 try await host.pool.transaction { connection in
                     try connection.query("DELETE FROM agents WHERE agent_id = $1", [agentID])
-                    try AuditLog.record(.init(call, .delete, "agent", "Deleted agent \(before.string("hostname"))", before: AgentQueries.render(before), agentID: agentID, agentHostname: before.string("hostname")), on: connection)
+                    try AuditLog.record(
+                        .init(
+                            call, .delete, "agent", "Deleted agent \(before.string("hostname"))", before: AgentQueries.render(before),
+                            agentID: agentID, agentHostname: before.string("hostname")), on: connection)
                 }
                 host.authenticator.invalidateAll()
                 // Plugins drop what they keep for it (checks, results).
@@ -101,13 +128,15 @@ enum AgentRoutes {
     /// What a command to the agent needs, without the inventory (services, disks, WMI):
     /// commands are on the ping path, where every row read counts.
     static func loadForCommand(_ host: HostContext, _ call: Call) async throws -> PGRow {
-        try await load(host, call, columns: "a.agent_id, a.hostname, a.plat, a.goarch, a.version, a.time_zone, a.client_id, a.site_id FROM agents a")
+        try await load(
+            host, call, columns: "a.agent_id, a.hostname, a.plat, a.goarch, a.version, a.time_zone, a.client_id, a.site_id FROM agents a")
     }
 
     private static func load(_ host: HostContext, _ call: Call, columns: String) async throws -> PGRow {
         let agentID = call.param("agent_id")
         guard let row = try await host.pool.query("SELECT \(columns) WHERE a.agent_id = $1", [agentID]).first,
-              try call.user.scope.allows(clientID: row.int("client_id"), siteID: row.int("site_id")) else {
+            try call.user.scope.allows(clientID: row.int("client_id"), siteID: row.int("site_id"))
+        else {
             throw APIError.notFound("No agent with id \(agentID).")
         }
         return row
@@ -139,7 +168,9 @@ struct AgentEdit {
         overdueTime = try fields.optionalInt("overdue_time", in: 1...43_200)
         checkInterval = try fields.optionalInt("check_interval", in: 15...86_400)
         if fields.has("time_zone") { setsTimeZone = true; timeZone = try fields.optionalString("time_zone") }
-        for name in ["overdue_email_alert", "overdue_text_alert", "overdue_dashboard_alert", "maintenance_mode", "block_policy_inheritance"] {
+        for name in [
+            "overdue_email_alert", "overdue_text_alert", "overdue_dashboard_alert", "maintenance_mode", "block_policy_inheritance",
+        ] {
             if let value = try fields.optionalBool(name) { flags[name] = value }
         }
     }

@@ -45,8 +45,10 @@ public final class MetricsRegistry: Sendable {
     /// Counts a connection the listener ended itself (a missed deadline, the per-address
     /// cap), labelled by reason: a handful of fixed values.
     public func connectionCut(_ reason: String) {
-        registry.makeCounter(name: "garrison_connections_cut_total", labels: [("reason", reason)],
-                             help: "connections the listener closed itself, by reason").increment()
+        registry.makeCounter(
+            name: "garrison_connections_cut_total", labels: [("reason", reason)],
+            help: "connections the listener closed itself, by reason"
+        ).increment()
     }
 
     public func exposition() -> String {

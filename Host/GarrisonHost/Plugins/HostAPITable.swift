@@ -28,7 +28,8 @@ enum HostAPITable {
         }
         api.register_route = { host, method, pattern, permission, fn, user, freeFn, out in
             guard let plugin = LoadedPlugin.from(host) else { return GARRISON_ERR_INVALID }
-            return plugin.registerRoute(method: method, pattern: pattern, permission: permission, scopesCSV: .empty, fn: fn, user: user, freeFn: freeFn, out: out)
+            return plugin.registerRoute(
+                method: method, pattern: pattern, permission: permission, scopesCSV: .empty, fn: fn, user: user, freeFn: freeFn, out: out)
         }
         api.call_header = { call, name, out in
             PluginCall.from(call)?.header(name, out) ?? GARRISON_ERR_INVALID
@@ -70,7 +71,9 @@ enum HostAPITable {
             LoadedPlugin.from(host)?.registerAgentHandler(tag: tag, fn: fn, user: user, freeFn: freeFn, out: out) ?? GARRISON_ERR_INVALID
         }
         api.agent_request = { host, agentID, payload, timeoutMS, done, user, cancelOut in
-            LoadedPlugin.from(host)?.agentRequest(agentID: agentID, payload: payload, timeoutMS: timeoutMS, done: done, user: user, cancelOut: cancelOut) ?? GARRISON_ERR_INVALID
+            LoadedPlugin.from(host)?.agentRequest(
+                agentID: agentID, payload: payload, timeoutMS: timeoutMS, done: done, user: user, cancelOut: cancelOut)
+                ?? GARRISON_ERR_INVALID
         }
         api.agent_send = { host, agentID, payload in
             LoadedPlugin.from(host)?.agentSend(agentID: agentID, payload: payload) ?? GARRISON_ERR_INVALID
@@ -94,7 +97,8 @@ enum HostAPITable {
         }
         api.register_route_scoped = { host, method, pattern, permission, scopes, fn, user, freeFn, out in
             guard let plugin = LoadedPlugin.from(host) else { return GARRISON_ERR_INVALID }
-            return plugin.registerRoute(method: method, pattern: pattern, permission: permission, scopesCSV: scopes, fn: fn, user: user, freeFn: freeFn, out: out)
+            return plugin.registerRoute(
+                method: method, pattern: pattern, permission: permission, scopesCSV: scopes, fn: fn, user: user, freeFn: freeFn, out: out)
         }
         return api
     }

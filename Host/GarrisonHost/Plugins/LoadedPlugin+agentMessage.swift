@@ -5,16 +5,22 @@ import Foundation
 /// AgentCommander (request or fire-and-forget chosen per function, history, offline queue)
 /// and receive agent publishes carrying their reply tag.
 extension LoadedPlugin {
-    func registerAgentHandler(tag: garrison_bytes, fn: garrison_agent_msg_fn?, user: UnsafeMutableRawPointer?, freeFn: garrison_free_fn?, out: UnsafeMutablePointer<garrison_reg>?) -> Int32 {
+    func registerAgentHandler(
+        tag: garrison_bytes, fn: garrison_agent_msg_fn?, user: UnsafeMutableRawPointer?, freeFn: garrison_free_fn?,
+        out: UnsafeMutablePointer<garrison_reg>?
+    ) -> Int32 {
         out?.pointee = 0
         guard isRegistering else { return refuse(GARRISON_ERR_PHASE, "register_agent_handler outside plugin_init") }
         guard let text = tag.string, !text.isEmpty else { return refuse(GARRISON_ERR_INVALID, "register_agent_handler: empty reply tag") }
         guard let fn else { return refuse(GARRISON_ERR_INVALID, "register_agent_handler \(text): fn is NULL") }
-        guard TelemetryIngest.kinds[text] == nil else { return refuse(GARRISON_ERR_CONFLICT, "register_agent_handler: \(text) is core telemetry") }
+        guard TelemetryIngest.kinds[text] == nil else {
+            return refuse(GARRISON_ERR_CONFLICT, "register_agent_handler: \(text) is core telemetry")
+        }
         if let holder = services.claims.owner(of: text, .agentTag), holder != name {
             return refuse(GARRISON_ERR_CONFLICT, "register_agent_handler: tag \(text) belongs to plugin \(holder)")
         }
-        let entry = PluginRegistrations.Named(id: PluginRegistrations.nextID(), name: text, callback: PluginCallback(function: fn, user: PluginUserData(pointer: user)))
+        let entry = PluginRegistrations.Named(
+            id: PluginRegistrations.nextID(), name: text, callback: PluginCallback(function: fn, user: PluginUserData(pointer: user)))
         let code = registering("register_agent_handler") { registrations in
             if registrations.agentHandlers.contains(where: { $0.name == text }) {
                 return .refused(GARRISON_ERR_CONFLICT, "register_agent_handler: tag \(text) is already registered")
@@ -39,8 +45,10 @@ extension LoadedPlugin {
                 agentID.withUTF8 { id in
                     tag.withUTF8 { tagBytes in
                         json.withUTF8 { body in
-                            callback.function(callback.user.pointer, garrison_bytes(ptr: id.baseAddress, len: id.count),
-                                              garrison_bytes(ptr: tagBytes.baseAddress, len: tagBytes.count), garrison_bytes(ptr: body.baseAddress, len: body.count))
+                            callback.function(
+                                callback.user.pointer, garrison_bytes(ptr: id.baseAddress, len: id.count),
+                                garrison_bytes(ptr: tagBytes.baseAddress, len: tagBytes.count),
+                                garrison_bytes(ptr: body.baseAddress, len: body.count))
                         }
                     }
                 }
@@ -48,7 +56,10 @@ extension LoadedPlugin {
         }
     }
 
-    func agentRequest(agentID: garrison_bytes, payload: garrison_bytes, timeoutMS: UInt32, done: garrison_done_fn?, user: UnsafeMutableRawPointer?, cancelOut: UnsafeMutablePointer<UInt64>?) -> Int32 {
+    func agentRequest(
+        agentID: garrison_bytes, payload: garrison_bytes, timeoutMS: UInt32, done: garrison_done_fn?, user: UnsafeMutableRawPointer?,
+        cancelOut: UnsafeMutablePointer<UInt64>?
+    ) -> Int32 {
         cancelOut?.pointee = 0
         guard let done, let message = PluginAgentMessage(agentID, payload, plugin: name) else { return GARRISON_ERR_INVALID }
         guard let operation = startOperation(done: done, user: user) else { return GARRISON_ERR_PHASE }
@@ -114,7 +125,9 @@ struct PluginAgentMessage: Sendable {
     let hasOptions: Bool
 
     init?(_ agentID: garrison_bytes, _ payload: garrison_bytes, plugin: String) {
-        guard let id = agentID.string, !id.isEmpty, !payload.isMalformed, let value = try? JSON.parse(payload.data), var object = value.objectValue else { return nil }
+        guard let id = agentID.string, !id.isEmpty, !payload.isMalformed, let value = try? JSON.parse(payload.data),
+            var object = value.objectValue
+        else { return nil }
         let options = object.removeValue(forKey: "_options")
         if let options, options.objectValue == nil { return nil }
         guard let command = try? AgentCommand(json: object) else { return nil }
@@ -125,9 +138,12 @@ struct PluginAgentMessage: Sendable {
         self.username = options?["username"]?.stringValue ?? "plugin:\(plugin)"
         if let note = options?["history"]?.objectValue {
             let type = note["type"]?.stringValue ?? "command"
-            guard ["cmd_run", "script_run", "task_run", "command"].contains(type), let sink = AgentResultSinks.validated(options?["save_result"]) else { return nil }
-            history = .init(type: type, command: note["command"]?.stringValue ?? "", scriptName: note["script_name"]?.stringValue ?? "",
-                            origin: note["origin"]?.stringValue ?? plugin, saveResult: sink)
+            guard ["cmd_run", "script_run", "task_run", "command"].contains(type),
+                let sink = AgentResultSinks.validated(options?["save_result"])
+            else { return nil }
+            history = .init(
+                type: type, command: note["command"]?.stringValue ?? "", scriptName: note["script_name"]?.stringValue ?? "",
+                origin: note["origin"]?.stringValue ?? plugin, saveResult: sink)
         } else {
             history = nil
         }

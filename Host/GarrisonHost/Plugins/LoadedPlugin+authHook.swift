@@ -6,11 +6,14 @@ import NIOPosix
 /// register_auth_hook: a plugin's hook becomes a LoginHook under the plugin's name. Errors,
 /// unknown answers and timeouts count as a denial: a broken hook fails closed.
 extension LoadedPlugin {
-    func registerAuthHook(fn: garrison_auth_fn?, user: UnsafeMutableRawPointer?, freeFn: garrison_free_fn?, out: UnsafeMutablePointer<garrison_reg>?) -> Int32 {
+    func registerAuthHook(
+        fn: garrison_auth_fn?, user: UnsafeMutableRawPointer?, freeFn: garrison_free_fn?, out: UnsafeMutablePointer<garrison_reg>?
+    ) -> Int32 {
         out?.pointee = 0
         guard isRegistering else { return refuse(GARRISON_ERR_PHASE, "register_auth_hook outside plugin_init") }
         guard let fn else { return refuse(GARRISON_ERR_INVALID, "register_auth_hook: fn is NULL") }
-        let hook = PluginRegistrations.AuthHook(id: PluginRegistrations.nextID(), callback: PluginCallback(function: fn, user: PluginUserData(pointer: user)))
+        let hook = PluginRegistrations.AuthHook(
+            id: PluginRegistrations.nextID(), callback: PluginCallback(function: fn, user: PluginUserData(pointer: user)))
         let code = registering("register_auth_hook") { registrations in
             registrations.authHooks.append(hook)
             registrations.addDestructor(freeFn, user)
@@ -32,9 +35,10 @@ struct PluginLoginHook: LoginHook {
         let call = PluginAuthCall(host: host)
         var fields = request.objectValue ?? [:]
         fields["password"] = nil
-        let status = call.invoke(callback, stage: stage.rawValue,
-                                 user: "{\"id\":\(subject.userID),\"username\":\(JSONText.quoted(subject.username))}",
-                                 request: JSON.object(fields).databaseText, sourceIP: sourceIP)
+        let status = call.invoke(
+            callback, stage: stage.rawValue,
+            user: "{\"id\":\(subject.userID),\"username\":\(JSONText.quoted(subject.username))}",
+            request: JSON.object(fields).databaseText, sourceIP: sourceIP)
         let verdict: LoginVerdict?
         switch status {
         case GARRISON_PENDING:

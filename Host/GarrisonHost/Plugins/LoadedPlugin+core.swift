@@ -13,11 +13,16 @@ extension LoadedPlugin {
     }
 
     /// The kinds core_get answers (the header's core_get comment describes each).
-    static let coreKinds: Set<String> = ["agent", "agent_brief", "client", "site", "agent_policies", "policy", "agents", "may_manage_user", "policy_reach"]
+    static let coreKinds: Set<String> = [
+        "agent", "agent_brief", "client", "site", "agent_policies", "policy", "agents", "may_manage_user", "policy_reach",
+    ]
 
     /// core_get: an agent, client, site or policy as the operator API renders it; the
     /// policies applying to an agent; the agent_ids of a client, a site or all agents.
-    func coreGet(kind: garrison_bytes, id: garrison_bytes, done: garrison_done_fn?, user: UnsafeMutableRawPointer?, cancelOut: UnsafeMutablePointer<UInt64>?) -> Int32 {
+    func coreGet(
+        kind: garrison_bytes, id: garrison_bytes, done: garrison_done_fn?, user: UnsafeMutableRawPointer?,
+        cancelOut: UnsafeMutablePointer<UInt64>?
+    ) -> Int32 {
         cancelOut?.pointee = 0
         guard let done, let key = id.string, !key.isEmpty, let kindText = kind.string else { return GARRISON_ERR_INVALID }
         guard Self.coreKinds.contains(kindText) || Self.scriptingKinds.contains(kindText) else { return GARRISON_ERR_UNSUPPORTED }
@@ -35,7 +40,8 @@ extension LoadedPlugin {
                     operation.complete(GARRISON_ERR_NOT_FOUND, "no \(kindText) \(key)")
                 }
             } catch let error as DatabaseError {
-                operation.complete(Self.status(for: error) == GARRISON_ERR_UNAVAILABLE ? GARRISON_ERR_UNAVAILABLE : GARRISON_ERR_INTERNAL, "\(error)")
+                operation.complete(
+                    Self.status(for: error) == GARRISON_ERR_UNAVAILABLE ? GARRISON_ERR_UNAVAILABLE : GARRISON_ERR_INTERNAL, "\(error)")
             } catch {
                 operation.complete(GARRISON_ERR_INTERNAL, "\(error)")
             }
@@ -54,11 +60,16 @@ extension LoadedPlugin {
     static func coreObject(_ kind: String, _ key: String, pool: DatabasePool) async throws -> JSON? {
         switch kind {
         case "agent_brief":
-            guard let row = try await pool.query("SELECT \(AgentQueries.listColumns), a.custom_fields \(AgentQueries.from) WHERE a.agent_id = $1", [key], prepared: true).first,
-                  case .object(var fields) = AgentQueries.render(row),
-                  let applied = try await PolicyQueries.agentPolicies(pool, agentID: key) else { return nil }
+            guard
+                let row = try await pool.query(
+                    "SELECT \(AgentQueries.listColumns), a.custom_fields \(AgentQueries.from) WHERE a.agent_id = $1", [key], prepared: true
+                ).first,
+                case .object(var fields) = AgentQueries.render(row),
+                let applied = try await PolicyQueries.agentPolicies(pool, agentID: key)
+            else { return nil }
             fields["custom_fields"] = .fromDatabase(row["custom_fields"], fallback: [:])
-            fields["policies"] = .array(applied.map { ["id": .init($0.id), "enforced": .init($0.enforced), "source": .init($0.source.rawValue)] })
+            fields["policies"] = .array(
+                applied.map { ["id": .init($0.id), "enforced": .init($0.enforced), "source": .init($0.source.rawValue)] })
             return .object(fields)
         case "agent_policies":
             guard let applied = try await PolicyQueries.agentPolicies(pool, agentID: key) else { return nil }
@@ -72,8 +83,13 @@ extension LoadedPlugin {
             let row = try await pool.query("SELECT \(AgentQueries.detailColumns) \(AgentQueries.from) WHERE a.agent_id = $1", [key]).first
             return row.map { AgentQueries.render($0, detail: true) }
         case "client":
-            guard let id = Int(key), let row = try await pool.query("SELECT \(ClientRoutes.clientColumns) FROM clients c WHERE c.id = $1", [String(id)]).first else { return nil }
-            let sites = try await pool.query("SELECT \(ClientRoutes.siteColumns) FROM sites s JOIN clients c ON c.id = s.client_id WHERE s.client_id = $1 ORDER BY s.name", [String(id)]).rows
+            guard let id = Int(key),
+                let row = try await pool.query("SELECT \(ClientRoutes.clientColumns) FROM clients c WHERE c.id = $1", [String(id)]).first
+            else { return nil }
+            let sites = try await pool.query(
+                "SELECT \(ClientRoutes.siteColumns) FROM sites s JOIN clients c ON c.id = s.client_id WHERE s.client_id = $1 ORDER BY s.name",
+                [String(id)]
+            ).rows
             return ClientRoutes.renderClient(row, sites: sites.map(ClientRoutes.renderSite))
         case "global":
             return try await keyStoreObject(key, pool: pool)
@@ -84,7 +100,9 @@ extension LoadedPlugin {
             return try await PolicyReach.load(pool, policy: id).json
         case "site":
             guard let id = Int(key) else { return nil }
-            let row = try await pool.query("SELECT \(ClientRoutes.siteColumns) FROM sites s JOIN clients c ON c.id = s.client_id WHERE s.id = $1", [String(id)]).first
+            let row = try await pool.query(
+                "SELECT \(ClientRoutes.siteColumns) FROM sites s JOIN clients c ON c.id = s.client_id WHERE s.id = $1", [String(id)]
+            ).first
             return row.map(ClientRoutes.renderSite)
         default:
             return nil
@@ -98,8 +116,9 @@ extension LoadedPlugin {
         let parts = key.split(separator: ":")
         guard parts.count == 2, let callerID = Int(parts[0]), let targetID = Int(parts[1]) else { return nil }
         guard let caller = try? await GrantRules.rights(ofUser: callerID, pool) else { return nil }
-        let identity = OperatorIdentity(id: callerID, username: caller.username, isSuperuser: caller.rights.superuser, permissions: caller.rights.permissions,
-                                        scope: caller.rights.scope, tokenID: nil, limitedScope: nil, viaAPIKey: false, roleID: caller.roleID)
+        let identity = OperatorIdentity(
+            id: callerID, username: caller.username, isSuperuser: caller.rights.superuser, permissions: caller.rights.permissions,
+            scope: caller.rights.scope, tokenID: nil, limitedScope: nil, viaAPIKey: false, roleID: caller.roleID)
         do {
             let target = try await GrantRules.requireMayManage(user: targetID, caller: identity, pool)
             return ["allowed": true, "username": .string(target.username)]
@@ -113,7 +132,7 @@ extension LoadedPlugin {
     /// audit (1.1): queued; a failed write is logged, as the plugin has nobody to tell.
     func audit(_ entryJSON: garrison_bytes) -> Int32 {
         guard !entryJSON.isMalformed, let value = try? JSON.parse(entryJSON.data), let object = value.objectValue,
-              let action = object["action"]?.stringValue, !action.isEmpty
+            let action = object["action"]?.stringValue, !action.isEmpty
         else { return GARRISON_ERR_INVALID }
         guard withState({ $0.instance.acceptsServiceCalls }) else { return GARRISON_ERR_PHASE }
         guard let audit = services.audit else { return GARRISON_ERR_UNAVAILABLE }

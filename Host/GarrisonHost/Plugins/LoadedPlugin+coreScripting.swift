@@ -19,17 +19,22 @@ extension LoadedPlugin {
     /// agent_variables: many agents' scalar fields at once, for {{agent.x}} in bulk runs.
     static func agentVariablesText(_ key: String, pool: DatabasePool) async throws -> String? {
         guard let (filter, params) = AgentQueries.Selection(key)?.filter else { return nil }
-        let rows = try await pool.query("SELECT \(AgentQueries.listColumns), \(AgentQueries.detailScalarColumns) \(AgentQueries.from)\(filter) ORDER BY a.agent_id", params).rows
+        let rows = try await pool.query(
+            "SELECT \(AgentQueries.listColumns), \(AgentQueries.detailScalarColumns) \(AgentQueries.from)\(filter) ORDER BY a.agent_id",
+            params
+        ).rows
         return JSON.array(rows.map { AgentQueries.render($0, detail: true, inventory: false) }).databaseText
     }
 
     /// agent_targets as JSON text, aggregated by the database.
     static func agentTargetsText(_ key: String, pool: DatabasePool) async throws -> String? {
         guard let (filter, params) = AgentQueries.Selection(key)?.filter else { return nil }
-        return try await pool.query("""
+        return try await pool.query(
+            """
             SELECT coalesce(json_agg(json_build_object('agent_id', a.agent_id, 'hostname', a.hostname, 'plat', a.plat, 'monitoring_type', a.monitoring_type,
                    'client_id', a.client_id, 'site_id', a.site_id, 'status', \(AgentQueries.status)) ORDER BY a.agent_id), '[]') AS list
             FROM agents a\(filter)
-            """, params).first?.string("list")
+            """, params
+        ).first?.string("list")
     }
 }

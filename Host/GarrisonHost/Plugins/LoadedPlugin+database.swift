@@ -21,7 +21,8 @@ extension LoadedPlugin {
                 return .refused(GARRISON_ERR_CONFLICT, "register_migration: version \(version) is already registered")
             }
             if let last = registrations.migrations.last, version < last.version {
-                return .refused(GARRISON_ERR_INVALID, "register_migration: version \(version) after \(last.version) (versions must increase)")
+                return .refused(
+                    GARRISON_ERR_INVALID, "register_migration: version \(version) after \(last.version) (versions must increase)")
             }
             registrations.migrations.append(.init(version: version, sql: text))
             return .registered
@@ -37,8 +38,9 @@ extension LoadedPlugin {
         let hostConninfo = pool.conninfo
         let timeoutMS = Int(Self.milliseconds(services.callTimeout))
         let login: @Sendable (PGConnection) throws -> String = { connection in
-            try PluginRoleLogin.ensureLogin(hostConninfo: hostConninfo, role: schema, schema: schema,
-                                            statementTimeoutMS: timeoutMS, on: connection)
+            try PluginRoleLogin.ensureLogin(
+                hostConninfo: hostConninfo, role: schema, schema: schema,
+                statementTimeoutMS: timeoutMS, on: connection)
         }
         try await Migrator(pool: pool, logger: logger).migrate(
             component: component, schema: schema, role: schema, login: login,
@@ -58,10 +60,13 @@ extension LoadedPlugin {
     /// statements are long and come on every db_query.
     static func isBlank(_ sql: String) -> Bool { !sql.utf8.contains { !($0 == 0x20 || (0x09...0x0D).contains($0)) } }
 
-    func dbQuery(sql: garrison_bytes, params: garrison_bytes, done: garrison_done_fn?, user: UnsafeMutableRawPointer?, cancelOut: UnsafeMutablePointer<UInt64>?) -> Int32 {
+    func dbQuery(
+        sql: garrison_bytes, params: garrison_bytes, done: garrison_done_fn?, user: UnsafeMutableRawPointer?,
+        cancelOut: UnsafeMutablePointer<UInt64>?
+    ) -> Int32 {
         cancelOut?.pointee = 0
         guard let done, let statement = sql.string, !Self.isBlank(statement),
-              let parameters = Self.parameters(params)
+            let parameters = Self.parameters(params)
         else { return GARRISON_ERR_INVALID }
         guard let operation = startOperation(done: done, user: user) else { return GARRISON_ERR_PHASE }
         cancelOut?.pointee = operation.token
@@ -164,8 +169,8 @@ extension LoadedPlugin {
         case .constraint: return error.isUniqueViolation ? GARRISON_ERR_CONFLICT : GARRISON_ERR_INVALID
         case .server(let state, _):
             switch state {
-            case "42501": return GARRISON_ERR_DENIED       // insufficient_privilege
-            case "57014": return GARRISON_ERR_TIMEOUT      // statement_timeout
+            case "42501": return GARRISON_ERR_DENIED  // insufficient_privilege
+            case "57014": return GARRISON_ERR_TIMEOUT  // statement_timeout
             default: return GARRISON_ERR_INVALID
             }
         }
@@ -193,12 +198,12 @@ extension LoadedPlugin {
     private static func render(_ value: String?, type: UInt32) -> String {
         guard let value else { return "null" }
         switch type {
-        case 16: return value == "t" ? "true" : "false"                 // bool
-        case 20, 21, 23, 26: return value                                // int8, int2, int4, oid
-        case 700, 701, 1700:                                             // float4, float8, numeric
+        case 16: return value == "t" ? "true" : "false"  // bool
+        case 20, 21, 23, 26: return value  // int8, int2, int4, oid
+        case 700, 701, 1700:  // float4, float8, numeric
             if let number = Double(value), number.isFinite { return value }
             return JSONText.quoted(value)
-        case 114, 3802: return value                                     // json, jsonb
+        case 114, 3802: return value  // json, jsonb
         default: return JSONText.quoted(value)
         }
     }

@@ -6,11 +6,15 @@ extension LoadedPlugin {
     /// Namespaces only the host publishes in.
     static let reservedEventPrefixes = ["agent.", "client.", "site.", "core."]
 
-    func subscribe(pattern: garrison_bytes, fn: garrison_event_fn?, user: UnsafeMutableRawPointer?, freeFn: garrison_free_fn?, out: UnsafeMutablePointer<garrison_reg>?) -> Int32 {
+    func subscribe(
+        pattern: garrison_bytes, fn: garrison_event_fn?, user: UnsafeMutableRawPointer?, freeFn: garrison_free_fn?,
+        out: UnsafeMutablePointer<garrison_reg>?
+    ) -> Int32 {
         out?.pointee = 0
         guard isRegistering else { return refuse(GARRISON_ERR_PHASE, "event_subscribe outside plugin_init") }
         guard let text = pattern.string, EventBus.isValidPattern(text) else {
-            return refuse(GARRISON_ERR_INVALID, "event_subscribe: bad pattern '\(pattern.lossyString)' (an exact name, or a prefix ending in '*')")
+            return refuse(
+                GARRISON_ERR_INVALID, "event_subscribe: bad pattern '\(pattern.lossyString)' (an exact name, or a prefix ending in '*')")
         }
         guard let fn else { return refuse(GARRISON_ERR_INVALID, "event_subscribe \(text): fn is NULL") }
         let subscription = PluginRegistrations.Subscription(
@@ -28,7 +32,7 @@ extension LoadedPlugin {
     /// other plugins' names are not theirs to use.
     func publish(name: garrison_bytes, json: garrison_bytes) -> Int32 {
         guard let eventName = name.string, !eventName.isEmpty,
-              !json.isMalformed, let value = try? JSON.parse(json.data), value.objectValue != nil
+            !json.isMalformed, let value = try? JSON.parse(json.data), value.objectValue != nil
         else { return GARRISON_ERR_INVALID }
         // From plugin_shutdown on, only log and answers are accepted (LIFECYCLE 5d).
         switch instance.state {
@@ -36,7 +40,9 @@ extension LoadedPlugin {
         default: break
         }
         let owner = self.name
-        if Self.reservedEventPrefixes.contains(where: { eventName.hasPrefix($0) }) || !(eventName == owner || eventName.hasPrefix(owner + ".")) {
+        if Self.reservedEventPrefixes.contains(where: { eventName.hasPrefix($0) })
+            || !(eventName == owner || eventName.hasPrefix(owner + "."))
+        {
             logger.warning("event_publish refused: '\(eventName)' is outside the plugin's namespace '\(owner).'")
             return GARRISON_ERR_DENIED
         }
@@ -55,9 +61,10 @@ extension LoadedPlugin {
                 var json = event.json
                 eventName.withUTF8 { nameBytes in
                     json.withUTF8 { jsonBytes in
-                        callback.function(callback.user.pointer,
-                                          garrison_bytes(ptr: nameBytes.baseAddress, len: nameBytes.count),
-                                          garrison_bytes(ptr: jsonBytes.baseAddress, len: jsonBytes.count))
+                        callback.function(
+                            callback.user.pointer,
+                            garrison_bytes(ptr: nameBytes.baseAddress, len: nameBytes.count),
+                            garrison_bytes(ptr: jsonBytes.baseAddress, len: jsonBytes.count))
                     }
                 }
             }

@@ -5,7 +5,10 @@ import Foundation
 /// later issue: kinds are recorded (listed, claimed host-wide, rolled back, free_fn called)
 /// and the calls that need the scheduler check their arguments, then answer UNSUPPORTED.
 extension LoadedPlugin {
-    func registerJobKind(kind: garrison_bytes, fn: garrison_job_fn?, user: UnsafeMutableRawPointer?, freeFn: garrison_free_fn?, out: UnsafeMutablePointer<garrison_reg>?) -> Int32 {
+    func registerJobKind(
+        kind: garrison_bytes, fn: garrison_job_fn?, user: UnsafeMutableRawPointer?, freeFn: garrison_free_fn?,
+        out: UnsafeMutablePointer<garrison_reg>?
+    ) -> Int32 {
         out?.pointee = 0
         guard isRegistering else { return refuse(GARRISON_ERR_PHASE, "register_job_kind outside plugin_init") }
         guard let text = kind.string, !text.isEmpty else { return refuse(GARRISON_ERR_INVALID, "register_job_kind: empty kind") }
@@ -13,7 +16,8 @@ extension LoadedPlugin {
         if let holder = services.claims.owner(of: text, .jobKind), holder != name {
             return refuse(GARRISON_ERR_CONFLICT, "register_job_kind: \(text) belongs to plugin \(holder)")
         }
-        let entry = PluginRegistrations.Named(id: PluginRegistrations.nextID(), name: text, callback: PluginCallback(function: fn, user: PluginUserData(pointer: user)))
+        let entry = PluginRegistrations.Named(
+            id: PluginRegistrations.nextID(), name: text, callback: PluginCallback(function: fn, user: PluginUserData(pointer: user)))
         let code = registering("register_job_kind") { registrations in
             if registrations.jobKinds.contains(where: { $0.name == text }) {
                 return .refused(GARRISON_ERR_CONFLICT, "register_job_kind: \(text) is already registered")
@@ -65,21 +69,31 @@ extension LoadedPlugin {
         return .failed("job function returned \(PluginABI.statusName(status)) without job_complete")
     }
 
-    func scheduleUpsert(_ scheduleJSON: garrison_bytes, done: garrison_done_fn?, user: UnsafeMutableRawPointer?, cancelOut: UnsafeMutablePointer<UInt64>?) -> Int32 {
+    func scheduleUpsert(
+        _ scheduleJSON: garrison_bytes, done: garrison_done_fn?, user: UnsafeMutableRawPointer?, cancelOut: UnsafeMutablePointer<UInt64>?
+    ) -> Int32 {
         cancelOut?.pointee = 0
-        guard let done, !scheduleJSON.isMalformed, let value = try? JSON.parse(scheduleJSON.data), var fields = value.objectValue else { return GARRISON_ERR_INVALID }
+        guard let done, !scheduleJSON.isMalformed, let value = try? JSON.parse(scheduleJSON.data), var fields = value.objectValue else {
+            return GARRISON_ERR_INVALID
+        }
         guard withState({ $0.instance.acceptsServiceCalls }) else { return GARRISON_ERR_PHASE }
         guard let store = services.schedules else { return GARRISON_ERR_UNAVAILABLE }
         // A plugin names its own kinds and schedules; the host keeps them apart from others'.
-        guard let kind = fields["kind"]?.stringValue, withState({ $0.registrations.jobKinds.contains { $0.name == kind } }) else { return GARRISON_ERR_NOT_FOUND }
+        guard let kind = fields["kind"]?.stringValue, withState({ $0.registrations.jobKinds.contains { $0.name == kind } }) else {
+            return GARRISON_ERR_NOT_FOUND
+        }
         guard let id = fields["id"]?.stringValue, !id.isEmpty else { return GARRISON_ERR_INVALID }
         fields["kind"] = .string(qualified(kind))
         fields["id"] = .string(qualified(id))
         // The header's short forms, for C plugins.
         if fields["schedule"] == nil {
-            if let cron = fields["cron"] { fields["schedule"] = ["type": "cron", "expr": cron] }
-            else if let every = fields["every_s"] { fields["schedule"] = ["type": "interval", "seconds": every] }
-            else if let at = fields["at"] { fields["schedule"] = ["type": "once", "at": at] }
+            if let cron = fields["cron"] {
+                fields["schedule"] = ["type": "cron", "expr": cron]
+            } else if let every = fields["every_s"] {
+                fields["schedule"] = ["type": "interval", "seconds": every]
+            } else if let at = fields["at"] {
+                fields["schedule"] = ["type": "once", "at": at]
+            }
         }
         let definition: ScheduleDefinition
         do { definition = try ScheduleDefinition.parse(.object(fields), owner: name) } catch {
@@ -94,7 +108,9 @@ extension LoadedPlugin {
         }
     }
 
-    func scheduleCancel(_ scheduleID: garrison_bytes, done: garrison_done_fn?, user: UnsafeMutableRawPointer?, cancelOut: UnsafeMutablePointer<UInt64>?) -> Int32 {
+    func scheduleCancel(
+        _ scheduleID: garrison_bytes, done: garrison_done_fn?, user: UnsafeMutableRawPointer?, cancelOut: UnsafeMutablePointer<UInt64>?
+    ) -> Int32 {
         cancelOut?.pointee = 0
         guard let done, let id = scheduleID.string, !id.isEmpty else { return GARRISON_ERR_INVALID }
         guard withState({ $0.instance.acceptsServiceCalls }) else { return GARRISON_ERR_PHASE }
@@ -102,7 +118,9 @@ extension LoadedPlugin {
         let qualifiedID = qualified(id)
         let owner = name
         return startAsync(done: done, user: user, cancelOut: cancelOut) {
-            guard try await store.cancel(id: qualifiedID, owner: owner) else { throw PluginAsyncError(GARRISON_ERR_NOT_FOUND, "no schedule \(id)") }
+            guard try await store.cancel(id: qualifiedID, owner: owner) else {
+                throw PluginAsyncError(GARRISON_ERR_NOT_FOUND, "no schedule \(id)")
+            }
             return ["id": .string(id), "cancelled": true]
         }
     }
@@ -120,8 +138,10 @@ struct PluginAsyncError: Error {
 
 extension LoadedPlugin {
     /// Starts `body` as a cancellable operation whose result (JSON) or error reaches `done`.
-    func startAsync(done: garrison_done_fn, user: UnsafeMutableRawPointer?, cancelOut: UnsafeMutablePointer<UInt64>?,
-                    _ body: @escaping @Sendable () async throws -> JSON) -> Int32 {
+    func startAsync(
+        done: garrison_done_fn, user: UnsafeMutableRawPointer?, cancelOut: UnsafeMutablePointer<UInt64>?,
+        _ body: @escaping @Sendable () async throws -> JSON
+    ) -> Int32 {
         guard let operation = startOperation(done: done, user: user) else { return GARRISON_ERR_PHASE }
         cancelOut?.pointee = operation.token
         Task {

@@ -31,19 +31,24 @@ extension LoadedPlugin {
         return scopes
     }
 
-    func registerRoute(method: garrison_bytes, pattern: garrison_bytes, permission: garrison_bytes, scopesCSV: garrison_bytes,
-                       fn: garrison_route_fn?, user: UnsafeMutableRawPointer?, freeFn: garrison_free_fn?, out: UnsafeMutablePointer<garrison_reg>?) -> Int32 {
+    func registerRoute(
+        method: garrison_bytes, pattern: garrison_bytes, permission: garrison_bytes, scopesCSV: garrison_bytes,
+        fn: garrison_route_fn?, user: UnsafeMutableRawPointer?, freeFn: garrison_free_fn?, out: UnsafeMutablePointer<garrison_reg>?
+    ) -> Int32 {
         out?.pointee = 0
         guard isRegistering else { return refuse(GARRISON_ERR_PHASE, "register_route outside plugin_init") }
         let methodText = method.string ?? "?"
         guard let httpMethod = Self.methods[methodText] else {
             return refuse(GARRISON_ERR_INVALID, "register_route: unknown method '\(method.lossyString)' (GET, POST, PUT, PATCH or DELETE)")
         }
-        guard let patternText = pattern.string, !patternText.isEmpty else { return refuse(GARRISON_ERR_INVALID, "register_route: empty or non-UTF-8 path pattern") }
+        guard let patternText = pattern.string, !patternText.isEmpty else {
+            return refuse(GARRISON_ERR_INVALID, "register_route: empty or non-UTF-8 path pattern")
+        }
         let normalized = RoutePattern.normalize(patternText)
         if let problem = RoutePattern.validate(normalized) { return refuse(GARRISON_ERR_INVALID, "register_route: \(problem)") }
         guard let permissionText = permission.string, let access = Self.access(for: permissionText) else {
-            return refuse(GARRISON_ERR_INVALID, "register_route \(methodText) \(normalized): unknown permission '\(permission.lossyString)'")
+            return refuse(
+                GARRISON_ERR_INVALID, "register_route \(methodText) \(normalized): unknown permission '\(permission.lossyString)'")
         }
         guard let scopesText = scopesCSV.string, let scopes = Self.scopes(scopesText) else {
             return refuse(GARRISON_ERR_INVALID, "register_route_scoped \(methodText) \(normalized): bad scopes '\(scopesCSV.lossyString)'")
@@ -55,7 +60,9 @@ extension LoadedPlugin {
         let existing = services.dispatcher.routes
         let code = registering("register_route") { registrations in
             let probe = Route(httpMethod, normalized, access: access, owner: name) { _ in Response(status: .ok) }
-            let mine = registrations.routes.map { Route($0.method, $0.pattern, access: $0.access, owner: name) { _ in Response(status: .ok) } }
+            let mine = registrations.routes.map {
+                Route($0.method, $0.pattern, access: $0.access, owner: name) { _ in Response(status: .ok) }
+            }
             do {
                 _ = try RouteTable(existing + mine).adding(probe)
             } catch {
@@ -72,8 +79,9 @@ extension LoadedPlugin {
     /// The routes to add to the dispatcher once the plugin starts serving.
     func dispatcherRoutes(_ entries: [PluginRegistrations.RouteEntry]) -> [Route] {
         entries.map { entry in
-            Route(entry.method, entry.pattern, access: entry.access, scopes: entry.scopes, owner: name,
-                  summary: "plugin \(name)", handler: routeHandler(entry))
+            Route(
+                entry.method, entry.pattern, access: entry.access, scopes: entry.scopes, owner: name,
+                summary: "plugin \(name)", handler: routeHandler(entry))
         }
     }
 
@@ -89,12 +97,15 @@ extension LoadedPlugin {
             if status == GARRISON_PENDING { return await awaitAnswer(pluginCall) }
             if let response = pluginCall.answer.collect() {
                 if status != GARRISON_OK {
-                    logger.notice("route function answered, then returned \(PluginABI.statusName(status))", metadata: ["request": "\(call.requestID)"])
+                    logger.notice(
+                        "route function answered, then returned \(PluginABI.statusName(status))", metadata: ["request": "\(call.requestID)"]
+                    )
                 }
                 return response
             }
-            logger.error("route function returned \(PluginABI.statusName(status)) without answering",
-                         metadata: ["request": "\(call.requestID)", "route": "\(call.method.rawValue) \(call.route)"])
+            logger.error(
+                "route function returned \(PluginABI.statusName(status)) without answering",
+                metadata: ["request": "\(call.requestID)", "route": "\(call.method.rawValue) \(call.route)"])
             return Responses.detail("Internal error (request \(call.requestID)).", status: .internalServerError)
         }
     }
@@ -119,9 +130,14 @@ extension LoadedPlugin {
             return response
         case .timedOut:
             // The call stays in openAnswers: its handle is valid until the plugin answers.
-            logger.warning("plugin did not answer in time; sent 504", metadata: [
-                "request": "\(request.requestID)", "route": "\(request.method.rawValue) \(request.route)", "timeout": "\(timeout)"])
-            return Responses.detail("The plugin \(name) did not answer \(request.method.rawValue) \(request.path) within \(Self.milliseconds(timeout)) ms.", status: .gatewayTimeout)
+            logger.warning(
+                "plugin did not answer in time; sent 504",
+                metadata: [
+                    "request": "\(request.requestID)", "route": "\(request.method.rawValue) \(request.route)", "timeout": "\(timeout)",
+                ])
+            return Responses.detail(
+                "The plugin \(name) did not answer \(request.method.rawValue) \(request.path) within \(Self.milliseconds(timeout)) ms.",
+                status: .gatewayTimeout)
         case .cancelled:
             return Responses.detail("The plugin \(name) was disabled before it answered.", status: .serviceUnavailable)
         }

@@ -144,7 +144,8 @@ final class LoadedPlugin: Sendable {
         // "unavailable", which denies the users it guards instead of letting passwords alone in.
         // b. drain
         if needsWait, !(await waitUntilIdle(timeout: services.drainTimeout)) {
-            logger.warning("plugin still busy after the drain deadline; cancelling its calls", metadata: ["deadline": "\(services.drainTimeout)"])
+            logger.warning(
+                "plugin still busy after the drain deadline; cancelling its calls", metadata: ["deadline": "\(services.drainTimeout)"])
         }
         // c. cancel: open calls get the host's answer, pending operations GARRISON_ERR_CANCELLED
         let (answers, operations) = withState { state -> ([any PluginAnswerHolder], [PluginOperation]) in
@@ -181,7 +182,9 @@ final class LoadedPlugin: Sendable {
     /// since plugin_init (nothing is left registered then).
     func startServing() throws(PluginLoadError) {
         let registrations = withState { $0.registrations }
-        let names = registrations.jobKinds.map { (PluginClaims.Kind.jobKind, $0.name) } + registrations.agentHandlers.map { (PluginClaims.Kind.agentTag, $0.name) }
+        let names =
+            registrations.jobKinds.map { (PluginClaims.Kind.jobKind, $0.name) }
+            + registrations.agentHandlers.map { (PluginClaims.Kind.agentTag, $0.name) }
         if let (kind, claimed, holder) = services.claims.claim(names, owner: name) {
             throw PluginLoadError(.routeConflict, subject, "its \(kind.rawValue) \(claimed) is taken by plugin \(holder)")
         }

@@ -18,15 +18,15 @@ enum PluginABI {
     /// Swift on Linux has no stable ABI between toolchains, so a Swift plugin must match it.
     static let swiftToolchain: String = {
         #if compiler(>=6.4)
-        return "swift-6.4"
+            return "swift-6.4"
         #elseif compiler(>=6.3.3)
-        return "swift-6.3.3"
+            return "swift-6.3.3"
         #elseif compiler(>=6.3.2)
-        return "swift-6.3.2"
+            return "swift-6.3.2"
         #elseif compiler(>=6.3.1)
-        return "swift-6.3.1"
+            return "swift-6.3.1"
         #else
-        return "swift-6.3"
+            return "swift-6.3"
         #endif
     }()
 

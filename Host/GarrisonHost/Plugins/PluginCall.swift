@@ -76,7 +76,8 @@ final class PluginCall: PluginAnswerHolder {
             // The role's client/site scope, so plugins can hide what the role may not see.
             let clients = user.scope.clients.sorted().map(String.init).joined(separator: ",")
             let sites = user.scope.sites.sorted().map(String.init).joined(separator: ",")
-            return "{\"kind\":\"user\",\"username\":\(JSONText.quoted(user.username)),\"user_id\":\(user.id),\"is_superuser\":\(user.isSuperuser),"
+            return
+                "{\"kind\":\"user\",\"username\":\(JSONText.quoted(user.username)),\"user_id\":\(user.id),\"is_superuser\":\(user.isSuperuser),"
                 + "\"can_view_clients\":[\(clients)],\"can_view_sites\":[\(sites)]}"
         case .agent(let agent)?:
             return "{\"kind\":\"agent\",\"agent_id\":\(JSONText.quoted(agent.agentID))}"
@@ -112,9 +113,9 @@ final class PluginCall: PluginAnswerHolder {
 
     func setHeader(_ name: garrison_bytes, _ value: garrison_bytes) -> Int32 {
         guard let nameText = name.string, let valueText = value.string,
-              !Self.reservedHeaders.contains(nameText.lowercased()),
-              let fieldName = HTTPField.Name(nameText),
-              !valueText.utf8.contains(where: { $0 == 0x0D || $0 == 0x0A || $0 == 0 })
+            !Self.reservedHeaders.contains(nameText.lowercased()),
+            let fieldName = HTTPField.Name(nameText),
+            !valueText.utf8.contains(where: { $0 == 0x0D || $0 == 0x0A || $0 == 0 })
         else { return GARRISON_ERR_INVALID }
         guard answer.isOpen else { return GARRISON_ERR_PHASE }
         extras.withLockedValue { $0.headers.append(HTTPField(name: fieldName, value: valueText)) }
@@ -123,7 +124,7 @@ final class PluginCall: PluginAnswerHolder {
 
     func respond(_ status: Int32, _ contentType: garrison_bytes, _ body: garrison_bytes) -> Int32 {
         guard (200...599).contains(status), !body.isMalformed, let contentTypeText = contentType.string,
-              !contentTypeText.utf8.contains(where: { $0 == 0x0D || $0 == 0x0A })
+            !contentTypeText.utf8.contains(where: { $0 == 0x0D || $0 == 0x0A })
         else { return GARRISON_ERR_INVALID }
         var headers = extras.withLockedValue { $0.headers }
         if !contentTypeText.isEmpty { headers[.contentType] = contentTypeText }
@@ -133,7 +134,8 @@ final class PluginCall: PluginAnswerHolder {
         if code == GARRISON_ERR_TIMEOUT || code == GARRISON_ERR_CANCELLED {
             // The host answered for the plugin already; the handle ends here.
             host.forget(self)
-            host.logger.notice("late response dropped", metadata: ["request": "\(request.requestID)", "status": "\(PluginABI.statusName(code))"])
+            host.logger.notice(
+                "late response dropped", metadata: ["request": "\(request.requestID)", "status": "\(PluginABI.statusName(code))"])
         }
         return code
     }

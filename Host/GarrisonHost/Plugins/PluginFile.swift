@@ -24,7 +24,9 @@ public struct PluginFile: Sendable, Equatable {
         let table: TOMLTable
         do { table = try TOMLParser.parse(text) } catch { throw ConfigError(file: path, line: error.line, message: error.message) }
         for key in table.keys where !keys.contains(key) {
-            throw ConfigError(file: path, line: table.line(of: key), message: "unknown key '\(key)' (a plugin file has library, enabled, required and a [settings] table)")
+            throw ConfigError(
+                file: path, line: table.line(of: key),
+                message: "unknown key '\(key)' (a plugin file has library, enabled, required and a [settings] table)")
         }
         guard let libraryValue = table["library"] else {
             throw ConfigError(file: path, line: nil, message: "missing 'library' (the path of the plugin's shared library)")
@@ -35,7 +37,9 @@ public struct PluginFile: Sendable, Equatable {
         let library = PluginLibraryPath.resolve(named, file: path)
         func flag(_ key: String, _ fallback: Bool) throws(ConfigError) -> Bool {
             guard let value = table[key] else { return fallback }
-            guard let bool = value.boolValue else { throw ConfigError(file: path, line: table.line(of: key), message: "'\(key)' must be true or false") }
+            guard let bool = value.boolValue else {
+                throw ConfigError(file: path, line: table.line(of: key), message: "'\(key)' must be true or false")
+            }
             return bool
         }
         let settings: String
@@ -44,6 +48,7 @@ public struct PluginFile: Sendable, Equatable {
         case .table(let inner)?: settings = inner.jsonString()
         default: throw ConfigError(file: path, line: table.line(of: "settings"), message: "'settings' must be a table ([settings])")
         }
-        return PluginFile(path: path, library: library, enabled: try flag("enabled", true), required: try flag("required", false), settingsJSON: settings)
+        return PluginFile(
+            path: path, library: library, enabled: try flag("enabled", true), required: try flag("required", false), settingsJSON: settings)
     }
 }

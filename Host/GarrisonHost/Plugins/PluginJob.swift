@@ -26,8 +26,10 @@ final class PluginJob: PluginAnswerHolder {
     /// Calls the job function with a `garrison_job_run` whose bytes live until it returns.
     /// The kind is the plugin's own name for it, without the host's prefix.
     func invoke(_ callback: PluginCallback<garrison_job_fn>, localKind: String) -> Int32 {
-        let fields = [localKind, run.scheduleID.map { String($0.dropFirst(host.name.count + 1)) } ?? "", String(run.runID),
-                      String(decoding: run.payload.serialized(), as: UTF8.self), run.agentID ?? ""]
+        let fields = [
+            localKind, run.scheduleID.map { String($0.dropFirst(host.name.count + 1)) } ?? "", String(run.runID),
+            String(decoding: run.payload.serialized(), as: UTF8.self), run.agentID ?? "",
+        ]
         var text: [UInt8] = []
         var ranges: [Range<Int>] = []
         for field in fields {
@@ -40,8 +42,9 @@ final class PluginJob: PluginAnswerHolder {
             func bytes(_ index: Int) -> garrison_bytes {
                 garrison_bytes(ptr: base.baseAddress.map { $0 + ranges[index].lowerBound }, len: ranges[index].count)
             }
-            var jobRun = garrison_job_run(struct_size: UInt32(MemoryLayout<garrison_job_run>.size), kind: bytes(0), schedule_id: bytes(1),
-                                          run_id: bytes(2), payload_json: bytes(3), agent_id: bytes(4), attempt: UInt32(run.attempt))
+            var jobRun = garrison_job_run(
+                struct_size: UInt32(MemoryLayout<garrison_job_run>.size), kind: bytes(0), schedule_id: bytes(1),
+                run_id: bytes(2), payload_json: bytes(3), agent_id: bytes(4), attempt: UInt32(run.attempt))
             return callback.function(callback.user.pointer, &jobRun, handle)
         }
     }

@@ -6,8 +6,8 @@ public struct PluginLoadError: Error, Sendable, Equatable, CustomStringConvertib
     public struct Code: Hashable, Sendable, CustomStringConvertible {
         private enum Base: String, Hashable, Sendable {
             case badFile, fileRefused, dlopenFailed, missingEntry, refusedHost, badMagic, descriptorTooSmall,
-                 majorMismatch, hostTooOld, badName, duplicateName, missingInit, toolchainMismatch, initFailed,
-                 migrationFailed, routeConflict, libraryChanged
+                majorMismatch, hostTooOld, badName, duplicateName, missingInit, toolchainMismatch, initFailed,
+                migrationFailed, routeConflict, libraryChanged
         }
         private let base: Base
         private init(_ base: Base) { self.base = base }

@@ -2,14 +2,15 @@ import CGarrisonPlugin
 import Foundation
 import NIOConcurrencyHelpers
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Everything the host read from a plugin's descriptor before running any of its code
 /// except the entry.
 struct PluginDescriptor: @unchecked Sendable {
     // @unchecked: the two function pointers are immutable addresses in a library that is never unloaded.
-    typealias InitFunction = @convention(c) (UnsafePointer<garrison_host_api>?, OpaquePointer?, UnsafeMutablePointer<UnsafeMutableRawPointer?>?) -> Int32
+    typealias InitFunction =
+        @convention(c) (UnsafePointer<garrison_host_api>?, OpaquePointer?, UnsafeMutablePointer<UnsafeMutableRawPointer?>?) -> Int32
     typealias ShutdownFunction = @convention(c) (UnsafeMutableRawPointer?) -> Void
 
     let name: String
@@ -57,12 +58,15 @@ enum PluginLoader {
             throw PluginLoadError(.badFile, subject, "cannot read the file (or it is over 1 MiB)")
         }
         do { return try PluginFile.parse(text, path: path) } catch {
-            throw PluginLoadError(.badFile, PluginLoadError.Subject(file: path + (error.line.map { ":\($0)" } ?? ""), library: ""), error.message)
+            throw PluginLoadError(
+                .badFile, PluginLoadError.Subject(file: path + (error.line.map { ":\($0)" } ?? ""), library: ""), error.message)
         }
     }
 
     /// Checks a file or folder by path, as `read` and `open` do (for check-config).
-    static func checkOwnership(_ path: String, what: String, _ subject: PluginLoadError.Subject, folder: Bool = false) throws(PluginLoadError) {
+    static func checkOwnership(_ path: String, what: String, _ subject: PluginLoadError.Subject, folder: Bool = false)
+        throws(PluginLoadError)
+    {
         let fd = Glibc.open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC | (folder ? O_DIRECTORY : O_NOFOLLOW))
         guard fd >= 0 else { throw refusal(errno, path, what: what, subject) }
         defer { close(fd) }
@@ -71,7 +75,9 @@ enum PluginLoader {
 
     /// A plugin has every privilege the server has, so only root or the service user may be
     /// able to change what gets loaded: the file, and the folder it is listed in.
-    static func checkOwnership(of fd: Int32, _ path: String, what: String, _ subject: PluginLoadError.Subject, folder: Bool = false) throws(PluginLoadError) {
+    static func checkOwnership(of fd: Int32, _ path: String, what: String, _ subject: PluginLoadError.Subject, folder: Bool = false)
+        throws(PluginLoadError)
+    {
         var info = stat()
         guard fstat(fd, &info) == 0 else {
             throw PluginLoadError(.fileRefused, subject, "cannot stat the \(what) \(path): \(String(cString: strerror(errno)))")
@@ -82,11 +88,16 @@ enum PluginLoader {
         }
         let serviceUser = geteuid()
         if info.st_uid != 0 && info.st_uid != serviceUser {
-            throw PluginLoadError(.fileRefused, subject, "the \(what) \(path) is owned by uid \(info.st_uid); it must be owned by root or the service user (uid \(serviceUser))")
+            throw PluginLoadError(
+                .fileRefused, subject,
+                "the \(what) \(path) is owned by uid \(info.st_uid); it must be owned by root or the service user (uid \(serviceUser))")
         }
         let groupOrOtherWritable: mode_t = 0o022
         if info.st_mode & groupOrOtherWritable != 0 {
-            throw PluginLoadError(.fileRefused, subject, "the \(what) \(path) is writable by group or others (mode \(String(info.st_mode & 0o7777, radix: 8))); run chmod go-w on it")
+            throw PluginLoadError(
+                .fileRefused, subject,
+                "the \(what) \(path) is writable by group or others (mode \(String(info.st_mode & 0o7777, radix: 8))); run chmod go-w on it"
+            )
         }
     }
 
@@ -94,7 +105,9 @@ enum PluginLoader {
     private static func refusal(_ code: Int32, _ path: String, what: String, _ subject: PluginLoadError.Subject) -> PluginLoadError {
         if code == ELOOP {
             let target = (try? FileManager.default.destinationOfSymbolicLink(atPath: path)).map { " (to \($0))" } ?? ""
-            return PluginLoadError(.fileRefused, subject, "the \(what) \(path) is a symbolic link\(target); name the file itself, so what is checked is what is loaded")
+            return PluginLoadError(
+                .fileRefused, subject,
+                "the \(what) \(path) is a symbolic link\(target); name the file itself, so what is checked is what is loaded")
         }
         return PluginLoadError(.fileRefused, subject, "cannot open the \(what) \(path): \(String(cString: strerror(code)))")
     }
@@ -134,46 +147,60 @@ enum PluginLoader {
         let checked = "/proc/self/fd/\(fd)"
         guard let handle = dlopen(checked, RTLD_NOW | RTLD_LOCAL | RTLD_NODELETE) else {
             close(fd)
-            throw PluginLoadError(.dlopenFailed, subject, "dlopen failed: \(lastDLError().replacingOccurrences(of: checked, with: file.library))")
+            throw PluginLoadError(
+                .dlopenFailed, subject, "dlopen failed: \(lastDLError().replacingOccurrences(of: checked, with: file.library))")
         }
         // The descriptor stays open as long as the image (for ever): glibc knows the image by
         // the name it was opened with, and a later dlopen of the same name, after the number
         // was reused, would be answered with this image instead of the new file.
         keepOpen(fd)
         guard let symbol = dlsym(handle, PluginABI.entrySymbol) else {
-            throw PluginLoadError(.missingEntry, subject, "no \(PluginABI.entrySymbol) symbol: \(lastDLError().replacingOccurrences(of: checked, with: file.library))")
+            throw PluginLoadError(
+                .missingEntry, subject,
+                "no \(PluginABI.entrySymbol) symbol: \(lastDLError().replacingOccurrences(of: checked, with: file.library))")
         }
         let entry = unsafeBitCast(symbol, to: garrison_plugin_entry_fn.self)
         guard let pointer = entry(PluginABI.major, PluginABI.minor) else {
-            throw PluginLoadError(.refusedHost, subject, "\(PluginABI.entrySymbol) returned NULL: the plugin refuses host ABI \(PluginABI.version)")
+            throw PluginLoadError(
+                .refusedHost, subject, "\(PluginABI.entrySymbol) returned NULL: the plugin refuses host ABI \(PluginABI.version)")
         }
         return try validate(UnsafeRawPointer(pointer), &subject, taken: taken)
     }
 
     /// Reads the descriptor field by field, never past the size it claims.
-    static func validate(_ raw: UnsafeRawPointer, _ subject: inout PluginLoadError.Subject, taken: (String, String) -> String?) throws(PluginLoadError) -> PluginDescriptor {
+    static func validate(_ raw: UnsafeRawPointer, _ subject: inout PluginLoadError.Subject, taken: (String, String) -> String?)
+        throws(PluginLoadError) -> PluginDescriptor
+    {
         let magic = raw.load(as: UInt32.self)
         let size = Int(raw.load(fromByteOffset: 4, as: UInt32.self))
         if size >= 12 {
             subject.pluginABI = "\(raw.load(fromByteOffset: 8, as: UInt16.self)).\(raw.load(fromByteOffset: 10, as: UInt16.self))"
         }
         guard magic == PluginABI.magic else {
-            throw PluginLoadError(.badMagic, subject, "bad descriptor magic 0x\(String(magic, radix: 16, uppercase: true)), expected 0x\(String(PluginABI.magic, radix: 16, uppercase: true)) (\"GRNS\")")
+            throw PluginLoadError(
+                .badMagic, subject,
+                "bad descriptor magic 0x\(String(magic, radix: 16, uppercase: true)), expected 0x\(String(PluginABI.magic, radix: 16, uppercase: true)) (\"GRNS\")"
+            )
         }
         guard size >= PluginABI.descriptorSize10 else {
-            throw PluginLoadError(.descriptorTooSmall, subject, "descriptor struct_size \(size) is smaller than the ABI 1.0 descriptor (\(PluginABI.descriptorSize10) bytes)")
+            throw PluginLoadError(
+                .descriptorTooSmall, subject,
+                "descriptor struct_size \(size) is smaller than the ABI 1.0 descriptor (\(PluginABI.descriptorSize10) bytes)")
         }
         let descriptor = raw.assumingMemoryBound(to: garrison_plugin_descriptor.self).pointee
         subject.name = cString(descriptor.name, limit: 64)
         subject.version = cString(descriptor.version, limit: 128)
         guard descriptor.abi_major == PluginABI.major else {
-            throw PluginLoadError(.majorMismatch, subject, "ABI major \(descriptor.abi_major) does not match the host's major \(PluginABI.major)")
+            throw PluginLoadError(
+                .majorMismatch, subject, "ABI major \(descriptor.abi_major) does not match the host's major \(PluginABI.major)")
         }
         guard descriptor.min_host_minor <= PluginABI.minor else {
-            throw PluginLoadError(.hostTooOld, subject, "the plugin needs host ABI 1.\(descriptor.min_host_minor) or newer (min_host_minor)")
+            throw PluginLoadError(
+                .hostTooOld, subject, "the plugin needs host ABI 1.\(descriptor.min_host_minor) or newer (min_host_minor)")
         }
         guard let name = subject.name, isValidName(name) else {
-            throw PluginLoadError(.badName, subject, "the descriptor's name \(subject.name.map { "'\($0)'" } ?? "(NULL)") is not [a-z0-9_-]{1,48}")
+            throw PluginLoadError(
+                .badName, subject, "the descriptor's name \(subject.name.map { "'\($0)'" } ?? "(NULL)") is not [a-z0-9_-]{1,48}")
         }
         guard let initFunction = descriptor.plugin_init else {
             throw PluginLoadError(.missingInit, subject, "the descriptor's plugin_init is NULL")
@@ -182,7 +209,10 @@ enum PluginLoader {
         if buildInfo.hasPrefix("swift-") {
             let toolchain = String(buildInfo.prefix { $0 != " " })
             guard toolchain == PluginABI.swiftToolchain else {
-                throw PluginLoadError(.toolchainMismatch, subject, "a Swift plugin built by \(toolchain) cannot run in a host built by \(PluginABI.swiftToolchain); rebuild it with the host's toolchain")
+                throw PluginLoadError(
+                    .toolchainMismatch, subject,
+                    "a Swift plugin built by \(toolchain) cannot run in a host built by \(PluginABI.swiftToolchain); rebuild it with the host's toolchain"
+                )
             }
         }
         let result = PluginDescriptor(
@@ -190,9 +220,11 @@ enum PluginLoader {
             abiMajor: descriptor.abi_major, abiMinor: descriptor.abi_minor, minHostMinor: descriptor.min_host_minor,
             initFunction: initFunction, shutdownFunction: descriptor.plugin_shutdown)
         if let owner = taken(name, result.schema) {
-            throw PluginLoadError(.duplicateName, subject, owner == name
-                ? "a plugin named \(name) is already loaded"
-                : "its database schema \(result.schema) is already used by plugin \(owner)")
+            throw PluginLoadError(
+                .duplicateName, subject,
+                owner == name
+                    ? "a plugin named \(name) is already loaded"
+                    : "its database schema \(result.schema) is already used by plugin \(owner)")
         }
         return result
     }
@@ -204,14 +236,17 @@ enum PluginLoader {
     }
 
     static func isValidName(_ name: String) -> Bool {
-        (1...48).contains(name.utf8.count) && name.utf8.allSatisfy { (0x61...0x7A).contains($0) || (0x30...0x39).contains($0) || $0 == 0x5F || $0 == 0x2D }
+        (1...48).contains(name.utf8.count)
+            && name.utf8.allSatisfy { (0x61...0x7A).contains($0) || (0x30...0x39).contains($0) || $0 == 0x5F || $0 == 0x2D }
     }
 
     /// A NUL-terminated string from the plugin, read no further than `limit` bytes.
     private static func cString(_ pointer: UnsafePointer<CChar>?, limit: Int) -> String? {
         guard let pointer else { return nil }
         let length = strnlen(pointer, limit)
-        return pointer.withMemoryRebound(to: UInt8.self, capacity: length) { String(decoding: UnsafeBufferPointer(start: $0, count: length), as: UTF8.self) }
+        return pointer.withMemoryRebound(to: UInt8.self, capacity: length) {
+            String(decoding: UnsafeBufferPointer(start: $0, count: length), as: UTF8.self)
+        }
     }
 
     private static func lastDLError() -> String {

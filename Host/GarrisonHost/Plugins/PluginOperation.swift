@@ -29,10 +29,12 @@ final class PluginOperation: Sendable {
 
     /// Calls done once; later calls do nothing.
     func complete(_ status: Int32, _ data: String) {
-        guard let callback = done.withLockedValue({ value -> PluginCallback<garrison_done_fn>? in
-            defer { value = nil }
-            return value
-        }) else { return }
+        guard
+            let callback = done.withLockedValue({ value -> PluginCallback<garrison_done_fn>? in
+                defer { value = nil }
+                return value
+            })
+        else { return }
         host.withState { _ = $0.operations.removeValue(forKey: token) }
         guard host.enter(.completion) else {
             host.logger.error("operation completed after the plugin stopped; done not called", metadata: ["token": "\(token)"])
@@ -55,5 +57,9 @@ final class PluginOperation: Sendable {
 
     /// Cancel tokens: never 0, never reused in the life of the process.
     private static let counter = NIOLockedValueBox<UInt64>(0)
-    private static func nextToken() -> UInt64 { counter.withLockedValue { $0 += 1; return $0 } }
+    private static func nextToken() -> UInt64 {
+        counter.withLockedValue {
+            $0 += 1; return $0
+        }
+    }
 }

@@ -73,6 +73,10 @@ struct PluginRegistrations: Sendable {
     }
 
     /// Registration handles: never 0, unique for the life of the process.
-    static func nextID() -> UInt64 { counter.withLockedValue { $0 += 1; return $0 } }
+    static func nextID() -> UInt64 {
+        counter.withLockedValue {
+            $0 += 1; return $0
+        }
+    }
     private static let counter = NIOLockedValueBox<UInt64>(0)
 }

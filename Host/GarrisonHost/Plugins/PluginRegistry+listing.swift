@@ -39,11 +39,14 @@ extension PluginRegistry {
         entry["state"] = .string(stateName(instance.state))
         entry["reason"] = record.error.map { .string($0.description) } ?? .init(instance.reason)
         if let code = record.error?.code { entry["code"] = .string(code.description) }
-        entry["routes"] = .array(registrations.routes.map { route in
-            var object: [String: JSON] = ["method": .string(route.method.rawValue), "path": .string(route.pattern), "permission": .string(route.permission)]
-            if !route.scopes.isEmpty { object["scopes"] = .init(route.scopes.sorted()) }
-            return .object(object)
-        })
+        entry["routes"] = .array(
+            registrations.routes.map { route in
+                var object: [String: JSON] = [
+                    "method": .string(route.method.rawValue), "path": .string(route.pattern), "permission": .string(route.permission),
+                ]
+                if !route.scopes.isEmpty { object["scopes"] = .init(route.scopes.sorted()) }
+                return .object(object)
+            })
         entry["migrations"] = .init(registrations.migrations.map { Int($0.version) })
         entry["jobs"] = .init(registrations.jobKinds.map(\.name))
         entry["subscriptions"] = .init(registrations.subscriptions.map(\.pattern))
@@ -65,6 +68,9 @@ extension PluginRegistry {
 
 extension PluginRegistry.ReloadReport {
     var json: JSON {
-        ["loaded": .init(loaded), "disabled": .init(disabled), "failed": .init(failed), "refused": .init(refused), "unchanged": .init(unchanged)]
+        [
+            "loaded": .init(loaded), "disabled": .init(disabled), "failed": .init(failed), "refused": .init(refused),
+            "unchanged": .init(unchanged),
+        ]
     }
 }

@@ -50,8 +50,10 @@ public actor PluginRegistry {
         }
         for path in paths { records[path] = await load(path) }
         for path in paths {
-            guard let record = records[path], let file = record.file, file.required, file.enabled, record.host?.instance.isServing != true else { continue }
-            throw RequiredPluginFailed(error: record.error ?? PluginLoadError(.initFailed, .init(file: path, library: file.library), "not running"))
+            guard let record = records[path], let file = record.file, file.required, file.enabled, record.host?.instance.isServing != true
+            else { continue }
+            throw RequiredPluginFailed(
+                error: record.error ?? PluginLoadError(.initFailed, .init(file: path, library: file.library), "not running"))
         }
     }
 
@@ -83,8 +85,10 @@ public actor PluginRegistry {
                 records[path]?.file = file
                 report.disabled.append(host.name)
             } else if file.library != host.file.library {
-                let error = PluginLoadError(.libraryChanged, host.subject,
-                    "the file now names \(file.library); a running plugin's code cannot be replaced, restart the host to load it (\(host.name) keeps running the old library)")
+                let error = PluginLoadError(
+                    .libraryChanged, host.subject,
+                    "the file now names \(file.library); a running plugin's code cannot be replaced, restart the host to load it (\(host.name) keeps running the old library)"
+                )
                 logger.error("\(error)")
                 report.refused.append(error.description)
             } else {
@@ -109,8 +113,12 @@ public actor PluginRegistry {
                 report.failed.append(error.description)
             }
         }
-        logger.notice("plugins reloaded", metadata: [
-            "loaded": "\(report.loaded)", "disabled": "\(report.disabled)", "failed": "\(report.failed.count)", "refused": "\(report.refused.count)"])
+        logger.notice(
+            "plugins reloaded",
+            metadata: [
+                "loaded": "\(report.loaded)", "disabled": "\(report.disabled)", "failed": "\(report.failed.count)",
+                "refused": "\(report.refused.count)",
+            ])
         return report
     }
 
@@ -146,9 +154,12 @@ public actor PluginRegistry {
             let milliseconds = (ContinuousClock.now - started) / .milliseconds(1)
             record.loadMilliseconds = milliseconds
             host.withState { $0.loadMilliseconds = milliseconds }
-            logger.info("plugin loaded", metadata: [
-                "plugin": "\(host.name)", "version": "\(descriptor.version)", "abi": "\(descriptor.abi)", "file": "\(path)",
-                "routes": "\(host.withState { $0.registrations.routes.count })", "load_ms": "\(String(format: "%.1f", milliseconds))"])
+            logger.info(
+                "plugin loaded",
+                metadata: [
+                    "plugin": "\(host.name)", "version": "\(descriptor.version)", "abi": "\(descriptor.abi)", "file": "\(path)",
+                    "routes": "\(host.withState { $0.registrations.routes.count })", "load_ms": "\(String(format: "%.1f", milliseconds))",
+                ])
         } catch {
             let loadError = error
             record.error = loadError

@@ -19,13 +19,16 @@ enum PluginRoleLogin {
     /// random one kept in a table of a schema only the host's role can use.
     static func secret(hostConninfo: String, on connection: PGConnection) throws(DatabaseError) -> String {
         if let password = value(of: "password", in: hostConninfo), !password.isEmpty { return password }
-        try connection.execute(script: """
-            CREATE SCHEMA IF NOT EXISTS garrison_private;
-            REVOKE ALL ON SCHEMA garrison_private FROM PUBLIC;
-            CREATE TABLE IF NOT EXISTS garrison_private.plugin_role_secret (id int PRIMARY KEY CHECK (id = 1), secret text NOT NULL);
-            """)
-        try connection.query("INSERT INTO garrison_private.plugin_role_secret VALUES (1, $1) ON CONFLICT (id) DO NOTHING", [Crypto.randomHex(bytes: 32)])
-        guard let secret = try connection.query("SELECT secret FROM garrison_private.plugin_role_secret WHERE id = 1").first?["secret"] else {
+        try connection.execute(
+            script: """
+                CREATE SCHEMA IF NOT EXISTS garrison_private;
+                REVOKE ALL ON SCHEMA garrison_private FROM PUBLIC;
+                CREATE TABLE IF NOT EXISTS garrison_private.plugin_role_secret (id int PRIMARY KEY CHECK (id = 1), secret text NOT NULL);
+                """)
+        try connection.query(
+            "INSERT INTO garrison_private.plugin_role_secret VALUES (1, $1) ON CONFLICT (id) DO NOTHING", [Crypto.randomHex(bytes: 32)])
+        guard let secret = try connection.query("SELECT secret FROM garrison_private.plugin_role_secret WHERE id = 1").first?["secret"]
+        else {
             throw DatabaseError.server(sqlState: "XX000", message: "the plugin role secret is missing")
         }
         return secret
@@ -72,16 +75,22 @@ extension PluginRoleLogin {
     /// Sets the role's password when logging in with it fails (a new role, a role from
     /// before plugins logged in, or a host password that changed). Blocking: run it on a
     /// pool thread.
-    static func ensureLogin(hostConninfo: String, role: String, schema: String, statementTimeoutMS: Int,
-                            on connection: PGConnection) throws -> String {
+    static func ensureLogin(
+        hostConninfo: String, role: String, schema: String, statementTimeoutMS: Int,
+        on connection: PGConnection
+    ) throws -> String {
         let secret = try secret(hostConninfo: hostConninfo, on: connection)
         let password = password(role: role, secret: secret)
         // Option values are split on white space; a backslash keeps one in.
         let path = quoteIdentifier(schema).replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: " ", with: "\\ ")
-        guard let conninfo = conninfo(hostConninfo, user: role, password: password, extra: [
-            ("options", "-c search_path=\(path) -c statement_timeout=\(statementTimeoutMS)"),
-            ("application_name", "garrison plugin \(role)"),
-        ]) else { throw StorageError("the host's database conninfo cannot be parsed") }
+        guard
+            let conninfo = conninfo(
+                hostConninfo, user: role, password: password,
+                extra: [
+                    ("options", "-c search_path=\(path) -c statement_timeout=\(statementTimeoutMS)"),
+                    ("application_name", "garrison plugin \(role)"),
+                ])
+        else { throw StorageError("the host's database conninfo cannot be parsed") }
         if (try? PGConnection(conninfo: conninfo)) != nil { return conninfo }
         // The password literal cannot hold a quote: it is hex. Other databases of the cluster
         // may set the same password at the same moment ("tuple concurrently updated"): again.

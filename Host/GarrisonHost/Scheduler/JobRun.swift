@@ -32,7 +32,10 @@ public struct ScheduleDefinition: Sendable {
     public var maxAttempts: Int
     public var enabled: Bool
 
-    public init(id: String, owner: String, kind: String, spec: JSON, payload: JSON = [:], agentID: String? = nil, maxAttempts: Int = 3, enabled: Bool = true) {
+    public init(
+        id: String, owner: String, kind: String, spec: JSON, payload: JSON = [:], agentID: String? = nil, maxAttempts: Int = 3,
+        enabled: Bool = true
+    ) {
         self.id = id
         self.owner = owner
         self.kind = kind
@@ -46,13 +49,20 @@ public struct ScheduleDefinition: Sendable {
     /// Reads the JSON form plugins send (`schedule_upsert`) and the API accepts.
     public static func parse(_ json: JSON, owner: String) throws(ScheduleSpecError) -> ScheduleDefinition {
         guard let fields = json.objectValue else { throw ScheduleSpecError("a schedule must be a JSON object") }
-        guard let id = fields["id"]?.stringValue, !id.isEmpty, id.count <= 200 else { throw ScheduleSpecError("\"id\" must be a non-empty string of at most 200 characters") }
-        guard let kind = fields["kind"]?.stringValue, !kind.isEmpty else { throw ScheduleSpecError("\"kind\" must name a registered job kind") }
-        guard let spec = fields["schedule"] ?? fields["spec"] else { throw ScheduleSpecError("\"schedule\" is required (e.g. {\"type\": \"interval\", \"seconds\": 60})") }
+        guard let id = fields["id"]?.stringValue, !id.isEmpty, id.count <= 200 else {
+            throw ScheduleSpecError("\"id\" must be a non-empty string of at most 200 characters")
+        }
+        guard let kind = fields["kind"]?.stringValue, !kind.isEmpty else {
+            throw ScheduleSpecError("\"kind\" must name a registered job kind")
+        }
+        guard let spec = fields["schedule"] ?? fields["spec"] else {
+            throw ScheduleSpecError("\"schedule\" is required (e.g. {\"type\": \"interval\", \"seconds\": 60})")
+        }
         _ = try ScheduleSpec.parse(spec)
         let attempts = fields["max_attempts"]?.intValue ?? 3
         guard (1...100).contains(attempts) else { throw ScheduleSpecError("\"max_attempts\" must be between 1 and 100") }
-        return ScheduleDefinition(id: id, owner: owner, kind: kind, spec: spec, payload: fields["payload"] ?? [:],
-                                  agentID: fields["agent_id"]?.stringValue, maxAttempts: attempts, enabled: fields["enabled"]?.boolValue ?? true)
+        return ScheduleDefinition(
+            id: id, owner: owner, kind: kind, spec: spec, payload: fields["payload"] ?? [:],
+            agentID: fields["agent_id"]?.stringValue, maxAttempts: attempts, enabled: fields["enabled"]?.boolValue ?? true)
     }
 }

@@ -15,8 +15,10 @@ public final class Scheduler: Service, Sendable {
         /// A due time older than this means the start was missed (no host was running).
         public var missedGrace: TimeInterval = 60
         public var reapInterval: Duration = .seconds(2)
-        public init(pollInterval: Duration = .milliseconds(250), lease: TimeInterval = 30, batch: Int = 200, maxConcurrent: Int = 512,
-                    missedGrace: TimeInterval = 60, reapInterval: Duration = .seconds(2)) {
+        public init(
+            pollInterval: Duration = .milliseconds(250), lease: TimeInterval = 30, batch: Int = 200, maxConcurrent: Int = 512,
+            missedGrace: TimeInterval = 60, reapInterval: Duration = .seconds(2)
+        ) {
             self.pollInterval = pollInterval
             self.lease = lease
             self.batch = batch
@@ -38,8 +40,11 @@ public final class Scheduler: Service, Sendable {
     private let doorbell = Doorbell()
     private let completions = Doorbell()
 
-    public init(pool: DatabasePool, registry: JobRegistry, hostID: String = "\(ProcessInfo.processInfo.hostName):\(getpid()):\(Crypto.randomHex(bytes: 4))",
-                options: Options = Options(), clock: @escaping @Sendable () -> Date = { Date() }, logger: Logger) {
+    public init(
+        pool: DatabasePool, registry: JobRegistry,
+        hostID: String = "\(ProcessInfo.processInfo.hostName):\(getpid()):\(Crypto.randomHex(bytes: 4))",
+        options: Options = Options(), clock: @escaping @Sendable () -> Date = { Date() }, logger: Logger
+    ) {
         self.store = ScheduleStore(pool: pool)
         self.registry = registry
         self.hostID = hostID
@@ -69,7 +74,9 @@ public final class Scheduler: Service, Sendable {
                     if ContinuousClock.now - lastReap >= options.reapInterval {
                         lastReap = ContinuousClock.now
                         let reaped = try await store.reap(now: clock())
-                        if reaped.requeued > 0 { logger.warning("requeued runs whose host stopped", metadata: ["count": "\(reaped.requeued)"]) }
+                        if reaped.requeued > 0 {
+                            logger.warning("requeued runs whose host stopped", metadata: ["count": "\(reaped.requeued)"])
+                        }
                     }
                     // While busy claiming, look for due schedules every 100 ms, not every batch.
                     if !busy || ContinuousClock.now - lastMaterialize >= .milliseconds(100) {
@@ -100,7 +107,8 @@ public final class Scheduler: Service, Sendable {
 
     private func claimAndStart(into group: inout TaskGroup<Void>) async throws -> Bool {
         let capacity = options.maxConcurrent - inflight.withLockedValue { $0.count }
-        let runs = try await store.claim(host: hostID, kinds: registry.kinds, now: clock(), lease: options.lease, limit: min(capacity, options.batch))
+        let runs = try await store.claim(
+            host: hostID, kinds: registry.kinds, now: clock(), lease: options.lease, limit: min(capacity, options.batch))
         for run in runs {
             inflight.withLockedValue { _ = $0.insert(run.runID) }
             let handler = registry.handler(for: run.kind)

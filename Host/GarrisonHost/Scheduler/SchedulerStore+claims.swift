@@ -21,19 +21,23 @@ extension ScheduleStore {
     /// catch-up run now, or none.
     func materialize(now: Date, grace: TimeInterval, limit: Int) async throws -> Int {
         try await pool.transaction { connection in
-            let due = try connection.query("""
+            let due = try connection.query(
+                """
                 SELECT id, kind, owner, spec, payload, agent_id, max_attempts,
                        extract(epoch FROM anchor) AS anchor, extract(epoch FROM next_run) AS next_run
                 FROM schedules WHERE enabled AND next_run <= $1::timestamptz
                 ORDER BY next_run LIMIT $2 FOR UPDATE SKIP LOCKED
-                """, [SQLTime.text(now), String(limit)]).rows.map { row in
-                DueSchedule(id: row.string("id"), kind: row.string("kind"), owner: row.string("owner"), spec: .fromDatabase(row["spec"]),
-                            payload: row.string("payload"), agentID: row["agent_id"], maxAttempts: row.int("max_attempts"),
-                            anchor: Date(timeIntervalSince1970: row.double("anchor")), nextRun: Date(timeIntervalSince1970: row.double("next_run")))
+                """, [SQLTime.text(now), String(limit)]
+            ).rows.map { row in
+                DueSchedule(
+                    id: row.string("id"), kind: row.string("kind"), owner: row.string("owner"), spec: .fromDatabase(row["spec"]),
+                    payload: row.string("payload"), agentID: row["agent_id"], maxAttempts: row.int("max_attempts"),
+                    anchor: Date(timeIntervalSince1970: row.double("anchor")), nextRun: Date(timeIntervalSince1970: row.double("next_run")))
             }
             guard !due.isEmpty else { return 0 }
             var runIDs: [String?] = [], runKinds: [String?] = [], runOwners: [String?] = [], runPayloads: [String?] = []
-            var runAgents: [String?] = [], runDue: [String?] = [], runNotBefore: [String?] = [], runExpires: [String?] = [], runAttempts: [String?] = []
+            var runAgents: [String?] = [], runDue: [String?] = [], runNotBefore: [String?] = [], runExpires: [String?] = [],
+                runAttempts: [String?] = []
             var nextIDs: [String?] = [], nextTimes: [String?] = []
             for schedule in due {
                 guard let spec = try? ScheduleSpec.parse(schedule.spec) else {
@@ -53,15 +57,21 @@ extension ScheduleStore {
                 runExpires.append(spec.expiresAt.map(SQLTime.text)); runAttempts.append(String(schedule.maxAttempts))
             }
             if !runIDs.isEmpty {
-                try connection.query("""
+                try connection.query(
+                    """
                     INSERT INTO job_runs (schedule_id, kind, owner, payload, agent_id, due_at, not_before, expires_at, max_attempts)
                     SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::jsonb[], $5::text[], $6::timestamptz[], $7::timestamptz[], $8::timestamptz[], $9::int[])
                     ON CONFLICT (schedule_id) WHERE state IN ('pending', 'running') AND schedule_id IS NOT NULL DO NOTHING
-                    """, [PGArray.literal(optional: runIDs), PGArray.literal(optional: runKinds), PGArray.literal(optional: runOwners),
-                          PGArray.literal(optional: runPayloads), PGArray.literal(optional: runAgents), PGArray.literal(optional: runDue),
-                          PGArray.literal(optional: runNotBefore), PGArray.literal(optional: runExpires), PGArray.literal(optional: runAttempts)])
+                    """,
+                    [
+                        PGArray.literal(optional: runIDs), PGArray.literal(optional: runKinds), PGArray.literal(optional: runOwners),
+                        PGArray.literal(optional: runPayloads), PGArray.literal(optional: runAgents), PGArray.literal(optional: runDue),
+                        PGArray.literal(optional: runNotBefore), PGArray.literal(optional: runExpires),
+                        PGArray.literal(optional: runAttempts),
+                    ])
             }
-            try connection.query("""
+            try connection.query(
+                """
                 UPDATE schedules s SET next_run = n.next_run FROM unnest($1::text[], $2::timestamptz[]) AS n(id, next_run) WHERE s.id = n.id
                 """, [PGArray.literal(optional: nextIDs), PGArray.literal(optional: nextTimes)])
             return due.count
@@ -72,7 +82,8 @@ extension ScheduleStore {
     /// agent is ready only while that agent is online; until then it simply waits.
     func claim(host: String, kinds: [String], now: Date, lease: TimeInterval, limit: Int) async throws -> [JobRun] {
         guard limit > 0, !kinds.isEmpty else { return [] }
-        let rows = try await pool.query("""
+        let rows = try await pool.query(
+            """
             UPDATE job_runs r SET state = 'running', lease_owner = $1, lease_until = $2::timestamptz + make_interval(secs => $3),
                    attempt = r.attempt + 1, started_at = $2::timestamptz
             WHERE r.id IN (
@@ -84,11 +95,13 @@ extension ScheduleStore {
                         AND a.last_seen > $2::timestamptz - make_interval(mins => a.offline_time)))
                 ORDER BY j.not_before LIMIT $4 FOR UPDATE SKIP LOCKED)
             RETURNING r.id, r.schedule_id, r.owner, r.kind, r.payload, r.agent_id, r.attempt, extract(epoch FROM r.due_at) AS due_at
-            """, [host, SQLTime.text(now), String(lease), String(limit), PGArray.literal(optional: kinds)]).rows
+            """, [host, SQLTime.text(now), String(lease), String(limit), PGArray.literal(optional: kinds)]
+        ).rows
         return rows.map { row in
-            JobRun(runID: row.int("id"), scheduleID: row["schedule_id"], owner: row.string("owner"), kind: row.string("kind"),
-                   payload: .fromDatabase(row["payload"], fallback: [:]), agentID: row["agent_id"], attempt: row.int("attempt"),
-                   dueAt: Date(timeIntervalSince1970: row.double("due_at")))
+            JobRun(
+                runID: row.int("id"), scheduleID: row["schedule_id"], owner: row.string("owner"), kind: row.string("kind"),
+                payload: .fromDatabase(row["payload"], fallback: [:]), agentID: row["agent_id"], attempt: row.int("attempt"),
+                dueAt: Date(timeIntervalSince1970: row.double("due_at")))
         }
     }
 
@@ -104,7 +117,8 @@ extension ScheduleStore {
             case .failed(let message): oks.append("f"); payloads.append(nil); errors.append(String(message.prefix(4000)))
             }
         }
-        try await pool.query("""
+        try await pool.query(
+            """
             WITH done AS (
                 SELECT * FROM unnest($1::bigint[], $2::boolean[], $3::jsonb[], $4::text[]) AS d(id, ok, result, error)
             ), finished AS (
@@ -121,41 +135,52 @@ extension ScheduleStore {
                 runs = s.runs + 1,
                 failures = CASE WHEN f.state = 'succeeded' THEN 0 WHEN f.state = 'failed' THEN s.failures + 1 ELSE s.failures END
             FROM finished f WHERE s.id = f.schedule_id AND f.state <> 'pending'
-            """, [PGArray.literal(optional: ids), PGArray.literal(optional: oks), PGArray.literal(optional: payloads), PGArray.literal(optional: errors), host])
+            """,
+            [
+                PGArray.literal(optional: ids), PGArray.literal(optional: oks), PGArray.literal(optional: payloads),
+                PGArray.literal(optional: errors), host,
+            ])
     }
 
     /// Keeps leases of long runs alive.
     func extend(host: String, runIDs: [Int], lease: TimeInterval) async throws {
         guard !runIDs.isEmpty else { return }
-        try await pool.query("UPDATE job_runs SET lease_until = now() + make_interval(secs => $3) WHERE id = ANY($1::bigint[]) AND lease_owner = $2 AND state = 'running'",
-                             [PGArray.literal(runIDs), host, String(lease)])
+        try await pool.query(
+            "UPDATE job_runs SET lease_until = now() + make_interval(secs => $3) WHERE id = ANY($1::bigint[]) AND lease_owner = $2 AND state = 'running'",
+            [PGArray.literal(runIDs), host, String(lease)])
     }
 
     /// Runs whose host died (lease lapsed) go back to pending, or fail when out of attempts;
     /// pending runs past their expiry are marked expired.
     func reap(now: Date) async throws -> (requeued: Int, expired: Int) {
         try await pool.transaction { connection in
-            let requeued = try connection.query("""
+            let requeued = try connection.query(
+                """
                 UPDATE job_runs SET state = CASE WHEN attempt >= max_attempts THEN 'failed' ELSE 'pending' END,
                     error = 'lease expired: the host running it stopped', lease_owner = NULL, lease_until = NULL,
                     not_before = $1::timestamptz, finished_at = CASE WHEN attempt >= max_attempts THEN $1::timestamptz END
                 WHERE id IN (SELECT id FROM job_runs WHERE state = 'running' AND lease_until < $1::timestamptz FOR UPDATE SKIP LOCKED)
-                """, [SQLTime.text(now)]).affectedRows
-            let expired = try connection.query("""
+                """, [SQLTime.text(now)]
+            ).affectedRows
+            let expired = try connection.query(
+                """
                 UPDATE job_runs SET state = 'expired', finished_at = $1::timestamptz, error = 'expired before it could run'
                 WHERE id IN (SELECT id FROM job_runs WHERE state = 'pending' AND expires_at <= $1::timestamptz FOR UPDATE SKIP LOCKED)
-                """, [SQLTime.text(now)]).affectedRows
+                """, [SQLTime.text(now)]
+            ).affectedRows
             return (requeued, expired)
         }
     }
 
     /// Seconds until the earliest due schedule or ready run, to sleep no longer than needed.
     func secondsUntilNextWork(now: Date) async throws -> Double? {
-        let row = try await pool.query("""
+        let row = try await pool.query(
+            """
             SELECT extract(epoch FROM least(
                 (SELECT min(next_run) FROM schedules WHERE enabled AND next_run IS NOT NULL),
                 (SELECT min(not_before) FROM job_runs WHERE state = 'pending'))) AS at
-            """).first
+            """
+        ).first
         guard let at = row?["at"].flatMap(Double.init) else { return nil }
         return at - now.timeIntervalSince1970
     }

@@ -28,12 +28,19 @@ struct DryPluginHost: Sendable {
     init(config: GarrisonConfig, logger: Logger) {
         // Never connected: the core routes need a pool to be built, and none of them is served.
         unusedPool = DatabasePool(conninfo: "host=/nonexistent dbname=none connect_timeout=1", size: 1, logger: logger)
-        context = HostContext(pool: unusedPool, hasher: PasswordHasher(), throttleLimits: .init(), tokenTTL: .seconds(60), metrics: MetricsRegistry(), logger: logger)
-        dispatcher = Dispatcher(authenticator: context.authenticator, metrics: context.metrics, logger: logger, maxBodyBytes: config.maxBodyBytes)
-        plugins = PluginRegistry(directory: config.pluginsDirectory,
-                                 services: GarrisonHostServer.pluginServices(config, context: context, dispatcher: dispatcher, pool: nil, logger: logger))
-        let commander = AgentCommander(pool: unusedPool, bus: BusLink(), events: context.events, pendingLifetime: .seconds(3600), logger: logger)
-        try? dispatcher.register(CoreRouteSet.all(context, dispatcher: dispatcher, commander: commander, config: config) + PluginRoutes.routes(plugins, audit: context))
+        context = HostContext(
+            pool: unusedPool, hasher: PasswordHasher(), throttleLimits: .init(), tokenTTL: .seconds(60), metrics: MetricsRegistry(),
+            logger: logger)
+        dispatcher = Dispatcher(
+            authenticator: context.authenticator, metrics: context.metrics, logger: logger, maxBodyBytes: config.maxBodyBytes)
+        plugins = PluginRegistry(
+            directory: config.pluginsDirectory,
+            services: GarrisonHostServer.pluginServices(config, context: context, dispatcher: dispatcher, pool: nil, logger: logger))
+        let commander = AgentCommander(
+            pool: unusedPool, bus: BusLink(), events: context.events, pendingLifetime: .seconds(3600), logger: logger)
+        try? dispatcher.register(
+            CoreRouteSet.all(context, dispatcher: dispatcher, commander: commander, config: config)
+                + PluginRoutes.routes(plugins, audit: context))
     }
 
     func shutdown() async {

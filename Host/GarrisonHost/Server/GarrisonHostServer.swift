@@ -22,37 +22,53 @@ public final class GarrisonHostServer: Sendable {
     public let commander: AgentCommander
     public let logger: Logger
 
-    public static func start(config: GarrisonConfig, logger: Logger, hasher: PasswordHasher = PasswordHasher()) async throws -> GarrisonHostServer {
+    public static func start(config: GarrisonConfig, logger: Logger, hasher: PasswordHasher = PasswordHasher()) async throws
+        -> GarrisonHostServer
+    {
         try FileManager.default.createDirectory(at: config.dataURL, withIntermediateDirectories: true)
         // Before nats-server is spawned, so it inherits the limit too.
         let files = FileLimit.raiseToHard()
         if config.natsEnabled, files < 4096 {
-            logger.warning("open-file limit is low for agents at /natsws (two descriptors each in the host)", metadata: ["limit": "\(files)"])
+            logger.warning(
+                "open-file limit is low for agents at /natsws (two descriptors each in the host)", metadata: ["limit": "\(files)"])
         }
         let storage = try await Storage.open(config, logger: logger)
         let metrics = MetricsRegistry()
         metrics.bootstrapGlobal()
         let context = HostContext(
             pool: storage.pool, hasher: hasher,
-            throttleLimits: .init(perUser: config.loginFailuresPerUser, perAddress: config.loginFailuresPerAddress, window: .seconds(config.loginWindowSeconds)),
+            throttleLimits: .init(
+                perUser: config.loginFailuresPerUser, perAddress: config.loginFailuresPerAddress,
+                window: .seconds(config.loginWindowSeconds)),
             tokenTTL: .seconds(config.tokenTTLHours * 3600), metrics: metrics, logger: logger)
-        let dispatcher = Dispatcher(authenticator: context.authenticator, metrics: metrics, logger: logger, maxBodyBytes: config.maxBodyBytes,
-                                    maxAnonymousBodyBytes: config.maxAnonymousBodyBytes, trustForwardedFor: config.trustForwardedFor,
-                                    trustedProxies: (try? TrustedProxies(parsing: config.trustedProxies)) ?? .none, logRequests: config.logRequests)
+        let dispatcher = Dispatcher(
+            authenticator: context.authenticator, metrics: metrics, logger: logger, maxBodyBytes: config.maxBodyBytes,
+            maxAnonymousBodyBytes: config.maxAnonymousBodyBytes, trustForwardedFor: config.trustForwardedFor,
+            trustedProxies: (try? TrustedProxies(parsing: config.trustedProxies)) ?? .none, logRequests: config.logRequests)
         let jobs = JobRegistry()
         let scheduler = Scheduler(pool: storage.pool, registry: jobs, logger: logger)
         let busLink = BusLink()
-        let commander = AgentCommander(pool: storage.pool, bus: busLink, events: context.events, pendingLifetime: .seconds(config.pendingActionHours * 3600), logger: logger)
-        let plugins = PluginRegistry(directory: config.pluginsDirectory, services: pluginServices(config, context: context, dispatcher: dispatcher, pool: storage.pool, scheduler: scheduler, commander: commander, logger: logger))
-        try dispatcher.register(CoreRouteSet.all(context, dispatcher: dispatcher, commander: commander, config: config) + ScheduleRoutes.routes(scheduler.store) + PluginRoutes.routes(plugins, audit: context))
+        let commander = AgentCommander(
+            pool: storage.pool, bus: busLink, events: context.events, pendingLifetime: .seconds(config.pendingActionHours * 3600),
+            logger: logger)
+        let plugins = PluginRegistry(
+            directory: config.pluginsDirectory,
+            services: pluginServices(
+                config, context: context, dispatcher: dispatcher, pool: storage.pool, scheduler: scheduler, commander: commander,
+                logger: logger))
+        try dispatcher.register(
+            CoreRouteSet.all(context, dispatcher: dispatcher, commander: commander, config: config) + ScheduleRoutes.routes(scheduler.store)
+                + PluginRoutes.routes(plugins, audit: context))
         try await HostJobs.register(jobs, store: scheduler.store, pool: storage.pool, logger: logger)
-        try await CommandJobs.register(jobs, store: scheduler.store, commander: commander, update: config.agentUpdate, events: context.events)
+        try await CommandJobs.register(
+            jobs, store: scheduler.store, commander: commander, update: config.agentUpdate, events: context.events)
         _ = try await FirstRunAdmin.ensure(pool: storage.pool, hasher: hasher, dataDirectory: config.dataURL, logger: logger)
         var bus: AgentBus?
         // After the core routes, so a plugin can never take a core route's place.
         do {
             if config.natsEnabled {
-                bus = try await AgentBus.start(config: config, pool: storage.pool, events: context.events, router: commander.router, logger: logger)
+                bus = try await AgentBus.start(
+                    config: config, pool: storage.pool, events: context.events, router: commander.router, logger: logger)
                 busLink.attach(bus)
             }
             try await plugins.loadAll()
@@ -63,10 +79,15 @@ public final class GarrisonHostServer: Sendable {
             await storage.close()
             throw error
         }
-        return GarrisonHostServer(config: config, storage: storage, context: context, dispatcher: dispatcher, jobs: jobs, scheduler: scheduler, plugins: plugins, bus: bus, commander: commander, logger: logger)
+        return GarrisonHostServer(
+            config: config, storage: storage, context: context, dispatcher: dispatcher, jobs: jobs, scheduler: scheduler, plugins: plugins,
+            bus: bus, commander: commander, logger: logger)
     }
 
-    init(config: GarrisonConfig, storage: Storage, context: HostContext, dispatcher: Dispatcher, jobs: JobRegistry, scheduler: Scheduler, plugins: PluginRegistry, bus: AgentBus?, commander: AgentCommander, logger: Logger) {
+    init(
+        config: GarrisonConfig, storage: Storage, context: HostContext, dispatcher: Dispatcher, jobs: JobRegistry, scheduler: Scheduler,
+        plugins: PluginRegistry, bus: AgentBus?, commander: AgentCommander, logger: Logger
+    ) {
         self.commander = commander
         self.config = config
         self.storage = storage
@@ -79,11 +100,16 @@ public final class GarrisonHostServer: Sendable {
         self.logger = logger
     }
 
-    static func pluginServices(_ config: GarrisonConfig, context: HostContext, dispatcher: Dispatcher, pool: DatabasePool?, scheduler: Scheduler? = nil, commander: AgentCommander? = nil, logger: Logger) -> PluginServices {
+    static func pluginServices(
+        _ config: GarrisonConfig, context: HostContext, dispatcher: Dispatcher, pool: DatabasePool?, scheduler: Scheduler? = nil,
+        commander: AgentCommander? = nil, logger: Logger
+    ) -> PluginServices {
         PluginServices(
             pool: pool, dispatcher: dispatcher, events: context.events, loginHooks: context.loginHooks,
-            audit: pool == nil ? nil : context.audit, claims: PluginClaims(), jobs: scheduler?.registry, schedules: scheduler?.store, commander: commander,
-            callTimeout: .milliseconds(config.pluginCallTimeoutMS), callDeadlines: DeadlineSweeper(forTimeout: .milliseconds(config.pluginCallTimeoutMS)),
+            audit: pool == nil ? nil : context.audit, claims: PluginClaims(), jobs: scheduler?.registry, schedules: scheduler?.store,
+            commander: commander,
+            callTimeout: .milliseconds(config.pluginCallTimeoutMS),
+            callDeadlines: DeadlineSweeper(forTimeout: .milliseconds(config.pluginCallTimeoutMS)),
             drainTimeout: .milliseconds(config.pluginDrainTimeoutMS), dataDirectory: config.dataURL.path, logger: logger)
     }
 
@@ -94,8 +120,9 @@ public final class GarrisonHostServer: Sendable {
         if config.plainHTTP {
             logger.warning("serving plain HTTP (server.plain_http = true): only do this behind a TLS-terminating proxy")
         }
-        let server: HTTPServerBuilder = .guarded(tls: config.plainHTTP ? nil : try tlsConfiguration(), upstream: natsWebSocketUpstream(),
-                                                 limits: ConnectionLimits(config, metrics: context.metrics))
+        let server: HTTPServerBuilder = .guarded(
+            tls: config.plainHTTP ? nil : try tlsConfiguration(), upstream: natsWebSocketUpstream(),
+            limits: ConnectionLimits(config, metrics: context.metrics))
         let logger = self.logger
         return Application(
             responder: dispatcher,
@@ -113,7 +140,8 @@ public final class GarrisonHostServer: Sendable {
         var certificatePath = config.tlsCertificate
         var keyPath = config.tlsKey
         if certificatePath.isEmpty {
-            let (files, created) = try SelfSignedCertificate.ensure(in: config.dataURL, hostnames: Array(Set([config.publicHostname, "localhost", "127.0.0.1"])).sorted())
+            let (files, created) = try SelfSignedCertificate.ensure(
+                in: config.dataURL, hostnames: Array(Set([config.publicHostname, "localhost", "127.0.0.1"])).sorted())
             certificatePath = files.certificate.path
             keyPath = files.key.path
             let fingerprint = (try? SelfSignedCertificate.fingerprint(of: files.certificate)) ?? "?"
@@ -142,7 +170,10 @@ public final class GarrisonHostServer: Sendable {
     /// the pool and stops the private PostgreSQL.
     public func run(onRunning: @escaping @Sendable (Int) async -> Void = { _ in }) async throws {
         let app = try application(onRunning: onRunning)
-        let group = ServiceGroup(configuration: .init(services: [app, scheduler, PluginReloadOnHangup(registry: plugins)], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+        let group = ServiceGroup(
+            configuration: .init(
+                services: [app, scheduler, PluginReloadOnHangup(registry: plugins)], gracefulShutdownSignals: [.sigterm, .sigint],
+                logger: logger))
         do { try await group.run() } catch {
             await shutdown()
             throw error
@@ -165,9 +196,11 @@ enum CoreRouteSet {
         let bus = commander.bus
         return LoginRoutes.routes(context) + UserRoutes.routes(context) + RoleRoutes.routes(context) + APIKeyRoutes.routes(context)
             + SessionRoutes.routes(context) + ClientRoutes.routes(context) + AgentRoutes.routes(context, commander: commander)
-            + AgentCommandRoutes.routes(context, commander: commander) + HistoryRoutes.routes(context, commander: commander, update: config.agentUpdate)
+            + AgentCommandRoutes.routes(context, commander: commander)
+            + HistoryRoutes.routes(context, commander: commander, update: config.agentUpdate)
             + CoreRoutes.routes(context) + PolicyRoutes.routes(context) + AuditRoutes.routes(context) + OpenAPIRoutes.routes(dispatcher)
-            + AgentAPIRoutes.routes(context) + AgentReportRoutes.routes(context) + EnrollmentRoutes.routes(context, agentsChanged: { await bus.agentsChanged() })
+            + AgentAPIRoutes.routes(context) + AgentReportRoutes.routes(context)
+            + EnrollmentRoutes.routes(context, agentsChanged: { await bus.agentsChanged() })
             + InstallerRoutes.routes(context, server: config.installServer)
             + KeyStoreRoutes.routes(context) + AgentNoteRoutes.routes(context)
     }
@@ -178,6 +211,7 @@ extension GarrisonConfig {
 
     var installServer: InstallCommand.Server {
         let url = agentPublicURL.isEmpty ? "https://\(publicHostname)" + (serverPort == 443 ? "" : ":\(serverPort)") : agentPublicURL
-        return InstallCommand.Server(apiURL: url.hasSuffix("/") ? String(url.dropLast()) : url, agentVersion: agentLatestVersion, natsTLSPort: natsTLSPort)
+        return InstallCommand.Server(
+            apiURL: url.hasSuffix("/") ? String(url.dropLast()) : url, agentVersion: agentLatestVersion, natsTLSPort: natsTLSPort)
     }
 }

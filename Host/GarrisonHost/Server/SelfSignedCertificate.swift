@@ -10,7 +10,8 @@ public enum SelfSignedCertificate {
     }
 
     public static func ensure(in directory: URL, hostnames: [String]) throws -> (files: Files, created: Bool) {
-        let files = Files(certificate: directory.appendingPathComponent("tls/cert.pem"), key: directory.appendingPathComponent("tls/key.pem"))
+        let files = Files(
+            certificate: directory.appendingPathComponent("tls/cert.pem"), key: directory.appendingPathComponent("tls/key.pem"))
         if FileManager.default.fileExists(atPath: files.certificate.path), FileManager.default.fileExists(atPath: files.key.path) {
             return (files, false)
         }
@@ -44,8 +45,9 @@ public enum SelfSignedCertificate {
         defer { EVP_PKEY_CTX_free(context) }
         var generated: OpaquePointer?
         guard EVP_PKEY_keygen_init(context) == 1,
-              EVP_PKEY_CTX_set_ec_paramgen_curve_nid(context, NID_X9_62_prime256v1) == 1,
-              EVP_PKEY_keygen(context, &generated) == 1, let key = generated else {
+            EVP_PKEY_CTX_set_ec_paramgen_curve_nid(context, NID_X9_62_prime256v1) == 1,
+            EVP_PKEY_keygen(context, &generated) == 1, let key = generated
+        else {
             throw CertificateError("cannot generate a P-256 key: \(lastError())")
         }
         defer { EVP_PKEY_free(key) }
@@ -65,9 +67,15 @@ public enum SelfSignedCertificate {
         X509_NAME_add_entry_by_txt(name, "O", MBSTRING_ASC, "Garrison", -1, -1, 0)
         X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC, hostnames.first ?? "localhost", -1, -1, 0)
         X509_set_issuer_name(x509, name)
-        let san = hostnames.map { host in host.allSatisfy({ $0.isNumber || $0 == "." || $0 == ":" }) ? "IP:\(host)" : "DNS:\(host)" }.joined(separator: ",")
-        for (nid, value) in [(NID_subject_alt_name, san), (NID_basic_constraints, "critical,CA:FALSE"), (NID_key_usage, "critical,digitalSignature"), (NID_ext_key_usage, "serverAuth")] {
-            guard let ext = X509V3_EXT_conf_nid(nil, nil, nid, value) else { throw CertificateError("bad extension \(value): \(lastError())") }
+        let san = hostnames.map { host in host.allSatisfy({ $0.isNumber || $0 == "." || $0 == ":" }) ? "IP:\(host)" : "DNS:\(host)" }
+            .joined(separator: ",")
+        for (nid, value) in [
+            (NID_subject_alt_name, san), (NID_basic_constraints, "critical,CA:FALSE"), (NID_key_usage, "critical,digitalSignature"),
+            (NID_ext_key_usage, "serverAuth"),
+        ] {
+            guard let ext = X509V3_EXT_conf_nid(nil, nil, nid, value) else {
+                throw CertificateError("bad extension \(value): \(lastError())")
+            }
             X509_add_ext(x509, ext, -1)
             X509_EXTENSION_free(ext)
         }

@@ -31,16 +31,21 @@ public struct Migrator: Sendable {
     /// owns, and no RESET ROLE in them leads back to the host's role. Returns the versions
     /// applied now.
     @discardableResult
-    public func migrate(component: String, schema: String? = nil, role: String? = nil,
-                        login: (@Sendable (PGConnection) throws -> String)? = nil, _ migrations: [Migration]) async throws -> [Int] {
+    public func migrate(
+        component: String, schema: String? = nil, role: String? = nil,
+        login: (@Sendable (PGConnection) throws -> String)? = nil, _ migrations: [Migration]
+    ) async throws -> [Int] {
         let sorted = migrations.sorted { $0.version < $1.version }
         let logger = self.logger
         return try await pool.withConnection { connection in
             // Fast path, no lock: everything already in place (every restart, every reload).
-            if try Self.upToDate(component: component, schema: schema, role: role, versions: sorted.map(\.version), on: connection) { return [] }
+            if try Self.upToDate(component: component, schema: schema, role: role, versions: sorted.map(\.version), on: connection) {
+                return []
+            }
             try connection.query("SELECT pg_advisory_lock($1)", [String(Self.lockKey)])
             defer { _ = try? connection.query("SELECT pg_advisory_unlock($1)", [String(Self.lockKey)]) }
-            try connection.query("""
+            try connection.query(
+                """
                 CREATE TABLE IF NOT EXISTS schema_migrations (
                     component text NOT NULL,
                     version integer NOT NULL,
@@ -58,7 +63,10 @@ public struct Migrator: Sendable {
                 guard let login else { throw StorageError("migrations for role \(role) need its login") }
                 own = try PGConnection(conninfo: try login(connection))
             }
-            let applied = Set(try connection.query("SELECT version FROM schema_migrations WHERE component = $1", [component]).rows.map { $0.int("version") })
+            let applied = Set(
+                try connection.query("SELECT version FROM schema_migrations WHERE component = $1", [component]).rows.map {
+                    $0.int("version")
+                })
             var done: [Int] = []
             for migration in sorted where !applied.contains(migration.version) {
                 let step = own ?? connection
@@ -72,14 +80,18 @@ public struct Migrator: Sendable {
                         try step.query("SELECT \(MigrationLedger.record)($1, $2)", [String(migration.version), migration.name])
                     } else {
                         if schema != nil { try step.query("SET LOCAL search_path TO DEFAULT") }
-                        try step.query("INSERT INTO schema_migrations (component, version, name) VALUES ($1, $2, $3)", [component, String(migration.version), migration.name])
+                        try step.query(
+                            "INSERT INTO schema_migrations (component, version, name) VALUES ($1, $2, $3)",
+                            [component, String(migration.version), migration.name])
                     }
                     try step.query("COMMIT")
                 } catch {
                     _ = try? step.query("ROLLBACK")
                     throw MigrationError(component: component, version: migration.version, name: migration.name, underlying: error)
                 }
-                logger.info("applied migration", metadata: ["component": "\(component)", "version": "\(migration.version)", "name": "\(migration.name)"])
+                logger.info(
+                    "applied migration",
+                    metadata: ["component": "\(component)", "version": "\(migration.version)", "name": "\(migration.name)"])
                 done.append(migration.version)
             }
             return done
@@ -90,17 +102,22 @@ public struct Migrator: Sendable {
 extension Migrator {
     /// One round trip: the ledger exists, every version is applied, and the schema and role
     /// (when asked for) exist with this session a member of the role.
-    static func upToDate(component: String, schema: String?, role: String?, versions: [Int], on connection: PGConnection) throws(DatabaseError) -> Bool {
-        let row = try connection.query("""
+    static func upToDate(component: String, schema: String?, role: String?, versions: [Int], on connection: PGConnection)
+        throws(DatabaseError) -> Bool
+    {
+        let row = try connection.query(
+            """
             SELECT to_regclass('public.schema_migrations') IS NOT NULL AS ledger,
                    ($1::text IS NULL OR EXISTS (SELECT 1 FROM pg_namespace WHERE nspname = $1)) AS schema_ok,
                    ($2::text IS NULL OR (EXISTS (SELECT 1 FROM pg_roles WHERE rolname = $2)
                         AND (SELECT rolcanlogin FROM pg_roles WHERE rolname = $2)
                         AND pg_has_role(current_user, (SELECT oid FROM pg_roles WHERE rolname = $2), 'MEMBER'))) AS role_ok
-            """, [schema, role]).first
+            """, [schema, role]
+        ).first
         guard let row, row.bool("ledger"), row.bool("schema_ok"), row.bool("role_ok") else { return false }
         if versions.isEmpty { return true }
-        let applied = Set(try connection.query("SELECT version FROM schema_migrations WHERE component = $1", [component]).rows.map { $0.int("version") })
+        let applied = Set(
+            try connection.query("SELECT version FROM schema_migrations WHERE component = $1", [component]).rows.map { $0.int("version") })
         return versions.allSatisfy(applied.contains)
     }
 
@@ -121,25 +138,28 @@ extension Migrator {
             }
         } else if existing?.bool("rolcanlogin") == false {
             // A role from before plugins logged in on their own (NOLOGIN, used with SET ROLE).
-            try settlingRace("ALTER ROLE \(quoteIdentifier(role)) LOGIN", on: connection,
-                             done: "SELECT rolcanlogin AS done FROM pg_roles WHERE rolname = $1", role)
+            try settlingRace(
+                "ALTER ROLE \(quoteIdentifier(role)) LOGIN", on: connection,
+                done: "SELECT rolcanlogin AS done FROM pg_roles WHERE rolname = $1", role)
         }
         // Setting the role's password and owning what it made need membership; a CREATEROLE
         // owner grants it to itself.
         if try connection.query("SELECT pg_has_role(current_user, $1, 'MEMBER') AS member", [role]).first?.bool("member") != true {
-            try settlingRace("GRANT \(quoteIdentifier(role)) TO CURRENT_USER", on: connection,
-                             done: "SELECT pg_has_role(current_user, $1, 'MEMBER') AS done", role)
+            try settlingRace(
+                "GRANT \(quoteIdentifier(role)) TO CURRENT_USER", on: connection,
+                done: "SELECT pg_has_role(current_user, $1, 'MEMBER') AS done", role)
         }
         try connection.query("CREATE SCHEMA IF NOT EXISTS \(quoteIdentifier(schema)) AUTHORIZATION \(quoteIdentifier(role))")
-        try connection.execute(script: """
-            DO $garrison$
-            BEGIN
-                IF pg_has_role(current_user, (SELECT nspowner FROM pg_namespace WHERE nspname = 'public'), 'USAGE') THEN
-                    REVOKE ALL ON SCHEMA public FROM PUBLIC;
-                END IF;
-            END
-            $garrison$;
-            """)
+        try connection.execute(
+            script: """
+                DO $garrison$
+                BEGIN
+                    IF pg_has_role(current_user, (SELECT nspowner FROM pg_namespace WHERE nspname = 'public'), 'USAGE') THEN
+                        REVOKE ALL ON SCHEMA public FROM PUBLIC;
+                    END IF;
+                END
+                $garrison$;
+                """)
     }
 }
 

@@ -70,7 +70,7 @@ public final class PGConnection: @unchecked Sendable {
             if let name = prepared[sql] {
                 do {
                     return try run(handle, params) { values in PQexecPrepared(handle, name, Int32(params.count), values, nil, nil, 0) }
-                } catch where ["0A000", "26000"].contains(error.sqlState) {
+                } catch  where ["0A000", "26000"].contains(error.sqlState) {
                     // The table changed shape, or the statement was deallocated: unprepared this once.
                     prepared.removeValue(forKey: sql)
                 }
@@ -79,7 +79,9 @@ public final class PGConnection: @unchecked Sendable {
         return try run(handle, params) { values in PQexecParams(handle, sql, Int32(params.count), nil, values, nil, nil, 0) }
     }
 
-    private func run(_ handle: OpaquePointer, _ params: [String?], _ exec: ([UnsafePointer<CChar>?]) -> OpaquePointer?) throws(DatabaseError) -> PGResult {
+    private func run(_ handle: OpaquePointer, _ params: [String?], _ exec: ([UnsafePointer<CChar>?]) -> OpaquePointer?)
+        throws(DatabaseError) -> PGResult
+    {
         let result: OpaquePointer? = withCStringArray(params) { values in exec(values) }
         guard let result else {
             throw .unavailable(String(cString: PQerrorMessage(handle)))
@@ -115,7 +117,9 @@ public final class PGConnection: @unchecked Sendable {
     /// of its last statement or its first error. Throws only when the connection fails.
     public func pipeline(_ segments: [[Step]]) throws(DatabaseError) -> [Result<PGResult, DatabaseError>] {
         guard let handle else { throw .unavailable("connection closed") }
-        func failure() -> DatabaseError { .unavailable(String(cString: PQerrorMessage(handle)).trimmingCharacters(in: .whitespacesAndNewlines)) }
+        func failure() -> DatabaseError {
+            .unavailable(String(cString: PQerrorMessage(handle)).trimmingCharacters(in: .whitespacesAndNewlines))
+        }
         guard PQenterPipelineMode(handle) == 1 else { throw failure() }
         defer { _ = PQexitPipelineMode(handle) }
         // What each command sent is, in order: a statement, or the preparation of one.

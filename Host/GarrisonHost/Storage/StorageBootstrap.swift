@@ -41,10 +41,13 @@ public struct Storage: Sendable {
         guard let row else { return }
         let name = row["name"] ?? "?"
         if row.bool("rolsuper") {
-            logger.warning("database.url logs in as a PostgreSQL superuser; give the host a role of its own with CREATEROLE and without SUPERUSER",
-                           metadata: ["user": "\(name)"])
+            logger.warning(
+                "database.url logs in as a PostgreSQL superuser; give the host a role of its own with CREATEROLE and without SUPERUSER",
+                metadata: ["user": "\(name)"])
         } else if !row.bool("rolcreaterole") {
-            throw StorageError("database.url logs in as \(name), which lacks CREATEROLE; the host creates one login role per plugin: ALTER ROLE \(quoteIdentifier(name)) CREATEROLE")
+            throw StorageError(
+                "database.url logs in as \(name), which lacks CREATEROLE; the host creates one login role per plugin: ALTER ROLE \(quoteIdentifier(name)) CREATEROLE"
+            )
         }
     }
 

@@ -26,7 +26,10 @@ enum DieWithHost {
     /// as `user` (uid, gid) when given. Without setpriv, the program runs unwrapped (it would
     /// outlive a killed host; the next start then finds and handles it), unless it must
     /// change user, which is refused.
-    static func command(_ executable: String, _ arguments: [String], signal: Signal, user: (uid: uid_t, gid: gid_t)? = nil, setpriv: String? = DieWithHost.setpriv()) throws -> Command {
+    static func command(
+        _ executable: String, _ arguments: [String], signal: Signal, user: (uid: uid_t, gid: gid_t)? = nil,
+        setpriv: String? = DieWithHost.setpriv()
+    ) throws -> Command {
         guard let setpriv else {
             if user != nil { throw SubprocessError("starting \(executable) as another user needs setpriv (util-linux)") }
             return Command(executable: executable, arguments: arguments)

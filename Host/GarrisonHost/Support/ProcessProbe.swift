@@ -33,7 +33,8 @@ enum ProcessProbe {
     /// `pid`'s identity now; nil when /proc does not have it.
     static func identity(_ pid: pid_t) -> Identity? {
         guard pid > 0, let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
-              let close = stat.lastIndex(of: ")") else { return nil }
+            let close = stat.lastIndex(of: ")")
+        else { return nil }
         // After "pid (comm)" come the fields from the third (state) on; start time is the 22nd.
         let fields = stat[stat.index(after: close)...].split(separator: " ")
         guard fields.count > 19, let started = UInt64(fields[19]) else { return nil }
@@ -48,10 +49,12 @@ enum ProcessProbe {
     /// One line for a log or a failed test: "1234 postgres (S) in /folder, parent 1".
     static func describe(_ pid: pid_t) -> String {
         guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
-              let open = stat.firstIndex(of: "("), let close = stat.lastIndex(of: ")") else { return "\(pid) (gone)" }
+            let open = stat.firstIndex(of: "("), let close = stat.lastIndex(of: ")")
+        else { return "\(pid) (gone)" }
         let fields = stat[stat.index(after: close)...].split(separator: " ")
         let cwd = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/\(pid)/cwd")) ?? "?"
-        return "\(pid) \(stat[stat.index(after: open)..<close]) (\(fields.first ?? "?")) in \(cwd), parent \(fields.count > 1 ? String(fields[1]) : "?")"
+        return
+            "\(pid) \(stat[stat.index(after: open)..<close]) (\(fields.first ?? "?")) in \(cwd), parent \(fields.count > 1 ? String(fields[1]) : "?")"
     }
 
     /// The arguments `pid` was started with; nil when /proc does not tell (gone, or hidden).
@@ -73,8 +76,9 @@ enum ProcessProbe {
     /// The pid on the first line of a pid file (nats-server's, PostgreSQL's postmaster.pid).
     static func pid(inFile url: URL) -> pid_t? {
         guard let text = try? String(contentsOf: url, encoding: .utf8),
-              let first = text.split(separator: "\n").first,
-              let pid = Int32(first.trimmingCharacters(in: .whitespaces)), pid > 0 else { return nil }
+            let first = text.split(separator: "\n").first,
+            let pid = Int32(first.trimmingCharacters(in: .whitespaces)), pid > 0
+        else { return nil }
         return pid
     }
 
@@ -85,7 +89,9 @@ enum ProcessProbe {
         let target = url.standardizedFileURL.resolvingSymlinksInPath().path
         guard let entries = try? FileManager.default.contentsOfDirectory(atPath: "/proc") else { return [] }
         return entries.compactMap { Int32($0) }.filter { pid in
-            guard pid != getpid(), let cwd = try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/\(pid)/cwd") else { return false }
+            guard pid != getpid(), let cwd = try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/\(pid)/cwd") else {
+                return false
+            }
             return cwd == target && isRunning(pid)
         }
     }

@@ -1,6 +1,6 @@
 import Foundation
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Writes files that hold secrets (the TLS key, passwords): created with mode 0600 at open,
@@ -10,11 +10,14 @@ enum SecretFile {
     /// - Parameter owner: uid and gid to give the file before it is filled (initdb's
     ///   password file must be readable by the postgres user, and by nobody else).
     static func write(_ bytes: [UInt8], to url: URL, owner: (uid: uid_t, gid: gid_t)? = nil) throws {
-        let temporary = url.deletingLastPathComponent().appendingPathComponent(".\(url.lastPathComponent).\(getpid()).\(Crypto.randomHex(bytes: 4)).tmp")
+        let temporary = url.deletingLastPathComponent().appendingPathComponent(
+            ".\(url.lastPathComponent).\(getpid()).\(Crypto.randomHex(bytes: 4)).tmp")
         let fd = open(temporary.path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o600)
         guard fd >= 0 else { throw SecretFileError("cannot create \(temporary.path): \(String(cString: strerror(errno)))") }
         var failure: String?
-        if let owner, fchown(fd, owner.uid, owner.gid) != 0 { failure = "cannot give \(url.path) to uid \(owner.uid): \(String(cString: strerror(errno)))" }
+        if let owner, fchown(fd, owner.uid, owner.gid) != 0 {
+            failure = "cannot give \(url.path) to uid \(owner.uid): \(String(cString: strerror(errno)))"
+        }
         if failure == nil {
             var offset = 0
             while offset < bytes.count {
@@ -29,7 +32,9 @@ enum SecretFile {
         }
         if failure == nil, fsync(fd) != 0 { failure = "cannot write \(url.path): \(String(cString: strerror(errno)))" }
         close(fd)
-        if failure == nil, rename(temporary.path, url.path) != 0 { failure = "cannot put \(url.path) in place: \(String(cString: strerror(errno)))" }
+        if failure == nil, rename(temporary.path, url.path) != 0 {
+            failure = "cannot put \(url.path) in place: \(String(cString: strerror(errno)))"
+        }
         if let failure {
             unlink(temporary.path)
             throw SecretFileError(failure)

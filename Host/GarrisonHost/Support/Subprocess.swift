@@ -14,7 +14,9 @@ public enum Subprocess {
     /// posix_spawn + waitpid rather than Foundation's Process: `pg_ctl start` leaves a server
     /// running that inherits descriptors, and Process then never reports the exit. Output
     /// goes to a temporary file for the same reason (a pipe would never reach its end).
-    public static func run(_ executable: String, _ arguments: [String], environment: [String: String]? = nil, errorsApart: Bool = false) throws -> ProcessOutput {
+    public static func run(_ executable: String, _ arguments: [String], environment: [String: String]? = nil, errorsApart: Bool = false)
+        throws -> ProcessOutput
+    {
         let capture = FileManager.default.temporaryDirectory.appendingPathComponent("garrison-\(UUID().uuidString).out")
         let errorCapture = capture.appendingPathExtension("err")
         defer {

@@ -57,7 +57,8 @@ final class Alerts: GarrisonPlugin {
         // Retried for a few seconds: this runs while the host is still starting the plugin.
         for attempt in 1...50 {
             do {
-                _ = try await host.upsertSchedule(["id": JSON.string("alert-unsnooze"), "kind": "alert.unsnooze", "cron": "10 * * * *"] as JSON)
+                _ = try await host.upsertSchedule(
+                    ["id": JSON.string("alert-unsnooze"), "kind": "alert.unsnooze", "cron": "10 * * * *"] as JSON)
                 return
             } catch {
                 if attempt == 50 { host.log(.warning, "schedules: \(error)"); return }
@@ -68,7 +69,8 @@ final class Alerts: GarrisonPlugin {
 
     /// Unsnoozes the alerts whose snooze_until has passed; returns how many.
     func unsnoozePassed() async throws -> Int {
-        let rows = try await host.queryRows("""
+        let rows = try await host.queryRows(
+            """
             WITH u AS (UPDATE alerts SET snoozed = false, snooze_until = NULL WHERE snoozed AND snooze_until <= now() RETURNING id, severity)
             INSERT INTO changes (alert_id, change, cause, severity) SELECT id, 'unsnoozed', 'alert.unsnooze', severity FROM u
             RETURNING alert_id, id AS change_id, change AS change_kind
@@ -87,7 +89,8 @@ final class Alerts: GarrisonPlugin {
     func agentDeleted(_ event: PluginEvent) async {
         guard let agentID = event.json["agent_id"]?.stringValue else { return }
         do {
-            try await host.execute("""
+            try await host.execute(
+                """
                 WITH s AS (DELETE FROM subject_events WHERE split_part(subject, ':', 2) = $1)
                 DELETE FROM alerts WHERE agent_id = $1
                 """, [agentID])

@@ -20,8 +20,9 @@ import PluginKit
 extension Alerts {
     /// What one event asks of the alerts.
     enum Step {
-        case raise(subject: String, type: String, create: Bool, check: Int?, task: Int?, severity: String, message: String,
-                   hidden: Bool, wantsEmail: Bool, wantsText: Bool)
+        case raise(
+            subject: String, type: String, create: Bool, check: Int?, task: Int?, severity: String, message: String,
+            hidden: Bool, wantsEmail: Bool, wantsText: Bool)
         case resolve(subject: String)
     }
 
@@ -30,7 +31,9 @@ extension Alerts {
         guard let agentID = e["agent_id"]?.stringValue, !agentID.isEmpty else { return }
         // The agent as it is now: maintenance mode, alert flags, names.
         let agent: JSON
-        do { agent = try await host.coreObject(kind: .agentBrief, id: agentID) } catch let error as PluginError where error.status == .notFound {
+        do { agent = try await host.coreObject(kind: .agentBrief, id: agentID) } catch let error as PluginError
+            where error.status == .notFound
+        {
             return
         }
         if agent["maintenance_mode"]?.boolValue == true { return }
@@ -47,11 +50,15 @@ extension Alerts {
             let names = Self.names(agent)
             rows = try await host.queryRows(
                 "SELECT alert_id, change_id, change_kind FROM raise_alert($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20)",
-                [subject, String(seq), create, type, agent["id"]?.intValue, agentID, names.hostname, agent["client"]?.intValue, names.client,
-                 agent["site"]?.intValue, names.site, check, task, severity, message, hidden, wantsEmail, wantsText, event.name, eventID])
+                [
+                    subject, String(seq), create, type, agent["id"]?.intValue, agentID, names.hostname, agent["client"]?.intValue,
+                    names.client,
+                    agent["site"]?.intValue, names.site, check, task, severity, message, hidden, wantsEmail, wantsText, event.name, eventID,
+                ])
         case let .resolve(subject):
-            rows = try await host.queryRows("SELECT alert_id, change_id, change_kind FROM resolve_alert($1, $2, $3, $4)",
-                                            [subject, String(seq), event.name, eventID])
+            rows = try await host.queryRows(
+                "SELECT alert_id, change_id, change_kind FROM resolve_alert($1, $2, $3, $4)",
+                [subject, String(seq), event.name, eventID])
         }
         for row in rows { announce(row, agentID: agentID) }
     }
@@ -76,17 +83,19 @@ extension Alerts {
             if !["info", "warning", "error"].contains(severity) { severity = "warning" }
             let type = e["check_type"]?.stringValue ?? "check"
             let description = e["readable_desc"]?.stringValue ?? e["check_name"]?.stringValue ?? ""
-            return .raise(subject: subject, type: "check", create: dashboard || email || text, check: check, task: nil, severity: severity,
-                          message: "\(hostname) has a \(type) check: \(description) that failed.",
-                          hidden: !dashboard, wantsEmail: email, wantsText: text)
+            return .raise(
+                subject: subject, type: "check", create: dashboard || email || text, check: check, task: nil, severity: severity,
+                message: "\(hostname) has a \(type) check: \(description) that failed.",
+                hidden: !dashboard, wantsEmail: email, wantsText: text)
         case "agent.offline", "agent.overdue":
             let dashboard = agent["overdue_dashboard_alert"]?.boolValue ?? false
             let email = agent["overdue_email_alert"]?.boolValue ?? false
             let text = agent["overdue_text_alert"]?.boolValue ?? false
             let state = name == "agent.overdue" ? "overdue" : "offline"
-            return .raise(subject: "availability:\(agentID)", type: "availability", create: dashboard || email || text, check: nil, task: nil,
-                          severity: "error", message: "\(hostname) in \(client), \(site) is \(state).",
-                          hidden: !dashboard, wantsEmail: email, wantsText: text)
+            return .raise(
+                subject: "availability:\(agentID)", type: "availability", create: dashboard || email || text, check: nil, task: nil,
+                severity: "error", message: "\(hostname) in \(client), \(site) is \(state).",
+                hidden: !dashboard, wantsEmail: email, wantsText: text)
         case "agent.online":
             return .resolve(subject: "availability:\(agentID)")
         case "scripting.task.failed", "scripting.task.resolved":
@@ -98,9 +107,10 @@ extension Alerts {
             let text = e["text_alert"]?.boolValue ?? false
             var severity = e["severity"]?.stringValue ?? "info"
             if !["info", "warning", "error"].contains(severity) { severity = "info" }
-            return .raise(subject: subject, type: "task", create: dashboard || email || text, check: nil, task: task, severity: severity,
-                          message: "\(hostname) has task: \(e["name"]?.stringValue ?? "") that failed.",
-                          hidden: !dashboard, wantsEmail: email, wantsText: text)
+            return .raise(
+                subject: subject, type: "task", create: dashboard || email || text, check: nil, task: task, severity: severity,
+                message: "\(hostname) has task: \(e["name"]?.stringValue ?? "") that failed.",
+                hidden: !dashboard, wantsEmail: email, wantsText: text)
         default:
             return nil
         }
@@ -108,8 +118,11 @@ extension Alerts {
 
     /// alert.<change> for notification channels: the alert, the change and its cause.
     func announce(_ row: JSON, agentID: String?) {
-        guard let alert = row["alert_id"]?.intValue, let change = row["change_id"]?.intValue, let kind = row["change_kind"]?.stringValue else { return }
-        let payload: JSON = ["alert_id": .number(Double(alert)), "change_id": .number(Double(change)), "agent_id": agentID.map(JSON.string) ?? .null]
+        guard let alert = row["alert_id"]?.intValue, let change = row["change_id"]?.intValue, let kind = row["change_kind"]?.stringValue
+        else { return }
+        let payload: JSON = [
+            "alert_id": .number(Double(alert)), "change_id": .number(Double(change)), "agent_id": agentID.map(JSON.string) ?? .null,
+        ]
         do { try host.publish(event: "alert.\(kind)", json: payload) } catch {
             host.log(.warning, "publishing alert.\(kind) #\(alert): \(error)")
         }

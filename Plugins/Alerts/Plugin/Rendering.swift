@@ -7,11 +7,15 @@ enum Rendering {
     }
 
     static let alert: String = {
-        let times = ["alert_time", "snooze_until", "resolved_on", "email_sent", "resolved_email_sent", "sms_sent", "resolved_sms_sent",
-                     "action_run", "resolved_action_run"]
-        let plain = ["id", "assigned_check", "assigned_task", "alert_type", "message", "snoozed", "resolved", "severity", "hidden",
-                     "action_stdout", "action_stderr", "action_retcode", "action_execution_time",
-                     "resolved_action_stdout", "resolved_action_stderr", "resolved_action_retcode", "resolved_action_execution_time"]
+        let times = [
+            "alert_time", "snooze_until", "resolved_on", "email_sent", "resolved_email_sent", "sms_sent", "resolved_sms_sent",
+            "action_run", "resolved_action_run",
+        ]
+        let plain = [
+            "id", "assigned_check", "assigned_task", "alert_type", "message", "snoozed", "resolved", "severity", "hidden",
+            "action_stdout", "action_stderr", "action_retcode", "action_execution_time",
+            "resolved_action_stdout", "resolved_action_stderr", "resolved_action_retcode", "resolved_action_execution_time",
+        ]
         let fields = ["'agent', a.agent_pk"] + plain.map { "'\($0)', a.\($0)" } + times.map { "'\($0)', \(time($0))" }
         return """
             (jsonb_build_object(\(fields.joined(separator: ", ")))

@@ -47,7 +47,9 @@ extension Alerts {
     }
 
     static func strings(_ value: JSON, _ field: String, allowed: Set<String>) throws -> [String] {
-        guard let items = value.arrayValue, items.count <= maxListed else { throw PluginHTTPError(400, "\(field) must be a list of strings.") }
+        guard let items = value.arrayValue, items.count <= maxListed else {
+            throw PluginHTTPError(400, "\(field) must be a list of strings.")
+        }
         return try items.map { item in
             guard let s = item.stringValue, allowed.contains(s) else {
                 throw PluginHTTPError(400, "\(field): each must be one of \(allowed.sorted().joined(separator: ", ")).")
@@ -63,7 +65,8 @@ extension Alerts {
 
     /// A PostgreSQL array literal of `values`.
     static func array(_ values: [String]) -> String {
-        "{" + values.map { "\"" + $0.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"") + "\"" }
+        "{"
+            + values.map { "\"" + $0.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"") + "\"" }
             .joined(separator: ",") + "}"
     }
 
@@ -101,12 +104,15 @@ extension Alerts {
     func visibleAlert(_ req: PluginRequest) async throws -> (id: Int, json: JSON, agentID: String?) {
         let id = try req.intParam("pk")
         guard let row = try await host.queryRows("SELECT \(Rendering.alert) AS a, a.agent_id FROM alerts a WHERE a.id = $1", [id]).first,
-              let json = row["a"] else { throw PluginHTTPError(404, Self.notFound) }
+            let json = row["a"]
+        else { throw PluginHTTPError(404, Self.notFound) }
         let agentID = row["agent_id"]?.stringValue
         let scope = req.roleScope
         if let agentID, !scope.isUnrestricted {
             let agent: JSON
-            do { agent = try await host.coreObject(kind: .agentBrief, id: agentID) } catch let error as PluginError where error.status == .notFound {
+            do { agent = try await host.coreObject(kind: .agentBrief, id: agentID) } catch let error as PluginError
+                where error.status == .notFound
+            {
                 throw PluginHTTPError(404, Self.notFound)
             }
             guard let client = agent["client"]?.intValue, scope.allows(clientID: client, siteID: agent["site"]?.intValue) else {
@@ -137,16 +143,21 @@ extension Alerts {
             conditions += ["NOT a.resolved", "NOT a.snoozed", "NOT a.hidden"]
             let filter = conditions.joined(separator: " AND ")
             let limit = bind(n)
-            let row = try await host.queryRows("""
+            let row = try await host.queryRows(
+                """
                 SELECT (SELECT count(*) FROM alerts a WHERE \(filter))::bigint AS n,
                        coalesce((SELECT jsonb_agg(x.j ORDER BY x.t, x.id) FROM (
                            SELECT \(Rendering.alert) AS j, a.alert_time AS t, a.id FROM alerts a WHERE \(filter)
                            ORDER BY a.alert_time, a.id LIMIT \(limit)) x), '[]'::jsonb) AS alerts
-                """, params).first
+                """, params
+            ).first
             return try .json(["alerts_count": row?["n"] ?? 0, "alerts": row?["alerts"] ?? []] as JSON)
         }
 
-        let filterKeys = ["timeFilter", "clientFilter", "severityFilter", "resolvedFilter", "snoozedFilter", "siteFilter", "typeFilter", "page", "page_size"]
+        let filterKeys = [
+            "timeFilter", "clientFilter", "severityFilter", "resolvedFilter", "snoozedFilter", "siteFilter", "typeFilter", "page",
+            "page_size",
+        ]
         var page: Int?
         var pageSize = 50
         if filterKeys.contains(where: { body[$0] != nil }) {
@@ -162,10 +173,13 @@ extension Alerts {
                 conditions.append("a.agent_id = ANY(\(bind(Self.array(agents)))::text[])")
             }
             if let severities = body["severityFilter"] {
-                conditions.append("a.severity = ANY(\(bind(Self.array(try Self.strings(severities, "severityFilter", allowed: Self.severities))))::text[])")
+                conditions.append(
+                    "a.severity = ANY(\(bind(Self.array(try Self.strings(severities, "severityFilter", allowed: Self.severities))))::text[])"
+                )
             }
             if let types = body["typeFilter"] {
-                conditions.append("a.alert_type = ANY(\(bind(Self.array(try Self.strings(types, "typeFilter", allowed: Self.types))))::text[])")
+                conditions.append(
+                    "a.alert_type = ANY(\(bind(Self.array(try Self.strings(types, "typeFilter", allowed: Self.types))))::text[])")
             }
             // false: only open / unsnoozed; true: no filter.
             if let resolved = body["resolvedFilter"], try !Self.bool(resolved, "resolvedFilter") { conditions.append("NOT a.resolved") }
@@ -176,12 +190,14 @@ extension Alerts {
         let filter = conditions.isEmpty ? "true" : conditions.joined(separator: " AND ")
         var window = ""
         if let page { window = "LIMIT \(bind(pageSize)) OFFSET \(bind((page - 1) * pageSize))" }
-        let row = try await host.queryRows("""
+        let row = try await host.queryRows(
+            """
             SELECT \(page == nil ? "NULL" : "(SELECT count(*) FROM alerts a WHERE \(filter))::bigint") AS n,
                    coalesce((SELECT jsonb_agg(x.j ORDER BY x.t DESC, x.id DESC) FROM (
                        SELECT \(Rendering.alert) AS j, a.alert_time AS t, a.id FROM alerts a WHERE \(filter)
                        ORDER BY a.alert_time DESC NULLS LAST, a.id DESC \(window)) x), '[]'::jsonb) AS alerts
-            """, params).first
+            """, params
+        ).first
         var response = try PluginResponse.json(row?["alerts"] ?? [])
         if page != nil, let total = row?["n"]?.intValue { response.headers["X-Total-Count"] = String(total) }
         return response
@@ -202,8 +218,11 @@ extension Alerts {
             switch type.stringValue {
             case "resolve": try await operatorChange(.resolve, ids: [alert.id], req: req, agentID: alert.agentID)
             case "snooze":
-                guard let days = body["snooze_days"] else { throw PluginHTTPError(400, "Missing 'snoozed_days' when trying to snooze alert") }
-                try await operatorChange(.snooze(try Self.int(days, "snooze_days", in: Self.snoozeDays)), ids: [alert.id], req: req, agentID: alert.agentID)
+                guard let days = body["snooze_days"] else {
+                    throw PluginHTTPError(400, "Missing 'snoozed_days' when trying to snooze alert")
+                }
+                try await operatorChange(
+                    .snooze(try Self.int(days, "snooze_days", in: Self.snoozeDays)), ids: [alert.id], req: req, agentID: alert.agentID)
             case "unsnooze": try await operatorChange(.unsnooze, ids: [alert.id], req: req, agentID: alert.agentID)
             default: throw PluginHTTPError(400, "There was an error in the request data")
             }
@@ -211,7 +230,9 @@ extension Alerts {
         }
         var severity: String?, message: JSON?, hidden: Bool?
         if let value = body["severity"] {
-            guard let s = value.stringValue, Self.severities.contains(s) else { throw PluginHTTPError(400, "severity must be one of error, info, warning.") }
+            guard let s = value.stringValue, Self.severities.contains(s) else {
+                throw PluginHTTPError(400, "severity must be one of error, info, warning.")
+            }
             severity = s
         }
         if let value = body["message"] {
@@ -220,7 +241,8 @@ extension Alerts {
         }
         if let value = body["hidden"] { hidden = try Self.bool(value, "hidden") }
         guard severity != nil || message != nil || hidden != nil else { return try .json(JSON.string("ok")) }
-        let rows = try await host.queryRows("""
+        let rows = try await host.queryRows(
+            """
             WITH u AS (
                 UPDATE alerts SET severity = coalesce($2, severity), message = CASE WHEN $3::boolean THEN $4 ELSE message END,
                                   hidden = coalesce($5::boolean, hidden)
@@ -228,7 +250,8 @@ extension Alerts {
             INSERT INTO changes (alert_id, change, cause, username, severity) SELECT id, 'edited', 'operator', $6, severity FROM u
             RETURNING alert_id, id AS change_id, change AS change_kind
             """, [alert.id, severity, message != nil, message?.stringValue, hidden, req.username])
-        try? host.audit(action: "alert.modify", username: req.username, agentID: alert.agentID, object: "alert:\(alert.id)", detail: .object(body))
+        try? host.audit(
+            action: "alert.modify", username: req.username, agentID: alert.agentID, object: "alert:\(alert.id)", detail: .object(body))
         for row in rows { announce(row, agentID: alert.agentID) }
         return try .json(JSON.string("ok"))
     }
@@ -236,7 +259,8 @@ extension Alerts {
     func remove(_ req: PluginRequest) async throws -> PluginResponse {
         let alert = try await visibleAlert(req)
         try await host.execute("DELETE FROM alerts WHERE id = $1", [alert.id])
-        try? host.audit(action: "alert.delete", username: req.username, agentID: alert.agentID, object: "alert:\(alert.id)", detail: alert.json)
+        try? host.audit(
+            action: "alert.delete", username: req.username, agentID: alert.agentID, object: "alert:\(alert.id)", detail: alert.json)
         return try .json(JSON.string("ok"))
     }
 
@@ -287,13 +311,15 @@ extension Alerts {
             params.append(Self.array(visible))
             scope = "AND (agent_id IS NULL OR agent_id = ANY($\(params.count)::text[]))"
         }
-        let rows = try await host.queryRows("""
+        let rows = try await host.queryRows(
+            """
             WITH u AS (UPDATE alerts SET \(set) WHERE id = ANY($1::bigint[]) AND \(only) \(scope) RETURNING id, severity, agent_id)
             INSERT INTO changes (alert_id, change, cause, username, severity) SELECT id, '\(kind)', 'operator', $2, severity FROM u
             RETURNING alert_id, id AS change_id, change AS change_kind
             """, params)
-        try? host.audit(action: "alert.\(kind)", username: req.username, agentID: agentID, object: ids.count == 1 ? "alert:\(ids[0])" : "alerts",
-                        detail: ["alerts": .array(ids.map { .number(Double($0)) })])
+        try? host.audit(
+            action: "alert.\(kind)", username: req.username, agentID: agentID, object: ids.count == 1 ? "alert:\(ids[0])" : "alerts",
+            detail: ["alerts": .array(ids.map { .number(Double($0)) })])
         for row in rows { announce(row, agentID: agentID) }
     }
 }

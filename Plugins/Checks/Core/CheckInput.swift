@@ -52,9 +52,11 @@ public struct CheckInput: Decodable, Sendable {
         set(\.fails_b4_alert, fails_b4_alert); set(\.error_threshold, error_threshold); set(\.warning_threshold, warning_threshold)
         setOptional(\.disk, disk); setOptional(\.ip, ip); setOptional(\.script, script)
         set(\.script_args, script_args); set(\.env_vars, env_vars)
-        set(\.info_return_codes, info_return_codes); set(\.warning_return_codes, warning_return_codes); set(\.success_return_codes, success_return_codes)
+        set(\.info_return_codes, info_return_codes); set(\.warning_return_codes, warning_return_codes);
+        set(\.success_return_codes, success_return_codes)
         setOptional(\.timeout, timeout); setOptional(\.svc_name, svc_name); setOptional(\.svc_display_name, svc_display_name)
-        set(\.pass_if_start_pending, pass_if_start_pending); set(\.pass_if_svc_not_exist, pass_if_svc_not_exist); set(\.restart_if_stopped, restart_if_stopped)
+        set(\.pass_if_start_pending, pass_if_start_pending); set(\.pass_if_svc_not_exist, pass_if_svc_not_exist);
+        set(\.restart_if_stopped, restart_if_stopped)
         setOptional(\.svc_policy_mode, svc_policy_mode); setOptional(\.log_name, log_name); setOptional(\.event_id, event_id)
         set(\.event_id_is_wildcard, event_id_is_wildcard); setOptional(\.event_type, event_type); setOptional(\.event_source, event_source)
         setOptional(\.event_message, event_message); setOptional(\.fail_when, fail_when); setOptional(\.search_last_days, search_last_days)
@@ -108,13 +110,19 @@ public struct CheckInput: Decodable, Sendable {
             ("run_interval", check.run_interval, 0...2_592_000), ("fails_b4_alert", check.fails_b4_alert, 1...10_000),
             ("error_threshold", check.error_threshold, int32), ("warning_threshold", check.warning_threshold, int32),
             ("timeout", check.timeout, 0...86_400), ("event_id", check.event_id, 0...Int(Int32.max)),
-            ("search_last_days", check.search_last_days, 0...3650), ("number_of_events_b4_alert", check.number_of_events_b4_alert, 1...1_000_000),
+            ("search_last_days", check.search_last_days, 0...3650),
+            ("number_of_events_b4_alert", check.number_of_events_b4_alert, 1...1_000_000),
         ]
         for (name, value, range) in fields {
             if let value, !range.contains(value) { return "\(name) must be a whole number from \(range.lowerBound) to \(range.upperBound)" }
         }
-        for (name, codes) in [("info_return_codes", check.info_return_codes), ("warning_return_codes", check.warning_return_codes), ("success_return_codes", check.success_return_codes)] {
-            if codes.contains(where: { !int32.contains($0) }) { return "\(name) must hold whole numbers from \(int32.lowerBound) to \(int32.upperBound)" }
+        for (name, codes) in [
+            ("info_return_codes", check.info_return_codes), ("warning_return_codes", check.warning_return_codes),
+            ("success_return_codes", check.success_return_codes),
+        ] {
+            if codes.contains(where: { !int32.contains($0) }) {
+                return "\(name) must hold whole numbers from \(int32.lowerBound) to \(int32.upperBound)"
+            }
         }
         return nil
     }

@@ -30,7 +30,8 @@ public enum PolicyMerge {
         case .winsvc: return windows ? "winsvc:\(check.svc_name ?? "")" : nil
         case .script:
             let script = check.script
-            return "script:\(script?.script_hash.isEmpty == false ? script!.script_hash : (script?.name ?? "") + "\u{1}" + (script?.code ?? ""))"
+            return
+                "script:\(script?.script_hash.isEmpty == false ? script!.script_hash : (script?.name ?? "") + "\u{1}" + (script?.code ?? ""))"
         case .eventlog: return windows ? "eventlog:\(check.log_name?.rawValue ?? ""):\(check.event_id.map(String.init) ?? "")" : nil
         }
     }

@@ -48,7 +48,7 @@ public enum ResultEvaluator {
     struct Disk: Decodable { let percent_used: Double; let exists: Bool; let more_info: String? }
     struct Percent: Decodable { let percent: Int }
     struct Script: Decodable { let stdout: String; let stderr: String; let retcode: Int; let runtime: Double }
-    struct StatusOutput: Decodable { let status: String; let output: String? ; let more_info: String? }
+    struct StatusOutput: Decodable { let status: String; let output: String?; let more_info: String? }
     struct EventLog: Decodable { let log: [JSON]? }
 
     /// Evaluates `body` (the agent's JSON) for `check`. `samples` are the stored samples of a
@@ -85,8 +85,9 @@ public enum ResultEvaluator {
             return e
         case .script:
             let r: Script = try decode(body)
-            var e = Evaluation(status: .passing, stdout: r.stdout, stderr: r.stderr, retcode: r.retcode,
-                               executionTime: String(format: "%.4f", r.runtime))
+            var e = Evaluation(
+                status: .passing, stdout: r.stdout, stderr: r.stderr, retcode: r.retcode,
+                executionTime: String(format: "%.4f", r.runtime))
             if check.info_return_codes.contains(r.retcode) {
                 e.status = .failing; e.severity = .info
             } else if check.warning_return_codes.contains(r.retcode) {
@@ -109,16 +110,18 @@ public enum ResultEvaluator {
                 throw ResultError("\"status\" must be \"passing\" or \"failing\"")
             }
             let info = (check.check_type == .ping ? r.output : r.more_info) ?? ""
-            return Evaluation(status: status, severity: status == .failing ? check.alert_severity : nil, moreInfo: info,
-                              historyY: status == .failing ? 1 : 0, historyResults: json(.string(String(info.prefix(60)))))
+            return Evaluation(
+                status: status, severity: status == .failing ? check.alert_severity : nil, moreInfo: info,
+                historyY: status == .failing ? 1 : 0, historyResults: json(.string(String(info.prefix(60)))))
         case .eventlog:
             let r: EventLog = try decode(body)
             let log = r.log ?? []
             let enough = !log.isEmpty && log.count >= check.number_of_events_b4_alert
             let failing = (check.fail_when ?? .contains) == .contains ? enough : !enough
-            return Evaluation(status: failing ? .failing : .passing, severity: failing ? check.alert_severity : nil,
-                              extraDetails: json(.object(["log": .array(log)])), historyY: failing ? 1 : 0,
-                              historyResults: json(.string("Events Found:\(log.count)")))
+            return Evaluation(
+                status: failing ? .failing : .passing, severity: failing ? check.alert_severity : nil,
+                extraDetails: json(.object(["log": .array(log)])), historyY: failing ? 1 : 0,
+                historyResults: json(.string("Events Found:\(log.count)")))
         }
     }
 
@@ -140,7 +143,8 @@ public enum ResultEvaluator {
         case .keyNotFound(let key, let ctx): return "missing key \"\(path(ctx.codingPath + [key]))\""
         case .valueNotFound(_, let ctx): return "\"\(path(ctx.codingPath))\" is null"
         case .typeMismatch(let type, let ctx): return "\"\(path(ctx.codingPath))\" is not of type \(type)"
-        case .dataCorrupted(let ctx): return ctx.codingPath.isEmpty ? "not valid JSON" : "\"\(path(ctx.codingPath))\": \(ctx.debugDescription)"
+        case .dataCorrupted(let ctx):
+            return ctx.codingPath.isEmpty ? "not valid JSON" : "\"\(path(ctx.codingPath))\": \(ctx.debugDescription)"
         @unknown default: return "\(error)"
         }
     }

@@ -94,4 +94,3 @@ final class AgentFactsCache: Sendable {
         entries.withLock { $0.removeAll() }
     }
 }
-

@@ -31,8 +31,10 @@ extension Checks {
         let heldIDs = Array(held.keys)
         // Versions look like "1234:(0,5)": quoted as array elements.
         let heldVersions = "{" + heldIDs.map { "\"" + held[$0]!.version + "\"" }.joined(separator: ",") + "}"
-        let rows = try await host.queryRows(Store.agentChecksSQL, [agent.agentID, Self.pgArray(agent.policyIDs), Self.pgArray(heldIDs), heldVersions])
-            .map(VersionedCheck.init(row:))
+        let rows = try await host.queryRows(
+            Store.agentChecksSQL, [agent.agentID, Self.pgArray(agent.policyIDs), Self.pgArray(heldIDs), heldVersions]
+        )
+        .map(VersionedCheck.init(row:))
         var fresh: [Int: DefinitionCache.Entry] = [:]
         var checks: [CheckDefinition] = []
         var byID: [Int: (version: String, state: CheckWithState)] = [:]
@@ -46,10 +48,13 @@ extension Checks {
         definitions.store(fresh)
         definitions.remember(agent.agentID, checkIDs: rows.map(\.id))
         // The agent runs these checks next and sends their results: evaluated against this.
-        states.offer(Dictionary(rows.map { (ResultStateCache.Key(agentID: agent.agentID, checkID: $0.id), ResultStateCache.State($0.state)) },
-                                uniquingKeysWith: { a, _ in a }))
-        let merged = PolicyMerge.merge(agentChecks: checks.filter { $0.policy_id == nil }, policies: agent.policies,
-                                       policyChecks: checks.filter { $0.policy_id != nil }, plat: agent.plat)
+        states.offer(
+            Dictionary(
+                rows.map { (ResultStateCache.Key(agentID: agent.agentID, checkID: $0.id), ResultStateCache.State($0.state)) },
+                uniquingKeysWith: { a, _ in a }))
+        let merged = PolicyMerge.merge(
+            agentChecks: checks.filter { $0.policy_id == nil }, policies: agent.policies,
+            policyChecks: checks.filter { $0.policy_id != nil }, plat: agent.plat)
         return merged.checks.map { check in
             let row = byID[check.id]!
             return (check, row.version, row.state)
@@ -60,11 +65,17 @@ extension Checks {
         let agent = try await caller(req, claimed: req.params["agent_id"])
         let all = try await effectiveChecks(agent)
         let now = Date().timeIntervalSince1970
-        let run = dueOnly
-            ? all.filter { CheckSchedule.isDue(lastRun: $0.state.r_last_run_epoch, runInterval: $0.check.run_interval, agentInterval: agent.checkInterval, now: now) }
+        let run =
+            dueOnly
+            ? all.filter {
+                CheckSchedule.isDue(
+                    lastRun: $0.state.r_last_run_epoch, runInterval: $0.check.run_interval, agentInterval: agent.checkInterval, now: now)
+            }
             : all
-        let interval = dueOnly
-            ? CheckSchedule.jittered(CheckSchedule.runInterval(agentInterval: agent.checkInterval, checkIntervals: all.map(\.check.run_interval)))
+        let interval =
+            dueOnly
+            ? CheckSchedule.jittered(
+                CheckSchedule.runInterval(agentInterval: agent.checkInterval, checkIntervals: all.map(\.check.run_interval)))
             : agent.checkInterval
         let variables = try await variables(for: run.map(\.check), agent: agent)
         // {"agent":..,"check_interval":..,"checks":[..]}: keys in the order JSONCoding sorts them.
@@ -80,7 +91,8 @@ extension Checks {
     func checkInterval(_ req: PluginRequest) async throws -> PluginResponse {
         let agent = try await caller(req, claimed: req.params["agent_id"])
         let all = try await effectiveChecks(agent)
-        let interval = CheckSchedule.jittered(CheckSchedule.runInterval(agentInterval: agent.checkInterval, checkIntervals: all.map(\.check.run_interval)))
+        let interval = CheckSchedule.jittered(
+            CheckSchedule.runInterval(agentInterval: agent.checkInterval, checkIntervals: all.map(\.check.run_interval)))
         return try .json(["agent": JSON.number(Double(agent.pk)), "check_interval": .number(Double(interval))] as JSON)
     }
 
@@ -116,8 +128,10 @@ extension Checks {
         if c.check_type == .script, let body = c.script {
             args = variables.arguments(c.script_args, shell: body.shell)
             env = variables.environment(c.env_vars.isEmpty ? body.env_vars : c.env_vars)
-            script = ["code": .string(body.code), "shell": .string(body.shell), "run_as_user": .bool(body.run_as_user),
-                      "env_vars": .array(body.env_vars.map(JSON.string)), "script_hash": .string(body.script_hash)]
+            script = [
+                "code": .string(body.code), "shell": .string(body.shell), "run_as_user": .bool(body.run_as_user),
+                "env_vars": .array(body.env_vars.map(JSON.string)), "script_hash": .string(body.script_hash),
+            ]
         }
         return [
             "id": i(c.id), "agent": c.policy_id == nil ? i(agent.pk) : .null, "check_type": .string(c.check_type.rawValue),

@@ -71,7 +71,9 @@ final class Checks: GarrisonPlugin {
         for attempt in 1...50 {
             do {
                 _ = try await host.upsertSchedule(["id": JSON.string("check-prune"), "kind": "check.prune", "every_s": 3600] as JSON)
-                _ = try await host.upsertSchedule(["id": JSON.string("check-outbox"), "kind": "check.outbox", "every_s": .number(Double(settings.outboxSweepSeconds))] as JSON)
+                _ = try await host.upsertSchedule(
+                    ["id": JSON.string("check-outbox"), "kind": "check.outbox", "every_s": .number(Double(settings.outboxSweepSeconds))]
+                        as JSON)
                 // Events left from before a restart go out now rather than at the first sweep.
                 _ = try await deliverPending()
                 return
@@ -86,14 +88,17 @@ final class Checks: GarrisonPlugin {
         agents.clear()
         guard event.name == "core.policy.deleted", let id = event.json["id"]?.intValue else { return }
         do {
-            try await host.execute("WITH gone AS (DELETE FROM checks WHERE policy_id = $1 RETURNING id) DELETE FROM history WHERE check_id IN (SELECT id FROM gone)", [id])
+            try await host.execute(
+                "WITH gone AS (DELETE FROM checks WHERE policy_id = $1 RETURNING id) DELETE FROM history WHERE check_id IN (SELECT id FROM gone)",
+                [id])
         } catch { host.log(.warning, "dropping checks of deleted policy \(id): \(error)") }
     }
 
     func agentDeleted(_ event: PluginEvent) async {
         guard let agentID = event.json["agent_id"]?.stringValue else { return }
         do {
-            try await host.execute("""
+            try await host.execute(
+                """
                 WITH c AS (DELETE FROM checks WHERE agent_id = $1), r AS (DELETE FROM results WHERE agent_id = $1)
                 DELETE FROM history WHERE agent_id = $1
                 """, [agentID])
@@ -103,7 +108,8 @@ final class Checks: GarrisonPlugin {
     /// Removes chart points older than the retention, and delivered events as old.
     func prune() async throws -> JSON? {
         guard settings.retentionDays > 0 else { return ["pruned": 0] }
-        let rows: [CountRow] = try await host.query("""
+        let rows: [CountRow] = try await host.query(
+            """
             WITH h AS (DELETE FROM history WHERE x < now() - make_interval(days => $1) RETURNING 1),
                  o AS (DELETE FROM outbox WHERE delivered_time < now() - make_interval(days => $1))
             SELECT count(*)::int AS n FROM h

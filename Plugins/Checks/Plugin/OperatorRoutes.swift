@@ -13,7 +13,9 @@ extension Checks {
         try r.route(.put, "/checks/<pk>/", permission: manage) { req in try await self.edit(req) }
         try r.route(.delete, "/checks/<pk>/", permission: manage) { req in try await self.remove(req) }
         try r.route(.get, "/agents/<agent_id>/checks/", permission: list) { req in try await self.agentChecks(req) }
-        try r.route(.post, "/agents/<agent_id>/checks/", permission: manage) { req in try await self.create(req, owner: .agent(req.params["agent_id"] ?? "")) }
+        try r.route(.post, "/agents/<agent_id>/checks/", permission: manage) { req in
+            try await self.create(req, owner: .agent(req.params["agent_id"] ?? ""))
+        }
         try r.route(.get, "/automation/policies/<pk>/checks/", permission: list) { req in try await self.policyChecks(req) }
         try r.route(.post, "/automation/policies/<pk>/checks/", permission: manage) { req in
             try await self.create(req, owner: .policy(try Self.intParam(req, "pk")))
@@ -35,7 +37,8 @@ extension Checks {
     func loadCheck(_ id: Int) async throws -> (CheckDefinition, CheckMeta) {
         let data = try await host.queryJSON("SELECT * FROM checks WHERE id = $1", [id])
         guard let check = try JSONDecoder().decode([CheckDefinition].self, from: data).first,
-              let meta = try JSONDecoder().decode([CheckMeta].self, from: data).first else {
+            let meta = try JSONDecoder().decode([CheckMeta].self, from: data).first
+        else {
             throw PluginHTTPError(404, "Not found.")
         }
         return (check, meta)
@@ -64,7 +67,9 @@ extension Checks {
     }
 
     func decodeInput(_ req: PluginRequest) throws -> (CheckInput, JSON) {
-        guard let parsed = try? JSON(parsing: req.body), case .object = parsed else { throw PluginHTTPError(400, "invalid request body: not a JSON object") }
+        guard let parsed = try? JSON(parsing: req.body), case .object = parsed else {
+            throw PluginHTTPError(400, "invalid request body: not a JSON object")
+        }
         do { return (try JSONDecoder().decode(CheckInput.self, from: req.body), parsed) } catch {
             throw PluginHTTPError(400, ResultEvaluator.describe(error))
         }
@@ -74,8 +79,11 @@ extension Checks {
         let (input, body) = try decodeInput(req)
         var owner = given
         if owner == nil {
-            if let agentID = body["agent"]?.stringValue { owner = .agent(agentID) }
-            else if let policy = body["policy"]?.intValue { owner = .policy(policy) }
+            if let agentID = body["agent"]?.stringValue {
+                owner = .agent(agentID)
+            } else if let policy = body["policy"]?.intValue {
+                owner = .policy(policy)
+            }
         }
         guard let owner else { throw PluginHTTPError(400, "A check needs an \"agent\" (agent_id) or a \"policy\" (id)") }
         guard let type = input.check_type else { throw PluginHTTPError(400, "\"check_type\" is required") }
@@ -88,7 +96,9 @@ extension Checks {
             check.agent_pk = facts.pk
             existing = try await host.query("SELECT * FROM checks WHERE agent_id = $1", [agentID])
         case .policy(let id):
-            do { _ = try await host.coreObject(kind: .policy, id: String(id)) } catch let error as PluginError where error.status == .notFound {
+            do { _ = try await host.coreObject(kind: .policy, id: String(id)) } catch let error as PluginError
+                where error.status == .notFound
+            {
                 throw PluginHTTPError(404, "No policy with id \(id).")
             }
             // A policy check runs on every agent the policy reaches, so the caller must see them all.
@@ -97,10 +107,14 @@ extension Checks {
             existing = try await host.query("SELECT * FROM checks WHERE policy_id = $1", [id])
         }
         check = input.applied(to: check)
-        if let problem = CheckInput.problem(check) ?? CheckInput.duplicate(check, existing: existing) { throw PluginHTTPError(400, problem) }
+        if let problem = CheckInput.problem(check) ?? CheckInput.duplicate(check, existing: existing) {
+            throw PluginHTTPError(400, problem)
+        }
         let saved: [CheckDefinition] = try await host.query(Store.insertSQL, Store.values(check) + [req.username])
         guard let new = saved.first else { throw PluginError(.internal, "insert returned nothing") }
-        try? host.audit(action: "check.add", username: req.username, agentID: new.agent_id, object: "check:\(new.id)", detail: checkJSON(new, meta: nil))
+        try? host.audit(
+            action: "check.add", username: req.username, agentID: new.agent_id, object: "check:\(new.id)", detail: checkJSON(new, meta: nil)
+        )
         return try .json(JSON.string("\(new.readableDescription) was added!"))
     }
 
@@ -113,8 +127,9 @@ extension Checks {
         let after = input.applied(to: before)
         if let problem = CheckInput.problem(after) { throw PluginHTTPError(400, problem) }
         let _: [CheckDefinition] = try await host.query(Store.updateSQL, [before.id] + Store.values(after) + [req.username])
-        try? host.audit(action: "check.modify", username: req.username, agentID: after.agent_id, object: "check:\(after.id)",
-                        detail: ["before": checkJSON(before, meta: nil), "after": checkJSON(after, meta: nil)])
+        try? host.audit(
+            action: "check.modify", username: req.username, agentID: after.agent_id, object: "check:\(after.id)",
+            detail: ["before": checkJSON(before, meta: nil), "after": checkJSON(after, meta: nil)])
         return try .json(JSON.string("\(after.readableDescription) was updated"))
     }
 
@@ -122,8 +137,12 @@ extension Checks {
         let (check, _) = try await loadCheck(try Self.intParam(req, "pk"))
         try await ensureVisible(req, agentID: check.agent_id)
         if let policy = check.policy_id { try await host.requirePolicyInScope(policy, caller: req) }
-        try await host.execute("WITH gone AS (DELETE FROM checks WHERE id = $1 RETURNING id) DELETE FROM history WHERE check_id IN (SELECT id FROM gone)", [check.id])
-        try? host.audit(action: "check.delete", username: req.username, agentID: check.agent_id, object: "check:\(check.id)", detail: checkJSON(check, meta: nil))
+        try await host.execute(
+            "WITH gone AS (DELETE FROM checks WHERE id = $1 RETURNING id) DELETE FROM history WHERE check_id IN (SELECT id FROM gone)",
+            [check.id])
+        try? host.audit(
+            action: "check.delete", username: req.username, agentID: check.agent_id, object: "check:\(check.id)",
+            detail: checkJSON(check, meta: nil))
         return try .json(JSON.string("\(check.readableDescription) was deleted!"))
     }
 
@@ -132,17 +151,23 @@ extension Checks {
     func agentChecks(_ req: PluginRequest) async throws -> PluginResponse {
         let agentID = req.params["agent_id"] ?? ""
         let agent = try await visibleAgent(req, agentID)
-        let data = try await host.queryJSON("SELECT * FROM checks WHERE agent_id = $1 OR policy_id = ANY($2::bigint[])", [agentID, Self.pgArray(agent.policyIDs)])
+        let data = try await host.queryJSON(
+            "SELECT * FROM checks WHERE agent_id = $1 OR policy_id = ANY($2::bigint[])", [agentID, Self.pgArray(agent.policyIDs)])
         let checks = try JSONDecoder().decode([CheckDefinition].self, from: data)
-        let metas = Dictionary(zip(checks.map(\.id), try JSONDecoder().decode([CheckMeta].self, from: data)), uniquingKeysWith: { a, _ in a })
+        let metas = Dictionary(
+            zip(checks.map(\.id), try JSONDecoder().decode([CheckMeta].self, from: data)), uniquingKeysWith: { a, _ in a })
         let results: [ResultRow] = try await host.query("SELECT * FROM results WHERE agent_id = $1", [agentID])
         let byCheck = Dictionary(results.map { ($0.check_id, $0) }, uniquingKeysWith: { a, _ in a })
-        let merged = PolicyMerge.merge(agentChecks: checks.filter { $0.policy_id == nil }, policies: agent.policies,
-                                       policyChecks: checks.filter { $0.policy_id != nil }, plat: agent.plat)
+        let merged = PolicyMerge.merge(
+            agentChecks: checks.filter { $0.policy_id == nil }, policies: agent.policies,
+            policyChecks: checks.filter { $0.policy_id != nil }, plat: agent.plat)
         let shown = merged.checks + checks.filter { merged.overridden.contains($0.id) }
-        return try .json(JSON.array(shown.map {
-            checkJSON($0, meta: metas[$0.id], result: byCheck[$0.id], overridden: merged.overridden.contains($0.id), includeResult: true)
-        }))
+        return try .json(
+            JSON.array(
+                shown.map {
+                    checkJSON(
+                        $0, meta: metas[$0.id], result: byCheck[$0.id], overridden: merged.overridden.contains($0.id), includeResult: true)
+                }))
     }
 
     func policyChecks(_ req: PluginRequest) async throws -> PluginResponse {
@@ -169,7 +194,9 @@ extension Checks {
         return try .json(JSON.array(results.map { resultJSON($0) }))
     }
 
-    struct ResetRow: Decodable, Sendable { let id: Int; let agent_id: String; let check_id: Int; let seq: Int; let fail_count: Int; let alerted: Bool }
+    struct ResetRow: Decodable, Sendable {
+        let id: Int; let agent_id: String; let check_id: Int; let seq: Int; let fail_count: Int; let alerted: Bool
+    }
 
     /// Resets one result to passing; an open alert is resolved (check.resolved).
     func resetResult(_ row: ResetRow, username: String) async throws -> Bool {
@@ -187,7 +214,11 @@ extension Checks {
                 if let outboxID = outcome.outbox_id { await deliver([outboxID]) }
                 return true
             }
-            guard let fresh: ResetRow = try await host.query("SELECT id, agent_id, check_id, seq, fail_count, alerted FROM results WHERE id = $1", [row.id], as: ResetRow.self).first else { return false }
+            guard
+                let fresh: ResetRow = try await host.query(
+                    "SELECT id, agent_id, check_id, seq, fail_count, alerted FROM results WHERE id = $1", [row.id], as: ResetRow.self
+                ).first
+            else { return false }
             row = fresh
         }
         return false
@@ -195,7 +226,11 @@ extension Checks {
 
     func reset(_ req: PluginRequest) async throws -> PluginResponse {
         let id = try Self.intParam(req, "pk")
-        guard let row: ResetRow = try await host.query("SELECT id, agent_id, check_id, seq, fail_count, alerted FROM results WHERE id = $1", [id], as: ResetRow.self).first else {
+        guard
+            let row: ResetRow = try await host.query(
+                "SELECT id, agent_id, check_id, seq, fail_count, alerted FROM results WHERE id = $1", [id], as: ResetRow.self
+            ).first
+        else {
             throw PluginHTTPError(404, "Not found.")
         }
         try await ensureVisible(req, agentID: row.agent_id)
@@ -207,7 +242,8 @@ extension Checks {
     func resetAll(_ req: PluginRequest) async throws -> PluginResponse {
         let agentID = req.params["agent_id"] ?? ""
         _ = try await visibleAgent(req, agentID)
-        let rows: [ResetRow] = try await host.query("SELECT id, agent_id, check_id, seq, fail_count, alerted FROM results WHERE agent_id = $1", [agentID])
+        let rows: [ResetRow] = try await host.query(
+            "SELECT id, agent_id, check_id, seq, fail_count, alerted FROM results WHERE agent_id = $1", [agentID])
         for row in rows { _ = try await resetResult(row, username: req.username) }
         try? host.audit(action: "check.reset_all", username: req.username, agentID: agentID, object: "agent:\(agentID)")
         return try .json(JSON.string("All checks status were reset"))
@@ -246,7 +282,9 @@ extension Checks {
             throw PluginHTTPError(404, "No \(target) with id \(id).")
         }
         let scope = Scope(req)
-        let visible = target == "client" ? scope.allows(clientID: id, siteID: nil)
+        let visible =
+            target == "client"
+            ? scope.allows(clientID: id, siteID: nil)
             : scope.allows(clientID: object["client"]?.intValue ?? 0, siteID: id)
         guard visible else { throw PluginHTTPError(404, "No \(target) with id \(id).") }
         let ids = (agentIDs.arrayValue ?? []).compactMap(\.stringValue)
@@ -264,7 +302,8 @@ extension Checks {
                 host.log(.notice, "bulk runchecks to \(agentID): \(error)")
             }
         }
-        try? host.audit(action: "check.bulk_run", username: req.username, object: "\(target):\(id)", detail: ["agents": .number(Double(sent))])
+        try? host.audit(
+            action: "check.bulk_run", username: req.username, object: "\(target):\(id)", detail: ["agents": .number(Double(sent))])
         return try .json(JSON.string("Checks will now be run on all agents in \(target): \(object["name"]?.stringValue ?? String(id))"))
     }
 
@@ -274,23 +313,31 @@ extension Checks {
         let id = try Self.intParam(req, "pk")
         var days = 0
         if !req.body.isEmpty {
-            guard let parsed = try? JSON(parsing: req.body), case .object(let body) = parsed else { throw PluginHTTPError(400, "invalid request body") }
+            guard let parsed = try? JSON(parsing: req.body), case .object(let body) = parsed else {
+                throw PluginHTTPError(400, "invalid request body")
+            }
             if let value = body["timeFilter"], !value.isNull {
                 // Bounded: make_interval takes a 32-bit count, and ten years is all history holds.
                 guard let d = value.intValue else { throw BoundedInt.refusal("timeFilter", 0...3650) }
                 days = try BoundedInt.check(d, "timeFilter", in: 0...3650)
             }
         }
-        guard let result: ResetRow = try await host.query("SELECT id, agent_id, check_id, seq, fail_count, alerted FROM results WHERE id = $1", [id], as: ResetRow.self).first else {
+        guard
+            let result: ResetRow = try await host.query(
+                "SELECT id, agent_id, check_id, seq, fail_count, alerted FROM results WHERE id = $1", [id], as: ResetRow.self
+            ).first
+        else {
             throw PluginHTTPError(404, "Not found.")
         }
         try await ensureVisible(req, agentID: result.agent_id)
         struct Point: Decodable { let x: String; let y: Int?; let results: JSON? }
-        let points: [Point] = try await host.query("""
+        let points: [Point] = try await host.query(
+            """
             SELECT to_char(x AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS x, y, results FROM history
             WHERE check_id = $1 AND agent_id = $2 AND ($3 = 0 OR x > now() - make_interval(days => $3))
             ORDER BY x DESC
             """, [result.check_id, result.agent_id, days])
-        return try .json(JSON.array(points.map { ["x": .string($0.x), "y": $0.y.map { .number(Double($0)) } ?? .null, "results": $0.results ?? .null] }))
+        return try .json(
+            JSON.array(points.map { ["x": .string($0.x), "y": $0.y.map { .number(Double($0)) } ?? .null, "results": $0.results ?? .null] }))
     }
 }

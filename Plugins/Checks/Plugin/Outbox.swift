@@ -17,7 +17,8 @@ extension Checks {
     /// Claims and publishes events written just now.
     func deliver(_ ids: [Int]) async {
         do {
-            let rows: [OutboxRow] = try await host.query("""
+            let rows: [OutboxRow] = try await host.query(
+                """
                 UPDATE outbox SET delivered_time = now()
                 WHERE id = ANY($1::bigint[]) AND delivered_time IS NULL
                 RETURNING id, event, payload
@@ -34,7 +35,8 @@ extension Checks {
     func deliverPending() async throws -> Int {
         var total = 0
         while true {
-            let rows: [OutboxRow] = try await host.query("""
+            let rows: [OutboxRow] = try await host.query(
+                """
                 UPDATE outbox SET delivered_time = now() WHERE id IN (
                     SELECT id FROM outbox WHERE delivered_time IS NULL ORDER BY id LIMIT 500 FOR UPDATE SKIP LOCKED)
                 RETURNING id, event, payload
@@ -58,8 +60,10 @@ extension Checks {
 
     /// The event a transition raises, for alerting: severity, agent, client, site, check
     /// and output, and the check's alert flags.
-    func eventPayload(_ transition: FailureCounter.Transition, check: CheckDefinition, agent: AgentFacts,
-                      evaluation: Evaluation?, failCount: Int) -> (name: String, json: JSON)? {
+    func eventPayload(
+        _ transition: FailureCounter.Transition, check: CheckDefinition, agent: AgentFacts,
+        evaluation: Evaluation?, failCount: Int
+    ) -> (name: String, json: JSON)? {
         let name: String
         switch transition {
         case .none: return nil
@@ -70,7 +74,9 @@ extension Checks {
         if check.check_type == .script, let e = evaluation {
             output = [e.stdout ?? "", e.stderr ?? ""].filter { !$0.isEmpty }.joined(separator: "\n")
         }
-        if check.check_type == .eventlog, let e = evaluation { output = (e.historyResults.flatMap { try? JSON(parsing: Data($0.text.utf8)) }?.stringValue) ?? "" }
+        if check.check_type == .eventlog, let e = evaluation {
+            output = (e.historyResults.flatMap { try? JSON(parsing: Data($0.text.utf8)) }?.stringValue) ?? ""
+        }
         let severity = evaluation?.severity ?? check.alert_severity
         let json: JSON = [
             "check_id": .number(Double(check.id)), "check_name": .string(check.name), "check_type": .string(check.check_type.rawValue),

@@ -9,7 +9,9 @@ extension Checks {
         (try? JSON(parsing: JSONEncoder().encode(value))) ?? .null
     }
 
-    func checkJSON(_ c: CheckDefinition, meta: CheckMeta?, result: ResultRow? = nil, overridden: Bool = false, includeResult: Bool = false) -> JSON {
+    func checkJSON(_ c: CheckDefinition, meta: CheckMeta?, result: ResultRow? = nil, overridden: Bool = false, includeResult: Bool = false)
+        -> JSON
+    {
         guard case .object(var fields) = Self.json(c) else { return .null }
         fields["agent"] = c.agent_pk.map { .number(Double($0)) } ?? .null
         fields["policy"] = c.policy_id.map { .number(Double($0)) } ?? .null

@@ -165,7 +165,10 @@ final class ResultBatch: Sendable {
             if item.attempts == 0, let held, let state = states[Self.stateKey(item)] {
                 subjects[ord] = Subject(check: held.check, version: held.version, state: state)
             } else {
-                wanted.append(ReadRow(ord: ord, check_id: item.checkID, agent_id: item.agent.agentID, policies: item.agent.policyIDs, known: held?.version))
+                wanted.append(
+                    ReadRow(
+                        ord: ord, check_id: item.checkID, agent_id: item.agent.agentID, policies: item.agent.policyIDs, known: held?.version
+                    ))
             }
         }
         guard !wanted.isEmpty else { return subjects }
@@ -217,22 +220,27 @@ final class ResultBatch: Sendable {
                 let transition = state.counter.apply(evaluation.status, failsBeforeAlert: check.fails_b4_alert)
                 if let samples = evaluation.samples { state.samples = samples }
                 chain[key] = state
-                let event = checks.eventPayload(transition, check: check, agent: item.agent, evaluation: evaluation, failCount: state.counter.failCount)
+                let event = checks.eventPayload(
+                    transition, check: check, agent: item.agent, evaluation: evaluation, failCount: state.counter.failCount)
                 if evaluation.status == .failing { failing.append(ord) }
                 lastRow[key] = rows.count
-                rows.append(WriteRow(
-                    ord: ord, agent_id: item.agent.agentID, check_id: check.id, status: evaluation.status.rawValue,
-                    alert_severity: evaluation.severity?.rawValue, more_info: evaluation.moreInfo, stdout: evaluation.stdout,
-                    stderr: evaluation.stderr, retcode: evaluation.retcode, execution_time: evaluation.executionTime,
-                    samples: evaluation.samples ?? [], extra_details: evaluation.extraDetails?.text, fail_count: state.counter.failCount,
-                    alerted: state.counter.alerted, seq: state.seq, last: false, version: row.version, policies: item.agent.policyIDs, y: evaluation.historyY,
-                    hresults: evaluation.historyResults?.text, event: event?.name, payload: try event.map { try Self.text($0.json) }))
+                rows.append(
+                    WriteRow(
+                        ord: ord, agent_id: item.agent.agentID, check_id: check.id, status: evaluation.status.rawValue,
+                        alert_severity: evaluation.severity?.rawValue, more_info: evaluation.moreInfo, stdout: evaluation.stdout,
+                        stderr: evaluation.stderr, retcode: evaluation.retcode, execution_time: evaluation.executionTime,
+                        samples: evaluation.samples ?? [], extra_details: evaluation.extraDetails?.text,
+                        fail_count: state.counter.failCount,
+                        alerted: state.counter.alerted, seq: state.seq, last: false, version: row.version, policies: item.agent.policyIDs,
+                        y: evaluation.historyY,
+                        hresults: evaluation.historyResults?.text, event: event?.name, payload: try event.map { try Self.text($0.json) }))
             }
             for index in lastRow.values { rows[index].last = true }
             var retry: [Item] = []
             if !rows.isEmpty {
                 // Each row: a stored result (ord) or a written event (outbox_id).
-                let written = try await host.queryRows(checks.settings.fastCommit ? Self.fastWriteSQL : Self.writeSQL, [try Self.text(rows)])
+                let written = try await host.queryRows(
+                    checks.settings.fastCommit ? Self.fastWriteSQL : Self.writeSQL, [try Self.text(rows)])
                 let stored = Set(written.compactMap { $0["ord"]?.intValue })
                 var kept: [ResultStateCache.Key: ResultStateCache.State] = [:], stale: [ResultStateCache.Key] = []
                 for (key, index) in lastRow {
@@ -247,7 +255,8 @@ final class ResultBatch: Sendable {
                         // The state or the check moved (a reset, an edit, a result through
                         // another host): read both again and evaluate again.
                         let item = batch[ord]
-                        retry.append(Item(agent: item.agent, checkID: item.checkID, body: item.body, attempts: item.attempts + 1, reply: item.reply))
+                        retry.append(
+                            Item(agent: item.agent, checkID: item.checkID, body: item.body, attempts: item.attempts + 1, reply: item.reply))
                     } else {
                         outcomes[ord] = .refused("too many concurrent results for check \(batch[ord].checkID)")
                     }
@@ -299,7 +308,8 @@ final class ResultBatch: Sendable {
     static let writeSQL = writeSQL(waitForFlush: true)
     static let fastWriteSQL = writeSQL(waitForFlush: false)
 
-    static func writeSQL(waitForFlush: Bool) -> String { """
+    static func writeSQL(waitForFlush: Bool) -> String {
+        """
         WITH i AS (
             SELECT i.* FROM jsonb_to_recordset($1::text::jsonb) AS i(
                 ord int, agent_id text, check_id bigint, status text, alert_severity text, more_info text, stdout text, stderr text,

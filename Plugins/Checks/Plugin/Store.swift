@@ -70,9 +70,12 @@ struct VersionedCheck: Sendable {
 
 extension CheckWithState {
     init(row: JSON) {
-        self.init(r_id: row["r_id"]?.intValue, r_seq: row["r_seq"]?.intValue, r_status: row["r_status"]?.stringValue.flatMap(CheckStatus.init(rawValue:)),
-                  r_fail_count: row["r_fail_count"]?.intValue, r_alerted: row["r_alerted"]?.boolValue,
-                  r_samples: row["r_samples"]?.arrayValue.map { $0.compactMap(\.intValue) }, r_last_run_epoch: row["r_last_run_epoch"]?.doubleValue)
+        self.init(
+            r_id: row["r_id"]?.intValue, r_seq: row["r_seq"]?.intValue,
+            r_status: row["r_status"]?.stringValue.flatMap(CheckStatus.init(rawValue:)),
+            r_fail_count: row["r_fail_count"]?.intValue, r_alerted: row["r_alerted"]?.boolValue,
+            r_samples: row["r_samples"]?.arrayValue.map { $0.compactMap(\.intValue) },
+            r_last_run_epoch: row["r_last_run_epoch"]?.doubleValue)
     }
 }
 
@@ -88,17 +91,21 @@ enum Store {
 
     /// `writableColumns`' values for `c`, in order.
     static func values(_ c: CheckDefinition) -> [any Encodable & Sendable] {
-        [c.agent_id, c.agent_pk, c.policy_id, c.check_type.rawValue, c.name, c.run_interval, c.alert_severity.rawValue, c.email_alert,
-         c.text_alert, c.dashboard_alert, c.fails_b4_alert, c.error_threshold, c.warning_threshold, c.disk, c.ip, c.script, c.script_args,
-         c.env_vars, c.info_return_codes, c.warning_return_codes, c.success_return_codes, c.timeout, c.svc_name, c.svc_display_name,
-         c.pass_if_start_pending, c.pass_if_svc_not_exist, c.restart_if_stopped, c.svc_policy_mode, c.log_name?.rawValue, c.event_id,
-         c.event_id_is_wildcard, c.event_type?.rawValue, c.event_source, c.event_message, c.fail_when?.rawValue, c.search_last_days,
-         c.number_of_events_b4_alert, c.assigned_tasks]
+        [
+            c.agent_id, c.agent_pk, c.policy_id, c.check_type.rawValue, c.name, c.run_interval, c.alert_severity.rawValue, c.email_alert,
+            c.text_alert, c.dashboard_alert, c.fails_b4_alert, c.error_threshold, c.warning_threshold, c.disk, c.ip, c.script,
+            c.script_args,
+            c.env_vars, c.info_return_codes, c.warning_return_codes, c.success_return_codes, c.timeout, c.svc_name, c.svc_display_name,
+            c.pass_if_start_pending, c.pass_if_svc_not_exist, c.restart_if_stopped, c.svc_policy_mode, c.log_name?.rawValue, c.event_id,
+            c.event_id_is_wildcard, c.event_type?.rawValue, c.event_source, c.event_message, c.fail_when?.rawValue, c.search_last_days,
+            c.number_of_events_b4_alert, c.assigned_tasks,
+        ]
     }
 
     static var insertSQL: String {
         let placeholders = writableColumns.indices.map { "$\($0 + 1)" }.joined(separator: ", ")
-        return "INSERT INTO checks (\(writableColumns.joined(separator: ", ")), created_by, modified_by) VALUES (\(placeholders), $\(writableColumns.count + 1), $\(writableColumns.count + 1)) RETURNING *"
+        return
+            "INSERT INTO checks (\(writableColumns.joined(separator: ", ")), created_by, modified_by) VALUES (\(placeholders), $\(writableColumns.count + 1), $\(writableColumns.count + 1)) RETURNING *"
     }
 
     static var updateSQL: String {

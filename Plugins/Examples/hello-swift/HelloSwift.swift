@@ -30,12 +30,14 @@ final class HelloSwift: GarrisonPlugin {
     }
 
     func register(_ r: Registrar) throws {
-        try r.migration(version: 1, sql: """
-            CREATE TABLE greetings (
-                id serial PRIMARY KEY,
-                name text NOT NULL,
-                at timestamptz NOT NULL DEFAULT now())
-            """)
+        try r.migration(
+            version: 1,
+            sql: """
+                CREATE TABLE greetings (
+                    id serial PRIMARY KEY,
+                    name text NOT NULL,
+                    at timestamptz NOT NULL DEFAULT now())
+                """)
 
         try r.route(.get, "/hello-swift/", permission: "can_view_core_settings") { _ in
             try .json(Greeting(greeting: self.settings.greeting, plugin: "hello-swift"))
@@ -54,7 +56,7 @@ final class HelloSwift: GarrisonPlugin {
 
     /// POST: validates, inserts, answers from the async database reply.
     func store(_ req: PluginRequest) async throws -> PluginResponse {
-        let body: NewGreeting = try req.json()   // malformed JSON: 400
+        let body: NewGreeting = try req.json()  // malformed JSON: 400
         guard (1...200).contains(body.name.utf8.count) else {
             throw PluginHTTPError(400, "name must be text of 1 to 200 bytes")
         }

@@ -24,7 +24,10 @@ public struct AutomatedTask: Sendable, Codable, Equatable {
             case scriptArgs = "script_args", envVars = "env_vars"
         }
 
-        public init(type: Kind, script: Int? = nil, scriptArgs: [String]? = nil, envVars: [String]? = nil, command: String? = nil, shell: String? = nil, timeout: Int? = nil) {
+        public init(
+            type: Kind, script: Int? = nil, scriptArgs: [String]? = nil, envVars: [String]? = nil, command: String? = nil,
+            shell: String? = nil, timeout: Int? = nil
+        ) {
             self.type = type
             self.script = script
             self.scriptArgs = scriptArgs
@@ -68,12 +71,12 @@ public struct AutomatedTask: Sendable, Codable, Equatable {
     enum CodingKeys: String, CodingKey {
         case id, name, enabled, actions, timezone
         case agentID = "agent_id", taskType = "task_type", continueOnError = "continue_on_error", runTimeDate = "run_time_date",
-             expireDate = "expire_date", dailyInterval = "daily_interval", weeklyInterval = "weekly_interval",
-             runTimeBitWeekdays = "run_time_bit_weekdays", monthlyDaysOfMonth = "monthly_days_of_month",
-             monthlyMonthsOfYear = "monthly_months_of_year", monthlyWeeksOfMonth = "monthly_weeks_of_month",
-             randomTaskDelaySeconds = "random_task_delay_seconds", runAsapAfterMissed = "run_asap_after_missed",
-             assignedCheck = "assigned_check", alertSeverity = "alert_severity", emailAlert = "email_alert", textAlert = "text_alert",
-             dashboardAlert = "dashboard_alert"
+            expireDate = "expire_date", dailyInterval = "daily_interval", weeklyInterval = "weekly_interval",
+            runTimeBitWeekdays = "run_time_bit_weekdays", monthlyDaysOfMonth = "monthly_days_of_month",
+            monthlyMonthsOfYear = "monthly_months_of_year", monthlyWeeksOfMonth = "monthly_weeks_of_month",
+            randomTaskDelaySeconds = "random_task_delay_seconds", runAsapAfterMissed = "run_asap_after_missed",
+            assignedCheck = "assigned_check", alertSeverity = "alert_severity", emailAlert = "email_alert", textAlert = "text_alert",
+            dashboardAlert = "dashboard_alert"
     }
 
     public init(agentID: String, name: String, taskType: TaskType, actions: [Action], runTimeDate: String? = nil) {
@@ -124,9 +127,14 @@ public struct AutomatedTask: Sendable, Codable, Equatable {
         for (n, action) in actions.enumerated() {
             switch action.type {
             case .script: if action.script == nil { throw ScriptingError("Action \(n + 1) needs a script.") }
-            case .cmd: if (action.command ?? "").isEmpty || (action.shell ?? "").isEmpty { throw ScriptingError("Action \(n + 1) needs a command and a shell.") }
+            case .cmd:
+                if (action.command ?? "").isEmpty || (action.shell ?? "").isEmpty {
+                    throw ScriptingError("Action \(n + 1) needs a command and a shell.")
+                }
             }
-            if let t = action.timeout, !(1...86_400).contains(t) { throw ScriptingError("Action \(n + 1): timeout must be between 1 and 86400 seconds.") }
+            if let t = action.timeout, !(1...86_400).contains(t) {
+                throw ScriptingError("Action \(n + 1): timeout must be between 1 and 86400 seconds.")
+            }
         }
         if !["info", "warning", "error"].contains(alertSeverity) { throw ScriptingError("alert_severity must be info, warning or error.") }
         _ = try TaskSchedule.hostSchedule(self)
@@ -148,21 +156,29 @@ public enum TaskSchedule {
         case .daily:
             calendar = ["type": "daily", "interval": JSON(try positive(task.dailyInterval ?? 1, "daily_interval"))]
         case .weekly, .scheduled:
-            calendar = ["type": "weekly", "weekdays": JSON(try mask(task.runTimeBitWeekdays, bits: 7, "run_time_bit_weekdays")),
-                        "interval": JSON(try positive(task.weeklyInterval ?? 1, "weekly_interval"))]
+            calendar = [
+                "type": "weekly", "weekdays": JSON(try mask(task.runTimeBitWeekdays, bits: 7, "run_time_bit_weekdays")),
+                "interval": JSON(try positive(task.weeklyInterval ?? 1, "weekly_interval")),
+            ]
         case .monthly:
             let days = task.monthlyDaysOfMonth ?? 0
             let lastDay = days & (1 << 31) != 0
             let plain = days & 0x7FFF_FFFF
-            guard plain != 0 || lastDay, days >= 0, days < (1 << 32) else { throw ScriptingError("monthly_days_of_month must name at least one day.") }
-            var spec: [String: JSON] = ["type": "monthly", "last_day": .bool(lastDay),
-                                        "months": JSON(try mask(task.monthlyMonthsOfYear ?? 4095, bits: 12, "monthly_months_of_year"))]
+            guard plain != 0 || lastDay, days >= 0, days < (1 << 32) else {
+                throw ScriptingError("monthly_days_of_month must name at least one day.")
+            }
+            var spec: [String: JSON] = [
+                "type": "monthly", "last_day": .bool(lastDay),
+                "months": JSON(try mask(task.monthlyMonthsOfYear ?? 4095, bits: 12, "monthly_months_of_year")),
+            ]
             if plain != 0 { spec["days"] = JSON(plain) }
             calendar = spec
         case .monthlydow:
-            calendar = ["type": "monthlydow", "weeks": JSON(try mask(task.monthlyWeeksOfMonth, bits: 5, "monthly_weeks_of_month")),
-                        "weekdays": JSON(try mask(task.runTimeBitWeekdays, bits: 7, "run_time_bit_weekdays")),
-                        "months": JSON(try mask(task.monthlyMonthsOfYear ?? 4095, bits: 12, "monthly_months_of_year"))]
+            calendar = [
+                "type": "monthlydow", "weeks": JSON(try mask(task.monthlyWeeksOfMonth, bits: 5, "monthly_weeks_of_month")),
+                "weekdays": JSON(try mask(task.runTimeBitWeekdays, bits: 7, "run_time_bit_weekdays")),
+                "months": JSON(try mask(task.monthlyMonthsOfYear ?? 4095, bits: 12, "monthly_months_of_year")),
+            ]
         }
         guard let start = task.runTimeDate, let (day, time) = parts(start) else {
             throw ScriptingError("\(task.taskType.rawValue) needs run_time_date (RFC 3339): the first day and the time of day.")
@@ -187,8 +203,9 @@ public enum TaskSchedule {
     static func parts(_ text: String) -> (String, String)? {
         let chars = Array(text)
         guard chars.count >= 16, chars[4] == "-", chars[7] == "-", chars[10] == "T" || chars[10] == " ", chars[13] == ":",
-              let h = Int(String(chars[11...12])), let m = Int(String(chars[14...15])), (0...23).contains(h), (0...59).contains(m),
-              Int(String(chars[0...3])) != nil, let mo = Int(String(chars[5...6])), (1...12).contains(mo), let d = Int(String(chars[8...9])), (1...31).contains(d)
+            let h = Int(String(chars[11...12])), let m = Int(String(chars[14...15])), (0...23).contains(h), (0...59).contains(m),
+            Int(String(chars[0...3])) != nil, let mo = Int(String(chars[5...6])), (1...12).contains(mo), let d = Int(String(chars[8...9])),
+            (1...31).contains(d)
         else { return nil }
         return (String(chars[0...9]), String(chars[11...15]))
     }
@@ -199,7 +216,9 @@ public enum TaskSchedule {
     }
 
     static func mask(_ value: Int?, bits: Int, _ name: String) throws(ScriptingError) -> Int {
-        guard let value, value > 0, value < (1 << bits) else { throw ScriptingError("\(name) must be a bitmask with at least one of its \(bits) bits set.") }
+        guard let value, value > 0, value < (1 << bits) else {
+            throw ScriptingError("\(name) must be a bitmask with at least one of its \(bits) bits set.")
+        }
         return value
     }
 }

@@ -13,7 +13,8 @@ public struct BulkTarget: Sendable, Equatable, Codable {
     /// "all", "windows", "linux" or "darwin".
     public var osType: String?
 
-    public init(target: Kind, client: Int? = nil, site: Int? = nil, agents: [String]? = nil, monType: String? = nil, osType: String? = nil) {
+    public init(target: Kind, client: Int? = nil, site: Int? = nil, agents: [String]? = nil, monType: String? = nil, osType: String? = nil)
+    {
         self.target = target
         self.client = client
         self.site = site
@@ -37,7 +38,10 @@ public struct BulkTarget: Sendable, Equatable, Codable {
             case agentID = "agent_id", monitoringType = "monitoring_type", clientID = "client_id", siteID = "site_id"
         }
 
-        public init(agentID: String, hostname: String = "", plat: String = "windows", monitoringType: String = "server", clientID: Int = 1, siteID: Int = 1, status: String = "online") {
+        public init(
+            agentID: String, hostname: String = "", plat: String = "windows", monitoringType: String = "server", clientID: Int = 1,
+            siteID: Int = 1, status: String = "online"
+        ) {
             self.agentID = agentID
             self.hostname = hostname
             self.plat = plat
@@ -80,11 +84,12 @@ public struct BulkTarget: Sendable, Equatable, Codable {
     /// The candidates this target selects, in the host's order.
     public func select(_ candidates: [Candidate]) -> [Candidate] {
         let wanted = agents.map(Set.init)
-        let monitoring: String? = switch monType {
-        case "servers", "server": "server"
-        case "workstations", "workstation": "workstation"
-        default: nil
-        }
+        let monitoring: String? =
+            switch monType {
+            case "servers", "server": "server"
+            case "workstations", "workstation": "workstation"
+            default: nil
+            }
         let os: String? = (osType == nil || osType == "all") ? nil : osType
         return candidates.filter { c in
             if target == .agents, !(wanted?.contains(c.agentID) ?? false) { return false }

@@ -17,7 +17,9 @@ public struct RunCommand: Sendable, Equatable {
 
     /// The members of the JSON command.
     public var members: [String: JSON] {
-        var out: [String: JSON] = ["func": .string(function), "timeout": JSON(timeout), "payload": JSON(payload), "run_as_user": .bool(runAsUser)]
+        var out: [String: JSON] = [
+            "func": .string(function), "timeout": JSON(timeout), "payload": JSON(payload), "run_as_user": .bool(runAsUser),
+        ]
         if let scriptArgs { out["script_args"] = JSON(scriptArgs) }
         if let envVars { out["env_vars"] = JSON(envVars) }
         if let nushellEnableConfig { out["nushell_enable_config"] = .bool(nushellEnableConfig) }
@@ -33,7 +35,9 @@ public struct RunCommand: Sendable, Equatable {
         nushellEnableConfig: Bool = false, denoDefaultPermissions: String = ""
     ) throws(ScriptingError) -> RunCommand {
         guard script.supports(plat) else {
-            throw ScriptingError("\(script.name) does not support \(plat) (it supports \(script.supportedPlatforms.map(\.rawValue).joined(separator: ", "))).")
+            throw ScriptingError(
+                "\(script.name) does not support \(plat) (it supports \(script.supportedPlatforms.map(\.rawValue).joined(separator: ", ")))."
+            )
         }
         let seconds = timeout ?? script.defaultTimeout
         guard (1...86_400).contains(seconds) else { throw ScriptingError("timeout must be between 1 and 86400 seconds.") }
@@ -52,12 +56,16 @@ public struct RunCommand: Sendable, Equatable {
     }
 
     /// A raw command (`rawcmd`) with the shell rules of CommandShell.
-    public static func command(_ command: String, shell: String, customShell: String?, timeout: Int, runAsUser: Bool,
-                               context: VariableContext, plat: String) throws(ScriptingError) -> RunCommand {
+    public static func command(
+        _ command: String, shell: String, customShell: String?, timeout: Int, runAsUser: Bool,
+        context: VariableContext, plat: String
+    ) throws(ScriptingError) -> RunCommand {
         let chosen = try CommandShell.validated(shell, customShell: customShell, plat: plat).get()
         guard (1...86_400).contains(timeout) else { throw ScriptingError("timeout must be between 1 and 86400 seconds.") }
         guard !command.isEmpty else { throw ScriptingError("The command is empty.") }
-        return RunCommand(function: "rawcmd", timeout: timeout, payload: ["command": try context.resolveCommand(command, shell: chosen), "shell": chosen],
-                          runAsUser: runAsUser && plat == "windows")
+        return RunCommand(
+            function: "rawcmd", timeout: timeout,
+            payload: ["command": try context.resolveCommand(command, shell: chosen), "shell": chosen],
+            runAsUser: runAsUser && plat == "windows")
     }
 }

@@ -22,9 +22,11 @@ public struct Script: Sendable, Codable, Equatable {
         case envVars = "env_vars", defaultTimeout = "default_timeout", supportedPlatforms = "supported_platforms", runAsUser = "run_as_user"
     }
 
-    public init(id: Int? = nil, name: String, description: String = "", category: String = "", shell: ScriptShell, code: String,
-                args: [String] = [], envVars: [String] = [], defaultTimeout: Int = 90, supportedPlatforms: [Platform] = [],
-                runAsUser: Bool = false, syntax: String = "", favorite: Bool = false, hidden: Bool = false) {
+    public init(
+        id: Int? = nil, name: String, description: String = "", category: String = "", shell: ScriptShell, code: String,
+        args: [String] = [], envVars: [String] = [], defaultTimeout: Int = 90, supportedPlatforms: [Platform] = [],
+        runAsUser: Bool = false, syntax: String = "", favorite: Bool = false, hidden: Bool = false
+    ) {
         self.id = id
         self.name = name
         self.description = description
@@ -103,7 +105,10 @@ public struct Snippet: Sendable, Codable, Equatable {
 
     /// Snippet names are plain words, so `{{agent.x}}` can never be mistaken for one.
     public static func isValidName(_ name: String) -> Bool {
-        !name.isEmpty && name.count <= 100 && name.unicodeScalars.allSatisfy { $0.isASCII && ($0.properties.isAlphabetic || ("0"..."9").contains($0) || $0 == "_" || $0 == "-") }
+        !name.isEmpty && name.count <= 100
+            && name.unicodeScalars.allSatisfy {
+                $0.isASCII && ($0.properties.isAlphabetic || ("0"..."9").contains($0) || $0 == "_" || $0 == "-")
+            }
     }
 }
 

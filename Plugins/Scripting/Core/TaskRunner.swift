@@ -14,19 +14,27 @@ public enum TaskRunner {
         for (n, action) in task.actions.enumerated() {
             switch action.type {
             case .cmd:
-                let run = try RunCommand.command(action.command ?? "", shell: action.shell ?? "", customShell: nil,
-                                                 timeout: action.timeout ?? 90, runAsUser: false, context: context, plat: plat)
-                out.append(["type": "cmd", "command": .string(run.payload["command"] ?? ""), "shell": .string(run.payload["shell"] ?? ""),
-                            "timeout": JSON(run.timeout)])
+                let run = try RunCommand.command(
+                    action.command ?? "", shell: action.shell ?? "", customShell: nil,
+                    timeout: action.timeout ?? 90, runAsUser: false, context: context, plat: plat)
+                out.append([
+                    "type": "cmd", "command": .string(run.payload["command"] ?? ""), "shell": .string(run.payload["shell"] ?? ""),
+                    "timeout": JSON(run.timeout),
+                ])
             case .script:
-                guard let id = action.script, let script = scripts[id] else { throw ScriptingError("Action \(n + 1): script \(action.script ?? 0) no longer exists.") }
-                let run = try RunCommand.script(script, full: true, args: action.scriptArgs, envVars: action.envVars, timeout: action.timeout,
-                                                runAsUser: nil, snippets: snippets, context: context, plat: plat,
-                                                nushellEnableConfig: nushellEnableConfig, denoDefaultPermissions: denoDefaultPermissions)
-                out.append(["type": "script", "script_name": .string(script.name), "code": .string(run.payload["code"] ?? ""),
-                            "script_args": JSON(run.scriptArgs ?? []), "shell": .string(script.shell.rawValue), "timeout": JSON(run.timeout),
-                            "run_as_user": .bool(run.runAsUser), "env_vars": JSON(run.envVars ?? []),
-                            "nushell_enable_config": .bool(nushellEnableConfig), "deno_default_permissions": .string(denoDefaultPermissions)])
+                guard let id = action.script, let script = scripts[id] else {
+                    throw ScriptingError("Action \(n + 1): script \(action.script ?? 0) no longer exists.")
+                }
+                let run = try RunCommand.script(
+                    script, full: true, args: action.scriptArgs, envVars: action.envVars, timeout: action.timeout,
+                    runAsUser: nil, snippets: snippets, context: context, plat: plat,
+                    nushellEnableConfig: nushellEnableConfig, denoDefaultPermissions: denoDefaultPermissions)
+                out.append([
+                    "type": "script", "script_name": .string(script.name), "code": .string(run.payload["code"] ?? ""),
+                    "script_args": JSON(run.scriptArgs ?? []), "shell": .string(script.shell.rawValue), "timeout": JSON(run.timeout),
+                    "run_as_user": .bool(run.runAsUser), "env_vars": JSON(run.envVars ?? []),
+                    "nushell_enable_config": .bool(nushellEnableConfig), "deno_default_permissions": .string(denoDefaultPermissions),
+                ])
             }
         }
         return out
@@ -60,7 +68,8 @@ public struct TaskRunResult: Sendable, Equatable, Decodable {
         retcode = try c.decode(Int.self, forKey: .retcode)
         executionTime = try c.decode(Double.self, forKey: .executionTime)
         guard executionTime >= 0, executionTime.isFinite else {
-            throw DecodingError.dataCorruptedError(forKey: .executionTime, in: c, debugDescription: "execution_time must be a non-negative number")
+            throw DecodingError.dataCorruptedError(
+                forKey: .executionTime, in: c, debugDescription: "execution_time must be a non-negative number")
         }
     }
 

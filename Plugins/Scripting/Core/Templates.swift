@@ -26,7 +26,8 @@ public enum Templates {
                 if bytes[j] == close, bytes[j + 1] == close { end = j; break }
                 j += 1
             }
-            if let end, let value = try replace(String(decoding: bytes[(i + 2)..<end], as: UTF8.self).trimmingCharacters(in: .whitespaces)) {
+            if let end, let value = try replace(String(decoding: bytes[(i + 2)..<end], as: UTF8.self).trimmingCharacters(in: .whitespaces))
+            {
                 out.append(contentsOf: value.utf8)
                 i = end + 2
             } else {
@@ -80,7 +81,8 @@ public struct VariableContext: Sendable {
     public var site: [String: String]
     public var global: [String: String]
 
-    public init(agent: [String: String] = [:], client: [String: String] = [:], site: [String: String] = [:], global: [String: String] = [:]) {
+    public init(agent: [String: String] = [:], client: [String: String] = [:], site: [String: String] = [:], global: [String: String] = [:])
+    {
         self.agent = agent
         self.client = client
         self.site = site

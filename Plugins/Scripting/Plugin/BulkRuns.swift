@@ -2,9 +2,9 @@ import PluginKit
 import ScriptingCore
 import Synchronization
 #if canImport(FoundationEssentials)
-import FoundationEssentials
+    import FoundationEssentials
 #else
-import Foundation
+    import Foundation
 #endif
 
 /// Bulk actions (docs/compatibility.md §2.7): a command, a script or a patch scan on every agent a
@@ -43,7 +43,9 @@ final class BulkRuns: Sendable {
             case customShell = "custom_shell", envVars = "env_vars", runAsUser = "run_as_user"
         }
 
-        var bulkTarget: BulkTarget { BulkTarget(target: target, client: client, site: site, agents: agents, monType: monType, osType: osType) }
+        var bulkTarget: BulkTarget {
+            BulkTarget(target: target, client: client, site: site, agents: agents, monType: monType, osType: osType)
+        }
     }
 
     func register(_ r: Registrar, scripting: Scripting) throws {
@@ -53,35 +55,49 @@ final class BulkRuns: Sendable {
         try r.route(.get, "/agents/actions/bulk/<pk>/", permission: "can_run_bulk") { req in
             // A role limited to some clients sees only the runs it started (a run's results
             // name agents of every client it reached).
-            try await self.progress(try req.intParam("pk"), results: !req.query.contains("results=false"),
-                                    onlyBy: req.roleScope.isUnrestricted ? nil : req.username)
+            try await self.progress(
+                try req.intParam("pk"), results: !req.query.contains("results=false"),
+                onlyBy: req.roleScope.isUnrestricted ? nil : req.username)
         }
         // Results that arrive later through histresult (a queued run, or a reply after the wait).
         try r.subscribe("agent.history.result") { event in
             guard let origin = event.json["origin"]?.stringValue, origin.hasPrefix("bulk:"), let id = Int(origin.dropFirst(5)),
-                  let agentID = event.json["agent_id"]?.stringValue else { return }
+                let agentID = event.json["agent_id"]?.stringValue
+            else { return }
             let result = event.json["script_results"].flatMap { $0.isNull ? nil : $0 } ?? event.json["results"] ?? .null
-            await self.recorder.add(.init(bulkID: id, agentID: agentID, status: "completed", historyID: event.json["history_id"]?.intValue, pendingActionID: nil, result: result))
+            await self.recorder.add(
+                .init(
+                    bulkID: id, agentID: agentID, status: "completed", historyID: event.json["history_id"]?.intValue, pendingActionID: nil,
+                    result: result))
         }
     }
 
     func start(_ req: PluginRequest, scripting: Scripting) async throws -> PluginResponse {
         let body: Body = try req.json()
         let target = body.bulkTarget
-        let query = try checked { () throws(ScriptingError) in try target.validate(); return try target.hostQuery() }
+        let query = try checked { () throws(ScriptingError) in
+            try target.validate(); return try target.hostQuery()
+        }
         var script: Script?
         switch body.mode {
         case "script":
-            guard let id = body.script, let found = try await scripting.library.script(id) else { throw PluginHTTPError(400, "Choose an existing script.") }
+            guard let id = body.script, let found = try await scripting.library.script(id) else {
+                throw PluginHTTPError(400, "Choose an existing script.")
+            }
             script = found
         case "command":
-            guard let cmd = body.cmd, !cmd.isEmpty, body.shell != nil else { throw PluginHTTPError(400, "command mode needs cmd and shell.") }
+            guard let cmd = body.cmd, !cmd.isEmpty, body.shell != nil else {
+                throw PluginHTTPError(400, "command mode needs cmd and shell.")
+            }
         case "patch":
-            guard body.patchMode == "scan" else { throw PluginHTTPError(400, "patch mode supports patchMode scan (installing needs the patch plugin).") }
+            guard body.patchMode == "scan" else {
+                throw PluginHTTPError(400, "patch mode supports patchMode scan (installing needs the patch plugin).")
+            }
         default:
             throw PluginHTTPError(400, "mode must be command, script or patch.")
         }
-        let candidates = try JSONDecoder().decode([BulkTarget.Candidate].self, from: try await host.coreData(kindNamed: "agent_targets", id: query))
+        let candidates = try JSONDecoder().decode(
+            [BulkTarget.Candidate].self, from: try await host.coreData(kindNamed: "agent_targets", id: query))
         // Agents outside the caller's role scope are left out, as Tactical RMM's
         // filter_by_role does.
         let scope = req.roleScope
@@ -100,7 +116,9 @@ final class BulkRuns: Sendable {
                 }
             case .agents:
                 let seen = Set(visible.map(\.agentID))
-                if let missing = (target.agents ?? []).first(where: { !seen.contains($0) }) { throw PluginHTTPError(404, "No agent with id \(missing).") }
+                if let missing = (target.agents ?? []).first(where: { !seen.contains($0) }) {
+                    throw PluginHTTPError(404, "No agent with id \(missing).")
+                }
             case .all:
                 break
             }
@@ -110,17 +128,28 @@ final class BulkRuns: Sendable {
         struct ID: Decodable { let id: Int }
         var request = try JSON(parsing: req.body)
         if case .object(var members) = request { members["mode"] = .string(body.mode); request = .object(members) }
-        let bulkID = try await host.query("INSERT INTO bulk_runs (mode, request, total, username) VALUES ($1, $2::jsonb, $3::int, $4) RETURNING id",
-                                          [body.mode, String(decoding: try JSONEncoder().encode(request), as: UTF8.self), selected.count, req.username], as: ID.self)[0].id
+        let bulkID = try await host.query(
+            "INSERT INTO bulk_runs (mode, request, total, username) VALUES ($1, $2::jsonb, $3::int, $4) RETURNING id",
+            [body.mode, String(decoding: try JSONEncoder().encode(request), as: UTF8.self), selected.count, req.username], as: ID.self)[0]
+            .id
         let rows = JSON.array(selected.map { ["agent_id": .string($0.agentID), "hostname": .string($0.hostname)] })
-        try await host.execute("""
+        try await host.execute(
+            """
             INSERT INTO bulk_results (bulk_id, agent_id, hostname) SELECT $1::bigint, r.agent_id, r.hostname FROM jsonb_to_recordset($2::jsonb) AS r(agent_id text, hostname text)
             """, [bulkID, String(decoding: try JSONEncoder().encode(rows), as: UTF8.self)])
-        try? host.audit(action: "scripting.bulk_\(body.mode)", username: req.username, object: "bulk:\(bulkID)",
-                        detail: ["agents": .number(Double(selected.count)), "script": script.map { .string($0.name) } ?? .null, "cmd": body.cmd.map(JSON.string) ?? .null])
+        try? host.audit(
+            action: "scripting.bulk_\(body.mode)", username: req.username, object: "bulk:\(bulkID)",
+            detail: [
+                "agents": .number(Double(selected.count)), "script": script.map { .string($0.name) } ?? .null,
+                "cmd": body.cmd.map(JSON.string) ?? .null,
+            ])
         let snippets = script == nil ? [:] : try await scripting.library.snippetCodes()
         let username = req.username
-        Task { await self.dispatch(bulkID, body: body, script: script, snippets: snippets, agents: selected, query: query, username: username, scripting: scripting) }
+        Task {
+            await self.dispatch(
+                bulkID, body: body, script: script, snippets: snippets, agents: selected, query: query, username: username,
+                scripting: scripting)
+        }
         return try .json(JSON.object(["bulk_id": .number(Double(bulkID)), "total": .number(Double(selected.count))]))
     }
 
@@ -130,8 +159,10 @@ final class BulkRuns: Sendable {
         let timeout: Int
     }
 
-    func dispatch(_ bulkID: Int, body: Body, script: Script?, snippets: [String: String], agents: [BulkTarget.Candidate], query: String,
-                  username: String, scripting: Scripting) async {
+    func dispatch(
+        _ bulkID: Int, body: Body, script: Script?, snippets: [String: String], agents: [BulkTarget.Candidate], query: String,
+        username: String, scripting: Scripting
+    ) async {
         let texts = (body.args ?? script?.args ?? []) + (body.envVars ?? script?.envVars ?? []) + [body.cmd ?? ""]
         let variables = Templates.variables(in: texts).compactMap(Variable.init)
         let needsContext = !variables.isEmpty
@@ -142,9 +173,12 @@ final class BulkRuns: Sendable {
             do {
                 let decoder = JSONDecoder()
                 decoder.userInfo[AgentVariablesRow.wanted] = Set(variables.filter { $0.scope == .agent }.map(\.name))
-                let rows = try decoder.decode([AgentVariablesRow].self, from: try await host.coreData(kindNamed: "agent_variables", id: query))
-                contexts = .success(Contexts(agents: Dictionary(rows.map { ($0.agentID, $0.object) }, uniquingKeysWith: { first, _ in first }),
-                                             lookups: CoreLookups(host: host)))
+                let rows = try decoder.decode(
+                    [AgentVariablesRow].self, from: try await host.coreData(kindNamed: "agent_variables", id: query))
+                contexts = .success(
+                    Contexts(
+                        agents: Dictionary(rows.map { ($0.agentID, $0.object) }, uniquingKeysWith: { first, _ in first }),
+                        lookups: CoreLookups(host: host)))
             } catch {
                 contexts = .failure(error)
             }
@@ -199,23 +233,37 @@ final class BulkRuns: Sendable {
             let command: JSON
             let timeout: Int
             if body.mode == "script", let script {
-                let run = try RunCommand.script(script, full: true, args: body.args, envVars: body.envVars, timeout: body.timeout, runAsUser: body.runAsUser,
-                                                snippets: snippets, context: context, plat: agent.plat,
-                                                nushellEnableConfig: scripting.settings.nushellEnableConfig, denoDefaultPermissions: scripting.settings.denoDefaultPermissions)
+                let run = try RunCommand.script(
+                    script, full: true, args: body.args, envVars: body.envVars, timeout: body.timeout, runAsUser: body.runAsUser,
+                    snippets: snippets, context: context, plat: agent.plat,
+                    nushellEnableConfig: scripting.settings.nushellEnableConfig,
+                    denoDefaultPermissions: scripting.settings.denoDefaultPermissions)
                 timeout = run.timeout
-                command = scripting.command(run, options: Scripting.historyOptions(type: "script_run", scriptName: script.name, origin: origin, username: username, queue: queue))
+                command = scripting.command(
+                    run,
+                    options: Scripting.historyOptions(
+                        type: "script_run", scriptName: script.name, origin: origin, username: username, queue: queue))
             } else {
-                let run = try RunCommand.command(body.cmd ?? "", shell: body.shell ?? "", customShell: body.customShell, timeout: body.timeout ?? 30,
-                                                 runAsUser: body.runAsUser ?? false, context: context, plat: agent.plat)
+                let run = try RunCommand.command(
+                    body.cmd ?? "", shell: body.shell ?? "", customShell: body.customShell, timeout: body.timeout ?? 30,
+                    runAsUser: body.runAsUser ?? false, context: context, plat: agent.plat)
                 timeout = run.timeout
-                command = scripting.command(run, options: Scripting.historyOptions(type: "cmd_run", command: run.payload["command"] ?? "", scriptName: "", origin: origin, username: username, queue: queue))
+                command = scripting.command(
+                    run,
+                    options: Scripting.historyOptions(
+                        type: "cmd_run", command: run.payload["command"] ?? "", scriptName: "", origin: origin, username: username,
+                        queue: queue))
             }
-            do { return Prepared(command: try EncodedJSON(command), timeout: timeout) } catch { throw ScriptingError("cannot encode the command: \(error)") }
+            do { return Prepared(command: try EncodedJSON(command), timeout: timeout) } catch {
+                throw ScriptingError("cannot encode the command: \(error)")
+            }
         }
     }
 
-    func runOne(_ agent: BulkTarget.Candidate, plan: Plan, prepared: Result<Prepared, ScriptingError>?, contexts: Result<Contexts, any Error>?,
-                texts: [String]) async -> Recorder.Outcome {
+    func runOne(
+        _ agent: BulkTarget.Candidate, plan: Plan, prepared: Result<Prepared, ScriptingError>?, contexts: Result<Contexts, any Error>?,
+        texts: [String]
+    ) async -> Recorder.Outcome {
         func failed(_ text: String) -> Recorder.Outcome {
             .init(bulkID: plan.bulkID, agentID: agent.agentID, status: "error", historyID: nil, pendingActionID: nil, result: .string(text))
         }
@@ -223,9 +271,17 @@ final class BulkRuns: Sendable {
             let queue = !agent.isOnline
             if plan.body.mode == "patch" {
                 guard agent.plat == "windows" else { return failed("patch scans need a Windows agent") }
-                try host.agentSend(agentID: agent.agentID, payload: JSON.object(["func": "getwinupdates",
-                    "_options": Scripting.historyOptions(type: "command", command: "getwinupdates", scriptName: "", origin: plan.origin, username: plan.username, queue: queue)]))
-                return .init(bulkID: plan.bulkID, agentID: agent.agentID, status: queue ? "queued" : "sent", historyID: nil, pendingActionID: nil, result: nil)
+                try host.agentSend(
+                    agentID: agent.agentID,
+                    payload: JSON.object([
+                        "func": "getwinupdates",
+                        "_options": Scripting.historyOptions(
+                            type: "command", command: "getwinupdates", scriptName: "", origin: plan.origin, username: plan.username,
+                            queue: queue),
+                    ]))
+                return .init(
+                    bulkID: plan.bulkID, agentID: agent.agentID, status: queue ? "queued" : "sent", historyID: nil, pendingActionID: nil,
+                    result: nil)
             }
             let ready: Prepared
             if let prepared {
@@ -241,8 +297,10 @@ final class BulkRuns: Sendable {
             }
             let envelope = try await host.agentRequest(agentID: agent.agentID, payload: ready.command, timeout: .seconds(ready.timeout + 5))
             let status = envelope["status"]?.stringValue ?? "error"
-            return .init(bulkID: plan.bulkID, agentID: agent.agentID, status: status == "ok" ? "completed" : status, historyID: envelope["history_id"]?.intValue,
-                         pendingActionID: envelope["pending_action_id"]?.intValue, result: envelope["reply"])
+            return .init(
+                bulkID: plan.bulkID, agentID: agent.agentID, status: status == "ok" ? "completed" : status,
+                historyID: envelope["history_id"]?.intValue,
+                pendingActionID: envelope["pending_action_id"]?.intValue, result: envelope["reply"])
         } catch let error as ScriptingError {
             return failed(error.description)
         } catch {
@@ -252,21 +310,30 @@ final class BulkRuns: Sendable {
 
     func progress(_ id: Int, results: Bool, onlyBy username: String?) async throws -> PluginResponse {
         struct Run: Codable { let id: Int; let mode: String; let total: Int; let username: String; let created: String }
-        guard let run = try await host.query("SELECT id, mode, total, username, created::text AS created FROM bulk_runs WHERE id = $1", [id], as: Run.self).first,
-              username == nil || run.username == username else {
+        guard
+            let run = try await host.query(
+                "SELECT id, mode, total, username, created::text AS created FROM bulk_runs WHERE id = $1", [id], as: Run.self
+            ).first,
+            username == nil || run.username == username
+        else {
             throw PluginHTTPError(404, "No bulk run \(id).")
         }
         struct Count: Decodable { let status: String; let n: Int }
-        let counts = try await host.query("SELECT status, count(*)::int AS n FROM bulk_results WHERE bulk_id = $1 GROUP BY status", [id], as: Count.self)
+        let counts = try await host.query(
+            "SELECT status, count(*)::int AS n FROM bulk_results WHERE bulk_id = $1 GROUP BY status", [id], as: Count.self)
         var object: [String: JSON] = [
-            "id": .number(Double(run.id)), "mode": .string(run.mode), "total": .number(Double(run.total)), "username": .string(run.username),
-            "created": .string(run.created), "counts": .object(Dictionary(counts.map { ($0.status, JSON.number(Double($0.n))) }, uniquingKeysWith: { a, _ in a })),
+            "id": .number(Double(run.id)), "mode": .string(run.mode), "total": .number(Double(run.total)),
+            "username": .string(run.username),
+            "created": .string(run.created),
+            "counts": .object(Dictionary(counts.map { ($0.status, JSON.number(Double($0.n))) }, uniquingKeysWith: { a, _ in a })),
         ]
         object["finished"] = .bool(counts.filter { $0.status == "pending" }.isEmpty)
         if results {
-            let rows = try JSON(parsing: try await host.queryJSON("""
-                SELECT agent_id, hostname, status, history_id, pending_action_id, result, updated::text AS updated FROM bulk_results WHERE bulk_id = $1 ORDER BY hostname, agent_id
-                """, [id]))
+            let rows = try JSON(
+                parsing: try await host.queryJSON(
+                    """
+                    SELECT agent_id, hostname, status, history_id, pending_action_id, result, updated::text AS updated FROM bulk_results WHERE bulk_id = $1 ORDER BY hostname, agent_id
+                    """, [id]))
             object["results"] = rows
         }
         return try .json(JSON.object(object))
@@ -316,7 +383,8 @@ final class BulkRuns: Sendable {
             buffer = []
             do {
                 // A later "completed" (histresult) is never overwritten by an earlier state.
-                try await host.execute("""
+                try await host.execute(
+                    """
                     UPDATE bulk_results b SET status = v.status, history_id = coalesce(v.history_id, b.history_id),
                         pending_action_id = coalesce(v.pending_action_id, b.pending_action_id), result = coalesce(v.result, b.result), updated = now()
                     FROM jsonb_to_recordset($1::jsonb) AS v(bulk_id bigint, agent_id text, status text, history_id bigint, pending_action_id bigint, result jsonb)

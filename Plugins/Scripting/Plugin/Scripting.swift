@@ -1,9 +1,9 @@
 import PluginKit
 import ScriptingCore
 #if canImport(FoundationEssentials)
-import FoundationEssentials
+    import FoundationEssentials
 #else
-import Foundation
+    import Foundation
 #endif
 
 /// scripting -- Tactical RMM's script library, script runs, bulk actions and automated tasks.
@@ -94,7 +94,9 @@ final class Scripting: GarrisonPlugin {
         let scope = req.roleScope
         guard !scope.isUnrestricted else { return }
         let agent: JSON
-        do { agent = try await host.coreObject(kind: .agentBrief, id: agentID) } catch let error as PluginError where error.status == .notFound {
+        do { agent = try await host.coreObject(kind: .agentBrief, id: agentID) } catch let error as PluginError
+            where error.status == .notFound
+        {
             throw PluginHTTPError(404, "No agent with id \(agentID).")
         }
         guard scope.allows(clientID: agent["client"]?.intValue ?? 0, siteID: agent["site"]?.intValue) else {
@@ -133,8 +135,9 @@ final class Scripting: GarrisonPlugin {
         if scopes.contains(.global) {
             context.global = try await lookups.get("global", "*")
         }
-        return Target(agentID: agent["agent_id"]?.stringValue ?? "", hostname: agent["hostname"]?.stringValue ?? "",
-                      plat: agent["plat"]?.stringValue ?? "windows", context: context)
+        return Target(
+            agentID: agent["agent_id"]?.stringValue ?? "", hostname: agent["hostname"]?.stringValue ?? "",
+            plat: agent["plat"]?.stringValue ?? "windows", context: context)
     }
 
     func command(_ run: RunCommand, options: JSON? = nil) -> JSON {
@@ -143,8 +146,10 @@ final class Scripting: GarrisonPlugin {
         return .object(object)
     }
 
-    static func historyOptions(type: String, command: String = "", scriptName: String, origin: String, username: String,
-                               queue: Bool = true, saveResult: JSON? = nil) -> JSON {
+    static func historyOptions(
+        type: String, command: String = "", scriptName: String, origin: String, username: String,
+        queue: Bool = true, saveResult: JSON? = nil
+    ) -> JSON {
         var options: [String: JSON] = [
             "history": ["type": .string(type), "command": .string(command), "script_name": .string(scriptName), "origin": .string(origin)],
             "queue_if_offline": .bool(queue), "username": .string(username),
@@ -193,13 +198,15 @@ final class Scripting: GarrisonPlugin {
         try r.route(.post, "/scripts/<pk>/test/", permission: "can_run_scripts") { req in
             let body: TestBody = try req.json()
             let snippets = try await self.library.snippetCodes()
-            let script = Script(name: "test", shell: body.shell, code: body.code, args: body.args ?? [], envVars: body.envVars ?? [],
-                                defaultTimeout: body.timeout ?? 90, runAsUser: body.runAsUser ?? false)
+            let script = Script(
+                name: "test", shell: body.shell, code: body.code, args: body.args ?? [], envVars: body.envVars ?? [],
+                defaultTimeout: body.timeout ?? 90, runAsUser: body.runAsUser ?? false)
             let target = try await self.target(req.params["pk"] ?? "", texts: script.args + script.envVars, scope: req.roleScope)
             let run = try checked { () throws(ScriptingError) in
-                try RunCommand.script(script, full: true, args: nil, envVars: nil, timeout: nil, runAsUser: nil, snippets: snippets,
-                                      context: target.context, plat: target.plat, nushellEnableConfig: self.settings.nushellEnableConfig,
-                                      denoDefaultPermissions: self.settings.denoDefaultPermissions)
+                try RunCommand.script(
+                    script, full: true, args: nil, envVars: nil, timeout: nil, runAsUser: nil, snippets: snippets,
+                    context: target.context, plat: target.plat, nushellEnableConfig: self.settings.nushellEnableConfig,
+                    denoDefaultPermissions: self.settings.denoDefaultPermissions)
             }
             let reply = try await self.request(target.agentID, self.command(run), timeout: run.timeout)
             return try .json(reply)
@@ -227,26 +234,34 @@ final class Scripting: GarrisonPlugin {
             throw PluginHTTPError(400, "output must be wait, forget, note or collector.")
         }
         guard let script = try await library.script(body.script) else { throw PluginHTTPError(404, "No script \(body.script).") }
-        let target = try await self.target(req.params["agent_id"] ?? "", texts: (body.args ?? script.args) + (body.envVars ?? script.envVars), scope: req.roleScope)
+        let target = try await self.target(
+            req.params["agent_id"] ?? "", texts: (body.args ?? script.args) + (body.envVars ?? script.envVars), scope: req.roleScope)
         let snippets = try await library.snippetCodes()
         let run = try checked { () throws(ScriptingError) in
-            try RunCommand.script(script, full: false, args: body.args, envVars: body.envVars, timeout: body.timeout, runAsUser: body.runAsUser,
-                                  snippets: snippets, context: target.context, plat: target.plat,
-                                  nushellEnableConfig: settings.nushellEnableConfig, denoDefaultPermissions: settings.denoDefaultPermissions)
+            try RunCommand.script(
+                script, full: false, args: body.args, envVars: body.envVars, timeout: body.timeout, runAsUser: body.runAsUser,
+                snippets: snippets, context: target.context, plat: target.plat,
+                nushellEnableConfig: settings.nushellEnableConfig, denoDefaultPermissions: settings.denoDefaultPermissions)
         }
         var sink: JSON?
         switch output {
         case "note": sink = ["note": true]
         case "collector":
-            guard let field = body.customField, !field.isEmpty else { throw PluginHTTPError(400, "collector needs custom_field (the agent custom field's name).") }
+            guard let field = body.customField, !field.isEmpty else {
+                throw PluginHTTPError(400, "collector needs custom_field (the agent custom field's name).")
+            }
             sink = ["custom_field": .string(field), "all_output": .bool(body.saveAllOutput ?? false)]
         default: break
         }
-        let options = Self.historyOptions(type: "script_run", scriptName: script.name, origin: "scripting:runscript", username: req.username, saveResult: sink)
+        let options = Self.historyOptions(
+            type: "script_run", scriptName: script.name, origin: "scripting:runscript", username: req.username, saveResult: sink)
         // The arguments as the operator wrote them: resolved {{global.x}} values are key-store
         // secrets, and the audit log is readable by roles that cannot read the key store.
-        try? host.audit(action: "scripting.run_script", username: req.username, agentID: target.agentID, object: "script:\(body.script)",
-                        detail: ["script": .string(script.name), "output": .string(output), "args": .array((body.args ?? script.args).map(JSON.string))])
+        try? host.audit(
+            action: "scripting.run_script", username: req.username, agentID: target.agentID, object: "script:\(body.script)",
+            detail: [
+                "script": .string(script.name), "output": .string(output), "args": .array((body.args ?? script.args).map(JSON.string)),
+            ])
         if output == "forget" {
             do {
                 try host.agentSend(agentID: target.agentID, payload: command(run, options: options))
@@ -259,9 +274,13 @@ final class Scripting: GarrisonPlugin {
         switch envelope["status"]?.stringValue {
         case "ok": return try .json(envelope["reply"] ?? .null)
         case "queued":
-            return try .json(["status": "queued", "history_id": envelope["history_id"] ?? .null, "pending_action_id": envelope["pending_action_id"] ?? .null,
-                              "detail": .string("\(target.hostname) is offline: the script runs when it is back.")])
-        case "timeout": throw PluginHTTPError(504, "The agent did not answer within \(run.timeout) seconds; the result will still reach its history.")
+            return try .json([
+                "status": "queued", "history_id": envelope["history_id"] ?? .null,
+                "pending_action_id": envelope["pending_action_id"] ?? .null,
+                "detail": .string("\(target.hostname) is offline: the script runs when it is back."),
+            ])
+        case "timeout":
+            throw PluginHTTPError(504, "The agent did not answer within \(run.timeout) seconds; the result will still reach its history.")
         default: throw PluginHTTPError(503, "The agent bus is down.")
         }
     }

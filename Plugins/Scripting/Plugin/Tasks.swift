@@ -1,9 +1,9 @@
 import PluginKit
 import ScriptingCore
 #if canImport(FoundationEssentials)
-import FoundationEssentials
+    import FoundationEssentials
 #else
-import Foundation
+    import Foundation
 #endif
 
 /// Automated tasks (docs/compatibility.md §2.5). Calendar schedules live in the host scheduler
@@ -16,7 +16,9 @@ struct Tasks: Sendable {
     struct Row: Decodable { let id: Int; let agent_id: String; let task: AutomatedTask }
 
     func load(_ id: Int) async throws -> AutomatedTask? {
-        guard let row = try await host.query("SELECT id, agent_id, task FROM tasks WHERE id = $1", [id], as: Row.self).first else { return nil }
+        guard let row = try await host.query("SELECT id, agent_id, task FROM tasks WHERE id = $1", [id], as: Row.self).first else {
+            return nil
+        }
         var task = row.task
         task.id = row.id
         return task
@@ -40,12 +42,15 @@ struct Tasks: Sendable {
         try r.route(.post, "/tasks/", permission: "can_manage_autotasks") { req in
             let task: AutomatedTask = try req.json()
             try checked { () throws(ScriptingError) in try task.validate() }
-            _ = try await scripting.target(task.agentID, texts: [], scope: req.roleScope)   // 404 for an unknown or unseen agent
+            _ = try await scripting.target(task.agentID, texts: [], scope: req.roleScope)  // 404 for an unknown or unseen agent
             struct ID: Decodable { let id: Int }
-            let id = try await host.query("INSERT INTO tasks (agent_id, task, created_by) VALUES ($1, $2::jsonb, $3) RETURNING id",
-                                          [task.agentID, try Self.encode(task), req.username], as: ID.self)[0].id
+            let id = try await host.query(
+                "INSERT INTO tasks (agent_id, task, created_by) VALUES ($1, $2::jsonb, $3) RETURNING id",
+                [task.agentID, try Self.encode(task), req.username], as: ID.self)[0].id
             try await self.schedule(id, task)
-            try? host.audit(action: "scripting.task_add", username: req.username, agentID: task.agentID, object: "task:\(id)", detail: ["name": .string(task.name)])
+            try? host.audit(
+                action: "scripting.task_add", username: req.username, agentID: task.agentID, object: "task:\(id)",
+                detail: ["name": .string(task.name)])
             return try .json(["id": id])
         }
         try r.route(.get, "/tasks/<pk>/", permission: "can_list_autotasks") { req in
@@ -63,7 +68,9 @@ struct Tasks: Sendable {
             try checked { () throws(ScriptingError) in try task.validate() }
             try await host.execute("UPDATE tasks SET task = $2::jsonb WHERE id = $1", [id, try Self.encode(task)])
             try await self.schedule(id, task)
-            try? host.audit(action: "scripting.task_modify", username: req.username, agentID: task.agentID, object: "task:\(id)", detail: ["name": .string(task.name)])
+            try? host.audit(
+                action: "scripting.task_modify", username: req.username, agentID: task.agentID, object: "task:\(id)",
+                detail: ["name": .string(task.name)])
             return try .json(["id": id])
         }
         try r.route(.delete, "/tasks/<pk>/", permission: "can_manage_autotasks") { req in
@@ -72,7 +79,9 @@ struct Tasks: Sendable {
             try await scripting.ensureVisible(req, agentID: task.agentID)
             try? await host.cancelSchedule(id: Self.scheduleID(id))
             try await host.execute("DELETE FROM tasks WHERE id = $1", [id])
-            try? host.audit(action: "scripting.task_delete", username: req.username, agentID: task.agentID, object: "task:\(id)", detail: ["name": .string(task.name)])
+            try? host.audit(
+                action: "scripting.task_delete", username: req.username, agentID: task.agentID, object: "task:\(id)",
+                detail: ["name": .string(task.name)])
             return try .json(JSON.string("\(task.name) was deleted"))
         }
         try r.route(.post, "/tasks/<pk>/run/", permission: "can_run_autotasks") { req in
@@ -80,7 +89,9 @@ struct Tasks: Sendable {
             guard let task = try await self.load(id) else { throw PluginHTTPError(404, "No such task.") }
             try await scripting.ensureVisible(req, agentID: task.agentID)
             try await self.runTask(id, reason: "manual")
-            try? host.audit(action: "scripting.task_run", username: req.username, agentID: task.agentID, object: "task:\(id)", detail: ["name": .string(task.name)])
+            try? host.audit(
+                action: "scripting.task_run", username: req.username, agentID: task.agentID, object: "task:\(id)",
+                detail: ["name": .string(task.name)])
             return try .json(JSON.string("\(task.name) will now be run"))
         }
         try r.route(.get, "/api/v3/<pk>/<agent_id>/taskrunner/", permission: "agent") { req in
@@ -92,17 +103,23 @@ struct Tasks: Sendable {
             let target = try await scripting.target(agentID, texts: texts)
             let snippets = try await scripting.library.snippetCodes()
             let actions = try checked { () throws(ScriptingError) in
-                try TaskRunner.actions(task, scripts: scripts, snippets: snippets, context: target.context, plat: target.plat,
-                                       nushellEnableConfig: scripting.settings.nushellEnableConfig, denoDefaultPermissions: scripting.settings.denoDefaultPermissions)
+                try TaskRunner.actions(
+                    task, scripts: scripts, snippets: snippets, context: target.context, plat: target.plat,
+                    nushellEnableConfig: scripting.settings.nushellEnableConfig,
+                    denoDefaultPermissions: scripting.settings.denoDefaultPermissions)
             }
-            return try .json(JSON.object(["id": .number(Double(task.id ?? 0)), "continue_on_error": .bool(task.continueOnError),
-                                          "enabled": .bool(task.enabled), "task_actions": .array(actions)]))
+            return try .json(
+                JSON.object([
+                    "id": .number(Double(task.id ?? 0)), "continue_on_error": .bool(task.continueOnError),
+                    "enabled": .bool(task.enabled), "task_actions": .array(actions),
+                ]))
         }
         try r.route(.patch, "/api/v3/<pk>/<agent_id>/taskrunner/", permission: "agent") { req in
             let (task, agentID) = try await self.agentTask(req)
             let result: TaskRunResult
             do { result = try JSONDecoder().decode(TaskRunResult.self, from: req.body) } catch {
-                throw PluginHTTPError(400, "A task result needs stdout and stderr (strings), retcode (an integer) and execution_time (seconds).")
+                throw PluginHTTPError(
+                    400, "A task result needs stdout and stderr (strings), retcode (an integer) and execution_time (seconds).")
             }
             try await self.store(task, agentID: agentID, result)
             return try .json(JSON.string("ok"))
@@ -132,28 +149,36 @@ struct Tasks: Sendable {
             try? await host.cancelSchedule(id: Self.scheduleID(id))
             return
         }
-        _ = try await host.upsertSchedule(JSON.object(["id": .string(Self.scheduleID(id)), "kind": .string(Self.jobKind),
-                                                       "schedule": .object(spec), "payload": ["task_id": .number(Double(id))], "max_attempts": 1]))
+        _ = try await host.upsertSchedule(
+            JSON.object([
+                "id": .string(Self.scheduleID(id)), "kind": .string(Self.jobKind),
+                "schedule": .object(spec), "payload": ["task_id": .number(Double(id))], "max_attempts": 1,
+            ]))
     }
 
     /// Sends `runtask`: the agent then fetches the actions. Queued while the agent is offline.
     func runTask(_ id: Int, reason: String) async throws {
         guard let task = try await load(id), task.enabled else { return }
-        try host.agentSend(agentID: task.agentID, payload: JSON.object([
-            "func": "runtask", "taskpk": .number(Double(id)),
-            "_options": ["queue_if_offline": true, "username": .string("scripting:\(reason)")],
-        ]))
+        try host.agentSend(
+            agentID: task.agentID,
+            payload: JSON.object([
+                "func": "runtask", "taskpk": .number(Double(id)),
+                "_options": ["queue_if_offline": true, "username": .string("scripting:\(reason)")],
+            ]))
     }
 
     /// onboarding and checkfailure tasks of one agent.
     func fire(agentID: String, type: AutomatedTask.TaskType, check: Int?) async {
         do {
-            let rows = try await host.query("SELECT id, agent_id, task FROM tasks WHERE agent_id = $1 AND task->>'task_type' = $2", [agentID, type.rawValue], as: Row.self)
+            let rows = try await host.query(
+                "SELECT id, agent_id, task FROM tasks WHERE agent_id = $1 AND task->>'task_type' = $2", [agentID, type.rawValue],
+                as: Row.self)
             for row in rows where row.task.enabled {
                 if type == .checkfailure, let assigned = row.task.assignedCheck, assigned != check { continue }
                 if type == .onboarding {
                     struct Claimed: Decodable { let id: Int }
-                    let claimed = try await host.query("UPDATE tasks SET onboarded = true WHERE id = $1 AND NOT onboarded RETURNING id", [row.id], as: Claimed.self)
+                    let claimed = try await host.query(
+                        "UPDATE tasks SET onboarded = true WHERE id = $1 AND NOT onboarded RETURNING id", [row.id], as: Claimed.self)
                     if claimed.isEmpty { continue }
                 }
                 try await runTask(row.id, reason: type.rawValue)
@@ -178,16 +203,21 @@ struct Tasks: Sendable {
     /// task.resolved on a change of state.
     func store(_ task: AutomatedTask, agentID: String, _ result: TaskRunResult) async throws {
         struct Previous: Decodable { let previous: String? }
-        let previous = try await host.query("""
+        let previous = try await host.query(
+            """
             WITH old AS (SELECT status FROM task_results WHERE task_id = $1 AND agent_id = $2)
             INSERT INTO task_results (task_id, agent_id, status, retcode, stdout, stderr, execution_time) VALUES ($1, $2, $3, $4::int, $5, $6, $7::float8)
             ON CONFLICT (task_id, agent_id) DO UPDATE SET status = excluded.status, retcode = excluded.retcode, stdout = excluded.stdout,
                 stderr = excluded.stderr, execution_time = excluded.execution_time, last_run = now(), runs = task_results.runs + 1
             RETURNING (SELECT status FROM old) AS previous
-            """, [task.id ?? 0, agentID, result.status, result.retcode, result.stdout, result.stderr, result.executionTime], as: Previous.self).first?.previous
+            """, [task.id ?? 0, agentID, result.status, result.retcode, result.stdout, result.stderr, result.executionTime],
+            as: Previous.self
+        ).first?.previous
         let event: [String: JSON] = [
-            "task_id": .number(Double(task.id ?? 0)), "agent_id": .string(agentID), "name": .string(task.name), "retcode": .number(Double(result.retcode)),
-            "severity": .string(task.alertSeverity), "email_alert": .bool(task.emailAlert), "text_alert": .bool(task.textAlert), "dashboard_alert": .bool(task.dashboardAlert),
+            "task_id": .number(Double(task.id ?? 0)), "agent_id": .string(agentID), "name": .string(task.name),
+            "retcode": .number(Double(result.retcode)),
+            "severity": .string(task.alertSeverity), "email_alert": .bool(task.emailAlert), "text_alert": .bool(task.textAlert),
+            "dashboard_alert": .bool(task.dashboardAlert),
         ]
         if result.status == "failing", previous != "failing" {
             try host.publish(event: "scripting.task.failed", json: JSON.object(event))
@@ -197,7 +227,8 @@ struct Tasks: Sendable {
     }
 
     func all(agentID: String?) async throws -> [JSON] {
-        let rows = agentID == nil
+        let rows =
+            agentID == nil
             ? try await host.query("SELECT id, agent_id, task FROM tasks ORDER BY id", as: Row.self)
             : try await host.query("SELECT id, agent_id, task FROM tasks WHERE agent_id = $1 ORDER BY id", [agentID!], as: Row.self)
         var out: [JSON] = []
@@ -211,9 +242,11 @@ struct Tasks: Sendable {
 
     func render(_ task: AutomatedTask) async throws -> JSON {
         guard case .object(var object) = try JSON(parsing: JSONEncoder().encode(task)) else { return .null }
-        let results = try JSON(parsing: try await host.queryJSON("""
-            SELECT agent_id, status, retcode, stdout, stderr, execution_time, last_run::text AS last_run, runs FROM task_results WHERE task_id = $1
-            """, [task.id ?? 0]))
+        let results = try JSON(
+            parsing: try await host.queryJSON(
+                """
+                SELECT agent_id, status, retcode, stdout, stderr, execution_time, last_run::text AS last_run, runs FROM task_results WHERE task_id = $1
+                """, [task.id ?? 0]))
         object["task_result"] = results[0] ?? .null
         return .object(object)
     }

@@ -1,9 +1,9 @@
 import PluginKit
 import ScriptingCore
 #if canImport(FoundationEssentials)
-import FoundationEssentials
+    import FoundationEssentials
 #else
-import Foundation
+    import Foundation
 #endif
 
 extension JSON {

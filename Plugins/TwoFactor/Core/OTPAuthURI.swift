@@ -12,7 +12,7 @@ public enum OTPAuthURI {
         var out = ""
         for byte in text.utf8 {
             switch byte {
-            case 65...90, 97...122, 48...57, 45, 46, 95, 126:   // A-Z a-z 0-9 - . _ ~
+            case 65...90, 97...122, 48...57, 45, 46, 95, 126:  // A-Z a-z 0-9 - . _ ~
                 out.unicodeScalars.append(Unicode.Scalar(byte))
             default:
                 out += "%" + String(byte, radix: 16, uppercase: true).leftPadded(2)

@@ -22,7 +22,7 @@ public enum PNG {
         var header = [UInt8]()
         header += bigEndian(UInt32(width))
         header += bigEndian(UInt32(height))
-        header += [8, 0, 0, 0, 0]   // bit depth 8, colour type 0 (grey), deflate, filter 0, no interlace
+        header += [8, 0, 0, 0, 0]  // bit depth 8, colour type 0 (grey), deflate, filter 0, no interlace
         var out = signature
         out += chunk("IHDR", header)
         out += chunk("IDAT", try deflate(raw))

@@ -2,8 +2,8 @@
 /// Ten codes of 10 base32 characters (50 bits each) in two groups: "ABCDE-FGH23".
 public enum RecoveryCodes {
     public struct Stored: Sendable, Equatable {
-        public let salt: String   // hex
-        public let hash: String   // hex
+        public let salt: String  // hex
+        public let hash: String  // hex
 
         public init(salt: String, hash: String) {
             self.salt = salt
@@ -13,7 +13,7 @@ public enum RecoveryCodes {
 
     public static func generate(count: Int = 10) throws -> [String] {
         try (0..<count).map { _ in
-            let text = Base32.encode(try Random.bytes(7))   // 56 bits -> 12 chars; keep 10
+            let text = Base32.encode(try Random.bytes(7))  // 56 bits -> 12 chars; keep 10
             let chars = Array(text.prefix(10))
             return String(chars.prefix(5)) + "-" + String(chars.suffix(5))
         }

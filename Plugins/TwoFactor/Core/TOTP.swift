@@ -34,7 +34,8 @@ public struct TOTP: Sendable {
         for i in (0..<8).reversed() { counter[i] = UInt8(value & 0xff); value >>= 8 }
         let mac = HMAC.compute(algorithm, key: secret, message: counter)
         let offset = Int(mac[mac.count - 1] & 0x0f)
-        let binary = (UInt64(mac[offset] & 0x7f) << 24) | (UInt64(mac[offset + 1]) << 16)
+        let binary =
+            (UInt64(mac[offset] & 0x7f) << 24) | (UInt64(mac[offset + 1]) << 16)
             | (UInt64(mac[offset + 2]) << 8) | UInt64(mac[offset + 3])
         var modulus: UInt64 = 1
         for _ in 0..<digits { modulus *= 10 }
@@ -68,8 +69,9 @@ public enum HMAC {
         var length = 0
         let done = key.withUnsafeBufferPointer { k in
             message.withUnsafeBufferPointer { m in
-                EVP_Q_mac(nil, "HMAC", nil, algorithm.rawValue, nil, k.baseAddress, k.count,
-                          m.baseAddress, m.count, &out, out.count, &length)
+                EVP_Q_mac(
+                    nil, "HMAC", nil, algorithm.rawValue, nil, k.baseAddress, k.count,
+                    m.baseAddress, m.count, &out, out.count, &length)
             }
         }
         precondition(done != nil, "libcrypto HMAC-\(algorithm.rawValue) failed")

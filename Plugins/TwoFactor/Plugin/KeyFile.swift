@@ -1,10 +1,10 @@
 #if canImport(FoundationEssentials)
-import FoundationEssentials
+    import FoundationEssentials
 #else
-import Foundation
+    import Foundation
 #endif
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// The key file made on first start (`generate_key_file = true`, as the shipped plugins.d
@@ -20,10 +20,12 @@ enum KeyFile {
         let fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o600)
         if fd < 0 {
             if errno == EEXIST { return .existed }
-            throw PluginKeyError("cannot create secret_key_file \(path): \(String(cString: strerror(errno))); create it with: openssl rand -base64 32 > \(path)")
+            throw PluginKeyError(
+                "cannot create secret_key_file \(path): \(String(cString: strerror(errno))); create it with: openssl rand -base64 32 > \(path)"
+            )
         }
         defer { close(fd) }
-        var generator = SystemRandomNumberGenerator()   // getrandom(2) on Linux
+        var generator = SystemRandomNumberGenerator()  // getrandom(2) on Linux
         let key = (0..<32).map { _ in UInt8.random(in: .min ... .max, using: &generator) }
         let text = Array((Data(key).base64EncodedString() + "\n").utf8)
         let written = text.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }

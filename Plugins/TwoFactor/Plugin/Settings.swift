@@ -1,12 +1,12 @@
 import PluginKit
 import TwoFactorCore
 #if canImport(FoundationEssentials)
-import FoundationEssentials
+    import FoundationEssentials
 #else
-import Foundation
+    import Foundation
 #endif
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// The [settings] table of plugins.d/10-twofactor.toml (see that file for each key).

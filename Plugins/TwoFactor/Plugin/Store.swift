@@ -1,9 +1,9 @@
 import PluginKit
 import TwoFactorCore
 #if canImport(FoundationEssentials)
-import FoundationEssentials
+    import FoundationEssentials
 #else
-import Foundation
+    import Foundation
 #endif
 
 /// The plugin's tables, in its own schema.
@@ -97,7 +97,8 @@ extension TwoFactor {
 
     /// The enrollment and the recent failure count, in one query.
     func loginState(_ userID: Int) async throws -> LoginState {
-        let rows: [LoginStateRow] = try await host.query("""
+        let rows: [LoginStateRow] = try await host.query(
+            """
             SELECT t.secret, t.confirmed, t.last_step,
                    (SELECT count(*)::int FROM failures f WHERE f.user_id = $1 AND f.at > now() - make_interval(secs => $2)) AS failures
             FROM (SELECT $1::bigint AS user_id) u LEFT JOIN totp t ON t.user_id = u.user_id

@@ -1,9 +1,9 @@
 import PluginKit
 import TwoFactorCore
 #if canImport(FoundationEssentials)
-import FoundationEssentials
+    import FoundationEssentials
 #else
-import Foundation
+    import Foundation
 #endif
 
 /// twofactor -- TOTP second factor for operator sign-in, enforced by the server.
@@ -112,8 +112,9 @@ final class TwoFactor: GarrisonPlugin {
         // mostly database round trips.
         let state = try await loginState(userID)
         if state.failures >= settings.maxFailures {
-            try? host.audit(action: "twofactor.throttled", username: username, object: "user:\(userID)",
-                            detail: ["context": .string(context), "source_ip": .string(sourceIP)])
+            try? host.audit(
+                action: "twofactor.throttled", username: username, object: "user:\(userID)",
+                detail: ["context": .string(context), "source_ip": .string(sourceIP)])
             return .throttled
         }
         guard let row = state.enrollment, row.confirmed else { return .notEnrolled }
@@ -122,7 +123,8 @@ final class TwoFactor: GarrisonPlugin {
         var reason = "wrong code"
         if let step = totp.match(code, at: now, window: settings.window, after: row.lastStep) {
             // Consume the step and clear the failure count in one statement.
-            let updated: [UserIDRow] = try await host.query("""
+            let updated: [UserIDRow] = try await host.query(
+                """
                 WITH used AS (
                     UPDATE totp SET last_step = $2 WHERE user_id = $1 AND confirmed AND (last_step IS NULL OR last_step < $2) RETURNING user_id
                 ), cleared AS (
@@ -142,16 +144,18 @@ final class TwoFactor: GarrisonPlugin {
                     "UPDATE recovery_codes SET used_at = now() WHERE id = $1 AND used_at IS NULL RETURNING id AS n", [r.id])
                 if !used.isEmpty {
                     try await clearFailures(userID)
-                    try? host.audit(action: "twofactor.recovery_code_used", username: username, object: "user:\(userID)",
-                                    detail: ["context": .string(context), "source_ip": .string(sourceIP)])
+                    try? host.audit(
+                        action: "twofactor.recovery_code_used", username: username, object: "user:\(userID)",
+                        detail: ["context": .string(context), "source_ip": .string(sourceIP)])
                     return .recovery
                 }
             }
             reason = "wrong or used recovery code"
         }
         try await recordFailure(userID)
-        try? host.audit(action: "twofactor.code_failed", username: username, object: "user:\(userID)",
-                        detail: ["context": .string(context), "reason": .string(reason), "source_ip": .string(sourceIP)])
+        try? host.audit(
+            action: "twofactor.code_failed", username: username, object: "user:\(userID)",
+            detail: ["context": .string(context), "reason": .string(reason), "source_ip": .string(sourceIP)])
         return .wrong
     }
 
@@ -185,8 +189,9 @@ final class TwoFactor: GarrisonPlugin {
         if try await enrollment(user.id)?.confirmed == true {
             throw PluginHTTPError(400, "TOTP is already set up; reset it first")
         }
-        let secret = try Random.bytes(20)   // 160 bits, RFC 4226's recommended length
-        let rows: [UserIDRow] = try await host.query("""
+        let secret = try Random.bytes(20)  // 160 bits, RFC 4226's recommended length
+        let rows: [UserIDRow] = try await host.query(
+            """
             INSERT INTO totp (user_id, username, secret) VALUES ($1, $2, $3)
             ON CONFLICT (user_id) DO UPDATE SET secret = EXCLUDED.secret, username = EXCLUDED.username,
                 last_step = NULL, created_at = now()
@@ -198,10 +203,11 @@ final class TwoFactor: GarrisonPlugin {
         let qr = try QRCode(uri)
         let base32 = Base32.encode(secret)
         try? host.audit(action: "twofactor.setup_started", username: user.username, object: "user:\(user.id)")
-        return try .json(SetupReply(
-            username: user.username, secret: base32, totp_key: base32, otpauth_uri: uri, qr_url: uri,
-            qr_png: Data(try qr.png()).base64EncodedString(), qr_svg: qr.svg(),
-            confirm: "POST /accounts/users/confirm_totp/ {\"code\": \"<current code>\"}"))
+        return try .json(
+            SetupReply(
+                username: user.username, secret: base32, totp_key: base32, otpauth_uri: uri, qr_url: uri,
+                qr_png: Data(try qr.png()).base64EncodedString(), qr_svg: qr.svg(),
+                confirm: "POST /accounts/users/confirm_totp/ {\"code\": \"<current code>\"}"))
     }
 
     struct CodeBody: Decodable { let code: String }
@@ -231,10 +237,11 @@ final class TwoFactor: GarrisonPlugin {
         let enrolled = try await enrollment(user.id)?.confirmed == true
         let left: [CountRow] = try await host.query(
             "SELECT count(*)::int AS n FROM recovery_codes WHERE user_id = $1 AND used_at IS NULL", [user.id])
-        return try .json([
-            "enrolled": JSON.bool(enrolled), "required": .bool(settings.required),
-            "recovery_codes_left": .number(Double(left.first?.n ?? 0)),
-        ] as JSON)
+        return try .json(
+            [
+                "enrolled": JSON.bool(enrolled), "required": .bool(settings.required),
+                "recovery_codes_left": .number(Double(left.first?.n ?? 0)),
+            ] as JSON)
     }
 
     struct ResetBody: Decodable { let id: Int }
@@ -244,16 +251,21 @@ final class TwoFactor: GarrisonPlugin {
         let target = try req.json(ResetBody.self).id
         // Resetting someone's second factor is half of signing in as them.
         if target != admin.id {
-            do { try await host.requireMayManage(user: target, caller: req) } catch let refusal as PluginHTTPError where refusal.status == 403 {
-                try? host.audit(action: "twofactor.reset_refused", username: admin.username, object: "user:\(target)", detail: ["reason": .string(refusal.detail)])
+            do { try await host.requireMayManage(user: target, caller: req) } catch let refusal as PluginHTTPError
+                where refusal.status == 403
+            {
+                try? host.audit(
+                    action: "twofactor.reset_refused", username: admin.username, object: "user:\(target)",
+                    detail: ["reason": .string(refusal.detail)])
                 throw refusal
             }
         }
         let removed: [UserIDRow] = try await host.query(
             "DELETE FROM totp WHERE user_id = $1 RETURNING user_id", [target])
         try await clearFailures(target)
-        try? host.audit(action: "twofactor.reset_by_admin", username: admin.username, object: "user:\(target)",
-                        detail: ["had_totp": .bool(!removed.isEmpty)])
+        try? host.audit(
+            action: "twofactor.reset_by_admin", username: admin.username, object: "user:\(target)",
+            detail: ["had_totp": .bool(!removed.isEmpty)])
         return try .json(["detail": JSON.string("ok"), "reset": .bool(!removed.isEmpty)] as JSON)
     }
 

@@ -12,7 +12,9 @@ struct CapturingLogHandler: LogHandler {
     final class Store: Sendable {
         let lines = NIOLockedValueBox<[Line]>([])
         var all: [Line] { lines.withLockedValue { $0 } }
-        func errors(mentioning text: String) -> [Line] { all.filter { $0.level >= .error && "\($0.message) \($0.metadata)".contains(text) } }
+        func errors(mentioning text: String) -> [Line] {
+            all.filter { $0.level >= .error && "\($0.message) \($0.metadata)".contains(text) }
+        }
     }
 
     let store: Store
@@ -25,7 +27,9 @@ struct CapturingLogHandler: LogHandler {
     }
 
     func log(event: LogEvent) {
-        store.lines.withLockedValue { $0.append(Line(level: event.level, message: "\(event.message)", metadata: self.metadata.merging(event.metadata ?? [:]) { $1 })) }
+        store.lines.withLockedValue {
+            $0.append(Line(level: event.level, message: "\(event.message)", metadata: self.metadata.merging(event.metadata ?? [:]) { $1 }))
+        }
     }
 
     static func logger() -> (Logger, Store) {

@@ -15,8 +15,10 @@ struct CommandAgent {
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         let ready = directory.appendingPathComponent("ready")
         let python = try Subprocess.which("python3") ?? { throw TestFailure("python3 not found") }()
-        let pid = try ChildProcess.spawn(python, [script, url, agentID, token, ready.path, directory.appendingPathComponent("commands.jsonl").path] + (hello ? ["hello"] : []),
-                                         logFile: directory.appendingPathComponent("agent.log"))
+        let pid = try ChildProcess.spawn(
+            python,
+            [script, url, agentID, token, ready.path, directory.appendingPathComponent("commands.jsonl").path] + (hello ? ["hello"] : []),
+            logFile: directory.appendingPathComponent("agent.log"))
         let agent = CommandAgent(pid: pid, directory: directory)
         do {
             try await eventually("command agent subscribed") { FileManager.default.fileExists(atPath: ready.path) }

@@ -33,33 +33,44 @@ struct CrashFixture {
         let natsPort = FreePort.find()
         try "[nats]\nport = \(natsPort)\n".write(to: folder.appendingPathComponent("garrison.toml"), atomically: true, encoding: .utf8)
         let port = FreePort.find()
-        let fixture = CrashFixture(folder: folder, host: ServeProcess(folder: folder, port: port),
-                                   http: HTTP(base: "http://127.0.0.1:\(port)"), natsPort: natsPort)
-        return (fixture, {
-            plugins.cleanUp()
-            try? FileManager.default.removeItem(at: folder)
-        })
+        let fixture = CrashFixture(
+            folder: folder, host: ServeProcess(folder: folder, port: port),
+            http: HTTP(base: "http://127.0.0.1:\(port)"), natsPort: natsPort)
+        return (
+            fixture,
+            {
+                plugins.cleanUp()
+                try? FileManager.default.removeItem(at: folder)
+            }
+        )
     }
 
     /// Signs in as the initial admin and enrolls `count` agents into a new site, each with
     /// one script check.
     func enroll(_ count: Int) async throws -> (admin: String, agents: [Agent]) {
-        let password = try String(contentsOf: data.appendingPathComponent("initial-admin-password"), encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
+        let password = try String(contentsOf: data.appendingPathComponent("initial-admin-password"), encoding: .utf8).trimmingCharacters(
+            in: .whitespacesAndNewlines)
         let login = try await http.call("POST", "/v2/login/", json: ["username": "admin", "password": .string(password)])
         guard let admin = login.json["token"]?.stringValue else { throw TestFailure("login: \(login.text)") }
-        let created = try await http.call("POST", "/clients/", token: admin, json: ["client": ["name": "Crash Co"], "site": ["name": "HQ"]])
+        let created = try await http.call(
+            "POST", "/clients/", token: admin, json: ["client": ["name": "Crash Co"], "site": ["name": "HQ"]])
         guard created.status == 200 else { throw TestFailure("client: \(created.text)") }
         let clients = try await http.call("GET", "/clients/", token: admin)
-        guard let site = clients.json.arrayValue?.first?["sites"]?.arrayValue?.first?["id"]?.intValue else { throw TestFailure("sites: \(clients.text)") }
+        guard let site = clients.json.arrayValue?.first?["sites"]?.arrayValue?.first?["id"]?.intValue else {
+            throw TestFailure("sites: \(clients.text)")
+        }
         var agents: [Agent] = []
         for _ in 0..<count {
             let agentID = BusTests.agentID()
-            let enrolled = try await http.call("POST", "/api/v3/newagent/", token: admin, json: AgentAPITests.enrollBody(agentID, site: site))
+            let enrolled = try await http.call(
+                "POST", "/api/v3/newagent/", token: admin, json: AgentAPITests.enrollBody(agentID, site: site))
             guard let token = enrolled.json["token"]?.stringValue else { throw TestFailure("enroll: \(enrolled.text)") }
-            let check = try await http.call("POST", "/checks/", token: admin, json: [
-                "agent": .string(agentID), "check_type": "script", "fails_b4_alert": 3, "timeout": 30,
-                "script": ["name": "probe", "code": "#!/bin/sh\nexit 0", "shell": "shell"],
-            ])
+            let check = try await http.call(
+                "POST", "/checks/", token: admin,
+                json: [
+                    "agent": .string(agentID), "check_type": "script", "fails_b4_alert": 3, "timeout": 30,
+                    "script": ["name": "probe", "code": "#!/bin/sh\nexit 0", "shell": "shell"],
+                ])
             guard check.status == 200 else { throw TestFailure("check: \(check.text)") }
             let list = try await http.call("GET", "/agents/\(agentID)/checks/", token: admin)
             guard let checkID = list.json.arrayValue?.first?["id"]?.intValue else { throw TestFailure("checks: \(list.text)") }
@@ -80,10 +91,12 @@ struct CrashFixture {
                         while running.withLockedValue({ $0 }) {
                             n += 1
                             let marker = "\(agent.check)-\(n)"
-                            let reply = try await http.call("PATCH", "/api/v3/checkrunner/", token: agent.token, json: [
-                                "id": .init(agent.check), "agent_id": .string(agent.id),
-                                "stdout": .string(marker), "stderr": "", "retcode": 0, "runtime": 0.1,
-                            ], maxTime: 5)
+                            let reply = try await http.call(
+                                "PATCH", "/api/v3/checkrunner/", token: agent.token,
+                                json: [
+                                    "id": .init(agent.check), "agent_id": .string(agent.id),
+                                    "stdout": .string(marker), "stderr": "", "retcode": 0, "runtime": 0.1,
+                                ], maxTime: 5)
                             log.record(marker, ok: reply.status == 200)
                             try await Task.sleep(for: .milliseconds(reply.status == 200 ? 20 : 100))
                         }
@@ -100,7 +113,11 @@ struct CrashFixture {
         let root = data.appendingPathComponent("postgres")
         let cluster = EmbeddedPostgres(root: root, logger: CrashRestartTests.logger)
         let run = root.appendingPathComponent("run")
-        guard let socket = try FileManager.default.contentsOfDirectory(atPath: run.path).first(where: { $0.hasPrefix(".s.PGSQL.") && !$0.hasSuffix(".lock") }) else {
+        guard
+            let socket = try FileManager.default.contentsOfDirectory(atPath: run.path).first(where: {
+                $0.hasPrefix(".s.PGSQL.") && !$0.hasSuffix(".lock")
+            })
+        else {
             throw TestFailure("no PostgreSQL socket in \(run.path)")
         }
         let port = String(socket.dropFirst(".s.PGSQL.".count))
@@ -108,8 +125,12 @@ struct CrashFixture {
         var environment = ProcessInfo.processInfo.environment
         environment["PGPASSWORD"] = password
         guard let psql = Subprocess.which("psql") else { throw TestFailure("psql not found") }
-        let result = try Subprocess.run(psql, ["-h", run.path, "-p", port, "-U", "garrison", "-d", "garrison", "-At", "-c",
-                                               "SELECT results->>'stdout' FROM plugin_check.history"], environment: environment)
+        let result = try Subprocess.run(
+            psql,
+            [
+                "-h", run.path, "-p", port, "-U", "garrison", "-d", "garrison", "-At", "-c",
+                "SELECT results->>'stdout' FROM plugin_check.history",
+            ], environment: environment)
         guard result.status == 0 else { throw TestFailure("psql: \(result.output)") }
         return result.output.split(separator: "\n").map(String.init)
     }
@@ -151,7 +172,9 @@ struct HTTP: Sendable {
     func call(_ method: String, _ path: String, token: String? = nil, json: JSON? = nil, maxTime: Int = 15) async throws -> Reply {
         var arguments = ["-s", "-k", "-X", method, "--max-time", String(maxTime), "-w", "\n%{http_code}"]
         if let token { arguments += ["-H", "Authorization: Token \(token)"] }
-        if let json { arguments += ["-H", "Content-Type: application/json", "--data-binary", String(decoding: json.serialized(), as: UTF8.self)] }
+        if let json {
+            arguments += ["-H", "Content-Type: application/json", "--data-binary", String(decoding: json.serialized(), as: UTF8.self)]
+        }
         arguments.append(base + path)
         let command = arguments
         let output = try await offCooperativePool { try Subprocess.run("/usr/bin/curl", command).output }

@@ -14,8 +14,9 @@ struct FleetAgent {
         let ready = directory.appendingPathComponent("ready")
         let python = try Subprocess.which("python3") ?? { throw TestFailure("python3 not found") }()
         let script = PackagePaths.root.appendingPathComponent("Tests/Fixtures/Bus/fleet_agent.py").path
-        let pid = try ChildProcess.spawn(python, [script, url, user, password, ready.path, directory.appendingPathComponent("fleet.jsonl").path],
-                                         logFile: directory.appendingPathComponent("fleet.log"))
+        let pid = try ChildProcess.spawn(
+            python, [script, url, user, password, ready.path, directory.appendingPathComponent("fleet.jsonl").path],
+            logFile: directory.appendingPathComponent("fleet.log"))
         let fleet = FleetAgent(pid: pid, directory: directory)
         do {
             try await eventually("fleet agent subscribed") { FileManager.default.fileExists(atPath: ready.path) }

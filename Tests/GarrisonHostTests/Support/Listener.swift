@@ -19,7 +19,9 @@ extension TestHost {
     /// Enrolls an agent the way the installer does; returns its token.
     func enroll(_ agentID: String, site: Int, admin: String) async throws -> String {
         let reply = try await request(.post, "/api/v3/newagent/", as: .token(admin), json: AgentAPITests.enrollBody(agentID, site: site))
-        guard reply.status == 200, let token = reply.json["token"]?.stringValue else { throw TestFailure("newagent: \(reply.status) \(reply.text)") }
+        guard reply.status == 200, let token = reply.json["token"]?.stringValue else {
+            throw TestFailure("newagent: \(reply.status) \(reply.text)")
+        }
         return token
     }
 }

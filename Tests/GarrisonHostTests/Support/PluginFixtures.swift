@@ -1,6 +1,6 @@
 import Foundation
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 @testable import GarrisonHost
 
@@ -19,7 +19,9 @@ enum PluginFixtures {
             // the same moment must not inherit the pipe and keep it open.
             guard let make = Subprocess.which("make") else { return .failure(TestFailure("make is not installed")) }
             let result: ProcessOutput
-            do { result = try Subprocess.run(make, ["-s", "-C", packageRoot.appendingPathComponent(folder).path, "OUT=\(directory.path)"]) } catch {
+            do {
+                result = try Subprocess.run(make, ["-s", "-C", packageRoot.appendingPathComponent(folder).path, "OUT=\(directory.path)"])
+            } catch {
                 return .failure(TestFailure("cannot run make for \(folder): \(error)"))
             }
             if result.status != 0 { return .failure(TestFailure("make -C \(folder) failed:\n\(result.output)")) }
@@ -66,9 +68,14 @@ final class PluginFolder: Sendable {
 
     /// Writes `plugins.d/<file>` for `fixture` and returns the library copy's path.
     @discardableResult
-    func add(_ file: String, fixture: String, enabled: Bool = true, required: Bool = false, settings: String = "", libraryName: String? = nil) throws -> String {
+    func add(
+        _ file: String, fixture: String, enabled: Bool = true, required: Bool = false, settings: String = "", libraryName: String? = nil
+    ) throws -> String {
         let library = try copy(fixture, as: libraryName)
-        try write(file, "library = \"\(library)\"\nenabled = \(enabled)\nrequired = \(required)\n" + (settings.isEmpty ? "" : "\n[settings]\n\(settings)\n"))
+        try write(
+            file,
+            "library = \"\(library)\"\nenabled = \(enabled)\nrequired = \(required)\n"
+                + (settings.isEmpty ? "" : "\n[settings]\n\(settings)\n"))
         return library
     }
 
@@ -98,13 +105,16 @@ final class PluginFolder: Sendable {
 
 extension TestHost {
     /// A host whose plugins.d is `folder`, with short plugin deadlines so timeouts are quick to test.
-    static func with<T: Sendable>(plugins folder: PluginFolder, callTimeoutMS: Int = 15_000, drainTimeoutMS: Int = 300,
-                                  _ body: @Sendable (TestHost) async throws -> T) async throws -> T {
-        try await with(configure: { config in
-            config.pluginsDirectory = folder.path
-            config.pluginCallTimeoutMS = callTimeoutMS
-            config.pluginDrainTimeoutMS = drainTimeoutMS
-        }, body)
+    static func with<T: Sendable>(
+        plugins folder: PluginFolder, callTimeoutMS: Int = 15_000, drainTimeoutMS: Int = 300,
+        _ body: @Sendable (TestHost) async throws -> T
+    ) async throws -> T {
+        try await with(
+            configure: { config in
+                config.pluginsDirectory = folder.path
+                config.pluginCallTimeoutMS = callTimeoutMS
+                config.pluginDrainTimeoutMS = drainTimeoutMS
+            }, body)
     }
 
     /// Polls `condition` until it holds or `seconds` pass (for asynchronous deliveries).

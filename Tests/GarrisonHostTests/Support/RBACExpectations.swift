@@ -94,7 +94,10 @@ enum RBAC {
         /// each call gets new users, so the matrix's own callers keep their sessions.
         var freshCallers = false
 
-        init(_ key: String, _ kind: Kind, overrides: [Who: Expect] = [:], reason: String = "", freshCallers: Bool = false, _ build: @escaping Build) {
+        init(
+            _ key: String, _ kind: Kind, overrides: [Who: Expect] = [:], reason: String = "", freshCallers: Bool = false,
+            _ build: @escaping Build
+        ) {
             self.key = key
             self.kind = kind
             self.build = build

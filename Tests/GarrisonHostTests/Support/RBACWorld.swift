@@ -56,7 +56,9 @@ final class RBACWorld: Sendable {
 
     /// A name no other call has used.
     func unique(_ prefix: String) -> String {
-        let n = counter.withLockedValue { $0 += 1; return $0 }
+        let n = counter.withLockedValue {
+            $0 += 1; return $0
+        }
         return "\(prefix)\(tag)x\(n)"
     }
 
@@ -70,7 +72,8 @@ final class RBACWorld: Sendable {
         var (a, b) = (sides[0], sides[1])
 
         let superName = "rbac-super-\(tag)"
-        try await ok(host, .post, "/accounts/users/", admin, ["username": .string(superName), "password": .string(password), "is_superuser": true])
+        try await ok(
+            host, .post, "/accounts/users/", admin, ["username": .string(superName), "password": .string(password), "is_superuser": true])
         let superToken = try await host.login(superName, password)
         let scopedName = "rbac-scoped-\(tag)"
         let scopedToken = try await host.user(scopedName, permissions: Permissions.all, clients: [a.client], admin: admin)
@@ -84,16 +87,20 @@ final class RBACWorld: Sendable {
             if side == "A" { a = objects } else { b = objects }
         }
         try await ok(host, .post, "/core/keystore/", admin, ["name": .string("rbac_key_\(tag)"), "value": "v"])
-        let keystore = try await host.server.storage.pool.query("SELECT id FROM global_keystore WHERE name = $1", ["rbac_key_\(tag)"]).first!.int("id")
+        let keystore = try await host.server.storage.pool.query("SELECT id FROM global_keystore WHERE name = $1", ["rbac_key_\(tag)"])
+            .first!.int("id")
         // Agent A answers commands (cmd, reboot, processes...); B stays offline: a call that
         // reaches it is already a mismatch.
         let agent = try await CommandAgent.start(url: url, agentID: a.agentID, token: a.agentToken)
-        return RBACWorld(host: host, admin: admin, a: a, b: b, superToken: superToken, scopedToken: scopedToken, scopedUserID: scoped.int("id"),
-                         scopedRole: scoped.int("role_id"), keystore: keystore, loginUser: loginUser, commandAgent: agent)
+        return RBACWorld(
+            host: host, admin: admin, a: a, b: b, superToken: superToken, scopedToken: scopedToken, scopedUserID: scoped.int("id"),
+            scopedRole: scoped.int("role_id"), keystore: keystore, loginUser: loginUser, commandAgent: agent)
     }
 
-    private init(host: TestHost, admin: String, a: Objects, b: Objects, superToken: String, scopedToken: String, scopedUserID: Int, scopedRole: Int,
-                 keystore: Int, loginUser: String, commandAgent: CommandAgent) {
+    private init(
+        host: TestHost, admin: String, a: Objects, b: Objects, superToken: String, scopedToken: String, scopedUserID: Int, scopedRole: Int,
+        keystore: Int, loginUser: String, commandAgent: CommandAgent
+    ) {
         self.host = host
         self.admin = admin
         self.a = a
@@ -110,9 +117,14 @@ final class RBACWorld: Sendable {
 
     /// A request that must succeed (fixture setup); its answer.
     @discardableResult
-    static func ok(_ host: TestHost, _ method: HTTPRequest.Method, _ path: String, _ token: String, _ json: JSON? = nil, as credential: TestHost.Credential? = nil) async throws -> TestHost.Reply {
+    static func ok(
+        _ host: TestHost, _ method: HTTPRequest.Method, _ path: String, _ token: String, _ json: JSON? = nil,
+        as credential: TestHost.Credential? = nil
+    ) async throws -> TestHost.Reply {
         let reply = try await host.request(method, path, as: credential ?? .token(token), json: json)
-        guard (200..<300).contains(reply.status) else { throw TestFailure("fixture \(method) \(path): \(reply.status) \(reply.text.prefix(300))") }
+        guard (200..<300).contains(reply.status) else {
+            throw TestFailure("fixture \(method) \(path): \(reply.status) \(reply.text.prefix(300))")
+        }
         return reply
     }
 
@@ -122,7 +134,9 @@ final class RBACWorld: Sendable {
     }
 
     func query(_ sql: String, _ params: [String?] = []) async throws -> PGRow {
-        guard let row = try await host.server.storage.pool.query(sql, params).first else { throw TestFailure("fixture query found nothing: \(sql)") }
+        guard let row = try await host.server.storage.pool.query(sql, params).first else {
+            throw TestFailure("fixture query found nothing: \(sql)")
+        }
         return row
     }
 
@@ -131,7 +145,9 @@ final class RBACWorld: Sendable {
         o.clientName = "rbac-client-\(side)-\(tag)"
         o.siteName = "rbac-site-\(side)-\(tag)"
         try await ok(host, .post, "/clients/", admin, ["client": ["name": .string(o.clientName)], "site": ["name": .string(o.siteName)]])
-        let row = try await host.server.storage.pool.query("SELECT c.id AS client, s.id AS site FROM clients c JOIN sites s ON s.client_id = c.id WHERE c.name = $1", [o.clientName]).first!
+        let row = try await host.server.storage.pool.query(
+            "SELECT c.id AS client, s.id AS site FROM clients c JOIN sites s ON s.client_id = c.id WHERE c.name = $1", [o.clientName]
+        ).first!
         (o.client, o.site) = (row.int("client"), row.int("site"))
         o.hostname = "rbac-host-\(side)-\(tag)"
         (o.agentID, o.agentToken) = try await enroll(host, admin, site: o.site, hostname: o.hostname)
@@ -146,8 +162,10 @@ final class RBACWorld: Sendable {
     }
 
     static func enrollBody(_ agentID: String, site: Int, hostname: String) -> JSON {
-        ["agent_id": .string(agentID), "description": "", "goarch": "amd64", "hostname": .string(hostname), "mesh_node_id": "",
-         "monitoring_type": "server", "plat": "linux", "site": .init(site)]
+        [
+            "agent_id": .string(agentID), "description": "", "goarch": "amd64", "hostname": .string(hostname), "mesh_node_id": "",
+            "monitoring_type": "server", "plat": "linux", "site": .init(site),
+        ]
     }
 
     static func pingCheck(_ name: String) -> [String: JSON] {
@@ -155,12 +173,16 @@ final class RBACWorld: Sendable {
     }
 
     static func taskBody(agent: String, name: String, script: Int) -> JSON {
-        ["agent_id": .string(agent), "name": .string(name), "task_type": "runonce", "run_time_date": "2099-01-01T00:00:00Z",
-         "actions": [["type": "script", "script": .init(script), "timeout": 30]]]
+        [
+            "agent_id": .string(agent), "name": .string(name), "task_type": "runonce", "run_time_date": "2099-01-01T00:00:00Z",
+            "actions": [["type": "script", "script": .init(script), "timeout": 30]],
+        ]
     }
 
     /// Everything of one side that hangs off its client and agent.
-    static func fillObjects(_ host: TestHost, _ admin: String, _ o: inout Objects, side: String, tag: String, scopedToken: String?) async throws {
+    static func fillObjects(_ host: TestHost, _ admin: String, _ o: inout Objects, side: String, tag: String, scopedToken: String?)
+        async throws
+    {
         let pool = host.server.storage.pool
         let agent = TestHost.Credential.token(o.agentToken)
         o.noteText = "rbac-note-\(side)-\(tag)"
@@ -172,41 +194,74 @@ final class RBACWorld: Sendable {
         o.policy = try await pool.query("SELECT id FROM policies WHERE name = $1", [policyName]).first!.int("id")
         try await ok(host, .put, "/clients/\(o.client)/", admin, ["client": ["server_policy": .init(o.policy)]])
         try await ok(host, .post, "/automation/policies/\(o.policy)/checks/", admin, .object(pingCheck("rbac-pcheck-\(side)-\(tag)")))
-        o.policyCheck = try await pool.query("SELECT max(id) AS id FROM plugin_check.checks WHERE policy_id = $1", [String(o.policy)]).first!.int("id")
+        o.policyCheck = try await pool.query("SELECT max(id) AS id FROM plugin_check.checks WHERE policy_id = $1", [String(o.policy)])
+            .first!.int("id")
         o.checkName = "rbac-check-\(side)-\(tag)"
         var check = pingCheck(o.checkName)
         check["agent"] = .string(o.agentID)
         try await ok(host, .post, "/checks/", admin, .object(check))
         o.check = try await pool.query("SELECT max(id) AS id FROM plugin_check.checks WHERE agent_id = $1", [o.agentID]).first!.int("id")
         for id in [o.check, o.policyCheck] {
-            try await ok(host, .patch, "/api/v3/checkrunner/", "", ["id": .init(id), "agent_id": .string(o.agentID), "status": "passing", "output": "ok"], as: agent)
+            try await ok(
+                host, .patch, "/api/v3/checkrunner/", "",
+                ["id": .init(id), "agent_id": .string(o.agentID), "status": "passing", "output": "ok"], as: agent)
         }
-        o.checkResult = try await pool.query("SELECT id FROM plugin_check.results WHERE agent_id = $1 AND check_id = $2", [o.agentID, String(o.check)]).first!.int("id")
-        o.policyCheckResult = try await pool.query("SELECT id FROM plugin_check.results WHERE agent_id = $1 AND check_id = $2", [o.agentID, String(o.policyCheck)]).first!.int("id")
+        o.checkResult = try await pool.query(
+            "SELECT id FROM plugin_check.results WHERE agent_id = $1 AND check_id = $2", [o.agentID, String(o.check)]
+        ).first!.int("id")
+        o.policyCheckResult = try await pool.query(
+            "SELECT id FROM plugin_check.results WHERE agent_id = $1 AND check_id = $2", [o.agentID, String(o.policyCheck)]
+        ).first!.int("id")
 
         // The script library: a snippet inside a script that a task of this agent runs.
         o.snippetName = "rbacsnip\(side)\(tag)"
-        o.snippet = try await ok(host, .post, "/scripts/snippets/", admin, ["name": .string(o.snippetName), "shell": "shell", "code": "echo hi"]).json["id"]?.intValue ?? 0
+        o.snippet =
+            try await ok(host, .post, "/scripts/snippets/", admin, ["name": .string(o.snippetName), "shell": "shell", "code": "echo hi"])
+            .json["id"]?.intValue ?? 0
         o.scriptName = "rbac-script-\(side)-\(tag)"
-        o.script = try await ok(host, .post, "/scripts/", admin, ["name": .string(o.scriptName), "shell": "shell", "code": .string("{{\(o.snippetName)}}")]).json["id"]?.intValue ?? 0
+        o.script =
+            try await ok(
+                host, .post, "/scripts/", admin, ["name": .string(o.scriptName), "shell": "shell", "code": .string("{{\(o.snippetName)}}")]
+            ).json["id"]?.intValue ?? 0
         o.taskName = "rbac-task-\(side)-\(tag)"
-        o.task = try await ok(host, .post, "/tasks/", admin, taskBody(agent: o.agentID, name: o.taskName, script: o.script)).json["id"]?.intValue ?? 0
+        o.task =
+            try await ok(host, .post, "/tasks/", admin, taskBody(agent: o.agentID, name: o.taskName, script: o.script)).json["id"]?.intValue
+            ?? 0
 
-        let deployment = try await ok(host, .post, "/clients/deployments/", admin, ["site": .init(o.site), "expires": "2099-01-01T00:00", "install_flags": [:]])
+        let deployment = try await ok(
+            host, .post, "/clients/deployments/", admin, ["site": .init(o.site), "expires": "2099-01-01T00:00", "install_flags": [:]])
         o.deployment = deployment.json["id"]?.intValue ?? 0
         o.deploymentUID = deployment.json["uid"]?.stringValue ?? ""
-        o.pendingAction = try await ok(host, .patch, "/agents/\(o.agentID)/reboot/", admin, ["datetime": "2099-01-01T00:00"]).json["pending_action"]?.intValue ?? 0
-        o.history = try await pool.query("INSERT INTO agent_history (agent_id, type, command) VALUES ($1, 'cmd_run', 'rbac') RETURNING id", [o.agentID]).first!.int("id")
-        o.chocoAction = try await pool.query("INSERT INTO pending_actions (agent_id, action_type, command) VALUES ($1, 'chocoinstall', '{}') RETURNING id", [o.agentID]).first!.int("id")
+        o.pendingAction =
+            try await ok(host, .patch, "/agents/\(o.agentID)/reboot/", admin, ["datetime": "2099-01-01T00:00"]).json["pending_action"]?
+            .intValue ?? 0
+        o.history = try await pool.query(
+            "INSERT INTO agent_history (agent_id, type, command) VALUES ($1, 'cmd_run', 'rbac') RETURNING id", [o.agentID]
+        ).first!.int("id")
+        o.chocoAction = try await pool.query(
+            "INSERT INTO pending_actions (agent_id, action_type, command) VALUES ($1, 'chocoinstall', '{}') RETURNING id", [o.agentID]
+        ).first!.int("id")
 
         // An operator of this client, with an API key. The scoped caller starts A's bulk run
         // (a scoped role reads only the runs it started); the admin starts B's.
-        o.role = try await ok(host, .post, "/accounts/roles/", admin, ["name": .string("rbac-role-\(side)-\(tag)"), "can_list_agents": true, "can_view_clients": [.init(o.client)]]).json["id"]?.intValue ?? 0
+        o.role =
+            try await ok(
+                host, .post, "/accounts/roles/", admin,
+                ["name": .string("rbac-role-\(side)-\(tag)"), "can_list_agents": true, "can_view_clients": [.init(o.client)]]
+            ).json["id"]?.intValue ?? 0
         o.userName = "rbac-user-\(side)-\(tag)"
-        o.user = try await ok(host, .post, "/accounts/users/", admin, ["username": .string(o.userName), "password": .string(password), "role": .init(o.role)]).json["id"]?.intValue ?? 0
-        o.apiKey = try await ok(host, .post, "/accounts/apikeys/", admin, ["name": .string("rbac-key-\(side)-\(tag)"), "user": .init(o.user)]).json["id"]?.intValue ?? 0
+        o.user =
+            try await ok(
+                host, .post, "/accounts/users/", admin,
+                ["username": .string(o.userName), "password": .string(password), "role": .init(o.role)]
+            ).json["id"]?.intValue ?? 0
+        o.apiKey =
+            try await ok(host, .post, "/accounts/apikeys/", admin, ["name": .string("rbac-key-\(side)-\(tag)"), "user": .init(o.user)])
+            .json["id"]?.intValue ?? 0
         o.alert = try await insertAlert(host, agentID: o.agentID)
-        let bulk: JSON = ["mode": "command", "target": "agents", "agents": [.string(o.agentID)], "cmd": "uptime", "shell": "/bin/bash", "timeout": 5]
+        let bulk: JSON = [
+            "mode": "command", "target": "agents", "agents": [.string(o.agentID)], "cmd": "uptime", "shell": "/bin/bash", "timeout": 5,
+        ]
         o.bulkRun = try await ok(host, .post, "/agents/actions/bulk/", scopedToken ?? admin, bulk).json["bulk_id"]?.intValue ?? 0
     }
 
@@ -260,7 +315,9 @@ final class RBACWorld: Sendable {
         try await ok(.post, "/clients/", ["client": ["name": .string(name)], "site": ["name": "HQ"]])
         let id = try await query("SELECT id FROM clients WHERE name = $1", [name]).int("id")
         if side == .a {
-            let clients = scopedClients.withLockedValue { $0.append(id); return $0 }
+            let clients = scopedClients.withLockedValue {
+                $0.append(id); return $0
+            }
             try await ok(.put, "/accounts/roles/\(scopedRole)/", ["can_view_clients": .array(clients.map { .init($0) })])
         }
         return id
@@ -279,11 +336,13 @@ final class RBACWorld: Sendable {
     /// An availability alert of the agent, written straight into the alerts plugin's table
     /// (raising one through events is PluginsAlertsTests' business).
     static func insertAlert(_ host: TestHost, agentID: String) async throws -> Int {
-        try await host.server.storage.pool.query("""
+        try await host.server.storage.pool.query(
+            """
             INSERT INTO plugin_alert.alerts (alert_type, agent_pk, agent_id, hostname, client_id, client_name, site_id, site_name, severity, message)
             SELECT 'availability', a.id, a.agent_id, a.hostname, a.client_id, c.name, a.site_id, s.name, 'error', a.hostname || ' is overdue.'
             FROM agents a JOIN clients c ON c.id = a.client_id JOIN sites s ON s.id = a.site_id WHERE a.agent_id = $1 RETURNING id
-            """, [agentID]).first!.int("id")
+            """, [agentID]
+        ).first!.int("id")
     }
 
     func freshAlert(_ side: RBAC.Side) async throws -> Int { try await Self.insertAlert(host, agentID: self.side(side).agentID) }
@@ -307,7 +366,9 @@ final class RBACWorld: Sendable {
 
     /// A script; one for B is run by a new task of agent B (it reaches B's agents).
     func freshScript(_ side: RBAC.Side, code: String = "true") async throws -> Int {
-        let id = try await ok(.post, "/scripts/", ["name": .string(unique("rbac-fresh-script-")), "shell": "shell", "code": .string(code)]).json["id"]?.intValue ?? 0
+        let id =
+            try await ok(.post, "/scripts/", ["name": .string(unique("rbac-fresh-script-")), "shell": "shell", "code": .string(code)]).json[
+                "id"]?.intValue ?? 0
         if side == .b { _ = try await freshTask(.b, script: id) }
         return id
     }
@@ -315,40 +376,57 @@ final class RBACWorld: Sendable {
     /// A snippet; one for B is inside a script that a task of agent B runs.
     func freshSnippet(_ side: RBAC.Side) async throws -> Int {
         let name = unique("rbacfreshsnip")
-        let id = try await ok(.post, "/scripts/snippets/", ["name": .string(name), "shell": "shell", "code": "true"]).json["id"]?.intValue ?? 0
+        let id =
+            try await ok(.post, "/scripts/snippets/", ["name": .string(name), "shell": "shell", "code": "true"]).json["id"]?.intValue ?? 0
         if side == .b { _ = try await freshScript(.b, code: "{{\(name)}}") }
         return id
     }
 
     func freshTask(_ side: RBAC.Side, script: Int? = nil) async throws -> Int {
         let o = self.side(side)
-        return try await ok(.post, "/tasks/", Self.taskBody(agent: o.agentID, name: unique("rbac-fresh-task-"), script: script ?? o.script)).json["id"]?.intValue ?? 0
+        return try await ok(.post, "/tasks/", Self.taskBody(agent: o.agentID, name: unique("rbac-fresh-task-"), script: script ?? o.script))
+            .json["id"]?.intValue ?? 0
     }
 
     func freshDeployment(_ side: RBAC.Side) async throws -> Int {
-        try await ok(.post, "/clients/deployments/", ["site": .init(self.side(side).site), "expires": "2099-01-01T00:00", "install_flags": [:]]).json["id"]?.intValue ?? 0
+        try await ok(
+            .post, "/clients/deployments/", ["site": .init(self.side(side).site), "expires": "2099-01-01T00:00", "install_flags": [:]]
+        ).json["id"]?.intValue ?? 0
     }
 
     func freshPendingAction(_ side: RBAC.Side) async throws -> Int {
-        try await ok(.patch, "/agents/\(self.side(side).agentID)/reboot/", ["datetime": "2099-01-01T00:00"]).json["pending_action"]?.intValue ?? 0
+        try await ok(.patch, "/agents/\(self.side(side).agentID)/reboot/", ["datetime": "2099-01-01T00:00"]).json["pending_action"]?
+            .intValue ?? 0
     }
 
     /// A role scoped to `side`'s client; one for B is held by an operator of B.
     func freshRole(_ side: RBAC.Side) async throws -> Int {
-        let id = try await ok(.post, "/accounts/roles/", ["name": .string(unique("rbac-fresh-role-")), "can_list_agents": true,
-                                                           "can_view_clients": [.init(self.side(side).client)]]).json["id"]?.intValue ?? 0
+        let id =
+            try await ok(
+                .post, "/accounts/roles/",
+                [
+                    "name": .string(unique("rbac-fresh-role-")), "can_list_agents": true,
+                    "can_view_clients": [.init(self.side(side).client)],
+                ]
+            ).json["id"]?.intValue ?? 0
         if side == .b { _ = try await freshUser(.b, role: id) }
         return id
     }
 
     /// An operator of `side`'s client (its role is scoped there).
     func freshUser(_ side: RBAC.Side, role: Int? = nil) async throws -> Int {
-        try await ok(.post, "/accounts/users/", ["username": .string(unique("rbac-fresh-user-")), "password": .string(Self.password),
-                                                 "role": .init(role ?? self.side(side).role)]).json["id"]?.intValue ?? 0
+        try await ok(
+            .post, "/accounts/users/",
+            [
+                "username": .string(unique("rbac-fresh-user-")), "password": .string(Self.password),
+                "role": .init(role ?? self.side(side).role),
+            ]
+        ).json["id"]?.intValue ?? 0
     }
 
     func freshAPIKey(_ side: RBAC.Side) async throws -> Int {
-        try await ok(.post, "/accounts/apikeys/", ["name": .string(unique("rbac-fresh-key-")), "user": .init(self.side(side).user)]).json["id"]?.intValue ?? 0
+        try await ok(.post, "/accounts/apikeys/", ["name": .string(unique("rbac-fresh-key-")), "user": .init(self.side(side).user)]).json[
+            "id"]?.intValue ?? 0
     }
 
     /// A login session of `side`'s operator: its auth_tokens id.

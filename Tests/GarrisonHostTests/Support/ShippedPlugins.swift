@@ -7,12 +7,17 @@ extension PluginFolder {
     /// copied from next to this test bundle. Two-factor is not required, so callers sign in
     /// with a password alone (unless `twoFactorRequired`); `twoFactor` adds settings to its
     /// section; `twoFactorKey` replaces the random key (a database made with that key).
-    static func shippedPlugins(twoFactor extra: String = "", twoFactorKey: String? = nil, twoFactorRequired: Bool = false) throws -> PluginFolder {
+    static func shippedPlugins(twoFactor extra: String = "", twoFactorKey: String? = nil, twoFactorRequired: Bool = false) throws
+        -> PluginFolder
+    {
         let folder = try PluginFolder()
         let built = URL(fileURLWithPath: CommandLine.arguments.first ?? "").deletingLastPathComponent()
         let key = twoFactorKey ?? Data(Crypto.randomBytes(32)).base64EncodedString()
         let plugins: [(file: String, library: String, settings: String)] = [
-            ("30-twofactor.toml", "libTwoFactorPlugin.so", "required = \(twoFactorRequired)\nsecret_key = \"\(key)\"" + (extra.isEmpty ? "" : "\n" + extra)),
+            (
+                "30-twofactor.toml", "libTwoFactorPlugin.so",
+                "required = \(twoFactorRequired)\nsecret_key = \"\(key)\"" + (extra.isEmpty ? "" : "\n" + extra)
+            ),
             // No agent cache: the checks an agent is sent follow each change at once.
             ("40-checks.toml", "libChecksPlugin.so", "agent_cache_seconds = 0"),
             ("40-scripting.toml", "libScriptingPlugin.so", ""),
@@ -20,7 +25,9 @@ extension PluginFolder {
         ]
         for plugin in plugins {
             let source = built.appendingPathComponent(plugin.library)
-            try #require(FileManager.default.fileExists(atPath: source.path), "build the plugin products first (swift build --build-tests): \(plugin.library)")
+            try #require(
+                FileManager.default.fileExists(atPath: source.path),
+                "build the plugin products first (swift build --build-tests): \(plugin.library)")
             let copy = folder.libraries.appendingPathComponent(plugin.library)
             try FileManager.default.copyItem(at: source, to: copy)
             chmod(copy.path, 0o755)

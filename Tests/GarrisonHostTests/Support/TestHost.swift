@@ -30,7 +30,9 @@ struct TestHost: Sendable {
     /// Runs `body` against a fresh host, then shuts it down and removes its data folder.
     /// `database` is a libpq conninfo of a database to serve (an upgrade test's); by default a
     /// fresh, empty one.
-    static func with<T: Sendable>(database: String? = nil, configure: (inout GarrisonConfig) -> Void = { _ in }, _ body: @Sendable (TestHost) async throws -> T) async throws -> T {
+    static func with<T: Sendable>(
+        database: String? = nil, configure: (inout GarrisonConfig) -> Void = { _ in }, _ body: @Sendable (TestHost) async throws -> T
+    ) async throws -> T {
         let conninfo: String
         if let database { conninfo = database } else { conninfo = try await TestCluster.shared.createDatabase() }
         let data = URL(fileURLWithPath: NSTemporaryDirectory()).appendingPathComponent("garrison-test-\(Crypto.randomHex(bytes: 6))")
@@ -41,9 +43,11 @@ struct TestHost: Sendable {
         logger.logLevel = .warning
         let server = try await GarrisonHostServer.start(config: config, logger: logger, hasher: .fastForTests)
         // None when the database already had users (an upgrade test's).
-        let password = ((try? String(contentsOf: data.appendingPathComponent("initial-admin-password"), encoding: .utf8)) ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
+        let password = ((try? String(contentsOf: data.appendingPathComponent("initial-admin-password"), encoding: .utf8)) ?? "")
+            .trimmingCharacters(in: .whitespacesAndNewlines)
         do {
-            let app = Application(responder: server.dispatcher, configuration: .init(address: .hostname("127.0.0.1", port: 0)), logger: logger)
+            let app = Application(
+                responder: server.dispatcher, configuration: .init(address: .hostname("127.0.0.1", port: 0)), logger: logger)
             let result = try await app.test(.router) { client in
                 try await body(TestHost(server: server, adminPassword: password, client: client))
             }
@@ -65,7 +69,10 @@ struct TestHost: Sendable {
     enum Credential: Sendable { case none, token(String), apiKey(String) }
 
     @discardableResult
-    func request(_ method: HTTPRequest.Method, _ path: String, as credential: Credential = .none, json: JSON? = nil, rawBody: String? = nil, headers extra: [String: String] = [:]) async throws -> Reply {
+    func request(
+        _ method: HTTPRequest.Method, _ path: String, as credential: Credential = .none, json: JSON? = nil, rawBody: String? = nil,
+        headers extra: [String: String] = [:]
+    ) async throws -> Reply {
         var headers = HTTPFields()
         for (name, value) in extra { headers[HTTPField.Name(name)!] = value }
         switch credential {
@@ -99,7 +106,9 @@ struct TestHost: Sendable {
         for permission in permissions { role[permission] = true }
         let created = try await request(.post, "/accounts/roles/", as: .token(admin), json: .object(role))
         guard created.status == 200, let roleID = created.json["id"]?.intValue else { throw TestFailure("role: \(created.text)") }
-        let user = try await request(.post, "/accounts/users/", as: .token(admin), json: ["username": .string(name), "password": .string("password-\(name)"), "role": .init(roleID)])
+        let user = try await request(
+            .post, "/accounts/users/", as: .token(admin),
+            json: ["username": .string(name), "password": .string("password-\(name)"), "role": .init(roleID)])
         guard user.status == 200 else { throw TestFailure("user: \(user.text)") }
         return try await login(name, "password-\(name)")
     }
@@ -107,7 +116,8 @@ struct TestHost: Sendable {
     /// Inserts agents directly: enrollment arrives with the agent protocol, and these tests
     /// only need rows to list and scope.
     func seedAgent(_ agentID: String, hostname: String, site: Int, lastSeenMinutesAgo: Int? = 1, type: String = "server") async throws {
-        try await server.storage.pool.query("""
+        try await server.storage.pool.query(
+            """
             INSERT INTO agents (agent_id, hostname, site_id, client_id, monitoring_type, last_seen)
             SELECT $1, $2, s.id, s.client_id, $4, CASE WHEN $5::int IS NULL THEN NULL ELSE now() - make_interval(mins => $5::int) END FROM sites s WHERE s.id = $3
             """, [agentID, hostname, String(site), type, lastSeenMinutesAgo.map(String.init)])
@@ -115,9 +125,12 @@ struct TestHost: Sendable {
 
     /// Creates a client with one site; returns (client id, site id).
     func client(_ name: String, admin: String) async throws -> (Int, Int) {
-        let created = try await request(.post, "/clients/", as: .token(admin), json: ["client": ["name": .string(name)], "site": ["name": "HQ"]])
+        let created = try await request(
+            .post, "/clients/", as: .token(admin), json: ["client": ["name": .string(name)], "site": ["name": "HQ"]])
         guard created.status == 200 else { throw TestFailure("client: \(created.text)") }
-        let row = try await server.storage.pool.query("SELECT c.id AS client, s.id AS site FROM clients c JOIN sites s ON s.client_id = c.id WHERE c.name = $1", [name]).first!
+        let row = try await server.storage.pool.query(
+            "SELECT c.id AS client, s.id AS site FROM clients c JOIN sites s ON s.client_id = c.id WHERE c.name = $1", [name]
+        ).first!
         return (row.int("client"), row.int("site"))
     }
 }

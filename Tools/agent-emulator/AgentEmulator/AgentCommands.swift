@@ -23,10 +23,11 @@ public enum AgentCommands {
         case "rawcmd": return Outcome(reply: .string(command["payload"]?["command"]?.stringValue.map { "emulated: \($0)\n" } ?? ""))
         case "runscript": return Outcome(reply: "")
         case "runscriptfull":
-            return Outcome(reply: .object([
-                "stdout": "", "stderr": "", "retcode": 0, "execution_time": .double(0.01),
-                "id": .int(Int64(command["id"]?.intValue ?? 0)),
-            ]))
+            return Outcome(
+                reply: .object([
+                    "stdout": "", "stderr": "", "retcode": 0, "execution_time": .double(0.01),
+                    "id": .int(Int64(command["id"]?.intValue ?? 0)),
+                ]))
         case "winsvcdetail": return Outcome(reply: emptyService)
         case "winsvcaction", "editwinsvc": return Outcome(reply: .object(["success": false, "errormsg": "/na"]))
         case "needsreboot": return Outcome(reply: false)

@@ -61,8 +61,10 @@ public final class AgentConnection: Sendable {
 
     enum Upgrade: Sendable { case upgraded, refused }
 
-    public static func connect(_ agent: AgentIdentity, to target: NATSWebSocketTarget, tls: NIOSSLContext, on loop: any EventLoop,
-                               stats: EmulatorStats, helloInterval: TimeAmount, sendStartup: Bool = false) -> EventLoopFuture<AgentConnection> {
+    public static func connect(
+        _ agent: AgentIdentity, to target: NATSWebSocketTarget, tls: NIOSSLContext, on loop: any EventLoop,
+        stats: EmulatorStats, helloInterval: TimeAmount, sendStartup: Bool = false
+    ) -> EventLoopFuture<AgentConnection> {
         let ready = loop.makePromise(of: Void.self)
         let handlerPromise = loop.makePromise(of: NIOLoopBound<NATSAgentHandler>.self)
         let upgraded = loop.makePromise(of: Upgrade.self)
@@ -73,17 +75,22 @@ public final class AgentConnection: Sendable {
                 channel.eventLoop.makeCompletedFuture {
                     let serverName = target.host.first?.isNumber == true ? nil : target.host
                     try channel.pipeline.syncOperations.addHandler(try NIOSSLClientHandler(context: tls, serverHostname: serverName))
-                    let upgrader = NIOTypedWebSocketClientUpgrader<Upgrade>(maxFrameSize: 1 << 24, upgradePipelineHandler: { channel, _ in
-                        channel.eventLoop.makeCompletedFuture {
-                            let handler = NATSAgentHandler(agent: agent, stats: stats, helloInterval: helloInterval, sendStartup: sendStartup, ready: ready)
-                            try channel.pipeline.syncOperations.addHandler(handler)
-                            handlerPromise.succeed(NIOLoopBound(handler, eventLoop: channel.eventLoop))
-                            return .upgraded
-                        }
-                    })
+                    let upgrader = NIOTypedWebSocketClientUpgrader<Upgrade>(
+                        maxFrameSize: 1 << 24,
+                        upgradePipelineHandler: { channel, _ in
+                            channel.eventLoop.makeCompletedFuture {
+                                let handler = NATSAgentHandler(
+                                    agent: agent, stats: stats, helloInterval: helloInterval, sendStartup: sendStartup, ready: ready)
+                                try channel.pipeline.syncOperations.addHandler(handler)
+                                handlerPromise.succeed(NIOLoopBound(handler, eventLoop: channel.eventLoop))
+                                return .upgraded
+                            }
+                        })
                     var headers = HTTPHeaders()
                     headers.add(name: "Host", value: "\(target.host):\(target.port)")
-                    headers.add(name: "Sec-WebSocket-Extensions", value: "permessage-deflate; client_no_context_takeover; server_no_context_takeover")
+                    headers.add(
+                        name: "Sec-WebSocket-Extensions",
+                        value: "permessage-deflate; client_no_context_takeover; server_no_context_takeover")
                     headers.add(name: "User-Agent", value: "Go-http-client/1.1")
                     let head = HTTPRequestHead(version: .http1_1, method: .GET, uri: target.path, headers: headers)
                     let configuration = NIOTypedHTTPClientUpgradeConfiguration(

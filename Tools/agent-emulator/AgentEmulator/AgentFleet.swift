@@ -67,8 +67,9 @@ public final class AgentFleet: Sendable {
     }
 
     public func connectOne(_ agent: AgentIdentity) -> EventLoopFuture<AgentConnection> {
-        AgentConnection.connect(agent, to: settings.target, tls: tls, on: group.next(), stats: stats,
-                                helloInterval: settings.helloInterval, sendStartup: settings.sendStartup)
+        AgentConnection.connect(
+            agent, to: settings.target, tls: tls, on: group.next(), stats: stats,
+            helloInterval: settings.helloInterval, sendStartup: settings.sendStartup)
     }
 
     public func setHelloInterval(_ interval: TimeAmount) {
@@ -76,22 +77,28 @@ public final class AgentFleet: Sendable {
     }
 
     public func shutdown() async {
-        let all = connections.withLockedValue { all in defer { all = [] }; return all }
+        let all = connections.withLockedValue { all in
+            defer { all = [] }; return all
+        }
         for connection in all { connection.close() }
         try? await group.shutdownGracefully()
     }
 
     /// Enrolls `count` new agents through `POST /api/v3/newagent/` with an operator's
     /// credential (`Authorization: Token ...` or `X-API-KEY: ...`), a few at a time.
-    public func enroll(_ count: Int, site: Int, host: String, port: Int, authorization: [(String, String)], concurrency: Int = 8) async throws -> [AgentIdentity] {
+    public func enroll(_ count: Int, site: Int, host: String, port: Int, authorization: [(String, String)], concurrency: Int = 8)
+        async throws -> [AgentIdentity]
+    {
         var enrolled: [AgentIdentity] = []
         try await withThrowingTaskGroup(of: AgentIdentity.self) { tasks in
             var next = 0
             func start() {
                 let id = AgentIdentity.newAgentID()
                 tasks.addTask { [self] in
-                    try await AgentREST.enroll(id, hostname: "emu-\(id.prefix(8))", site: site, host: host, port: port, authorization: authorization,
-                                               tls: tls, on: group.next()).get()
+                    try await AgentREST.enroll(
+                        id, hostname: "emu-\(id.prefix(8))", site: site, host: host, port: port, authorization: authorization,
+                        tls: tls, on: group.next()
+                    ).get()
                 }
                 next += 1
             }

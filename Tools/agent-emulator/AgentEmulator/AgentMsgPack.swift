@@ -80,7 +80,7 @@ public enum AgentMsgPack {
 
     private static func writeSigned(_ number: Int64, into buffer: inout ByteBuffer) {
         switch number {
-        case -32 ..< 0: buffer.writeInteger(Int8(number))
+        case -32..<0: buffer.writeInteger(Int8(number))
         case -0x80 ..< -32: buffer.writeInteger(UInt8(0xd0)); buffer.writeInteger(Int8(number))
         case -0x8000 ..< -0x80: buffer.writeInteger(UInt8(0xd1)); buffer.writeInteger(Int16(number))
         case -0x8000_0000 ..< -0x8000: buffer.writeInteger(UInt8(0xd2)); buffer.writeInteger(Int32(number))

@@ -16,8 +16,10 @@ public enum AgentREST {
         public let description: String
     }
 
-    public static func request(_ method: HTTPMethod, host: String, port: Int, path: String, authorization: [(String, String)] = [],
-                               json: String? = nil, tls: NIOSSLContext, on loop: any EventLoop) -> EventLoopFuture<Reply> {
+    public static func request(
+        _ method: HTTPMethod, host: String, port: Int, path: String, authorization: [(String, String)] = [],
+        json: String? = nil, tls: NIOSSLContext, on loop: any EventLoop
+    ) -> EventLoopFuture<Reply> {
         let done = loop.makePromise(of: Reply.self)
         ClientBootstrap(group: loop)
             .connectTimeout(.seconds(10))
@@ -55,18 +57,24 @@ public enum AgentREST {
     }
 
     /// `POST /api/v3/newagent/` as the installer sends it (keys in the observed order).
-    public static func enroll(_ agentID: String, hostname: String, site: Int, host: String, port: Int, authorization: [(String, String)],
-                              tls: NIOSSLContext, on loop: any EventLoop) -> EventLoopFuture<AgentIdentity> {
-        let json = #"{"agent_id":"\#(agentID)","description":"","goarch":"amd64","hostname":"\#(hostname)","mesh_node_id":"","monitoring_type":"server","plat":"linux","site":\#(site)}"#
-        return request(.POST, host: host, port: port, path: "/api/v3/newagent/", authorization: authorization, json: json, tls: tls, on: loop)
-            .flatMapThrowing { reply in
-                guard reply.status == 200,
-                      let object = try? JSONSerialization.jsonObject(with: Data(reply.body.utf8)) as? [String: Any],
-                      let token = object["token"] as? String else {
-                    throw Failure(description: "newagent answered \(reply.status): \(reply.body.prefix(300))")
-                }
-                return AgentIdentity(agentID: agentID, token: token, hostname: hostname)
+    public static func enroll(
+        _ agentID: String, hostname: String, site: Int, host: String, port: Int, authorization: [(String, String)],
+        tls: NIOSSLContext, on loop: any EventLoop
+    ) -> EventLoopFuture<AgentIdentity> {
+        let json =
+            #"{"agent_id":"\#(agentID)","description":"","goarch":"amd64","hostname":"\#(hostname)","mesh_node_id":"","monitoring_type":"server","plat":"linux","site":\#(site)}"#
+        return request(
+            .POST, host: host, port: port, path: "/api/v3/newagent/", authorization: authorization, json: json, tls: tls, on: loop
+        )
+        .flatMapThrowing { reply in
+            guard reply.status == 200,
+                let object = try? JSONSerialization.jsonObject(with: Data(reply.body.utf8)) as? [String: Any],
+                let token = object["token"] as? String
+            else {
+                throw Failure(description: "newagent answered \(reply.status): \(reply.body.prefix(300))")
             }
+            return AgentIdentity(agentID: agentID, token: token, hostname: hostname)
+        }
     }
 
     private final class Collector: ChannelInboundHandler {

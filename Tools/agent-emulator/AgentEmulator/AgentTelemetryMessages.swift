@@ -21,18 +21,26 @@ public enum AgentTelemetryMessages {
                 "boot_time": .int(1_700_000_000), "needs_reboot": false, "goarch": "amd64",
             ])
         case .disks:
-            return .object(["agent_id": id, "disks": .array([.object([
-                "device": "/dev/sda1", "fstype": "ext4", "total": "98.3 GB", "used": "12.1 GB", "free": "81.2 GB", "percent": 12,
-            ])])])
+            return .object([
+                "agent_id": id,
+                "disks": .array([
+                    .object([
+                        "device": "/dev/sda1", "fstype": "ext4", "total": "98.3 GB", "used": "12.1 GB", "free": "81.2 GB", "percent": 12,
+                    ])
+                ]),
+            ])
         case .winsvc:
             return .object(["agent_id": id, "services": .array([])])
         case .publicIP:
             return .object(["agent_id": id, "public_ip": "127.0.0.1"])
         case .wmi:
-            return .object(["agent_id": id, "wmi": .object([
-                "local_ips": .array(["127.0.0.1/8"]), "disks": .array(["sda 100 GB"]), "cpus": .array(["Emulated CPU"]),
-                "gpus": "", "make_model": "Garrison emulator", "serialnumber": "",
-            ])])
+            return .object([
+                "agent_id": id,
+                "wmi": .object([
+                    "local_ips": .array(["127.0.0.1/8"]), "disks": .array(["sda 100 GB"]), "cpus": .array(["Emulated CPU"]),
+                    "gpus": "", "make_model": "Garrison emulator", "serialnumber": "",
+                ]),
+            ])
         }
     }
 }

@@ -20,9 +20,10 @@ public final class EmulatorStats: Sendable {
     }
 
     public var snapshot: Snapshot {
-        Snapshot(connected: connected.load(ordering: .relaxed), failedConnects: failedConnects.load(ordering: .relaxed),
-                 disconnects: disconnects.load(ordering: .relaxed), published: published.load(ordering: .relaxed),
-                 commands: commands.load(ordering: .relaxed), replies: replies.load(ordering: .relaxed),
-                 serverErrors: serverErrors.load(ordering: .relaxed))
+        Snapshot(
+            connected: connected.load(ordering: .relaxed), failedConnects: failedConnects.load(ordering: .relaxed),
+            disconnects: disconnects.load(ordering: .relaxed), published: published.load(ordering: .relaxed),
+            commands: commands.load(ordering: .relaxed), replies: replies.load(ordering: .relaxed),
+            serverErrors: serverErrors.load(ordering: .relaxed))
     }
 }

@@ -57,7 +57,8 @@ struct NATSWireParser {
         case "+OK": pending.moveReaderIndex(forwardBy: lineLength); return .ok
         case "-ERR":
             pending.moveReaderIndex(forwardBy: lineLength)
-            return .err(String(line.dropFirst(4).trimmingCharacters(in: .whitespaces).trimmingCharacters(in: CharacterSet(charactersIn: "'"))))
+            return .err(
+                String(line.dropFirst(4).trimmingCharacters(in: .whitespaces).trimmingCharacters(in: CharacterSet(charactersIn: "'"))))
         case "INFO":
             pending.moveReaderIndex(forwardBy: lineLength)
             return .info(String(line.dropFirst(4)).trimmingCharacters(in: .whitespaces))

@@ -36,7 +36,9 @@ struct AgentEmulatorCommand: AsyncParsableCommand {
 
     func run() async throws {
         try validateCredentials()
-        guard let base = URLComponents(string: server), let host = base.host else { throw ValidationError("--server must be a URL such as https://127.0.0.1:8443") }
+        guard let base = URLComponents(string: server), let host = base.host else {
+            throw ValidationError("--server must be a URL such as https://127.0.0.1:8443")
+        }
         let port = base.port ?? 443
         guard let target = NATSWebSocketTarget(url: natsURL ?? "wss://\(host):\(port)/natsws", verifyCertificate: verify) else {
             throw ValidationError("--nats-url must be wss://host:port/path")
@@ -55,7 +57,9 @@ struct AgentEmulatorCommand: AsyncParsableCommand {
             var authorization: [(String, String)] = []
             if let token { authorization.append(("Authorization", "Token \(token)")) }
             if let apiKey { authorization.append(("X-API-KEY", apiKey)) }
-            guard !authorization.isEmpty else { throw ValidationError("\(missing) agents need enrolling: give --token or --api-key (an operator allowed to install agents)") }
+            guard !authorization.isEmpty else {
+                throw ValidationError("\(missing) agents need enrolling: give --token or --api-key (an operator allowed to install agents)")
+            }
             print("enrolling \(missing) agents at site \(site)")
             let new = try await fleet.enroll(missing, site: site, host: host, port: port, authorization: authorization)
             if let identities {
@@ -74,8 +78,11 @@ struct AgentEmulatorCommand: AsyncParsableCommand {
         let started = ContinuousClock.now
         print("connecting \(chosen.count) agents to wss://\(target.host):\(target.port)\(target.path)")
         let failures = await fleet.connect(chosen)
-        print(String(format: "connected %d agents in %.1f s; %d failed", fleet.stats.snapshot.connected,
-                     Double((ContinuousClock.now - started).components.attoseconds) / 1e18 + Double((ContinuousClock.now - started).components.seconds), failures.count))
+        print(
+            String(
+                format: "connected %d agents in %.1f s; %d failed", fleet.stats.snapshot.connected,
+                Double((ContinuousClock.now - started).components.attoseconds) / 1e18
+                    + Double((ContinuousClock.now - started).components.seconds), failures.count))
         for (agent, reason) in failures.prefix(5) { print("  \(agent): \(reason)") }
         fflush(nil)
 

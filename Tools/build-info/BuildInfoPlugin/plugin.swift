@@ -21,8 +21,11 @@ struct BuildInfoPlugin: BuildToolPlugin {
             if cmp -s "$2/GarrisonBuildInfo.swift.new" "$2/GarrisonBuildInfo.swift"; then rm "$2/GarrisonBuildInfo.swift.new"
             else mv "$2/GarrisonBuildInfo.swift.new" "$2/GarrisonBuildInfo.swift"; fi
             """
-        return [.prebuildCommand(displayName: "Build info (git commit)", executable: URL(fileURLWithPath: "/bin/sh"),
-                                 arguments: ["-c", script, "build-info", context.package.directoryURL.path, output.path],
-                                 outputFilesDirectory: output)]
+        return [
+            .prebuildCommand(
+                displayName: "Build info (git commit)", executable: URL(fileURLWithPath: "/bin/sh"),
+                arguments: ["-c", script, "build-info", context.package.directoryURL.path, output.path],
+                outputFilesDirectory: output)
+        ]
     }
 }

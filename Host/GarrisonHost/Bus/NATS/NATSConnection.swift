@@ -34,7 +34,9 @@ public final class NATSConnection: @unchecked Sendable {
 
     /// Connects, or keeps trying in the background if the server is not up yet; either way
     /// the connection is usable at once (publishes are buffered until it is connected).
-    public static func connect(_ options: Options, logger: Logger, onEvent: @escaping @Sendable (Event) -> Void = { _ in }) throws -> NATSConnection {
+    public static func connect(_ options: Options, logger: Logger, onEvent: @escaping @Sendable (Event) -> Void = { _ in }) throws
+        -> NATSConnection
+    {
         var opts: OpaquePointer?
         try check(natsOptions_Create(&opts), "nats options")
         defer { natsOptions_Destroy(opts) }
@@ -67,7 +69,9 @@ public final class NATSConnection: @unchecked Sendable {
         guard status == NATS_OK || status == NATS_NOT_YET_CONNECTED, let connection else {
             throw NATSError("cannot connect to \(NATSURL.redacted(options.url))", status)
         }
-        if status == NATS_NOT_YET_CONNECTED { logger.notice("NATS not reachable yet; retrying in the background", metadata: ["url": "\(NATSURL.redacted(options.url))"]) }
+        if status == NATS_NOT_YET_CONNECTED {
+            logger.notice("NATS not reachable yet; retrying in the background", metadata: ["url": "\(NATSURL.redacted(options.url))"])
+        }
         return NATSConnection(handle: connection, logger: logger)
     }
 
@@ -90,7 +94,9 @@ public final class NATSConnection: @unchecked Sendable {
     /// Calls `handler` on a libnats thread for every message; it must not block. With a
     /// queue group, each message goes to one member only (several hosts, one bus).
     @discardableResult
-    public func subscribe(_ subject: String, queue: String? = nil, _ handler: @escaping @Sendable (NATSMessage) -> Void) throws -> NATSSubscription {
+    public func subscribe(_ subject: String, queue: String? = nil, _ handler: @escaping @Sendable (NATSMessage) -> Void) throws
+        -> NATSSubscription
+    {
         // Retained for the life of the process, like the event box: a message may still be
         // in delivery on a libnats thread while the subscription is being removed.
         let closure = Unmanaged.passRetained(NATSHandlerBox(handler)).toOpaque()

@@ -6,15 +6,21 @@ import Foundation
 /// then stops it in order. It is spawned from `SpawnThread` through `DieWithHost`, so a host
 /// killed with SIGKILL takes its children with it.
 enum ChildProcess {
-    static func spawn(_ executable: String, _ arguments: [String], logFile: URL, dieWith signal: DieWithHost.Signal = .terminate,
-                      user: (uid: uid_t, gid: gid_t)? = nil, environment: [String: String]? = nil) throws -> pid_t {
+    static func spawn(
+        _ executable: String, _ arguments: [String], logFile: URL, dieWith signal: DieWithHost.Signal = .terminate,
+        user: (uid: uid_t, gid: gid_t)? = nil, environment: [String: String]? = nil
+    ) throws -> pid_t {
         let command = try DieWithHost.command(executable, arguments, signal: signal, user: user)
         let logPath = logFile.path
         let environment = environment ?? ProcessInfo.processInfo.environment
-        return try SpawnThread.shared.run { try spawnHere(command.executable, command.arguments, logPath: logPath, environment: environment, program: executable) }
+        return try SpawnThread.shared.run {
+            try spawnHere(command.executable, command.arguments, logPath: logPath, environment: environment, program: executable)
+        }
     }
 
-    private static func spawnHere(_ executable: String, _ arguments: [String], logPath: String, environment: [String: String], program: String) throws -> pid_t {
+    private static func spawnHere(
+        _ executable: String, _ arguments: [String], logPath: String, environment: [String: String], program: String
+    ) throws -> pid_t {
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }

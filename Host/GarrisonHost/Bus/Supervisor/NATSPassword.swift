@@ -9,11 +9,13 @@ import Foundation
 public enum NATSPassword {
     public static func hash(_ secret: String) -> String? {
         let salt = Crypto.randomBytes(16)
-        guard let setting = salt.withUnsafeBufferPointer({ pointer in
-            pointer.baseAddress!.withMemoryRebound(to: CChar.self, capacity: pointer.count) {
-                crypt_gensalt_ra("$2b$", 4, $0, Int32(pointer.count))
-            }
-        }) else { return nil }
+        guard
+            let setting = salt.withUnsafeBufferPointer({ pointer in
+                pointer.baseAddress!.withMemoryRebound(to: CChar.self, capacity: pointer.count) {
+                    crypt_gensalt_ra("$2b$", 4, $0, Int32(pointer.count))
+                }
+            })
+        else { return nil }
         defer { free(setting) }
         var data: UnsafeMutableRawPointer?
         var size: Int32 = 0

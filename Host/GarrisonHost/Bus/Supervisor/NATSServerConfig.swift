@@ -48,7 +48,10 @@ public struct NATSServerConfig: Sendable, Equatable {
     /// Agent ids are 40 ASCII letters; anything that is not a plain subject token would
     /// widen the permissions it is written into, so it is refused by `rendered()`.
     public static func isValidAgentID(_ id: String) -> Bool {
-        !id.isEmpty && id.count <= 128 && id.utf8.allSatisfy { (0x30...0x39).contains($0) || (0x41...0x5A).contains($0) || (0x61...0x7A).contains($0) || $0 == 0x2D || $0 == 0x5F }
+        !id.isEmpty && id.count <= 128
+            && id.utf8.allSatisfy {
+                (0x30...0x39).contains($0) || (0x41...0x5A).contains($0) || (0x61...0x7A).contains($0) || $0 == 0x2D || $0 == 0x5F
+            }
     }
 
     /// What agent `id` may publish: its own subject (telemetry) and, for agents newer than
@@ -60,26 +63,29 @@ public struct NATSServerConfig: Sendable, Equatable {
     /// The config as JSON, with agents whose id is not a plain subject token left out
     /// (returned separately so the caller can log them).
     public func rendered() -> (json: String, skipped: [String]) {
-        var users: [JSON] = [.object([
-            "user": .string(hostUser),
-            "password": .string(hostPasswordHash),
-            "permissions": .object(["publish": .string(">"), "subscribe": .string(">")]),
-        ])]
+        var users: [JSON] = [
+            .object([
+                "user": .string(hostUser),
+                "password": .string(hostPasswordHash),
+                "permissions": .object(["publish": .string(">"), "subscribe": .string(">")]),
+            ])
+        ]
         var skipped: [String] = []
         for agent in agents.sorted(by: { $0.agentID < $1.agentID }) {
             guard Self.isValidAgentID(agent.agentID), agent.agentID != hostUser else {
                 skipped.append(agent.agentID)
                 continue
             }
-            users.append(.object([
-                "user": .string(agent.agentID),
-                "password": .string(agent.passwordHash),
-                "permissions": .object([
-                    "publish": .object(["allow": .array(Self.publishSubjects(for: agent.agentID).map { .string($0) })]),
-                    "subscribe": .object(["allow": .array([.string(agent.agentID)])]),
-                    "allow_responses": .object(["expires": .string(Self.responseExpiry)]),
-                ]),
-            ]))
+            users.append(
+                .object([
+                    "user": .string(agent.agentID),
+                    "password": .string(agent.passwordHash),
+                    "permissions": .object([
+                        "publish": .object(["allow": .array(Self.publishSubjects(for: agent.agentID).map { .string($0) })]),
+                        "subscribe": .object(["allow": .array([.string(agent.agentID)])]),
+                        "allow_responses": .object(["expires": .string(Self.responseExpiry)]),
+                    ]),
+                ]))
         }
         var root: [String: JSON] = [
             "authorization": .object(["users": .array(users), "timeout": .number(Double(Self.authTimeoutSeconds))]),

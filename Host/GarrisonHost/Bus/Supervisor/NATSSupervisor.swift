@@ -111,7 +111,9 @@ public actor NATSSupervisor {
                 let pid = try ChildProcess.spawn(try Self.binary(), ["-c", configFile.path], logFile: logFile)
                 try? String(pid).write(to: pidFile, atomically: true, encoding: .utf8)
                 ChildProcess.watch(pid) { _ in Task { await self.childExited(pid) } }
-                logger.info("nats-server started", metadata: ["pid": "\(pid)", "port": "\(settings.tls?.port ?? settings.clientPort)", "agents": "\(agents)"])
+                logger.info(
+                    "nats-server started",
+                    metadata: ["pid": "\(pid)", "port": "\(settings.tls?.port ?? settings.clientPort)", "agents": "\(agents)"])
                 await perform(machine.spawned(pid: pid, at: .now))
                 eventSink.yield(.running(pid: pid))
             } catch {
@@ -158,19 +160,22 @@ public actor NATSSupervisor {
     /// the number of agent users written.
     private func writeConfig() async throws -> Int {
         let agents = try await loadAgents()
-        var config = NATSServerConfig(clientPort: settings.clientPort, websocketPort: settings.websocketPort, tls: settings.tls,
-                                      hostUser: hostUser, hostPasswordHash: hostPasswordHash, agents: agents)
+        var config = NATSServerConfig(
+            clientPort: settings.clientPort, websocketPort: settings.websocketPort, tls: settings.tls,
+            hostUser: hostUser, hostPasswordHash: hostPasswordHash, agents: agents)
         config.agents = agents
         config.requireTLS = settings.requireTLS
         let (json, skipped) = config.rendered()
         for agentID in skipped {
-            logger.warning("agent left out of the nats-server config: its id is not a plain subject token", metadata: ["agent_id": "\(agentID)"])
+            logger.warning(
+                "agent left out of the nats-server config: its id is not a plain subject token", metadata: ["agent_id": "\(agentID)"])
         }
         let candidate = settings.directory.appendingPathComponent("nats-server.next.json")
         try ChildProcess.writePrivately(json, to: candidate)
         let check = try Subprocess.run(try Self.binary(), ["-t", "-c", candidate.path])
         guard check.status == 0 else {
-            throw SubprocessError("nats-server refused the generated config: \(check.output.trimmingCharacters(in: .whitespacesAndNewlines))")
+            throw SubprocessError(
+                "nats-server refused the generated config: \(check.output.trimmingCharacters(in: .whitespacesAndNewlines))")
         }
         guard rename(candidate.path, configFile.path) == 0 else { throw SubprocessError("cannot replace \(configFile.path)") }
         return agents.count - skipped.count
@@ -185,7 +190,9 @@ public actor NATSSupervisor {
             if let handle = try? FileHandle(forReadingFrom: logFile) {
                 defer { try? handle.close() }
                 try? handle.seek(toOffset: offset)
-                if let data = try? handle.readToEnd(), String(decoding: data, as: UTF8.self).contains("Reloaded server configuration") { return }
+                if let data = try? handle.readToEnd(), String(decoding: data, as: UTF8.self).contains("Reloaded server configuration") {
+                    return
+                }
             }
             try? await Task.sleep(for: .milliseconds(5))
         }
@@ -210,7 +217,8 @@ public actor NATSSupervisor {
         logger.warning("stopping a nats-server left by an earlier run", metadata: ["pid": "\(pid)"])
         kill(pid, SIGKILL)
         guard ProcessProbe.waitForExit(pid, timeout: .seconds(5)) else {
-            throw SubprocessError("the nats-server left by an earlier run (pid \(pid)) does not exit after SIGKILL; stop it and start again")
+            throw SubprocessError(
+                "the nats-server left by an earlier run (pid \(pid)) does not exit after SIGKILL; stop it and start again")
         }
     }
 
@@ -221,7 +229,9 @@ public actor NATSSupervisor {
         let client = settings.tls.map { ("nats.tls_port", $0.port) } ?? ("nats.port", settings.clientPort)
         let ports = [client, ("nats.websocket_port", settings.websocketPort)]
         for (key, port) in ports where port > 0 && ChildProcess.isListening(port: port) {
-            throw SubprocessError("port \(port) (\(key)) is already in use by another process on 127.0.0.1; stop it, or set \(key) to a free port (0 picks one)")
+            throw SubprocessError(
+                "port \(port) (\(key)) is already in use by another process on 127.0.0.1; stop it, or set \(key) to a free port (0 picks one)"
+            )
         }
     }
 

@@ -30,7 +30,8 @@ public final class TelemetryIngest: Sendable {
 
     /// Messages on an agent subject whose reply is not one of these are not telemetry (the
     /// host's own requests to agents, for instance) and are ignored silently.
-    static let kinds: [String: AgentTelemetry.Kind] = Dictionary(uniqueKeysWithValues: AgentTelemetry.Kind.allCases.map { ($0.rawValue, $0) })
+    static let kinds: [String: AgentTelemetry.Kind] = Dictionary(
+        uniqueKeysWithValues: AgentTelemetry.Kind.allCases.map { ($0.rawValue, $0) })
 
     /// A ring buffer: taking a batch off the front of a deep backlog moves nothing else.
     private let queue = NIOLockedValueBox(CircularBuffer<AgentTelemetry>())
@@ -44,7 +45,10 @@ public final class TelemetryIngest: Sendable {
     private let writer = NIOLockedValueBox<Task<Void, Never>?>(nil)
     private let router: AgentMessageRouter
 
-    public init(pool: DatabasePool, events: EventBus, router: AgentMessageRouter = AgentMessageRouter(), settings: Settings = Settings(), logger: Logger) {
+    public init(
+        pool: DatabasePool, events: EventBus, router: AgentMessageRouter = AgentMessageRouter(), settings: Settings = Settings(),
+        logger: Logger
+    ) {
         self.pool = pool
         self.router = router
         self.events = events
@@ -67,7 +71,9 @@ public final class TelemetryIngest: Sendable {
 
     /// Writes what is queued, then ends the writer.
     public func stop() async {
-        let task = writer.withLockedValue { task -> Task<Void, Never>? in defer { task = nil }; return task }
+        let task = writer.withLockedValue { task -> Task<Void, Never>? in
+            defer { task = nil }; return task
+        }
         task?.cancel()
         doorbell.ring()
         await task?.value
@@ -123,7 +129,8 @@ public final class TelemetryIngest: Sendable {
 
     private func reject(_ what: Logger.Message, _ message: NATSMessage, reason: String) {
         counts.withLockedValue { $0.rejected += 1 }
-        badMessages.warning(what, metadata: ["subject": "\(message.subject.prefix(64))", "kind": "\(message.reply ?? "")", "reason": "\(reason)"])
+        badMessages.warning(
+            what, metadata: ["subject": "\(message.subject.prefix(64))", "kind": "\(message.reply ?? "")", "reason": "\(reason)"])
     }
 
     private func writeLoop() async {
@@ -166,7 +173,8 @@ public final class TelemetryIngest: Sendable {
             counts.withLockedValue { $0.written += batch.messages }
         } catch {
             // One bad row must not lose the others: try them one by one.
-            logger.warning("telemetry batch failed; writing its agents one by one", metadata: ["agents": "\(batch.rows.count)", "error": "\(error)"])
+            logger.warning(
+                "telemetry batch failed; writing its agents one by one", metadata: ["agents": "\(batch.rows.count)", "error": "\(error)"])
             for row in batch.rows {
                 do {
                     announce(try await TelemetryWriter.write([row], pool: pool))

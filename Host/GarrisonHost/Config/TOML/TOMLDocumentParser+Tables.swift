@@ -115,7 +115,8 @@ extension TOMLDocumentParser {
             throw error("expected '\(closing)' to close table header \(header), found \(describeNext())")
         }
         offset += isArrayOfTables ? 2 : 1
-        currentTable = isArrayOfTables
+        currentTable =
+            isArrayOfTables
             ? try appendTableArrayElement(path, header: header, at: headerPosition)
             : try defineTable(path, header: header, at: headerPosition)
         return header

@@ -56,8 +56,9 @@ extension TOMLDocumentParser {
         scanNumberToken()
         // A space may separate date and time: `1979-05-27 07:32:00`.
         if offset - start.offset == 10, TOMLDateTimeSyntax.isDate(bytes[start.offset..<offset]),
-           peek() == TOMLByte.space, peek(1).map(TOMLByte.isDecimalDigit) == true, peek(2).map(TOMLByte.isDecimalDigit) == true,
-           peek(3) == TOMLByte.colon {
+            peek() == TOMLByte.space, peek(1).map(TOMLByte.isDecimalDigit) == true, peek(2).map(TOMLByte.isDecimalDigit) == true,
+            peek(3) == TOMLByte.colon
+        {
             offset += 1
             scanNumberToken()
         }
@@ -77,8 +78,9 @@ extension TOMLDocumentParser {
 
     mutating func scanNumberToken() {
         while let byte = peek(),
-              TOMLByte.isASCIILetter(byte) || TOMLByte.isDecimalDigit(byte) || byte == TOMLByte.underscore || byte == TOMLByte.plus
-                || byte == TOMLByte.minus || byte == TOMLByte.dot || byte == TOMLByte.colon {
+            TOMLByte.isASCIILetter(byte) || TOMLByte.isDecimalDigit(byte) || byte == TOMLByte.underscore || byte == TOMLByte.plus
+                || byte == TOMLByte.minus || byte == TOMLByte.dot || byte == TOMLByte.colon
+        {
             offset += 1
         }
     }

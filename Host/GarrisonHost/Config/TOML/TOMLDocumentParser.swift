@@ -77,7 +77,8 @@ struct TOMLDocumentParser {
         switch byte {
         case TOMLByte.lineFeed, TOMLByte.carriageReturn:
             return "end of line"
-        case TOMLByte.equals, TOMLByte.comma, TOMLByte.leftBracket, TOMLByte.rightBracket, TOMLByte.leftBrace, TOMLByte.rightBrace, TOMLByte.hash, TOMLByte.dot:
+        case TOMLByte.equals, TOMLByte.comma, TOMLByte.leftBracket, TOMLByte.rightBracket, TOMLByte.leftBrace, TOMLByte.rightBrace,
+            TOMLByte.hash, TOMLByte.dot:
             return "'\(tomlText([byte]))'"
         default:
             if TOMLByte.isForbiddenControl(byte) { return "control character \(TOMLByte.unicodeName(byte))" }
@@ -86,7 +87,10 @@ struct TOMLDocumentParser {
         while end < bytes.count, end - offset < 24 {
             let next = bytes[end]
             if next == TOMLByte.space || next == TOMLByte.tab || next == TOMLByte.comma || next == TOMLByte.rightBracket
-                || next == TOMLByte.rightBrace || next == TOMLByte.hash || TOMLByte.isForbiddenControl(next) { break }
+                || next == TOMLByte.rightBrace || next == TOMLByte.hash || TOMLByte.isForbiddenControl(next)
+            {
+                break
+            }
             end += 1
         }
         // Never cut a multi-byte character in half.

@@ -143,7 +143,8 @@ enum TOMLDateTimeSyntax {
         guard token.count >= 10, isDate(all.prefix(10)) else { return false }
         if token.count == 10 { return true }
         guard [UInt8(ascii: "T"), UInt8(ascii: "t"), TOMLByte.space].contains(token[10]),
-              let end = timeEnd(all.dropFirst(11)) else { return false }
+            let end = timeEnd(all.dropFirst(11))
+        else { return false }
         let zone = all[end...]
         return zone.isEmpty || isOffset(zone)
     }
@@ -151,8 +152,9 @@ enum TOMLDateTimeSyntax {
     static func isDate(_ text: ArraySlice<UInt8>) -> Bool {
         let start = text.startIndex
         guard text.count == 10, text[start + 4] == TOMLByte.minus, text[start + 7] == TOMLByte.minus,
-              let year = number(text, start, 4), let month = number(text, start + 5, 2),
-              let day = number(text, start + 8, 2), (1...12).contains(month) else { return false }
+            let year = number(text, start, 4), let month = number(text, start + 5, 2),
+            let day = number(text, start + 8, 2), (1...12).contains(month)
+        else { return false }
         return day >= 1 && day <= daysIn(month: month, year: year)
     }
 
@@ -160,9 +162,10 @@ enum TOMLDateTimeSyntax {
     private static func timeEnd(_ text: ArraySlice<UInt8>) -> Int? {
         let start = text.startIndex
         guard text.count >= 8, text[start + 2] == TOMLByte.colon, text[start + 5] == TOMLByte.colon,
-              let hour = number(text, start, 2), let minute = number(text, start + 3, 2),
-              let second = number(text, start + 6, 2),
-              hour < 24, minute < 60, second <= 60 else { return nil }  // 60: leap second
+            let hour = number(text, start, 2), let minute = number(text, start + 3, 2),
+            let second = number(text, start + 6, 2),
+            hour < 24, minute < 60, second <= 60
+        else { return nil }  // 60: leap second
         var end = start + 8
         if end < text.endIndex, text[end] == TOMLByte.dot {
             end += 1
@@ -178,7 +181,8 @@ enum TOMLDateTimeSyntax {
         let start = text.startIndex
         if text.count == 1 { return text[start] | 0x20 == UInt8(ascii: "z") }
         guard text.count == 6, text[start] == TOMLByte.plus || text[start] == TOMLByte.minus, text[start + 3] == TOMLByte.colon,
-              let hour = number(text, start + 1, 2), let minute = number(text, start + 4, 2) else { return false }
+            let hour = number(text, start + 1, 2), let minute = number(text, start + 4, 2)
+        else { return false }
         return hour < 24 && minute < 60
     }
 

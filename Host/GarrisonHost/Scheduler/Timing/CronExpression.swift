@@ -16,7 +16,9 @@ public struct CronExpression: Sendable, Equatable, CustomStringConvertible {
 
     public init(_ text: String) throws(CronError) {
         let fields = text.split(whereSeparator: { $0 == " " || $0 == "\t" }).map(String.init)
-        guard fields.count == 5 else { throw CronError("'\(text)' has \(fields.count) fields; cron needs 5: minute hour day-of-month month day-of-week") }
+        guard fields.count == 5 else {
+            throw CronError("'\(text)' has \(fields.count) fields; cron needs 5: minute hour day-of-month month day-of-week")
+        }
         description = fields.joined(separator: " ")
         minutes = try Self.field(fields[0], "minute", 0...59, names: [:])
         hours = try Self.field(fields[1], "hour", 0...23, names: [:])
@@ -31,8 +33,13 @@ public struct CronExpression: Sendable, Equatable, CustomStringConvertible {
             daysOfMonth = try Self.field(dom, "day of month", 1...31, names: [:])
             lastDayOfMonth = false
         }
-        months = try Self.field(fields[3], "month", 1...12, names: ["jan": 1, "feb": 2, "mar": 3, "apr": 4, "may": 5, "jun": 6, "jul": 7, "aug": 8, "sep": 9, "oct": 10, "nov": 11, "dec": 12])
-        var days = try Self.field(fields[4], "day of week", 0...7, names: ["sun": 0, "mon": 1, "tue": 2, "wed": 3, "thu": 4, "fri": 5, "sat": 6])
+        months = try Self.field(
+            fields[3], "month", 1...12,
+            names: [
+                "jan": 1, "feb": 2, "mar": 3, "apr": 4, "may": 5, "jun": 6, "jul": 7, "aug": 8, "sep": 9, "oct": 10, "nov": 11, "dec": 12,
+            ])
+        var days = try Self.field(
+            fields[4], "day of week", 0...7, names: ["sun": 0, "mon": 1, "tue": 2, "wed": 3, "thu": 4, "fri": 5, "sat": 6])
         if days.contains(7) { days.remove(7); days.insert(0) }
         weekdays = days
         dayOfMonthRestricted = fields[2] != "*" && fields[2] != "?"
@@ -52,7 +59,8 @@ public struct CronExpression: Sendable, Equatable, CustomStringConvertible {
     /// Minutes of the day (0...1439) at which it fires, ascending.
     public var timesOfDay: [Int] { hours.sorted().flatMap { hour in minutes.sorted().map { hour * 60 + $0 } } }
 
-    private static func field(_ text: String, _ name: String, _ range: ClosedRange<Int>, names: [String: Int]) throws(CronError) -> Set<Int> {
+    private static func field(_ text: String, _ name: String, _ range: ClosedRange<Int>, names: [String: Int]) throws(CronError) -> Set<Int>
+    {
         var values = Set<Int>()
         for part in text.lowercased().split(separator: ",", omittingEmptySubsequences: false) {
             guard !part.isEmpty else { throw CronError("empty list item in the \(name) field '\(text)'") }
@@ -60,7 +68,9 @@ public struct CronExpression: Sendable, Equatable, CustomStringConvertible {
             guard pieces.count <= 2 else { throw CronError("more than one '/' in the \(name) field '\(text)'") }
             var step = 1
             if pieces.count == 2 {
-                guard let value = Int(pieces[1]), value > 0 else { throw CronError("step '\(pieces[1])' in the \(name) field must be a positive number") }
+                guard let value = Int(pieces[1]), value > 0 else {
+                    throw CronError("step '\(pieces[1])' in the \(name) field must be a positive number")
+                }
                 step = value
             }
             var low = range.lowerBound, high = range.upperBound
@@ -79,7 +89,9 @@ public struct CronExpression: Sendable, Equatable, CustomStringConvertible {
 
     private static func value(_ text: String, _ name: String, _ range: ClosedRange<Int>, _ names: [String: Int]) throws(CronError) -> Int {
         guard let number = Int(text) ?? names[text] else { throw CronError("'\(text)' is not a number in the \(name) field") }
-        guard range.contains(number) else { throw CronError("\(number) is outside \(range.lowerBound)-\(range.upperBound) in the \(name) field") }
+        guard range.contains(number) else {
+            throw CronError("\(number) is outside \(range.lowerBound)-\(range.upperBound) in the \(name) field")
+        }
         return number
     }
 }

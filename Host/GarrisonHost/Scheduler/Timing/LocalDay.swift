@@ -3,8 +3,8 @@ import Foundation
 /// A calendar day in a schedule's time zone, with what day rules ask about it.
 public struct LocalDay: Sendable, Hashable, Comparable {
     public let year: Int
-    public let month: Int      // 1...12
-    public let day: Int        // 1...31
+    public let month: Int  // 1...12
+    public let day: Int  // 1...31
 
     public init(year: Int, month: Int, day: Int) {
         self.year = year

@@ -28,7 +28,8 @@ public struct ScheduleSpec: Sendable, Equatable {
     public var randomDelaySeconds = 0
     public var missed: MissedStart = .runOnce
 
-    public init(timing: Timing, startsAt: Date? = nil, expiresAt: Date? = nil, randomDelaySeconds: Int = 0, missed: MissedStart = .runOnce) {
+    public init(timing: Timing, startsAt: Date? = nil, expiresAt: Date? = nil, randomDelaySeconds: Int = 0, missed: MissedStart = .runOnce)
+    {
         self.timing = timing
         self.startsAt = startsAt
         self.expiresAt = expiresAt
@@ -96,19 +97,31 @@ extension ScheduleSpec {
             do { expression = try CronExpression(try reader.string("expr")) } catch { throw .init("bad cron expression: \(error)") }
             timing = .calendar(.cron(expression), minutesOfDay: expression.timesOfDay, zone: zone)
         case "daily":
-            timing = .calendar(.everyNDays(interval: try reader.positive("interval", default: 1), anchor: try reader.day("start")), minutesOfDay: try reader.times(), zone: zone)
+            timing = .calendar(
+                .everyNDays(interval: try reader.positive("interval", default: 1), anchor: try reader.day("start")),
+                minutesOfDay: try reader.times(), zone: zone)
         case "weekly":
-            timing = .calendar(.weekly(weekdays: try reader.mask("weekdays", bits: 7), interval: try reader.positive("interval", default: 1), anchor: try reader.day("start")),
-                               minutesOfDay: try reader.times(), zone: zone)
+            timing = .calendar(
+                .weekly(
+                    weekdays: try reader.mask("weekdays", bits: 7), interval: try reader.positive("interval", default: 1),
+                    anchor: try reader.day("start")),
+                minutesOfDay: try reader.times(), zone: zone)
         case "monthly":
             let lastDay = fields["last_day"]?.boolValue ?? false
             let days = fields["days"] == nil && lastDay ? 0 : try reader.mask("days", bits: 31, allowZero: lastDay)
-            timing = .calendar(.monthly(days: days, lastDay: lastDay, months: try reader.mask("months", bits: 12, default: 4095)), minutesOfDay: try reader.times(), zone: zone)
+            timing = .calendar(
+                .monthly(days: days, lastDay: lastDay, months: try reader.mask("months", bits: 12, default: 4095)),
+                minutesOfDay: try reader.times(), zone: zone)
         case "monthlydow":
-            timing = .calendar(.monthlyDayOfWeek(weeks: try reader.mask("weeks", bits: 5), weekdays: try reader.mask("weekdays", bits: 7), months: try reader.mask("months", bits: 12, default: 4095)),
-                               minutesOfDay: try reader.times(), zone: zone)
+            timing = .calendar(
+                .monthlyDayOfWeek(
+                    weeks: try reader.mask("weeks", bits: 5), weekdays: try reader.mask("weekdays", bits: 7),
+                    months: try reader.mask("months", bits: 12, default: 4095)),
+                minutesOfDay: try reader.times(), zone: zone)
         case let other:
-            throw .init("unknown schedule type \(other.map { "'\($0)'" } ?? "(missing)"); use once, interval, cron, daily, weekly, monthly or monthlydow")
+            throw .init(
+                "unknown schedule type \(other.map { "'\($0)'" } ?? "(missing)"); use once, interval, cron, daily, weekly, monthly or monthlydow"
+            )
         }
         var spec = ScheduleSpec(timing: timing)
         spec.startsAt = try reader.date("starts_at", required: false)
@@ -116,7 +129,9 @@ extension ScheduleSpec {
         spec.randomDelaySeconds = try reader.int("random_delay_seconds", default: 0)
         guard spec.randomDelaySeconds >= 0 else { throw .init("\"random_delay_seconds\" must not be negative") }
         if let missed = fields["missed"] {
-            guard let value = missed.stringValue.flatMap(MissedStart.init(rawValue:)) else { throw .init("\"missed\" must be \"run_once\" or \"skip\"") }
+            guard let value = missed.stringValue.flatMap(MissedStart.init(rawValue:)) else {
+                throw .init("\"missed\" must be \"run_once\" or \"skip\"")
+            }
             spec.missed = value
         }
         if let start = spec.startsAt, let end = spec.expiresAt, end <= start { throw .init("\"expires_at\" must be after \"starts_at\"") }
@@ -155,13 +170,17 @@ private struct SpecReader {
 
     func mask(_ key: String, bits: Int, default fallback: Int? = nil, allowZero: Bool = false) throws(ScheduleSpecError) -> Int {
         let value = try int(key, default: fallback)
-        guard value >= (allowZero ? 0 : 1), value < (1 << bits) else { throw .init("\"\(key)\" must be a bitmask of \(bits) bits with at least one bit set") }
+        guard value >= (allowZero ? 0 : 1), value < (1 << bits) else {
+            throw .init("\"\(key)\" must be a bitmask of \(bits) bits with at least one bit set")
+        }
         return value
     }
 
     func zone() throws(ScheduleSpecError) -> TimeZone {
         guard let name = fields["tz"]?.stringValue else { return TimeZone(identifier: "UTC")! }
-        guard let zone = TimeZone(identifier: name) else { throw .init("unknown time zone '\(name)' (use an IANA name like Europe/Berlin)") }
+        guard let zone = TimeZone(identifier: name) else {
+            throw .init("unknown time zone '\(name)' (use an IANA name like Europe/Berlin)")
+        }
         return zone
     }
 
@@ -171,14 +190,18 @@ private struct SpecReader {
             if fields[key] != nil, fields[key] != .null { throw .init("\"\(key)\" must be an ISO 8601 date-time") }
             return nil
         }
-        guard let date = ISO8601Parsing.date(text) else { throw .init("\"\(key)\" must be an ISO 8601 date-time such as 2026-12-01T10:00:00Z") }
+        guard let date = ISO8601Parsing.date(text) else {
+            throw .init("\"\(key)\" must be an ISO 8601 date-time such as 2026-12-01T10:00:00Z")
+        }
         return date
     }
 
     func day(_ key: String) throws(ScheduleSpecError) -> LocalDay {
         guard let text = fields[key]?.stringValue else { return LocalDay(year: 2000, month: 1, day: 2) }  // a Sunday
         let parts = text.prefix(10).split(separator: "-").compactMap { Int($0) }
-        guard parts.count == 3, (1...12).contains(parts[1]), (1...31).contains(parts[2]) else { throw .init("\"\(key)\" must be a date like 2026-01-31") }
+        guard parts.count == 3, (1...12).contains(parts[1]), (1...31).contains(parts[2]) else {
+            throw .init("\"\(key)\" must be a date like 2026-01-31")
+        }
         return LocalDay(year: parts[0], month: parts[1], day: parts[2])
     }
 
@@ -191,7 +214,9 @@ private struct SpecReader {
         var minutes: [Int] = []
         for text in texts {
             let parts = text.split(separator: ":").compactMap { Int($0) }
-            guard parts.count == 2, (0...23).contains(parts[0]), (0...59).contains(parts[1]) else { throw .init("time '\(text)' must be HH:MM") }
+            guard parts.count == 2, (0...23).contains(parts[0]), (0...59).contains(parts[1]) else {
+                throw .init("time '\(text)' must be HH:MM")
+            }
             minutes.append(parts[0] * 60 + parts[1])
         }
         return Array(Set(minutes)).sorted()

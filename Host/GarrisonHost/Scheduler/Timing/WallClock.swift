@@ -9,7 +9,8 @@ public enum WallClock {
         let localSeconds = Double(day.ordinal * 86_400 + hour * 3600 + minute * 60)
         // Try the offsets in force around that local time; the earliest consistent one wins.
         let guess = Date(timeIntervalSince1970: localSeconds)
-        let offsets = Set([-86_400, -7200, 0, 7200, 86_400].map { zone.secondsFromGMT(for: guess.addingTimeInterval(Double($0))) }).sorted(by: >)
+        let offsets = Set([-86_400, -7200, 0, 7200, 86_400].map { zone.secondsFromGMT(for: guess.addingTimeInterval(Double($0))) }).sorted(
+            by: >)
         var candidates: [Date] = []
         for offset in offsets {
             let instant = Date(timeIntervalSince1970: localSeconds - Double(offset))

@@ -38,7 +38,8 @@ extension HTTPServerBuilder {
     static func guarded(tls: TLSConfiguration?, upstream: NATSWebSocketUpstream, limits: ConnectionLimits) -> HTTPServerBuilder {
         let counter = AddressCounter(limit: limits.perAddress)
         return HTTPServerBuilder { responder in
-            let configuration = HTTP1Channel.Configuration(additionalChannelHandlers: [ConnectionDeadlines(tls: tls != nil, limits: limits)])
+            let configuration = HTTP1Channel.Configuration(additionalChannelHandlers: [ConnectionDeadlines(tls: tls != nil, limits: limits)]
+            )
             let http = NATSWebSocketChannel(base: HTTP1Channel(responder: responder, configuration: configuration), upstream: upstream)
             if let tls {
                 return GuardedChannel(base: try TLSChannel(http, tlsConfiguration: tls), counter: counter, cut: limits.cut)

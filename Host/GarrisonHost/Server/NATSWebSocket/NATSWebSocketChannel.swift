@@ -26,7 +26,9 @@ struct NATSWebSocketChannel<Base: ServerChildChannel>: ServerChildChannel {
 extension HTTPServerBuilder {
     /// HTTP/1 that also carries agents' websockets at /natsws to `upstream`; wrap it in
     /// `.tls(...)` as `.http1()` would be.
-    static func http1WithNATSWebSocket(_ upstream: NATSWebSocketUpstream, configuration: HTTP1Channel.Configuration = .init()) -> HTTPServerBuilder {
+    static func http1WithNATSWebSocket(_ upstream: NATSWebSocketUpstream, configuration: HTTP1Channel.Configuration = .init())
+        -> HTTPServerBuilder
+    {
         HTTPServerBuilder { responder in
             NATSWebSocketChannel(base: HTTP1Channel(responder: responder, configuration: configuration), upstream: upstream)
         }

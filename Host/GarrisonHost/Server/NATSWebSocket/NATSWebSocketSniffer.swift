@@ -182,7 +182,8 @@ final class NATSWebSocketSniffer: ChannelDuplexHandler, RemovableChannelHandler 
         state = .done
         buffered = nil
         let body = JSON.object(["detail": .string("/natsws unavailable: \(reason)")]).databaseText
-        let response = "HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json\r\nContent-Length: \(body.utf8.count)\r\nConnection: close\r\n\r\n\(body)"
+        let response =
+            "HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json\r\nContent-Length: \(body.utf8.count)\r\nConnection: close\r\n\r\n\(body)"
         context.writeAndFlush(wrapOutboundOut(context.channel.allocator.buffer(string: response))).whenComplete { _ in
             context.close(promise: nil)
         }
