@@ -9,7 +9,7 @@ import Testing
 /// token on the agent routes) and from the host's agent status sweep, and Tactical RMM's
 /// alert routes with scope, filters, paging and refusals.
 @Suite struct PluginsAlertsTests {
-    static func folder(scripting: Bool = false) throws -> PluginFolder {
+    static func folder(scripting: Bool = false, settings: String = "") throws -> PluginFolder {
         let folder = try PluginsChecksTests.folder()
         if scripting {
             let copy = folder.libraries.appendingPathComponent("libScriptingPlugin.so")
@@ -23,7 +23,7 @@ import Testing
         let copy = folder.libraries.appendingPathComponent("libAlertsPlugin.so")
         try FileManager.default.copyItem(at: built, to: copy)
         chmod(copy.path, 0o755)
-        try folder.write("60-alerts.toml", "library = \"\(copy.path)\"\nenabled = true\n")
+        try folder.write("60-alerts.toml", "library = \"\(copy.path)\"\nenabled = true\n\n[settings]\n\(settings)\n")
         return folder
     }
 
@@ -102,8 +102,12 @@ import Testing
         }
     }
 
-    static func with(scripting: Bool = false, _ body: @Sendable @escaping (World) async throws -> Void) async throws {
-        let folder = try folder(scripting: scripting)
+    static func with(
+        scripting: Bool = false, settings: String = "", extra: (PluginFolder) throws -> Void = { _ in },
+        _ body: @Sendable @escaping (World) async throws -> Void
+    ) async throws {
+        let folder = try folder(scripting: scripting, settings: settings)
+        try extra(folder)
         defer { folder.cleanUp() }
         try await TestHost.with(plugins: folder, callTimeoutMS: 20_000) { host in
             let events = Events()

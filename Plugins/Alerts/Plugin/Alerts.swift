@@ -12,6 +12,8 @@ import PluginKit
 ///   scripting.task.failed / .resolved  (scripting plugin: a task's run failing / passing again)
 ///   agent.deleted                      (the agent's alerts go with it)
 /// Job alert.unsnooze, hourly at :10: snoozes whose time has passed end.
+/// Job alert.notify (every notify_sweep_seconds): publishes alert.notify for notifications
+/// still unpublished (Notifying.swift).
 /// Nothing is raised or resolved while the agent is in maintenance mode.
 ///
 /// Operator routes (Tactical RMM's paths and JSON):
@@ -30,13 +32,16 @@ final class Alerts: GarrisonPlugin {
     static let minHostMinor: UInt16 = 1
 
     let host: PluginHost
+    let settings: Settings
 
     init(host: PluginHost) throws {
         self.host = host
+        self.settings = try host.settings(Settings.self)
     }
 
     func register(_ r: Registrar) throws {
         try r.migration(version: 1, sql: Schema.v1)
+        try r.migration(version: 2, sql: Schema.v2)
         try registerRoutes(r)
         try r.subscribe("check.failed") { event in await self.handle(event) }
         try r.subscribe("check.resolved") { event in await self.handle(event) }
@@ -46,6 +51,7 @@ final class Alerts: GarrisonPlugin {
         try r.subscribe("scripting.task.failed") { event in await self.handle(event) }
         try r.subscribe("scripting.task.resolved") { event in await self.handle(event) }
         try r.subscribe("agent.deleted") { event in await self.agentDeleted(event) }
+        try r.jobKind("alert.notify") { _ in ["published": .number(Double(try await self.publishPendingNotifications()))] }
         try r.jobKind("alert.unsnooze") { _ in ["unsnoozed": .number(Double(try await self.unsnoozePassed()))] }
         // Schedules live in the database; creating them needs the plugin running.
         try r.subscribe("core.started") { _ in await self.ensureSchedules() }
@@ -59,6 +65,9 @@ final class Alerts: GarrisonPlugin {
             do {
                 _ = try await host.upsertSchedule(
                     ["id": JSON.string("alert-unsnooze"), "kind": "alert.unsnooze", "cron": "10 * * * *"] as JSON)
+                _ = try await host.upsertSchedule(
+                    ["id": JSON.string("alert-notify"), "kind": "alert.notify", "every_s": .number(Double(settings.notifySweepSeconds))]
+                        as JSON)
                 return
             } catch {
                 if attempt == 50 { host.log(.warning, "schedules: \(error)"); return }

@@ -44,23 +44,43 @@ extension Alerts {
         // offline and overdue times), so arrival order is their order.
         let eventID = e["event_id"]?.intValue
         let seq = eventID ?? Int(received.timeIntervalSince1970 * 1_000_000)
+        let mail = Self.mailTexts(event.name, e, agent: agent)
         let rows: [JSON]
         switch step {
         case let .raise(subject, type, create, check, task, severity, message, hidden, wantsEmail, wantsText):
             let names = Self.names(agent)
+            // E-mail on failure: the subject's flag; an availability alert only once overdue, as
+            // Tactical RMM (Garrison raises it already at offline).
+            let email = wantsEmail && (type != "availability" || event.name == "agent.overdue")
             rows = try await host.queryRows(
-                "SELECT alert_id, change_id, change_kind FROM raise_alert($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20)",
+                """
+                SELECT alert_id, change_id, change_kind, notification_id FROM raise_alert_notifying($1, $2, $3, $4, $5, $6, $7, $8, $9, $10,
+                    $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24, $25)
+                """,
                 [
                     subject, String(seq), create, type, agent["id"]?.intValue, agentID, names.hostname, agent["client"]?.intValue,
                     names.client,
                     agent["site"]?.intValue, names.site, check, task, severity, message, hidden, wantsEmail, wantsText, event.name, eventID,
+                    email, settings.notifyInfo, settings.notifyWarning, mail?.subject ?? "", mail?.body ?? "",
                 ])
         case let .resolve(subject):
+            let email: Bool
+            switch event.name {
+            case "check.resolved": email = settings.checkEmailOnResolved
+            case "scripting.task.resolved": email = settings.taskEmailOnResolved
+            default: email = agent["overdue_email_alert"]?.boolValue ?? false
+            }
             rows = try await host.queryRows(
-                "SELECT alert_id, change_id, change_kind FROM resolve_alert($1, $2, $3, $4)",
-                [subject, String(seq), event.name, eventID])
+                """
+                SELECT alert_id, change_id, change_kind, notification_id FROM resolve_alert_notifying($1, $2, $3, $4, $5, $6, $7, $8, $9)
+                """,
+                [
+                    subject, String(seq), event.name, eventID, email, settings.notifyInfo, settings.notifyWarning, mail?.subject ?? "",
+                    mail?.body ?? "",
+                ])
         }
         for row in rows { announce(row, agentID: agentID) }
+        await publishNotifications(rows.compactMap { $0["notification_id"]?.intValue })
     }
 
     static func names(_ agent: JSON) -> (hostname: String, client: String, site: String) {

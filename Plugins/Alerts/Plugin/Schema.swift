@@ -145,4 +145,95 @@ enum Schema {
         END
         $fn$;
         """
+
+    /// Notifications: what a channel (e-mail first) is to send about an alert, written in the
+    /// same transaction as the change that calls for it, published as alert.notify until done.
+    static let v2 = """
+        -- One row per message to send: raised or resolved, for one channel, with its texts
+        -- (Tactical RMM's subjects and bodies). published_time is set once alert.notify with
+        -- this id has been published; until then the sweep publishes it again.
+        CREATE TABLE notifications (
+            id bigserial PRIMARY KEY,
+            alert_id bigint NOT NULL REFERENCES alerts (id) ON DELETE CASCADE,
+            change_id bigint REFERENCES changes (id) ON DELETE SET NULL,
+            kind text NOT NULL CHECK (kind IN ('raised', 'resolved')),
+            channel text NOT NULL,
+            subject text NOT NULL,
+            body text NOT NULL,
+            created timestamptz NOT NULL DEFAULT now(),
+            published_time timestamptz
+        );
+        CREATE INDEX notifications_unpublished ON notifications (id) WHERE published_time IS NULL;
+
+        -- Whether the global gates let a notification about this severity out (Tactical
+        -- RMM's notify_on_info_alerts / notify_on_warning_alerts).
+        CREATE FUNCTION notify_gate(p_severity text, p_info boolean, p_warning boolean) RETURNS boolean
+        LANGUAGE sql IMMUTABLE AS $fn$
+            SELECT CASE p_severity WHEN 'info' THEN p_info WHEN 'warning' THEN p_warning ELSE true END
+        $fn$;
+
+        -- raise_alert, and in the same transaction the e-mail it calls for: once per alert
+        -- (email_sent still empty), when the event asks for e-mail (p_email) and the gates
+        -- pass. Returns raise_alert's row and the notification's id, if one was written.
+        CREATE FUNCTION raise_alert_notifying(p_subject text, p_seq bigint, p_create boolean, p_type text, p_agent_pk bigint, p_agent_id text,
+                                    p_hostname text, p_client_id bigint, p_client_name text, p_site_id bigint, p_site_name text,
+                                    p_check bigint, p_task bigint, p_severity text, p_message text, p_hidden boolean,
+                                    p_wants_email boolean, p_wants_text boolean, p_cause text, p_cause_id bigint,
+                                    p_email boolean, p_notify_info boolean, p_notify_warning boolean, p_mail_subject text, p_mail_body text)
+        RETURNS TABLE (alert_id bigint, change_id bigint, change_kind text, notification_id bigint) LANGUAGE plpgsql AS $fn$
+        #variable_conflict use_column
+        DECLARE
+            r record;
+            v_alert bigint;
+            v_notification bigint;
+        BEGIN
+            SELECT * INTO r FROM raise_alert(p_subject, p_seq, p_create, p_type, p_agent_pk, p_agent_id, p_hostname, p_client_id,
+                p_client_name, p_site_id, p_site_name, p_check, p_task, p_severity, p_message, p_hidden, p_wants_email, p_wants_text,
+                p_cause, p_cause_id);
+            IF r.alert_id IS NULL THEN RETURN; END IF;
+            IF p_email THEN
+                UPDATE alerts AS a SET email_sent = now()
+                WHERE a.id = r.alert_id AND a.email_sent IS NULL AND notify_gate(a.severity, p_notify_info, p_notify_warning)
+                RETURNING a.id INTO v_alert;
+                IF v_alert IS NOT NULL THEN
+                    INSERT INTO notifications (alert_id, change_id, kind, channel, subject, body)
+                    VALUES (r.alert_id, r.change_id, 'raised', 'email', p_mail_subject, p_mail_body)
+                    RETURNING id INTO v_notification;
+                END IF;
+            END IF;
+            RETURN QUERY SELECT r.alert_id, r.change_id, r.change_kind, v_notification;
+        END
+        $fn$;
+
+        -- resolve_alert, and in the same transaction the resolved e-mail: once per alert, when
+        -- asked for (p_email: the check/task switch; availability alerts: the agent's
+        -- overdue_email_alert, and only after the overdue mail went out, since Garrison
+        -- raises them already at offline), the gates pass, and an availability alert is an
+        -- error (Tactical RMM's availability filter).
+        CREATE FUNCTION resolve_alert_notifying(p_subject text, p_seq bigint, p_cause text, p_cause_id bigint,
+                                    p_email boolean, p_notify_info boolean, p_notify_warning boolean, p_mail_subject text, p_mail_body text)
+        RETURNS TABLE (alert_id bigint, change_id bigint, change_kind text, notification_id bigint) LANGUAGE plpgsql AS $fn$
+        #variable_conflict use_column
+        DECLARE
+            r record;
+            v_alert bigint;
+            v_notification bigint;
+        BEGIN
+            SELECT * INTO r FROM resolve_alert(p_subject, p_seq, p_cause, p_cause_id);
+            IF r.alert_id IS NULL THEN RETURN; END IF;
+            IF p_email THEN
+                UPDATE alerts AS a SET resolved_email_sent = now()
+                WHERE a.id = r.alert_id AND a.resolved_email_sent IS NULL AND notify_gate(a.severity, p_notify_info, p_notify_warning)
+                  AND (a.alert_type <> 'availability' OR (a.severity = 'error' AND a.email_sent IS NOT NULL))
+                RETURNING a.id INTO v_alert;
+                IF v_alert IS NOT NULL THEN
+                    INSERT INTO notifications (alert_id, change_id, kind, channel, subject, body)
+                    VALUES (r.alert_id, r.change_id, 'resolved', 'email', p_mail_subject, p_mail_body)
+                    RETURNING id INTO v_notification;
+                END IF;
+            END IF;
+            RETURN QUERY SELECT r.alert_id, r.change_id, r.change_kind, v_notification;
+        END
+        $fn$;
+        """
 }

@@ -1,0 +1,131 @@
+import Foundation
+import PluginKit
+
+/// Notifications (Plugins/Alerts/README.md, "Notifications"): the e-mail an alert's raise or
+/// resolve calls for is a row in `notifications`, written in the same transaction as the
+/// change (raise_alert_notifying / resolve_alert_notifying), then published as alert.notify
+/// at least once: right after the write, and by the alert.notify sweep for any row whose
+/// publication a stop or an error left unmarked. Each event carries `notification_id`, so a
+/// channel that sees one twice sends it once.
+extension Alerts {
+    struct Notification: Decodable, Sendable {
+        let id: Int
+        let alert_id: Int
+        let kind: String
+        let channel: String
+        let subject: String
+        let body: String
+        let alert_type: String
+        let severity: String
+        let agent_id: String?
+    }
+
+    static let notificationColumns = """
+        n.id, n.alert_id, n.kind, n.channel, n.subject, n.body, a.alert_type, a.severity, a.agent_id
+        """
+
+    /// Publishes the notifications written just now, then marks them published.
+    func publishNotifications(_ ids: [Int]) async {
+        guard !ids.isEmpty else { return }
+        do {
+            let rows: [Notification] = try await host.query(
+                "SELECT \(Self.notificationColumns) FROM notifications n JOIN alerts a ON a.id = n.alert_id WHERE n.id = ANY($1::bigint[]) AND n.published_time IS NULL ORDER BY n.id",
+                ["{" + ids.map(String.init).joined(separator: ",") + "}"])
+            try await publish(rows)
+        } catch {
+            host.log(.warning, "notifications \(ids): \(error) (the sweep publishes them)")
+        }
+    }
+
+    /// The alert.notify sweep: publishes what is still unpublished, oldest first. Rows
+    /// younger than a few seconds are left to the publisher that wrote them.
+    @discardableResult
+    func publishPendingNotifications() async throws -> Int {
+        var total = 0
+        var after = 0
+        while true {
+            let rows: [Notification] = try await host.query(
+                """
+                SELECT \(Self.notificationColumns) FROM notifications n JOIN alerts a ON a.id = n.alert_id
+                WHERE n.published_time IS NULL AND n.created < now() - interval '3 seconds' AND n.id > $1
+                ORDER BY n.id LIMIT 500
+                """, [after])
+            try await publish(rows)
+            total += rows.count
+            after = rows.last?.id ?? after
+            if rows.count < 500 { return total }
+        }
+    }
+
+    /// Publish first, mark after: a stop between the two publishes the row again (at least
+    /// once); the id lets channels drop the repeat.
+    func publish(_ rows: [Notification]) async throws {
+        guard !rows.isEmpty else { return }
+        var published: [Int] = []
+        for row in rows {
+            let payload: JSON = [
+                "notification_id": .number(Double(row.id)), "alert_id": .number(Double(row.alert_id)), "kind": .string(row.kind),
+                "channel": .string(row.channel), "subject": .string(row.subject), "body": .string(row.body),
+                "alert_type": .string(row.alert_type), "severity": .string(row.severity),
+                "agent_id": row.agent_id.map(JSON.string) ?? .null,
+            ]
+            do {
+                try host.publish(event: "alert.notify", json: payload)
+                published.append(row.id)
+            } catch { host.log(.warning, "publishing alert.notify #\(row.id): \(error)") }
+        }
+        guard !published.isEmpty else { return }
+        try await host.execute(
+            "UPDATE notifications SET published_time = now() WHERE id = ANY($1::bigint[]) AND published_time IS NULL",
+            ["{" + published.map(String.init).joined(separator: ",") + "}"])
+    }
+
+    /// The e-mail subject and body for a raise or resolve (Tactical RMM's texts, Plugins/Alerts/README.md
+    /// "Notifications"): availability "data overdue" / "data received", checks
+    /// "<description> Failed" / "Resolved", tasks "<name> Failed" / "Resolved".
+    static func mailTexts(_ eventName: String, _ e: JSON, agent: JSON) -> (subject: String, body: String)? {
+        let (hostname, client, site) = names(agent)
+        let prefix = "\(client), \(site), \(hostname)"
+        switch eventName {
+        case "agent.offline", "agent.overdue":
+            return (
+                "\(prefix) - data overdue",
+                "Data has not been received from client \(client), site \(site), agent \(hostname) within the expected time."
+            )
+        case "agent.online":
+            return (
+                "\(prefix) - data received",
+                "Data has been received from client \(client), site \(site), agent \(hostname) after an interruption in data transmission."
+            )
+        case "check.failed":
+            let description = e["readable_desc"]?.stringValue ?? e["check_name"]?.stringValue ?? ""
+            let subject = "\(prefix) - \(description) Failed"
+            let output = e["output"]?.stringValue ?? ""
+            let body: String
+            switch e["check_type"]?.stringValue ?? "" {
+            case "script":
+                let retcode = e["retcode"]?.intValue.map(String.init) ?? ""
+                body = "\(subject) - Return code: \(retcode)\nStdout:\(e["stdout"]?.stringValue ?? output)\nStderr: \(e["stderr"]?.stringValue ?? "")"
+            case "ping":
+                body = output.isEmpty ? subject : output
+            case "winsvc":
+                body = "\(subject) - Status: \(output)"
+            default:
+                body = output.isEmpty ? subject : "\(subject) - \(output)"
+            }
+            return (subject, body)
+        case "check.resolved":
+            let description = e["readable_desc"]?.stringValue ?? e["check_name"]?.stringValue ?? ""
+            return ("\(prefix) - \(description) Resolved", "\(prefix) - \(description) is now back to normal")
+        case "scripting.task.failed", "scripting.task.resolved":
+            let subject = "\(prefix) - \(e["name"]?.stringValue ?? "") " + (eventName.hasSuffix("failed") ? "Failed" : "Resolved")
+            let retcode = e["retcode"]?.intValue.map(String.init) ?? ""
+            return (
+                subject,
+                "\(subject) - Return code: \(retcode)\nStdout:\(e["stdout"]?.stringValue ?? "")\nStderr: \(e["stderr"]?.stringValue ?? "")"
+            )
+        default:
+            return nil
+        }
+    }
+}
