@@ -29,6 +29,7 @@ let package = Package(
         .library(name: "ChecksPlugin", type: .dynamic, targets: ["ChecksPlugin"]),
         .library(name: "ScriptingPlugin", type: .dynamic, targets: ["ScriptingPlugin"]),
         .library(name: "AlertsPlugin", type: .dynamic, targets: ["AlertsPlugin"]),
+        .library(name: "AlertEmailPlugin", type: .dynamic, targets: ["AlertEmailPlugin"]),
     ],
     dependencies: [
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
@@ -48,6 +49,7 @@ let package = Package(
         .systemLibrary(name: "CLibPQ", path: "Host/System/CLibPQ", pkgConfig: "libpq", providers: [.apt(["libpq-dev"])]),
         .systemLibrary(name: "COpenSSL", path: "Host/System/COpenSSL", pkgConfig: "openssl", providers: [.apt(["libssl-dev"])]),
         .systemLibrary(name: "CQREncode", path: "Plugins/TwoFactor/System/CQREncode", pkgConfig: "libqrencode", providers: [.apt(["libqrencode-dev"])]),
+        .systemLibrary(name: "CCurl", path: "Plugins/AlertEmail/System/CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
         .systemLibrary(name: "CZlib", path: "Plugins/TwoFactor/System/CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
         .systemLibrary(name: "CNats", path: "Host/System/CNats", pkgConfig: "libnats", providers: [.apt(["libnats-dev"])]),
         .systemLibrary(name: "CMsgPack", path: "Host/System/CMsgPack", pkgConfig: "msgpack", providers: [.apt(["libmsgpack-dev"])]),
@@ -108,6 +110,13 @@ let package = Package(
             name: "AlertsPlugin",
             dependencies: ["PluginKit"],
             path: "Plugins/Alerts/Plugin",
+            linkerSettings: swiftPluginLinkerSettings
+        ),
+        // The e-mail channel for alerts: alert.notify into SMTP through libcurl (Plugins/AlertEmail).
+        .target(
+            name: "AlertEmailPlugin",
+            dependencies: ["PluginKit", "CCurl"],
+            path: "Plugins/AlertEmail/Plugin",
             linkerSettings: swiftPluginLinkerSettings
         ),
 

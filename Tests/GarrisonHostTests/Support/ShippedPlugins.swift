@@ -22,6 +22,7 @@ extension PluginFolder {
             ("40-checks.toml", "libChecksPlugin.so", "agent_cache_seconds = 0"),
             ("40-scripting.toml", "libScriptingPlugin.so", ""),
             ("60-alerts.toml", "libAlertsPlugin.so", ""),
+            ("61-alert-email.toml", "libAlertEmailPlugin.so", ""),
         ]
         for plugin in plugins {
             let source = built.appendingPathComponent(plugin.library)

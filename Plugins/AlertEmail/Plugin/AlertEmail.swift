@@ -1,0 +1,150 @@
+import CCurl
+import Foundation
+import PluginKit
+import Synchronization
+
+/// alert_email -- the e-mail channel for alerts (Plugins/AlertEmail/README.md): subscribes to
+/// the alerts plugin's alert.notify (channel "email"), keeps each notification once (unique
+/// notification_id) and sends it over SMTP through libcurl from its own outbox, with retries
+/// and exponential backoff. Job alert_email.send (every send_sweep_seconds) sends what is due.
+final class AlertEmail: GarrisonPlugin {
+    static let name: StaticString = "alert_email"
+    static let version: StaticString = "0.1.0"
+    static let minHostMinor: UInt16 = 1
+
+    let host: PluginHost
+    /// nil: no smtp_host set, nothing is received or sent.
+    let config: Config?
+    /// One sender at a time; a kick while it runs makes it look again.
+    private let state = Mutex<(running: Bool, again: Bool)>((false, false))
+
+    init(host: PluginHost) throws {
+        self.host = host
+        self.config = try Config(try host.settings(Settings.self))
+        ccurl_global_init()
+    }
+
+    func register(_ r: Registrar) throws {
+        try r.migration(version: 1, sql: Schema.v1)
+        guard let config else {
+            host.log(.info, "no smtp_host in [settings]: alert e-mails are not sent")
+            return
+        }
+        try r.subscribe("alert.notify") { event in await self.received(event) }
+        try r.jobKind("alert_email.send") { _ in ["sent": .number(Double(try await self.sendDue()))] }
+        try r.subscribe("core.started") { _ in await self.ensureSchedule(config) }
+        Task { await self.ensureSchedule(config) }
+    }
+
+    func ensureSchedule(_ config: Config) async {
+        for attempt in 1...50 {
+            do {
+                _ = try await host.upsertSchedule(
+                    ["id": JSON.string("alert-email-send"), "kind": "alert_email.send", "every_s": .number(Double(config.sweep))] as JSON)
+                kick()
+                return
+            } catch {
+                if attempt == 50 { host.log(.warning, "schedule: \(error)"); return }
+                try? await Task.sleep(for: .milliseconds(100))
+            }
+        }
+    }
+
+    /// Keeps an e-mail notification once, then sends.
+    func received(_ event: PluginEvent) async {
+        let e = event.json
+        guard e["channel"]?.stringValue == "email", let id = e["notification_id"]?.intValue else { return }
+        do {
+            try await host.execute(
+                """
+                INSERT INTO messages (notification_id, alert_id, kind, subject, body) VALUES ($1, $2, $3, $4, $5)
+                ON CONFLICT (notification_id) DO NOTHING
+                """,
+                [id, e["alert_id"]?.intValue, e["kind"]?.stringValue ?? "raised", e["subject"]?.stringValue ?? "", e["body"]?.stringValue ?? ""])
+        } catch {
+            host.log(.error, "keeping notification #\(id): \(error)")
+            return
+        }
+        kick()
+    }
+
+    /// Starts the sender unless it runs; if it does, it looks again when done.
+    func kick() {
+        let start = state.withLock { s -> Bool in
+            if s.running { s.again = true; return false }
+            s.running = true
+            return true
+        }
+        guard start else { return }
+        Task {
+            while true {
+                do { _ = try await self.sendDue() } catch { self.host.log(.warning, "sending: \(error)") }
+                let more = state.withLock { s -> Bool in
+                    if s.again { s.again = false; return true }
+                    s.running = false
+                    return false
+                }
+                if !more { return }
+            }
+        }
+    }
+
+    struct Due: Decodable, Sendable {
+        let id: Int
+        let notification_id: Int
+        let subject: String
+        let body: String
+        let attempts: Int
+    }
+
+    /// Sends every message that is due; returns how many were sent. A failure is retried
+    /// after backoff * 2^(attempts-1) seconds (at most backoff_max_seconds), until max_attempts.
+    @discardableResult
+    func sendDue() async throws -> Int {
+        guard let config else { return 0 }
+        var sent = 0
+        while true {
+            // Claimed by moving next_attempt past the send's timeout: another sender (the sweep
+            // job, another host) skips it meanwhile.
+            let due: [Due] = try await host.query(
+                """
+                UPDATE messages SET next_attempt = now() + make_interval(secs => $1::float8) WHERE id IN (
+                    SELECT id FROM messages WHERE sent_time IS NULL AND NOT gave_up AND next_attempt <= now()
+                    ORDER BY id LIMIT 20 FOR UPDATE SKIP LOCKED)
+                RETURNING id, notification_id, subject, body, attempts
+                """, [Double(config.timeout * 2 + 30)])
+            if due.isEmpty { return sent }
+            for message in due.sorted(by: { $0.id < $1.id }) {
+                let data = Mail.message(config: config, notification: message.notification_id, subject: message.subject, body: message.body)
+                let result = await SMTP.send(config: config, data: data)
+                switch result {
+                case .success:
+                    try await host.execute(
+                        """
+                        WITH m AS (UPDATE messages SET sent_time = now(), attempts = attempts + 1, last_attempt = now(), last_error = NULL
+                                   WHERE id = $1 AND sent_time IS NULL RETURNING id)
+                        INSERT INTO attempts (message_id, ok) SELECT id, true FROM m
+                        """, [message.id])
+                    sent += 1
+                case .failure(let error):
+                    let delay = min(Double(config.backoff) * pow(2, Double(message.attempts)), Double(config.backoffMax))
+                    try await host.execute(
+                        """
+                        WITH m AS (UPDATE messages SET attempts = attempts + 1, last_attempt = now(), last_error = $2,
+                                       next_attempt = now() + make_interval(secs => $3::float8), gave_up = attempts + 1 >= $4::int
+                                   WHERE id = $1 RETURNING id)
+                        INSERT INTO attempts (message_id, ok, error) SELECT id, false, $2 FROM m
+                        """, [message.id, error.description, delay, config.maxAttempts])
+                    host.log(.warning, "alert e-mail #\(message.notification_id) attempt \(message.attempts + 1): \(error.description)")
+                    if message.attempts + 1 < config.maxAttempts {
+                        // Retried then by this process; the sweep job is the backstop.
+                        Task {
+                            try? await Task.sleep(for: .seconds(delay))
+                            self.kick()
+                        }
+                    }
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,85 @@
+// libcurl for the alert_email plugin. curl_easy_setopt is variadic, which Swift cannot call,
+// so the one thing the plugin needs -- send one message over SMTP -- is this small C function.
+#ifndef GARRISON_CCURL_SHIM_H
+#define GARRISON_CCURL_SHIM_H
+#include <curl/curl.h>
+#include <stdlib.h>
+#include <string.h>
+
+typedef struct { const char *data; size_t len; size_t pos; } ccurl_upload;
+typedef struct { char *buf; size_t cap; } ccurl_reply;
+
+static size_t ccurl_read(char *ptr, size_t size, size_t nmemb, void *userp) {
+    ccurl_upload *u = (ccurl_upload *)userp;
+    size_t room = size * nmemb, left = u->len - u->pos;
+    size_t n = left < room ? left : room;
+    memcpy(ptr, u->data + u->pos, n);
+    u->pos += n;
+    return n;
+}
+
+// Keeps the server's last 4xx/5xx reply line: the error to record (the 221 of the QUIT that
+// follows a refusal does not overwrite it).
+static int ccurl_debug(CURL *h, curl_infotype type, char *data, size_t size, void *userp) {
+    (void)h;
+    if (type != CURLINFO_HEADER_IN || size == 0 || (data[0] != '4' && data[0] != '5')) return 0;
+    ccurl_reply *r = (ccurl_reply *)userp;
+    size_t n = size < r->cap - 1 ? size : r->cap - 1;
+    memcpy(r->buf, data, n);
+    r->buf[n] = 0;
+    while (n > 0 && (r->buf[n - 1] == '\r' || r->buf[n - 1] == '\n')) r->buf[--n] = 0;
+    return 0;
+}
+
+static inline void ccurl_global_init(void) { curl_global_init(CURL_GLOBAL_DEFAULT); }
+
+static inline const char *ccurl_strerror(int code) { return curl_easy_strerror((CURLcode)code); }
+
+// Sends `data` (a whole message, CRLF lines) from `from` to the '\n'-separated `rcpts`.
+// tls: 0 none, 1 STARTTLS required, 2 implicit TLS (an smtps:// url). login_options e.g.
+// "AUTH=PLAIN"; empty lets libcurl choose. Returns the CURLcode; on failure errbuf
+// (CURL_ERROR_SIZE bytes) holds libcurl's message and reply the server's refusal, if any.
+static inline int ccurl_smtp_send(const char *url, int tls, int verify, const char *ca_file, const char *user, const char *pass,
+                                  const char *login_options, const char *from, const char *rcpts, const char *data, size_t len,
+                                  long timeout_s, char *errbuf, char *reply, size_t reply_cap) {
+    errbuf[0] = 0;
+    reply[0] = 0;
+    CURL *h = curl_easy_init();
+    if (!h) return CURLE_FAILED_INIT;
+    struct curl_slist *list = NULL;
+    char *copy = strdup(rcpts), *save = NULL;
+    for (char *r = strtok_r(copy, "\n", &save); r; r = strtok_r(NULL, "\n", &save)) list = curl_slist_append(list, r);
+    free(copy);
+    ccurl_upload up = {data, len, 0};
+    ccurl_reply rep = {reply, reply_cap};
+    curl_easy_setopt(h, CURLOPT_URL, url);
+    curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "smtp,smtps");
+    if (tls == 1) curl_easy_setopt(h, CURLOPT_USE_SSL, (long)CURLUSESSL_ALL);
+    if (!verify) {
+        curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, 0L);
+        curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, 0L);
+    }
+    if (ca_file && *ca_file) curl_easy_setopt(h, CURLOPT_CAINFO, ca_file);
+    if (user && *user) {
+        curl_easy_setopt(h, CURLOPT_USERNAME, user);
+        curl_easy_setopt(h, CURLOPT_PASSWORD, pass);
+    }
+    if (login_options && *login_options) curl_easy_setopt(h, CURLOPT_LOGIN_OPTIONS, login_options);
+    curl_easy_setopt(h, CURLOPT_MAIL_FROM, from);
+    curl_easy_setopt(h, CURLOPT_MAIL_RCPT, list);
+    curl_easy_setopt(h, CURLOPT_READFUNCTION, ccurl_read);
+    curl_easy_setopt(h, CURLOPT_READDATA, &up);
+    curl_easy_setopt(h, CURLOPT_UPLOAD, 1L);
+    curl_easy_setopt(h, CURLOPT_ERRORBUFFER, errbuf);
+    curl_easy_setopt(h, CURLOPT_TIMEOUT, timeout_s);
+    curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT, timeout_s);
+    curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
+    curl_easy_setopt(h, CURLOPT_VERBOSE, 1L);
+    curl_easy_setopt(h, CURLOPT_DEBUGFUNCTION, ccurl_debug);
+    curl_easy_setopt(h, CURLOPT_DEBUGDATA, &rep);
+    CURLcode rc = curl_easy_perform(h);
+    curl_slist_free_all(list);
+    curl_easy_cleanup(h);
+    return (int)rc;
+}
+#endif
