@@ -28,6 +28,10 @@ fi
 if ! python3 -c 'import nats, msgpack, aiohttp' >/dev/null 2>&1; then
   python3 -m pip install -q nats-py msgpack aiohttp 2>/dev/null || python3 -m pip install -q --break-system-packages nats-py msgpack aiohttp
 fi
+# aiosmtpd: an independent SMTP server the alert e-mail tests send to.
+if ! python3 -c "import aiosmtpd" >/dev/null 2>&1; then
+  python3 -m pip install -q aiosmtpd 2>/dev/null || python3 -m pip install -q --break-system-packages aiosmtpd
+fi
 # Schemathesis: an independent OpenAPI fuzzer the schema-fuzzing test runs against /api/schema/.
 if ! python3 -c "import schemathesis" >/dev/null 2>&1; then
   python3 -m pip install -q schemathesis 2>/dev/null || python3 -m pip install -q --break-system-packages schemathesis
