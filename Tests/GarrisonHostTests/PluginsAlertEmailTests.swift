@@ -11,23 +11,41 @@ import Testing
     final class SMTPServer: @unchecked Sendable {
         let port: Int
         let password: String
+        let tls: String
         let folder: URL
         private var process: Process?
         private var input: Pipe?
 
-        init(port: Int, password: String) throws {
+        /// tls: none, starttls or implicit, with a self-signed certificate for 127.0.0.1
+        /// (`certificate`, the file the client trusts).
+        init(port: Int, password: String, tls: String = "none") throws {
             self.port = port
             self.password = password
+            self.tls = tls
             folder = FileManager.default.temporaryDirectory.appendingPathComponent("smtp-\(UUID().uuidString)")
             try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+            try FileManager.default.createDirectory(at: mail, withIntermediateDirectories: true)
+            if tls != "none" {
+                let made = try Subprocess.run(
+                    Subprocess.which("openssl") ?? "/usr/bin/openssl",
+                    [
+                        "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=127.0.0.1",
+                        "-addext", "subjectAltName=IP:127.0.0.1", "-keyout", key.path, "-out", certificate.path,
+                    ])
+                guard made.status == 0 else { throw TestFailure("openssl: \(made.output)") }
+            }
         }
+
+        var mail: URL { folder.appendingPathComponent("mail") }
+        var certificate: URL { folder.appendingPathComponent("cert.pem") }
+        var key: URL { folder.appendingPathComponent("key.pem") }
 
         func start() async throws {
             let process = Process()
             process.executableURL = URL(fileURLWithPath: Subprocess.which("python3") ?? "/usr/bin/python3")
             process.arguments = [
                 PackagePaths.root.appendingPathComponent("Tests/Fixtures/Mail/smtp_server.py").path, String(port), "alerts", password,
-                folder.path,
+                mail.path, tls, certificate.path, key.path,
             ]
             let input = Pipe()
             let output = Pipe()
@@ -59,9 +77,9 @@ import Testing
 
         /// The messages accepted so far: envelope, headers (by name) and body.
         func messages() throws -> [(from: String, to: [String], headers: [String: String], body: String)] {
-            let files = try FileManager.default.contentsOfDirectory(atPath: folder.path).filter { $0.hasSuffix(".json") }.sorted()
+            let files = try FileManager.default.contentsOfDirectory(atPath: mail.path).filter { $0.hasSuffix(".json") }.sorted()
             return try files.map { name in
-                let json = try JSON.parse(try Data(contentsOf: folder.appendingPathComponent(name)))
+                let json = try JSON.parse(try Data(contentsOf: mail.appendingPathComponent(name)))
                 let data = (json["data"]?.stringValue ?? "").replacingOccurrences(of: "\r\n", with: "\n")
                 let split = data.range(of: "\n\n")
                 let head = split.map { String(data[..<$0.lowerBound]) } ?? data
@@ -105,7 +123,8 @@ import Testing
     /// The alerts world (PluginsAlertsTests) with the e-mail plugin sending to 127.0.0.1:port
     /// as alerts/password, retrying after 1 s.
     static func with(
-        port: Int, password: String, auth: String = "plain", _ body: @Sendable @escaping (PluginsAlertsTests.World) async throws -> Void
+        port: Int, password: String, auth: String = "plain", tls: String = "none", caFile: String = "",
+        _ body: @Sendable @escaping (PluginsAlertsTests.World) async throws -> Void
     ) async throws {
         try await PluginsAlertsTests.with(
             settings: "check_email_on_resolved = true",
@@ -126,7 +145,8 @@ import Testing
                     [settings]
                     smtp_host = "127.0.0.1"
                     smtp_port = \(port)
-                    tls = "none"
+                    tls = "\(tls)"
+                    ca_file = "\(caFile)"
                     from = "garrison@example.com"
                     username = "alerts"
                     password = "\(password)"
@@ -190,9 +210,49 @@ import Testing
             let resolved = try #require(try server.messages().last)
             #expect(resolved.headers["Subject"] == "Alerts Co, HQ, web-1 - Ping gateway Resolved", "\(resolved.headers)")
             #expect(resolved.body == "Alerts Co, HQ, web-1 - Ping gateway is now back to normal", "\(resolved.body)")
+            // Marked sent once the server's 250 is in (just after the mail is on the server's disk).
+            #expect(try await w.host.eventually(10) { try await Self.messages(w).allSatisfy(\.sent) })
             let rows = try await Self.messages(w)
             #expect(rows.count == 2 && rows.allSatisfy { $0.sent && $0.attempts == 1 && $0.error == nil }, "\(rows)")
             #expect(try server.messages().count == 2 && !(try server.messages().contains { $0.headers["Subject"] == "repeat" }))
+        }
+    }
+
+    /// STARTTLS (required) and implicit TLS, the server's certificate checked against the
+    /// file the test made.
+    @Test(arguments: ["starttls", "implicit"]) func tls_sendsOverAVerifiedConnection(tls: String) async throws {
+        let server = try SMTPServer(port: try Self.freePort(), password: "s3cret", tls: tls)
+        try await server.start()
+        defer { server.stop() }
+        try await Self.with(port: server.port, password: "s3cret", tls: tls, caFile: server.certificate.path) { w in
+            let id = try await Self.mailedCheck(w)
+            try await w.submit(id, failing: true)
+            try await w.submit(id, failing: true)
+            #expect(
+                try await w.host.eventually(30) {
+                    if try server.messages().count == 1 { return true }
+                    return try await Self.messages(w).first?.error != nil
+                })
+            let rows = try await Self.messages(w)
+            #expect(try server.messages().first?.headers["Subject"] == "Alerts Co, HQ, web-1 - Ping gateway Failed", "\(rows)")
+        }
+    }
+
+    /// No plain-text fallback: a server without STARTTLS, or one whose certificate is not
+    /// trusted (no ca_file: the system's roots), gets no message and the attempt's error says why.
+    @Test(arguments: [("none", "starttls"), ("starttls", "starttls"), ("implicit", "implicit")])
+    func tlsThatCannotBeHad_isNotSent(server tlsOfServer: String, client tls: String) async throws {
+        let server = try SMTPServer(port: try Self.freePort(), password: "s3cret", tls: tlsOfServer)
+        try await server.start()
+        defer { server.stop() }
+        try await Self.with(port: server.port, password: "s3cret", tls: tls) { w in
+            let id = try await Self.mailedCheck(w)
+            try await w.submit(id, failing: true)
+            try await w.submit(id, failing: true)
+            #expect(try await w.host.eventually(30) { try await Self.messages(w).first?.error != nil })
+            let failed = try #require(try await Self.messages(w).first)
+            #expect(!failed.sent && (failed.error ?? "").lowercased().contains(tlsOfServer == "none" ? "starttls" : "certificate"), "\(failed)")
+            #expect(try server.messages().isEmpty)
         }
     }
 

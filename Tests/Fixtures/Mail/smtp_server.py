@@ -1,13 +1,15 @@
 """An SMTP server for the alert e-mail tests (aiosmtpd, an independent implementation).
 
-smtp_server.py PORT USER PASSWORD OUTDIR: listens on 127.0.0.1:PORT, requires AUTH
-(PLAIN or LOGIN) with USER/PASSWORD, and writes each message it accepts to OUTDIR as
-NNNN.json ({"from", "to", "data"}), atomically. Prints READY once listening; stops when
-its stdin closes.
+smtp_server.py PORT USER PASSWORD OUTDIR [TLS CERT KEY]: listens on 127.0.0.1:PORT, requires
+AUTH (PLAIN or LOGIN) with USER/PASSWORD, and writes each message it accepts to OUTDIR as
+NNNN.json ({"from", "to", "data"}), atomically. TLS: none (default), starttls (required
+before AUTH) or implicit, with the PEM CERT and KEY. Prints READY once listening; stops
+when its stdin closes.
 """
 import itertools
 import json
 import os
+import ssl
 import sys
 
 from aiosmtpd.controller import Controller
@@ -33,8 +35,18 @@ def authenticate(server, session, envelope, mechanism, auth_data):
     return AuthResult(success=ok, handled=False)
 
 
+tls = sys.argv[5] if len(sys.argv) > 5 else "none"
+options = {}
+if tls != "none":
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.load_cert_chain(sys.argv[6], sys.argv[7])
+    if tls == "starttls":
+        options = {"tls_context": context, "require_starttls": True}
+    else:
+        options = {"ssl_context": context, "server_hostname": "127.0.0.1"}
 controller = Controller(
-    Handler(), hostname="127.0.0.1", port=port, authenticator=authenticate, auth_required=True, auth_require_tls=False
+    Handler(), hostname="127.0.0.1", port=port, authenticator=authenticate, auth_required=True,
+    auth_require_tls=tls == "starttls", **options
 )
 controller.start()
 print("READY", flush=True)
