@@ -51,4 +51,51 @@ import Testing
             #expect(ids.count == 2)
         }
     }
+
+    /// Availability: no mail at offline (Garrison raises early; Tactical RMM mails at
+    /// overdue), "data overdue" at overdue, "data received" when the agent is back.
+    @Test func overdueEmailAlert_mailsAtOverdue_andWhenTheAgentIsBack() async throws {
+        try await PluginsAlertsTests.with { w in
+            try await w.edit(["overdue_email_alert": true])
+            try await w.lastSeen(w.agentID, minutesAgo: 10)
+            #expect(try await w.host.eventually { try await w.availability(w.agentID).count == 1 })
+            try await w.lastSeen(w.agentID, minutesAgo: 120)
+            #expect(try await w.host.eventually(10) { w.events.named("alert.notify").count == 1 })
+            let overdue = try #require(w.events.named("alert.notify").first)
+            #expect(w.events.named("alert.raised").count == 1, "the offline raise sent no mail")
+            #expect(overdue["kind"] == "raised" && overdue["alert_type"] == "availability")
+            #expect(overdue["subject"] == "Alerts Co, HQ, web-1 - data overdue", "\(overdue)")
+            #expect(
+                overdue["body"] == "Data has not been received from client Alerts Co, site HQ, agent web-1 within the expected time.",
+                "\(overdue)")
+            try await w.comesBack(w.agentID)
+            #expect(try await w.host.eventually(10) { w.events.named("alert.notify").count == 2 })
+            let back = try #require(w.events.named("alert.notify").last)
+            #expect(back["kind"] == "resolved" && back["subject"] == "Alerts Co, HQ, web-1 - data received", "\(back)")
+            #expect(
+                back["body"]
+                    == "Data has been received from client Alerts Co, site HQ, agent web-1 after an interruption in data transmission.",
+                "\(back)")
+        }
+    }
+
+    /// Tactical RMM's gates: info alerts are not mailed unless notify_on_info_alerts; without
+    /// check_email_on_resolved a check's resolve is not mailed.
+    @Test func infoAlerts_andCheckResolves_areNotMailedByDefault() async throws {
+        try await PluginsAlertsTests.with { w in
+            let info = try await w.check(["check_type": "ping", "ip": "10.0.0.5", "fails_b4_alert": 1, "email_alert": true, "alert_severity": "info"])
+            let error = try await w.check(["check_type": "ping", "ip": "10.0.0.6", "fails_b4_alert": 1, "email_alert": true, "alert_severity": "error"])
+            try await w.submit(info, failing: true)
+            #expect(try await w.host.eventually { try await w.alerts(check: info).count == 1 })
+            try await w.submit(error, failing: true)
+            #expect(try await w.host.eventually(10) { w.events.named("alert.notify").count == 1 })
+            try await w.submit(error, failing: false)
+            #expect(try await w.host.eventually { try await w.alerts(check: error).first?["resolved"] == true })
+            // The resolve and the info raise wrote nothing to publish.
+            #expect(
+                try await w.pool.query("SELECT count(*) AS n FROM plugin_alert.notifications").first?.int("n") == 1)
+            let mailed = try await w.alerts(check: error).first?["id"]
+            #expect(mailed != nil && w.events.named("alert.notify").first?["alert_id"] == mailed)
+        }
+    }
 }
