@@ -98,4 +98,37 @@ import Testing
             #expect(mailed != nil && w.events.named("alert.notify").first?["alert_id"] == mailed)
         }
     }
+
+    /// A task's mail: subject "<client>, <site>, <hostname> - <task> Failed", the body the
+    /// subject with the return code, stdout and stderr of the run.
+    @Test func failingTaskWithEmailAlert_mailsItsRun() async throws {
+        try await PluginsAlertsTests.with(scripting: true, settings: "task_email_on_resolved = true") { w in
+            let created = try await w.host.request(
+                .post, "/tasks/", as: .token(w.admin),
+                json: [
+                    "agent_id": .string(w.agentID), "name": "Backup", "task_type": "manual", "email_alert": true, "alert_severity": "error",
+                    "actions": [["type": "cmd", "command": "backup", "shell": "/bin/bash", "timeout": 15]],
+                ])
+            let task = try #require(created.json["id"]?.intValue, "\(created.status) \(created.text)")
+            func report(_ retcode: Int) async throws {
+                let reply = try await w.host.request(
+                    .patch, "/api/v3/\(task)/\(w.agentID)/taskrunner/", as: .token(w.agentToken),
+                    json: [
+                        "stdout": retcode == 0 ? "done" : "copying", "stderr": retcode == 0 ? "" : "disk full", "retcode": .init(retcode),
+                        "execution_time": 0.5,
+                    ])
+                #expect(reply.status == 200, "\(reply.text)")
+            }
+            try await report(1)
+            #expect(try await w.host.eventually(10) { w.events.named("alert.notify").count == 1 })
+            let failed = try #require(w.events.named("alert.notify").first)
+            #expect(failed["subject"] == "Alerts Co, HQ, web-1 - Backup Failed", "\(failed)")
+            #expect(failed["body"] == "Alerts Co, HQ, web-1 - Backup Failed - Return code: 1\nStdout:copying\nStderr: disk full", "\(failed)")
+            try await report(0)
+            #expect(try await w.host.eventually(10) { w.events.named("alert.notify").count == 2 })
+            let resolved = try #require(w.events.named("alert.notify").last)
+            #expect(resolved["subject"] == "Alerts Co, HQ, web-1 - Backup Resolved", "\(resolved)")
+            #expect(resolved["body"] == "Alerts Co, HQ, web-1 - Backup Resolved - Return code: 0\nStdout:done\nStderr: ", "\(resolved)")
+        }
+    }
 }

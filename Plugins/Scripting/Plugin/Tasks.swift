@@ -215,7 +215,7 @@ struct Tasks: Sendable {
         ).first?.previous
         let event: [String: JSON] = [
             "task_id": .number(Double(task.id ?? 0)), "agent_id": .string(agentID), "name": .string(task.name),
-            "retcode": .number(Double(result.retcode)),
+            "retcode": .number(Double(result.retcode)), "stdout": .string(result.stdout), "stderr": .string(result.stderr),
             "severity": .string(task.alertSeverity), "email_alert": .bool(task.emailAlert), "text_alert": .bool(task.textAlert),
             "dashboard_alert": .bool(task.dashboardAlert),
         ]
