@@ -131,4 +131,24 @@ import Testing
             #expect(resolved["body"] == "Alerts Co, HQ, web-1 - Backup Resolved - Return code: 0\nStdout:done\nStderr: ", "\(resolved)")
         }
     }
+
+    /// A script check's mail: the subject, then the return code and both streams.
+    @Test func failingScriptCheck_mailsItsReturnCodeAndStreams() async throws {
+        try await PluginsAlertsTests.with { w in
+            let id = try await w.check([
+                "check_type": "script", "script": ["name": "probe", "code": "#!/bin/sh\nexit $1", "shell": "shell"],
+                "warning_return_codes": [4], "timeout": 30, "fails_b4_alert": 1, "email_alert": true,
+            ])
+            let reply = try await w.host.request(
+                .patch, "/api/v3/checkrunner/", as: .token(w.agentToken),
+                json: ["id": .init(id), "agent_id": .string(w.agentID), "stdout": "bad", "stderr": "worse", "retcode": 4, "runtime": 0.5])
+            #expect(reply.status == 200, "\(reply.text)")
+            #expect(try await w.host.eventually(10) { w.events.named("alert.notify").count == 1 })
+            let mail = try #require(w.events.named("alert.notify").first)
+            let subject = try #require(mail["subject"]?.stringValue)
+            #expect(subject.hasPrefix("Alerts Co, HQ, web-1 - ") && subject.hasSuffix(" Failed"), "\(mail)")
+            #expect(mail["body"]?.stringValue == subject + " - Return code: 4\nStdout:bad\nStderr: worse", "\(mail)")
+            #expect(mail["severity"] == "warning")
+        }
+    }
 }

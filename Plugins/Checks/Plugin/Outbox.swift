@@ -87,6 +87,9 @@ extension Checks {
             "policy": check.policy_id.map { .number(Double($0)) } ?? .null,
             "status": .string(transition == .failed ? "failing" : "passing"), "output": .string(output),
             "retcode": evaluation?.retcode.map { .number(Double($0)) } ?? .null,
+            // A script check's two streams apart, for the alert mail's Stdout: / Stderr:.
+            "stdout": check.check_type == .script ? .string(evaluation?.stdout ?? "") : .null,
+            "stderr": check.check_type == .script ? .string(evaluation?.stderr ?? "") : .null,
             "fail_count": .number(Double(failCount)), "fails_b4_alert": .number(Double(check.fails_b4_alert)),
             "email_alert": .bool(check.email_alert), "text_alert": .bool(check.text_alert), "dashboard_alert": .bool(check.dashboard_alert),
             "time": .string(ISO8601DateFormatter().string(from: Date())),
