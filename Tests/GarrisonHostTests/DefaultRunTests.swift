@@ -68,7 +68,9 @@ import TwoFactorCore
                 guard let name = entry["name"]?.stringValue else { return nil }
                 return (name, entry["state"]?.stringValue ?? "")
             })
-        #expect(states == ["twofactor": "running", "check": "running", "scripting": "running", "alert": "running"], "\(plugins.text)")
+        #expect(
+            states == ["twofactor": "running", "check": "running", "scripting": "running", "alert": "running", "alert_email": "running"],
+            "\(plugins.text)")
 
         // A first agent enrolls and polls the routes the Checks plugin serves.
         let created = try await http.call("POST", "/clients/", token: admin, json: ["client": ["name": "First"], "site": ["name": "HQ"]])

@@ -10,7 +10,9 @@ import TwoFactorCore
 /// is installed, checked, removed and purged.
 @Suite(.serialized) struct InstallLayoutTests {
     static let install = PackagePaths.root.appendingPathComponent("scripts/install.sh").path
-    static let shippedPlugins = ["libTwoFactorPlugin.so", "libChecksPlugin.so", "libScriptingPlugin.so", "libAlertsPlugin.so"]
+    static let shippedPlugins = [
+        "libTwoFactorPlugin.so", "libChecksPlugin.so", "libScriptingPlugin.so", "libAlertsPlugin.so", "libAlertEmailPlugin.so",
+    ]
 
     @Test func anInstallIntoATemporaryRootServesEveryShippedPluginOnItsOwnRuntime() async throws {
         let root = try CrashRestartTests.temporaryFolder("install")
@@ -128,7 +130,9 @@ import TwoFactorCore
                 guard let name = entry["name"]?.stringValue else { return nil }
                 return (name, entry["state"]?.stringValue ?? "")
             })
-        #expect(states == ["twofactor": "running", "check": "running", "scripting": "running", "alert": "running"], "\(plugins.text)")
+        #expect(
+            states == ["twofactor": "running", "check": "running", "scripting": "running", "alert": "running", "alert_email": "running"],
+            "\(plugins.text)")
         #expect(Self.mode(data.appendingPathComponent("2fa.key")) == 0o600)
     }
 
