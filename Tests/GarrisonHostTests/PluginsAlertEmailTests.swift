@@ -251,7 +251,8 @@ import Testing
             try await w.submit(id, failing: true)
             #expect(try await w.host.eventually(30) { try await Self.messages(w).first?.error != nil })
             let failed = try #require(try await Self.messages(w).first)
-            #expect(!failed.sent && (failed.error ?? "").lowercased().contains(tlsOfServer == "none" ? "starttls" : "certificate"), "\(failed)")
+            #expect(
+                !failed.sent && (failed.error ?? "").lowercased().contains(tlsOfServer == "none" ? "starttls" : "certificate"), "\(failed)")
             #expect(try server.messages().isEmpty)
         }
     }
@@ -264,7 +265,8 @@ import Testing
             try await w.submit(id, failing: true)
             try await w.submit(id, failing: true)
             // Refused: an attempt and its error are recorded, the message is kept for a retry.
-            #expect(try await w.host.eventually(30) { try await Self.messages(w).first.map { $0.attempts >= 1 && $0.error != nil } == true })
+            #expect(
+                try await w.host.eventually(30) { try await Self.messages(w).first.map { $0.attempts >= 1 && $0.error != nil } == true })
             let failed = try #require(try await Self.messages(w).first)
             #expect(!failed.sent && (failed.error ?? "").lowercased().contains("connect"), "\(failed)")
             try await server.start()
@@ -274,8 +276,10 @@ import Testing
             #expect(sent.attempts >= 2 && sent.error == nil, "\(sent)")
             #expect(try server.messages().first?.headers["Subject"] == "Alerts Co, HQ, web-1 - Ping gateway Failed")
             #expect(
-                try await w.pool.query("SELECT count(*) FILTER (WHERE ok) AS ok, count(*) FILTER (WHERE NOT ok) AS failed FROM plugin_alert_email.attempts")
-                    .first.map { $0.int("ok") == 1 && $0.int("failed") >= 1 } == true)
+                try await w.pool.query(
+                    "SELECT count(*) FILTER (WHERE ok) AS ok, count(*) FILTER (WHERE NOT ok) AS failed FROM plugin_alert_email.attempts"
+                )
+                .first.map { $0.int("ok") == 1 && $0.int("failed") >= 1 } == true)
         }
     }
 
@@ -313,7 +317,9 @@ import Testing
             let admin = try await host.adminToken()
             let plugins = try await host.request(.get, "/core/plugins/", as: .token(admin))
             return plugins.json.arrayValue?.first { $0["name"] == "alert_email" }
-                ?? plugins.json["plugins"]?.arrayValue?.first { $0["name"] == "alert_email" || $0["library"]?.stringValue?.contains("AlertEmail") == true }
+                ?? plugins.json["plugins"]?.arrayValue?.first {
+                    $0["name"] == "alert_email" || $0["library"]?.stringValue?.contains("AlertEmail") == true
+                }
         }
     }
 

@@ -83,8 +83,12 @@ import Testing
     /// check_email_on_resolved a check's resolve is not mailed.
     @Test func infoAlerts_andCheckResolves_areNotMailedByDefault() async throws {
         try await PluginsAlertsTests.with { w in
-            let info = try await w.check(["check_type": "ping", "ip": "10.0.0.5", "fails_b4_alert": 1, "email_alert": true, "alert_severity": "info"])
-            let error = try await w.check(["check_type": "ping", "ip": "10.0.0.6", "fails_b4_alert": 1, "email_alert": true, "alert_severity": "error"])
+            let info = try await w.check([
+                "check_type": "ping", "ip": "10.0.0.5", "fails_b4_alert": 1, "email_alert": true, "alert_severity": "info",
+            ])
+            let error = try await w.check([
+                "check_type": "ping", "ip": "10.0.0.6", "fails_b4_alert": 1, "email_alert": true, "alert_severity": "error",
+            ])
             try await w.submit(info, failing: true)
             #expect(try await w.host.eventually { try await w.alerts(check: info).count == 1 })
             try await w.submit(error, failing: true)
@@ -123,7 +127,8 @@ import Testing
             #expect(try await w.host.eventually(10) { w.events.named("alert.notify").count == 1 })
             let failed = try #require(w.events.named("alert.notify").first)
             #expect(failed["subject"] == "Alerts Co, HQ, web-1 - Backup Failed", "\(failed)")
-            #expect(failed["body"] == "Alerts Co, HQ, web-1 - Backup Failed - Return code: 1\nStdout:copying\nStderr: disk full", "\(failed)")
+            #expect(
+                failed["body"] == "Alerts Co, HQ, web-1 - Backup Failed - Return code: 1\nStdout:copying\nStderr: disk full", "\(failed)")
             try await report(0)
             #expect(try await w.host.eventually(10) { w.events.named("alert.notify").count == 2 })
             let resolved = try #require(w.events.named("alert.notify").last)

@@ -60,7 +60,10 @@ final class AlertEmail: GarrisonPlugin {
                 INSERT INTO messages (notification_id, alert_id, kind, subject, body) VALUES ($1, $2, $3, $4, $5)
                 ON CONFLICT (notification_id) DO NOTHING
                 """,
-                [id, e["alert_id"]?.intValue, e["kind"]?.stringValue ?? "raised", e["subject"]?.stringValue ?? "", e["body"]?.stringValue ?? ""])
+                [
+                    id, e["alert_id"]?.intValue, e["kind"]?.stringValue ?? "raised", e["subject"]?.stringValue ?? "",
+                    e["body"]?.stringValue ?? "",
+                ])
         } catch {
             host.log(.error, "keeping notification #\(id): \(error)")
             return

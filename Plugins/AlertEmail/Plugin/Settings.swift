@@ -73,7 +73,9 @@ struct Config: Sendable {
         }
         func bounded(_ name: String, _ value: Int?, _ fallback: Int, _ range: ClosedRange<Int>) throws -> Int {
             let v = value ?? fallback
-            guard range.contains(v) else { throw PluginError(.invalid, "[settings] \(name): \(v) is not in \(range.lowerBound)-\(range.upperBound)") }
+            guard range.contains(v) else {
+                throw PluginError(.invalid, "[settings] \(name): \(v) is not in \(range.lowerBound)-\(range.upperBound)")
+            }
             return v
         }
         self.host = host

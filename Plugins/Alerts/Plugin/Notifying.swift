@@ -105,7 +105,8 @@ extension Alerts {
             switch e["check_type"]?.stringValue ?? "" {
             case "script":
                 let retcode = e["retcode"]?.intValue.map(String.init) ?? ""
-                body = "\(subject) - Return code: \(retcode)\nStdout:\(e["stdout"]?.stringValue ?? output)\nStderr: \(e["stderr"]?.stringValue ?? "")"
+                body =
+                    "\(subject) - Return code: \(retcode)\nStdout:\(e["stdout"]?.stringValue ?? output)\nStderr: \(e["stderr"]?.stringValue ?? "")"
             case "ping":
                 body = output.isEmpty ? subject : output
             case "winsvc":
