@@ -155,6 +155,7 @@ import Testing
                     timeout_seconds = 10
                     backoff_seconds = 1
                     backoff_max_seconds = 2
+                    send_sweep_seconds = 1
 
                     """)
             }, body)
@@ -215,6 +216,16 @@ import Testing
             let rows = try await Self.messages(w)
             #expect(rows.count == 2 && rows.allSatisfy { $0.sent && $0.attempts == 1 && $0.error == nil }, "\(rows)")
             #expect(try server.messages().count == 2 && !(try server.messages().contains { $0.headers["Subject"] == "repeat" }))
+
+            // The send job (every second here, on the host's scheduler) drops sent messages
+            // older than retention_days (90).
+            try await w.pool.query(
+                "UPDATE plugin_alert_email.messages SET sent_time = now() - interval '100 days' WHERE id = (SELECT min(id) FROM plugin_alert_email.messages)"
+            )
+            let scheduler = w.host.server.scheduler
+            let running = Task { try await scheduler.run() }
+            defer { running.cancel() }
+            #expect(try await w.host.eventually(15) { try await Self.messages(w).count == 1 })
         }
     }
 

@@ -31,7 +31,11 @@ final class AlertEmail: GarrisonPlugin {
             return
         }
         try r.subscribe("alert.notify") { event in await self.received(event) }
-        try r.jobKind("alert_email.send") { _ in ["sent": .number(Double(try await self.sendDue()))] }
+        try r.jobKind("alert_email.send") { _ in
+            let sent = try await self.sendDue()
+            try await self.prune()
+            return ["sent": .number(Double(sent))]
+        }
         try r.subscribe("core.started") { _ in await self.ensureSchedule(config) }
         Task { await self.ensureSchedule(config) }
     }
@@ -48,6 +52,18 @@ final class AlertEmail: GarrisonPlugin {
                 try? await Task.sleep(for: .milliseconds(100))
             }
         }
+    }
+
+    /// Drops sent and given-up messages older than retention_days (their attempts with them).
+    /// A notification published again after that would be sent again; the alerts plugin
+    /// republishes only what it has not marked published, minutes after, not months.
+    func prune() async throws {
+        guard let config, config.retentionDays > 0 else { return }
+        try await host.execute(
+            """
+            DELETE FROM messages WHERE (sent_time < now() - make_interval(days => $1::int))
+                OR (gave_up AND last_attempt < now() - make_interval(days => $1::int))
+            """, [config.retentionDays])
     }
 
     /// Keeps an e-mail notification once, then sends.

@@ -22,6 +22,8 @@ struct Settings: Decodable, Sendable {
     var backoff_seconds: Int?
     var backoff_max_seconds: Int?
     var send_sweep_seconds: Int?
+    /// Days sent and given-up messages (and their attempts) are kept; 0 keeps all.
+    var retention_days: Int?
 }
 
 /// The checked settings: what `Settings` must be for mail to go out.
@@ -42,6 +44,7 @@ struct Config: Sendable {
     let backoff: Int
     let backoffMax: Int
     let sweep: Int
+    let retentionDays: Int
 
     var url: String { "\(tls == .implicit ? "smtps" : "smtp")://\(host.contains(":") ? "[\(host)]" : host):\(port)" }
 
@@ -93,6 +96,7 @@ struct Config: Sendable {
         self.backoff = try bounded("backoff_seconds", s.backoff_seconds, 30, 1...86_400)
         self.backoffMax = try bounded("backoff_max_seconds", s.backoff_max_seconds, 3600, 1...604_800)
         self.sweep = try bounded("send_sweep_seconds", s.send_sweep_seconds, 30, 1...3600)
+        self.retentionDays = try bounded("retention_days", s.retention_days, 90, 0...36_500)
     }
 
     /// name@domain: one @, a local part and a dotted or single-label domain, no spaces,
