@@ -41,8 +41,13 @@ public final class EmbeddedPostgres: Sendable {
     /// - Parameters:
     ///   - root: folder owned by this cluster (created if missing).
     ///   - port: loopback TCP port; 0 picks a free one each start.
-    public init(root: URL, port: Int = 0, logger: Logger) {
+    /// PostgreSQL's max_connections. A host needs its pool plus two per plugin; the test
+    /// suite's shared cluster serves dozens of hosts at once and asks for more.
+    let maxConnections: Int
+
+    public init(root: URL, port: Int = 0, maxConnections: Int = 200, logger: Logger) {
         self.root = root
+        self.maxConnections = maxConnections
         self.port = port == 0 ? FreePort.find() : port
         self.logger = logger
         self.runAsUser = geteuid() == 0 ? "postgres" : nil
@@ -111,7 +116,7 @@ public final class EmbeddedPostgres: Sendable {
     func serverArguments() -> [String] {
         var arguments = [
             "-D", clusterDirectory.path, "-c", "listen_addresses=127.0.0.1", "-p", String(port), "-k", socketDirectory.path,
-            "-c", "fsync=on", "-c", "max_connections=200", "-c", "shared_buffers=128MB",
+            "-c", "fsync=on", "-c", "max_connections=\(maxConnections)", "-c", "shared_buffers=128MB",
         ]
         // Extra server settings for the private cluster ("-c work_mem=64MB ..."), for tuning
         // and for profiling (the benchmarks' --pg-statements sets pg_stat_statements here).

@@ -15,7 +15,9 @@ actor TestCluster {
         if let cluster { return cluster }
         let root = URL(fileURLWithPath: NSTemporaryDirectory()).appendingPathComponent("garrison-test-pg-\(getpid())")
         try? FileManager.default.removeItem(at: root)
-        let cluster = EmbeddedPostgres(root: root, logger: Logger(label: "test-pg"))
+        // Every test host opens its pool and two connections per plugin, and the suite runs
+        // many at once: 200 ran out once the shipped plugins were five.
+        let cluster = EmbeddedPostgres(root: root, maxConnections: 1000, logger: Logger(label: "test-pg"))
         try cluster.start()
         self.cluster = cluster
         self.root = root
