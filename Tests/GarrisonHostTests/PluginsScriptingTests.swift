@@ -45,6 +45,25 @@ import ScriptingCore
         return text
     }
 
+    /// A Tactical RMM client sends and reads the body as script_body.
+    @Test func scripts_takeAndAnswerTacticalRMMsScriptBody() async throws {
+        try await Self.with(nats: false) { host in
+            let admin = try await host.adminToken()
+            let created = try await host.request(
+                .post, "/scripts/", as: .token(admin), json: ["name": "From TRMM", "shell": "powershell", "script_body": "Write-Output 1"])
+            #expect(created.status == 200, "\(created.text)")
+            let id = try #require(created.json["id"]?.intValue)
+            let read = try await host.request(.get, "/scripts/\(id)/", as: .token(admin))
+            #expect(read.json["script_body"] == "Write-Output 1" && read.json["code"] == "Write-Output 1", "\(read.text)")
+            let edited = try await host.request(
+                .put, "/scripts/\(id)/", as: .token(admin), json: ["name": "From TRMM", "shell": "powershell", "script_body": "Write-Output 2"])
+            #expect(edited.status == 200, "\(edited.text)")
+            #expect(try await host.request(.get, "/scripts/\(id)/", as: .token(admin)).json["script_body"] == "Write-Output 2")
+            let neither = try await host.request(.post, "/scripts/", as: .token(admin), json: ["name": "No body", "shell": "cmd"])
+            #expect(neither.status == 400 && neither.text.contains("script_body"), "\(neither.text)")
+        }
+    }
+
     @Test func library_roundTripsBigAwkwardScripts_exportsAndImports_andNeedsPermissions() async throws {
         try await Self.with(nats: false) { host in
             let admin = try await host.adminToken()
@@ -62,6 +81,7 @@ import ScriptingCore
             #expect(read.json["code"]?.stringValue == code)
             #expect(read.json["args"] == .array(args) && read.json["env_vars"] == ["A=b=c", "Q='x'"])
             #expect(read.json["supported_platforms"] == ["linux", "darwin"] && read.json["default_timeout"] == 120)
+            #expect(read.json["script_body"]?.stringValue == code)
             let download = try await host.request(.get, "/scripts/\(id)/download/", as: .token(admin))
             #expect(download.json["filename"] == "Big ünï.sh" && download.json["code"]?.stringValue == code)
 

@@ -20,6 +20,9 @@ public struct Script: Sendable, Codable, Equatable {
     enum CodingKeys: String, CodingKey {
         case id, name, description, category, shell, code, args, syntax, favorite, hidden
         case envVars = "env_vars", defaultTimeout = "default_timeout", supportedPlatforms = "supported_platforms", runAsUser = "run_as_user"
+        /// Tactical RMM's name for the body (docs/compatibility.md §2.6); `code` is Garrison's
+        /// earlier one, still read and written so that its clients and export files keep working.
+        case scriptBody = "script_body"
     }
 
     public init(
@@ -51,7 +54,13 @@ public struct Script: Sendable, Codable, Equatable {
         description = try c.decodeIfPresent(String.self, forKey: .description) ?? ""
         category = try c.decodeIfPresent(String.self, forKey: .category) ?? ""
         shell = try c.decode(ScriptShell.self, forKey: .shell)
-        code = try c.decode(String.self, forKey: .code)
+        if let body = try c.decodeIfPresent(String.self, forKey: .scriptBody) {
+            code = body
+        } else if let legacy = try c.decodeIfPresent(String.self, forKey: .code) {
+            code = legacy
+        } else {
+            throw DecodingError.keyNotFound(CodingKeys.scriptBody, .init(codingPath: c.codingPath, debugDescription: "script_body is required"))
+        }
         args = try c.decodeIfPresent([String].self, forKey: .args) ?? []
         envVars = try c.decodeIfPresent([String].self, forKey: .envVars) ?? []
         defaultTimeout = try c.decodeIfPresent(Int.self, forKey: .defaultTimeout) ?? 90
@@ -60,6 +69,25 @@ public struct Script: Sendable, Codable, Equatable {
         syntax = try c.decodeIfPresent(String.self, forKey: .syntax) ?? ""
         favorite = try c.decodeIfPresent(Bool.self, forKey: .favorite) ?? false
         hidden = try c.decodeIfPresent(Bool.self, forKey: .hidden) ?? false
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encodeIfPresent(id, forKey: .id)
+        try c.encode(name, forKey: .name)
+        try c.encode(description, forKey: .description)
+        try c.encode(category, forKey: .category)
+        try c.encode(shell, forKey: .shell)
+        try c.encode(code, forKey: .scriptBody)
+        try c.encode(code, forKey: .code)
+        try c.encode(args, forKey: .args)
+        try c.encode(envVars, forKey: .envVars)
+        try c.encode(defaultTimeout, forKey: .defaultTimeout)
+        try c.encode(supportedPlatforms, forKey: .supportedPlatforms)
+        try c.encode(runAsUser, forKey: .runAsUser)
+        try c.encode(syntax, forKey: .syntax)
+        try c.encode(favorite, forKey: .favorite)
+        try c.encode(hidden, forKey: .hidden)
     }
 
     /// What the store refuses: an empty name, a timeout outside 1 s...24 h, env vars that are
