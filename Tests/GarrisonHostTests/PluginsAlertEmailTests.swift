@@ -129,16 +129,11 @@ import Testing
         try await PluginsAlertsTests.with(
             settings: "check_email_on_resolved = true",
             extra: { folder in
-                let built = URL(fileURLWithPath: CommandLine.arguments.first ?? "").deletingLastPathComponent()
-                    .appendingPathComponent("libAlertEmailPlugin.so")
-                try #require(FileManager.default.fileExists(atPath: built.path), "build the AlertEmailPlugin product first")
-                let copy = folder.libraries.appendingPathComponent("libAlertEmailPlugin.so")
-                try FileManager.default.copyItem(at: built, to: copy)
-                chmod(copy.path, 0o755)
+                let copy = try folder.copyBuilt("libAlertEmailPlugin.so")
                 try folder.write(
                     "61-alert-email.toml",
                     """
-                    library = "\(copy.path)"
+                    library = "\(copy)"
                     enabled = true
                     required = true
 
@@ -315,13 +310,9 @@ import Testing
     static func pluginEntry(settings: String?) async throws -> JSON? {
         let folder = try PluginFolder()
         defer { folder.cleanUp() }
-        let built = URL(fileURLWithPath: CommandLine.arguments.first ?? "").deletingLastPathComponent()
-            .appendingPathComponent("libAlertEmailPlugin.so")
-        let copy = folder.libraries.appendingPathComponent("libAlertEmailPlugin.so")
-        try FileManager.default.copyItem(at: built, to: copy)
-        chmod(copy.path, 0o755)
+        let copy = try folder.copyBuilt("libAlertEmailPlugin.so")
         var text = try String(contentsOf: PackagePaths.root.appendingPathComponent("plugins.d/61-alert-email.toml"), encoding: .utf8)
-            .replacingOccurrences(of: "\"libAlertEmailPlugin.so\"", with: "\"\(copy.path)\"")
+            .replacingOccurrences(of: "\"libAlertEmailPlugin.so\"", with: "\"\(copy)\"")
         if let settings { text = text.components(separatedBy: "[settings]")[0] + "[settings]\n" + settings + "\n" }
         try folder.write("61-alert-email.toml", text)
         return try await TestHost.with(plugins: folder) { host in

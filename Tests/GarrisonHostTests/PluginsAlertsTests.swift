@@ -12,26 +12,16 @@ import Testing
     static func folder(scripting: Bool = false, settings: String = "") throws -> PluginFolder {
         let folder = try PluginsChecksTests.folder()
         if scripting {
-            let copy = folder.libraries.appendingPathComponent("libScriptingPlugin.so")
-            try FileManager.default.copyItem(at: PluginsScriptingTests.library, to: copy)
-            chmod(copy.path, 0o755)
-            try folder.write("50-scripting.toml", "library = \"\(copy.path)\"\nenabled = true\n")
+            let copy = try folder.copyBuilt("libScriptingPlugin.so")
+            try folder.write("50-scripting.toml", "library = \"\(copy)\"\nenabled = true\n")
         }
-        let built = URL(fileURLWithPath: CommandLine.arguments.first ?? "").deletingLastPathComponent().appendingPathComponent(
-            "libAlertsPlugin.so")
-        try #require(FileManager.default.fileExists(atPath: built.path), "build the AlertsPlugin product first (swift build --build-tests)")
-        let copy = folder.libraries.appendingPathComponent("libAlertsPlugin.so")
-        try FileManager.default.copyItem(at: built, to: copy)
-        chmod(copy.path, 0o755)
-        try folder.write("60-alerts.toml", "library = \"\(copy.path)\"\nenabled = true\n\n[settings]\n\(settings)\n")
+        let copy = try folder.copyBuilt("libAlertsPlugin.so")
+        try folder.write("60-alerts.toml", "library = \"\(copy)\"\nenabled = true\n\n[settings]\n\(settings)\n")
         return folder
     }
 
     /// Events seen on the host's bus.
-    final class Events: Sendable {
-        let seen = NIOLockedValueBox<[(String, JSON)]>([])
-        func named(_ name: String) -> [JSON] { seen.withLockedValue { $0.filter { $0.0 == name }.map(\.1) } }
-    }
+    typealias Events = PluginsChecksTests.Events
 
     struct World: Sendable {
         let host: TestHost

@@ -7,21 +7,13 @@ import Testing
 /// every check type end to end with an emulated agent (its own token, the calls the real
 /// agent makes), failure counting and its events, refusals, policies.
 @Suite struct PluginsChecksTests {
-    static var library: URL {
-        URL(fileURLWithPath: CommandLine.arguments.first ?? "").deletingLastPathComponent().appendingPathComponent("libChecksPlugin.so")
-    }
-
     static func folder() throws -> PluginFolder {
-        try #require(
-            FileManager.default.fileExists(atPath: library.path), "build the ChecksPlugin product first (swift build --build-tests)")
         let folder = try PluginFolder()
-        let copy = folder.libraries.appendingPathComponent("libChecksPlugin.so")
-        try FileManager.default.copyItem(at: library, to: copy)
-        chmod(copy.path, 0o755)
+        let copy = try folder.copyBuilt("libChecksPlugin.so")
         // No agent cache: each test step sees policy and interval changes at once.
         try folder.write(
             "40-checks.toml",
-            "library = \"\(copy.path)\"\nenabled = true\n\n[settings]\nagent_cache_seconds = 0\nhistory_retention_days = 30\noutbox_sweep_seconds = 1\n"
+            "library = \"\(copy)\"\nenabled = true\n\n[settings]\nagent_cache_seconds = 0\nhistory_retention_days = 30\noutbox_sweep_seconds = 1\n"
         )
         return folder
     }

@@ -8,20 +8,12 @@ import ScriptingCore
 /// plugins.d by a real host: the library, runs in each output mode against a nats-py agent,
 /// the key store and variables, bulk runs over a fleet, automated tasks and the task runner.
 @Suite(.serialized) struct PluginsScriptingTests {
-    static var library: URL {
-        URL(fileURLWithPath: CommandLine.arguments.first ?? "").deletingLastPathComponent().appendingPathComponent("libScriptingPlugin.so")
-    }
-
     static func folder() throws -> PluginFolder {
-        try #require(
-            FileManager.default.fileExists(atPath: library.path), "build the ScriptingPlugin product first (swift build --build-tests)")
         let folder = try PluginFolder()
-        let copy = folder.libraries.appendingPathComponent("libScriptingPlugin.so")
-        try FileManager.default.copyItem(at: library, to: copy)
-        chmod(copy.path, 0o755)
+        let copy = try folder.copyBuilt("libScriptingPlugin.so")
         try folder.write(
             "40-scripting.toml",
-            "library = \"\(copy.path)\"\nenabled = true\nrequired = true\n\n[settings]\ndeno_default_permissions = \"--allow-net\"\n")
+            "library = \"\(copy)\"\nenabled = true\nrequired = true\n\n[settings]\ndeno_default_permissions = \"--allow-net\"\n")
         return folder
     }
 

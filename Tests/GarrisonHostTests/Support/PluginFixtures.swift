@@ -1,4 +1,5 @@
 import Foundation
+import Testing
 #if canImport(Glibc)
     import Glibc
 #endif
@@ -64,6 +65,18 @@ final class PluginFolder: Sendable {
             chmod(target.path, 0o755)
         }
         return target.path
+    }
+
+    /// Copies the plugin library `name` that the package built next to this test bundle
+    /// ("libChecksPlugin.so") in, and returns the copy's path.
+    @discardableResult
+    func copyBuilt(_ name: String) throws -> String {
+        let built = URL(fileURLWithPath: CommandLine.arguments.first ?? "").deletingLastPathComponent().appendingPathComponent(name)
+        try #require(FileManager.default.fileExists(atPath: built.path), "build the plugin products first (swift build --build-tests): \(name)")
+        let copy = libraries.appendingPathComponent(name)
+        try FileManager.default.copyItem(at: built, to: copy)
+        chmod(copy.path, 0o755)
+        return copy.path
     }
 
     /// Writes `plugins.d/<file>` for `fixture` and returns the library copy's path.

@@ -11,7 +11,6 @@ extension PluginFolder {
         -> PluginFolder
     {
         let folder = try PluginFolder()
-        let built = URL(fileURLWithPath: CommandLine.arguments.first ?? "").deletingLastPathComponent()
         let key = twoFactorKey ?? Data(Crypto.randomBytes(32)).base64EncodedString()
         let plugins: [(file: String, library: String, settings: String)] = [
             (
@@ -25,14 +24,8 @@ extension PluginFolder {
             ("61-alert-email.toml", "libAlertEmailPlugin.so", ""),
         ]
         for plugin in plugins {
-            let source = built.appendingPathComponent(plugin.library)
-            try #require(
-                FileManager.default.fileExists(atPath: source.path),
-                "build the plugin products first (swift build --build-tests): \(plugin.library)")
-            let copy = folder.libraries.appendingPathComponent(plugin.library)
-            try FileManager.default.copyItem(at: source, to: copy)
-            chmod(copy.path, 0o755)
-            try folder.write(plugin.file, "library = \"\(copy.path)\"\nenabled = true\nrequired = true\n\n[settings]\n\(plugin.settings)\n")
+            let copy = try folder.copyBuilt(plugin.library)
+            try folder.write(plugin.file, "library = \"\(copy)\"\nenabled = true\nrequired = true\n\n[settings]\n\(plugin.settings)\n")
         }
         return folder
     }
