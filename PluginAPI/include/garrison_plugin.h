@@ -925,7 +925,7 @@ typedef struct garrison_host_api {
      *                                ...} with "tz", "starts_at",
      *                                "expires_at", "random_delay_seconds"
      *                                and "missed" ("run_once" | "skip"), as
-     *                                GET /core/schedules/ shows them;
+     *                                GET /core/jobs/ shows them;
      *                    "max_attempts" optional, default 3;
      *                    "payload"   optional, any JSON, given to each run;
      *                    "agent_id"  optional: run only while this agent is

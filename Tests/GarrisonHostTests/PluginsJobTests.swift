@@ -23,7 +23,7 @@ import Testing
             // schedule_upsert from the plugin lands under the plugin's name, with its own kind.
             let admin = try await host.adminToken()
             _ = try await host.request(.get, "/probe/calls/x/", as: .token(admin))
-            let schedules = try await host.request(.get, "/core/schedules/", as: .token(admin)).json.arrayValue ?? []
+            let schedules = try await host.request(.get, "/core/jobs/", as: .token(admin)).json.arrayValue ?? []
             let ids = schedules.compactMap { $0["owner"] == "probe" ? $0["id"]?.stringValue : nil }
             // The probe upserts "a" and cancels it right away; whichever order they land in,
             // nothing of the probe's is left under another owner's name.

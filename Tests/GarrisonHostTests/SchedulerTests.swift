@@ -246,14 +246,14 @@ final class RunLedger: Sendable {
     @Test func schedulesAreListedForOperators() async throws {
         try await TestHost.with { host in
             let admin = try await host.adminToken()
-            let list = try await host.request(.get, "/core/schedules/", as: .token(admin))
+            let list = try await host.request(.get, "/core/jobs/", as: .token(admin))
             #expect(list.status == 200)
             let prune = list.json.arrayValue?.first { $0["id"] == "core.prune-history" }
             #expect(prune?["schedule"]?["expr"] == "17 3 * * *")
             #expect(prune?["next_run"]?.stringValue != nil)
-            #expect(try await host.request(.get, "/core/schedules/core.prune-history/runs/", as: .token(admin)).status == 200)
+            #expect(try await host.request(.get, "/core/jobs/core.prune-history/runs/", as: .token(admin)).status == 200)
             let denied = try await host.user("viewer", permissions: ["can_list_agents"], admin: admin)
-            #expect(try await host.request(.get, "/core/schedules/", as: .token(denied)).status == 403)
+            #expect(try await host.request(.get, "/core/jobs/", as: .token(denied)).status == 403)
         }
     }
 }

@@ -25,6 +25,12 @@ public final class BusLink: Sendable {
 
     public var isAttached: Bool { bus.withLockedValue { $0 } != nil }
 
+    /// Connected to NATS right now (false without a bus).
+    public var isConnected: Bool { bus.withLockedValue { $0 }?.connection.isConnected ?? false }
+
+    /// The private nats-server's loopback websocket port, when the host runs one.
+    public var websocketPort: Int? { bus.withLockedValue { $0 }?.supervisor?.settings.websocketPort }
+
     /// Agents enrolled or were deleted: reload nats-server's users.
     public func agentsChanged() async {
         await bus.withLockedValue { $0 }?.agentsChanged()

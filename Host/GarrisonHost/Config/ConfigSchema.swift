@@ -127,6 +127,12 @@ enum ConfigSchema {
             $0.loginFailuresPerAddress = $1
         },
         integer("auth", "login_window_seconds", 1...86400, "throttling window") { $0.loginWindowSeconds = $1 },
+        string(
+            "auth", "monitoring_token",
+            "Tactical RMM's MON_TOKEN: the secret that POST /core/status/ and GET /core/v2/status/ require; empty turns them off"
+        ) {
+            $0.monitoringToken = $1; return nil
+        },
         string("plugins", "dir", "folder of plugin files (*.toml)") {
             $0.pluginsDirectory = $1; return nil
         },

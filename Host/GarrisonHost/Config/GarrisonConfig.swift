@@ -36,6 +36,7 @@ public struct GarrisonConfig: Sendable {
     public var loginFailuresPerUser = 5
     public var loginFailuresPerAddress = 20
     public var loginWindowSeconds = 60
+    public var monitoringToken = ""
 
     public var pluginsDirectory = "./plugins.d"
     public var pluginCallTimeoutMS = 30_000

@@ -1,26 +1,12 @@
 import Foundation
 import Hummingbird
 
-/// `/core/...`: version, health, settings, and the metrics exposition.
+/// `/core/...`: version, settings, and the metrics exposition (health: MonitoringRoutes).
 enum CoreRoutes {
     static func routes(_ host: HostContext) -> [Route] {
         [
             Route(.get, "/core/version/", access: .authenticated, summary: "Server version") { _ in
                 versionResponse
-            },
-            Route(.get, "/core/status/", access: .anonymous, summary: "Health: answers 200 when the database answers") { _ in
-                do {
-                    try await host.pool.query("SELECT 1")
-                    return Responses.json([
-                        "status": "ok", "version": .string(GarrisonVersion.string), "commit": .string(GarrisonVersion.commit),
-                        "database": "ok",
-                        "uptime_seconds": .init(Int(-host.startedAt.timeIntervalSinceNow)),
-                    ])
-                } catch {
-                    return Responses.json(
-                        ["status": "degraded", "version": .string(GarrisonVersion.string), "database": "unavailable"],
-                        status: .serviceUnavailable)
-                }
             },
             Route(.get, "/core/settings/", access: .permission("can_view_core_settings"), summary: "Global settings (secrets redacted)") {
                 _ in

@@ -47,7 +47,7 @@ enum OpenAPIShapes {
         "GET /logs/pendingactions/": [
             ("status", ["type": "string", "enum": ["pending", "completed", "cancelled", "expired"]], "Only actions in this state")
         ],
-        "GET /core/schedules/<id>/runs/": [
+        "GET /core/jobs/<id>/runs/": [
             ("limit", ["type": "integer", "minimum": 1, "maximum": 1000], "Most recent runs to list (50)")
         ],
         "GET /clients/<uid>/deploy/": [
@@ -65,6 +65,9 @@ enum OpenAPIShapes {
         "POST /agents/installer/": ["application/json", "text/x-shellscript"],
     ]
 
+    /// Tactical RMM's monitoring endpoints answer their errors as plain text (MonitoringRoutes).
+    static let plainTextErrors: Set<String> = ["POST /core/status/", "GET /core/v2/status/"]
+
     /// Routes that answer success with no body.
     static let noContent: Set<String> = ["POST /logout/", "POST /logoutall/", "DELETE /accounts/sessions/<id>/"]
 
@@ -79,9 +82,13 @@ enum OpenAPIShapes {
         responses["200"] = ["description": "Success", "content": .object(content)]
         if noContent.contains(key) { responses["204"] = ["description": "Done; no body"] }
         for (status, description) in errorStatuses {
-            responses[status] = [
-                "description": .string(description), "content": ["application/json": ["schema": ["$ref": "#/components/schemas/Error"]]],
-            ]
+            responses[status] =
+                plainTextErrors.contains(key)
+                ? ["description": .string(description), "content": ["text/plain": ["schema": ["type": "string"]]]]
+                : [
+                    "description": .string(description),
+                    "content": ["application/json": ["schema": ["$ref": "#/components/schemas/Error"]]],
+                ]
         }
         return .object(responses)
     }

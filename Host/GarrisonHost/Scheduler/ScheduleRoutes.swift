@@ -1,7 +1,7 @@
 import Foundation
 import Hummingbird
 
-/// `/core/schedules/`: every schedule with its next and last run, last result and failures,
+/// `/core/jobs/`: every schedule with its next and last run, last result and failures,
 /// and each schedule's run history.
 enum ScheduleRoutes {
     static func render(_ row: PGRow) -> JSON {
@@ -28,13 +28,13 @@ enum ScheduleRoutes {
     static func routes(_ store: ScheduleStore) -> [Route] {
         [
             Route(
-                .get, "/core/schedules/", access: .permission("can_view_schedules"),
+                .get, "/core/jobs/", access: .permission("can_view_schedules"),
                 summary: "Scheduled jobs with next and last run, last result and failures"
             ) { _ in
                 Responses.json(.array(try await store.list().map(render)))
             },
             Route(
-                .get, "/core/schedules/<id>/runs/", access: .permission("can_view_schedules"),
+                .get, "/core/jobs/<id>/runs/", access: .permission("can_view_schedules"),
                 summary: "A schedule's recent runs (?limit=, default 50)"
             ) { call in
                 let limit = min(1000, max(1, call.query["limit"].flatMap(Int.init) ?? 50))

@@ -203,10 +203,18 @@ enum CoreRouteSet {
             + EnrollmentRoutes.routes(context, agentsChanged: { await bus.agentsChanged() })
             + InstallerRoutes.routes(context, server: config.installServer)
             + KeyStoreRoutes.routes(context) + AgentNoteRoutes.routes(context)
+            + MonitoringRoutes.routes(context, config.monitoringSources(bus))
     }
 }
 
 extension GarrisonConfig {
+    func monitoringSources(_ bus: BusLink) -> MonitoringRoutes.Sources {
+        let certificate = tlsCertificate.isEmpty ? dataURL.appendingPathComponent("tls/cert.pem") : URL(fileURLWithPath: tlsCertificate)
+        return MonitoringRoutes.Sources(
+            token: monitoringToken, certificate: certificate, dataDirectory: dataURL, latestAgentVersion: agentLatestVersion,
+            natsWebsocketPort: { bus.websocketPort }, busConnected: { bus.isConnected })
+    }
+
     var agentUpdate: AgentUpdate { AgentUpdate(latestVersion: agentLatestVersion, urlTemplate: agentUpdateURL) }
 
     var installServer: InstallCommand.Server {

@@ -15,6 +15,10 @@ extension RBAC {
         "the operator's role is scoped to client B, outside the caller's: changing them (or their key) is a take-over (rules 1-3)"
     static let globalWrite =
         "a role limited to some clients may not change what every client shares (core settings, key store values read by every script, plugins)"
+    /// Whoever calls, a host without a monitoring token answers 401: the token is the only credential.
+    static let monitoringTokenOnly: [RBAC.Who: RBAC.Expect] = [
+        .anonymous: .status(401), .noPermission: .status(401), .otherScope: .status(401), .ownScope: .status(401), .superuser: .status(401),
+    ]
     static let anonymousLogin = "signing in needs no credentials; the body carries them"
 
     static var cases: [Case] { accounts + agents + agentAPI + alerts + automation + checks + clients + core + library + tasks }
@@ -176,6 +180,14 @@ extension RBAC {
             Case("GET /agents/history/", .list) { _, _ in Req(path: "/agents/history/") },
             Case("POST /agents/installer/", .scoped, overrides: [.otherScope: .refused], reason: bodyTarget) { w, ask in
                 Req(path: "/agents/installer/", json: ["site": .init(w.side(ask.side).site), "plat": "linux"])
+            },
+            Case("GET /agents/notes/", .list) { _, _ in Req(path: "/agents/notes/") },
+            Case("POST /agents/notes/", .scoped, overrides: [.otherScope: .refused], reason: bodyTarget) { w, ask in
+                Req(path: "/agents/notes/", json: ["agent_id": .string(w.side(ask.side).agentID), "note": "rbac matrix"])
+            },
+            Case("GET /agents/notes/{pk}/", .scoped) { w, ask in Req(path: "/agents/notes/\(w.side(ask.side).note)/") },
+            Case("PUT /agents/notes/{pk}/", .scoped) { w, ask in
+                Req(path: "/agents/notes/\(try await w.freshNote(ask.side))/", json: ["note": "rbac edit"])
             },
             Case("DELETE /agents/notes/{pk}/", .scoped) { w, ask in Req(path: "/agents/notes/\(try await w.freshNote(ask.side))/") },
             Case("POST /agents/update/", .scoped, overrides: [.otherScope: .refused], reason: bodyTarget) { w, ask in
@@ -397,17 +409,32 @@ extension RBAC {
             ) { _, _ in
                 Req(path: "/core/plugins/reload/")
             },
-            Case("GET /core/schedules/", .global) { _, _ in Req(path: "/core/schedules/") },
-            Case("GET /core/schedules/{id}/runs/", .global) { w, ask in
-                Req(path: "/core/schedules/scripting:task-\(w.side(ask.side).task)/runs/")
+            Case("GET /core/jobs/", .global) { _, _ in Req(path: "/core/jobs/") },
+            Case("GET /core/jobs/{id}/runs/", .global) { w, ask in
+                Req(path: "/core/jobs/scripting:task-\(w.side(ask.side).task)/runs/")
             },
             Case("GET /core/settings/", .global) { _, _ in Req(path: "/core/settings/") },
             Case("PUT /core/settings/", .global, overrides: [.otherScope: .status(403), .ownScope: .status(403)], reason: globalWrite) {
                 _, _ in
                 Req(path: "/core/settings/", json: [:])
             },
+            Case("GET /core/health/", .anonymous("health checks of load balancers and monitors carry no credentials")) { _, _ in
+                Req(path: "/core/health/")
+            },
             Case("GET /core/status/", .anonymous("health checks of load balancers and monitors carry no credentials")) { _, _ in
                 Req(path: "/core/status/")
+            },
+            Case(
+                "POST /core/status/", .anonymous("Tactical RMM's monitoring endpoint: the monitoring token is in the body"),
+                overrides: monitoringTokenOnly
+            ) { _, _ in
+                Req(path: "/core/status/", json: ["auth": "rbac"])
+            },
+            Case(
+                "GET /core/v2/status/", .anonymous("Tactical RMM's monitoring endpoint: the monitoring token is a header"),
+                overrides: monitoringTokenOnly
+            ) { _, _ in
+                Req(path: "/core/v2/status/")
             },
             Case("GET /core/version/", .global) { _, _ in Req(path: "/core/version/") },
             Case("POST /logout/", .global, freshCallers: true) { _, _ in Req(path: "/logout/") },

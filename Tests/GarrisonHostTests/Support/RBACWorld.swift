@@ -186,7 +186,8 @@ final class RBACWorld: Sendable {
         let pool = host.server.storage.pool
         let agent = TestHost.Credential.token(o.agentToken)
         o.noteText = "rbac-note-\(side)-\(tag)"
-        o.note = try await ok(host, .post, "/agents/\(o.agentID)/notes/", admin, ["note": .string(o.noteText)]).json["id"]?.intValue ?? 0
+        try await ok(host, .post, "/agents/notes/", admin, ["agent_id": .string(o.agentID), "note": .string(o.noteText)])
+        o.note = try await pool.query("SELECT max(id) AS id FROM agent_notes WHERE agent_id = $1", [o.agentID]).first?.int("id") ?? 0
 
         // A policy on the client, with a check; an agent check; a result of each from the agent.
         let policyName = "rbac-policy-\(side)-\(tag)"
@@ -330,7 +331,9 @@ final class RBACWorld: Sendable {
     }
 
     func freshNote(_ side: RBAC.Side) async throws -> Int {
-        try await ok(.post, "/agents/\(self.side(side).agentID)/notes/", ["note": "fresh"]).json["id"]?.intValue ?? 0
+        let agentID = self.side(side).agentID
+        try await ok(.post, "/agents/notes/", ["agent_id": .string(agentID), "note": "fresh"])
+        return try await query("SELECT max(id) AS id FROM agent_notes WHERE agent_id = $1", [agentID]).int("id")
     }
 
     /// An availability alert of the agent, written straight into the alerts plugin's table
