@@ -30,6 +30,7 @@ let package = Package(
         .library(name: "ScriptingPlugin", type: .dynamic, targets: ["ScriptingPlugin"]),
         .library(name: "AlertsPlugin", type: .dynamic, targets: ["AlertsPlugin"]),
         .library(name: "AlertEmailPlugin", type: .dynamic, targets: ["AlertEmailPlugin"]),
+        .library(name: "AgentActionsPlugin", type: .dynamic, targets: ["AgentActionsPlugin"]),
     ],
     dependencies: [
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
@@ -103,6 +104,13 @@ let package = Package(
             name: "ScriptingPlugin",
             dependencies: ["PluginKit", "ScriptingCore"],
             path: "Plugins/Scripting/Plugin",
+            linkerSettings: swiftPluginLinkerSettings
+        ),
+        // Operator actions that ask one agent and answer: Windows services (Plugins/AgentActions).
+        .target(
+            name: "AgentActionsPlugin",
+            dependencies: ["PluginKit"],
+            path: "Plugins/AgentActions/Plugin",
             linkerSettings: swiftPluginLinkerSettings
         ),
         // Alerts raised and resolved from check and agent events (Plugins/Alerts).

@@ -11,7 +11,7 @@ import TwoFactorCore
 @Suite(.serialized) struct InstallLayoutTests {
     static let install = PackagePaths.root.appendingPathComponent("scripts/install.sh").path
     static let shippedPlugins = [
-        "libTwoFactorPlugin.so", "libChecksPlugin.so", "libScriptingPlugin.so", "libAlertsPlugin.so", "libAlertEmailPlugin.so",
+        "libTwoFactorPlugin.so", "libChecksPlugin.so", "libScriptingPlugin.so", "libAlertsPlugin.so", "libAlertEmailPlugin.so", "libAgentActionsPlugin.so",
     ]
 
     @Test func anInstallIntoATemporaryRootServesEveryShippedPluginOnItsOwnRuntime() async throws {
@@ -131,7 +131,7 @@ import TwoFactorCore
                 return (name, entry["state"]?.stringValue ?? "")
             })
         #expect(
-            states == ["twofactor": "running", "check": "running", "scripting": "running", "alert": "running", "alert_email": "running"],
+            states == ["twofactor": "running", "check": "running", "scripting": "running", "alert": "running", "alert_email": "running", "agent_actions": "running"],
             "\(plugins.text)")
         #expect(Self.mode(data.appendingPathComponent("2fa.key")) == 0o600)
     }

@@ -14,6 +14,13 @@ import sys
 import msgpack
 import nats
 
+SERVICES = [
+    {"name": "Spooler", "status": "running", "display_name": "Print Spooler", "binpath": "C:\\Windows\\System32\\spoolsv.exe",
+     "description": "Queues print jobs", "username": "LocalSystem", "pid": 1460, "start_type": "Automatic", "autodelay": False},
+    {"name": "wuauserv", "status": "stopped", "display_name": "Windows Update", "binpath": "C:\\Windows\\system32\\svchost.exe -k netsvcs",
+     "description": "Updates", "username": "LocalSystem", "pid": 0, "start_type": "Manual", "autodelay": False},
+]
+NO_SERVICE = "The specified service does not exist as an installed service."
 PROCS = [{"name": "sshd", "pid": 812, "membytes": 5242880, "username": "root", "id": 1, "cpu_percent": "0.1"}]
 
 
@@ -31,6 +38,22 @@ def answer(cmd):
     if func == "eventlog":
         return [{"source": "Service Control Manager", "eventType": "INFO", "eventID": 7036, "message": "started",
                  "time": "2024-01-02 03:04:05 +0000 UTC", "uid": 1}]
+    # Windows services, as agent 2.9.1 on Windows answers them (section 4.4).
+    if func == "winservices":
+        return SERVICES
+    if func == "winsvcdetail":
+        found = [s for s in SERVICES if s["name"] == payload.get("name")]
+        return found[0] if found else {k: (0 if k == "pid" else False if k == "autodelay" else "") for k in SERVICES[0]}
+    if func == "winsvcaction":
+        if payload.get("action") not in ("start", "stop"):
+            return {"success": False, "errormsg": "Something went wrong"}
+        if not any(s["name"] == payload.get("name") for s in SERVICES):
+            return {"success": False, "errormsg": NO_SERVICE}
+        return {"success": True, "errormsg": ""}
+    if func == "editwinsvc":
+        if payload.get("startType") not in ("auto", "autodelay", "manual", "disabled"):
+            return {"success": False, "errormsg": "Unknown startup type provided"}
+        return {"success": True, "errormsg": ""}
     if func == "runscriptfull":
         return {"stdout": "hi", "stderr": "", "retcode": 0, "execution_time": 0.5, "id": cmd.get("id", 0)}
     if func in ("rebootnow", "shutdown", "recover", "agentupdate", "runscript", "installwithchoco", "runchecks"):

@@ -21,7 +21,7 @@ extension RBAC {
     ]
     static let anonymousLogin = "signing in needs no credentials; the body carries them"
 
-    static var cases: [Case] { accounts + agents + agentAPI + alerts + automation + checks + clients + core + library + tasks }
+    static var cases: [Case] { accounts + agents + agentAPI + alerts + automation + checks + clients + core + library + services + tasks }
 
     // MARK: accounts
 
@@ -517,6 +517,23 @@ extension RBAC {
     }
 
     // MARK: automated tasks
+
+    /// Windows services (Plugins/AgentActions), on the world's agent stand-in.
+    static var services: [Case] {
+        return [
+            Case("GET /services/{agent_id}/", .scoped) { w, ask in Req(path: servicePath(w, ask)) },
+            Case("GET /services/{agent_id}/{svcname}/", .scoped) { w, ask in Req(path: servicePath(w, ask, "Spooler/")) },
+            Case(
+                "POST /services/{agent_id}/{svcname}/", .scoped, overrides: [.ownScope: .status(400), .superuser: .status(400)],
+                reason: "the world's agent is a Linux one, for which Tactical RMM answers 400 \"Please use 'Recover Connection' instead.\""
+            ) { w, ask in Req(path: servicePath(w, ask, "Spooler/"), json: ["sv_action": "start"]) },
+            Case("PUT /services/{agent_id}/{svcname}/", .scoped) { w, ask in
+                Req(path: servicePath(w, ask, "Spooler/"), json: ["startType": "manual"])
+            },
+        ]
+    }
+
+    static func servicePath(_ w: RBACWorld, _ ask: Ask, _ rest: String = "") -> String { "/services/\(w.side(ask.side).agentID)/\(rest)" }
 
     static var tasks: [Case] {
         [

@@ -20,6 +20,7 @@ extension PluginFolder {
             // No agent cache: the checks an agent is sent follow each change at once.
             ("40-checks.toml", "libChecksPlugin.so", "agent_cache_seconds = 0"),
             ("40-scripting.toml", "libScriptingPlugin.so", ""),
+            ("45-agent-actions.toml", "libAgentActionsPlugin.so", ""),
             ("60-alerts.toml", "libAlertsPlugin.so", ""),
             ("61-alert-email.toml", "libAlertEmailPlugin.so", ""),
         ]
