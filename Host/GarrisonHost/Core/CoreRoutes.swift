@@ -30,6 +30,12 @@ enum CoreRoutes {
                 }
                 return Responses.message("Settings were edited")
             },
+            Route(.get, "/core/clearcache/", access: .permission("can_do_server_maint"), summary: "Forget cached sign-ins and roles") { _ in
+                // The host's only cache of its own: tokens and API keys with their roles. Each
+                // is read again from the database on its next use.
+                host.authenticator.invalidateAll()
+                return Responses.message("Cache was cleared!")
+            },
             Route(.get, "/metrics/", access: .permission("can_view_core_settings"), summary: "Prometheus metrics") { _ in
                 Responses.text(host.metrics.exposition(), contentType: "text/plain; version=0.0.4; charset=utf-8")
             },

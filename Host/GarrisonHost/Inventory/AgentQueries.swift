@@ -49,6 +49,14 @@ enum AgentQueries {
 
     static let from = "FROM agents a JOIN sites s ON s.id = a.site_id JOIN clients c ON c.id = a.client_id"
 
+    /// Tactical RMM's short form (`AgentHostname`): client and site by name.
+    static func renderShort(_ row: PGRow) -> JSON {
+        [
+            "id": .init(row.int("id")), "agent_id": .init(row.string("agent_id")), "hostname": .init(row.string("hostname")),
+            "client": .init(row.string("client_name")), "site": .init(row.string("site_name")),
+        ]
+    }
+
     /// `inventory: false` leaves out disks, services and WMI (agent_variables).
     static func render(_ row: PGRow, detail: Bool = false, inventory: Bool = true) -> JSON {
         var fields: [String: JSON] = [

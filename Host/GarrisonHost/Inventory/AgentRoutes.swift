@@ -7,7 +7,8 @@ enum AgentRoutes {
         [
             Route(
                 .get, "/agents/", access: .permission("can_list_agents"),
-                summary: "Agents; filter with client, site, monitoring_type, plat, status, search; page with page and page_size"
+                summary:
+                    "Agents; filter with client, site, monitoring_type, plat, status, search; page with page and page_size; detail=false for the short form"
             ) { call in
                 let filter = try AgentQueries.Filter(call.query)
                 let (whereSQL, params) = filter.whereClause(scope: try call.user.scope)
@@ -15,7 +16,9 @@ enum AgentRoutes {
                     let rows = try await host.pool.query(
                         "SELECT \(AgentQueries.listColumns) \(AgentQueries.from) \(whereSQL) ORDER BY a.hostname, a.id", params
                     ).rows
-                    return Responses.json(.array(rows.map { AgentQueries.render($0) }))
+                    // Tactical RMM's detail=false (any value but "true"): the short form.
+                    let short = call.query["detail"].map { $0 != "true" } ?? false
+                    return Responses.json(.array(rows.map { short ? AgentQueries.renderShort($0) : AgentQueries.render($0) }))
                 }
                 let size = try call.queryInt("page_size", in: 1...1000, default: 50) ?? 50
                 // Both bounded above (page to 32 bits), so the offset cannot overflow.

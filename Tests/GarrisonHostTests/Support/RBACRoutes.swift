@@ -178,6 +178,10 @@ extension RBAC {
             },
             Case("GET /agents/actions/bulk/{pk}/", .scoped) { w, ask in Req(path: "/agents/actions/bulk/\(w.side(ask.side).bulkRun)/") },
             Case("GET /agents/history/", .list) { _, _ in Req(path: "/agents/history/") },
+            Case("GET /agents/versions/", .list) { _, _ in Req(path: "/agents/versions/") },
+            Case("POST /agents/maintenance/bulk/", .scoped, overrides: [.otherScope: .refused], reason: bodyTarget) { w, ask in
+                Req(path: "/agents/maintenance/bulk/", json: ["type": "Site", "id": .init(w.side(ask.side).site), "action": false])
+            },
             Case("POST /agents/installer/", .scoped, overrides: [.otherScope: .refused], reason: bodyTarget) { w, ask in
                 Req(path: "/agents/installer/", json: ["site": .init(w.side(ask.side).site), "plat": "linux"])
             },
@@ -413,6 +417,7 @@ extension RBAC {
             Case("GET /core/jobs/{id}/runs/", .global) { w, ask in
                 Req(path: "/core/jobs/scripting:task-\(w.side(ask.side).task)/runs/")
             },
+            Case("GET /core/clearcache/", .global) { _, _ in Req(path: "/core/clearcache/") },
             Case("GET /core/settings/", .global) { _, _ in Req(path: "/core/settings/") },
             Case("PUT /core/settings/", .global, overrides: [.otherScope: .status(403), .ownScope: .status(403)], reason: globalWrite) {
                 _, _ in
