@@ -40,7 +40,10 @@ enum AgentRoutes {
                 ])
             },
             Route(.get, "/agents/<agent_id>/", access: .permission("can_list_agents"), summary: "One agent in detail") { call in
-                Responses.json(AgentQueries.render(try await load(host, call), detail: true))
+                let agent = AgentQueries.render(try await load(host, call), detail: true)
+                return Responses.json(
+                    CustomFieldValues.restShaped(
+                        agent, owner: "agent", definitions: try await CustomFieldDefinition.load(host.pool, model: "agent")))
             },
             Route(
                 .put, "/agents/<agent_id>/", access: .permission("can_edit_agent"),
@@ -61,6 +64,9 @@ enum AgentRoutes {
                         throw APIError.forbidden("Your role cannot move agents to site \(site).")
                     }
                 }
+                let custom = try await CustomFieldValues.storable(
+                    body.fields["custom_fields"], owner: "agent", current: .fromDatabase(before["custom_fields"], fallback: [:]),
+                    pool: host.pool)
                 let agentID = before.string("agent_id")
                 let clientID = newClient
                 let after = try await host.pool.transaction { connection in
@@ -82,7 +88,7 @@ enum AgentRoutes {
                             edit.flag("overdue_email_alert"), edit.flag("overdue_text_alert"), edit.flag("overdue_dashboard_alert"),
                             edit.flag("maintenance_mode"), edit.flag("block_policy_inheritance"), edit.setsTimeZone ? "t" : "f",
                             edit.timeZone,
-                            body.fields["custom_fields"].map { $0.databaseText },
+                            custom?.databaseText,
                         ])
                     try PolicyAssignment.apply(connection, table: "agents", id: agentID, idColumn: "agent_id", fields: fields)
                     let after = try connection.query(
@@ -95,7 +101,10 @@ enum AgentRoutes {
                             agentHostname: before.string("hostname")), on: connection)
                     return after
                 }
-                return Responses.json(AgentQueries.render(after, detail: true))
+                return Responses.json(
+                    CustomFieldValues.restShaped(
+                        AgentQueries.render(after, detail: true), owner: "agent",
+                        definitions: try await CustomFieldDefinition.load(host.pool, model: "agent")))
             },
             Route(.delete, "/agents/<agent_id>/", access: .permission("can_uninstall_agents"), summary: "Remove an agent") { call in
                 let before = try await load(host, call)

@@ -66,7 +66,12 @@ enum ClientRoutes {
     static func routes(_ host: HostContext) -> [Route] {
         [
             Route(.get, "/clients/", access: .permission("can_list_clients"), summary: "Clients with their sites") { call in
-                Responses.json(.array(try await visibleClients(host, try call.user)))
+                let definitions = try await CustomFieldDefinition.load(host.pool)
+                return Responses.json(
+                    .array(
+                        try await visibleClients(host, try call.user).map {
+                            CustomFieldValues.restShaped($0, owner: "client", definitions: definitions)
+                        }))
             },
             Route(.post, "/clients/", access: .permission("can_manage_clients"), summary: "Create a client and its first site") { call in
                 // A new client would lie outside a limited role's own scope at once.
@@ -76,7 +81,9 @@ enum ClientRoutes {
                 let site = FieldReader(body.fields["site"]?.objectValue ?? [:])
                 let clientName = try client.has("name") ? client.nonEmptyString("name") : body.nonEmptyString("name")
                 let siteName = try site.has("name") ? site.nonEmptyString("name") : "Default"
-                let custom = body.fields["custom_fields"] ?? .object([:])
+                let custom =
+                    try await CustomFieldValues.storable(body.fields["custom_fields"], owner: "client", current: nil, pool: host.pool)
+                    ?? .object([:])
                 try await host.pool.transaction { connection in
                     do {
                         let id = try connection.query(
@@ -101,13 +108,16 @@ enum ClientRoutes {
                 guard let client = try await visibleClients(host, try call.user, only: id).first else {
                     throw APIError.notFound("No client with id \(id).")
                 }
-                return Responses.json(client)
+                return Responses.json(
+                    CustomFieldValues.restShaped(client, owner: "client", definitions: try await CustomFieldDefinition.load(host.pool)))
             },
             Route(.put, "/clients/<pk>/", access: .permission("can_manage_clients"), summary: "Edit a client") { call in
                 let id = try call.intParam("pk")
                 let body = try call.object()
                 let fields = FieldReader(body.fields["client"]?.objectValue ?? body.fields)
                 let before = try await writableClient(host, call, id)
+                let custom = try await CustomFieldValues.storable(
+                    body.fields["custom_fields"], owner: "client", current: before["custom_fields"], pool: host.pool)
                 try await host.pool.transaction { connection in
                     do {
                         try connection.query(
@@ -118,7 +128,7 @@ enum ClientRoutes {
                             [
                                 String(id), try fields.optionalString("name"),
                                 try fields.optionalBool("block_policy_inheritance").map { $0 ? "t" : "f" },
-                                body.fields["custom_fields"]?.databaseText, call.principal?.name ?? "",
+                                custom?.databaseText, call.principal?.name ?? "",
                             ])
                     } catch let error as DatabaseError where error.isUniqueViolation {
                         throw APIError.badRequest("Another client already has that name.")
@@ -149,7 +159,12 @@ enum ClientRoutes {
                 return Responses.message("\(before["name"]?.stringValue ?? "The client") was deleted")
             },
             Route(.get, "/clients/sites/", access: .permission("can_list_sites"), summary: "Sites") { call in
-                Responses.json(.array(try await visibleSites(host, try call.user).map(renderSite)))
+                let definitions = try await CustomFieldDefinition.load(host.pool, model: "site")
+                return Responses.json(
+                    .array(
+                        try await visibleSites(host, try call.user).map {
+                            CustomFieldValues.restShaped(renderSite($0), owner: "site", definitions: definitions)
+                        }))
             },
             Route(.post, "/clients/sites/", access: .permission("can_manage_sites"), summary: "Create a site") { call in
                 let body = try call.object()
@@ -165,11 +180,13 @@ enum ClientRoutes {
                     throw APIError.forbidden(
                         "Adding a site to client \(clientID) needs a role scoped to the whole client; yours covers only some of its sites.")
                 }
+                let custom = try await CustomFieldValues.storable(
+                    body.fields["custom_fields"], owner: "site", current: nil, pool: host.pool)
                 try await host.pool.transaction { connection in
                     do {
                         try connection.query(
                             "INSERT INTO sites (client_id, name, custom_fields, created_by) VALUES ($1, $2, $3::jsonb, $4)",
-                            [String(clientID), name, (body.fields["custom_fields"] ?? .object([:])).databaseText, user.username])
+                            [String(clientID), name, (custom ?? .object([:])).databaseText, user.username])
                     } catch let error as DatabaseError where error.isUniqueViolation {
                         throw APIError.badRequest("Client \(clientID) already has a site named \(name).")
                     } catch let error as DatabaseError where error.isForeignKeyViolation {
@@ -187,7 +204,9 @@ enum ClientRoutes {
                 guard let site = try await visibleSites(host, try call.user, only: id).first else {
                     throw APIError.notFound("No site with id \(id).")
                 }
-                return Responses.json(renderSite(site))
+                return Responses.json(
+                    CustomFieldValues.restShaped(
+                        renderSite(site), owner: "site", definitions: try await CustomFieldDefinition.load(host.pool, model: "site")))
             },
             Route(.put, "/clients/sites/<pk>/", access: .permission("can_manage_sites"), summary: "Edit a site") { call in
                 let id = try call.intParam("pk")
@@ -196,6 +215,9 @@ enum ClientRoutes {
                 guard let before = try await visibleSites(host, try call.user, only: id).first else {
                     throw APIError.notFound("No site with id \(id).")
                 }
+                let custom = try await CustomFieldValues.storable(
+                    body.fields["custom_fields"], owner: "site", current: .fromDatabase(before["custom_fields"], fallback: [:]),
+                    pool: host.pool)
                 try await host.pool.transaction { connection in
                     do {
                         try connection.query(
@@ -206,7 +228,7 @@ enum ClientRoutes {
                             [
                                 String(id), try fields.optionalString("name"),
                                 try fields.optionalBool("block_policy_inheritance").map { $0 ? "t" : "f" },
-                                body.fields["custom_fields"]?.databaseText, call.principal?.name ?? "",
+                                custom?.databaseText, call.principal?.name ?? "",
                             ])
                     } catch let error as DatabaseError where error.isUniqueViolation {
                         throw APIError.badRequest("The client already has a site with that name.")

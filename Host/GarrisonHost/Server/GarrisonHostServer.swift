@@ -204,7 +204,7 @@ enum CoreRouteSet {
             + InstallerRoutes.routes(context, server: config.installServer)
             + KeyStoreRoutes.routes(context) + AgentNoteRoutes.routes(context)
             + MonitoringRoutes.routes(context, config.monitoringSources(bus))
-            + AgentFleetRoutes.routes(context, latestVersion: config.agentLatestVersion)
+            + AgentFleetRoutes.routes(context, latestVersion: config.agentLatestVersion) + CustomFieldRoutes.routes(context)
     }
 }
 

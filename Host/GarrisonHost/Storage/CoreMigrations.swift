@@ -271,5 +271,6 @@ public enum CoreMigrations {
         v6,
         v7,
         v8,
+        CustomFieldMigration.v9,
     ]
 }

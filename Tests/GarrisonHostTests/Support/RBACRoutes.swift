@@ -418,6 +418,25 @@ extension RBAC {
                 Req(path: "/core/jobs/scripting:task-\(w.side(ask.side).task)/runs/")
             },
             Case("GET /core/clearcache/", .global) { _, _ in Req(path: "/core/clearcache/") },
+            Case("GET /core/customfields/", .global) { _, _ in Req(path: "/core/customfields/") },
+            Case("PATCH /core/customfields/", .global) { _, _ in Req(path: "/core/customfields/", json: ["model": "agent"]) },
+            Case("POST /core/customfields/", .global, overrides: [.otherScope: .status(403), .ownScope: .status(403)], reason: globalWrite)
+            {
+                w, _ in
+                Req(path: "/core/customfields/", json: ["model": "agent", "name": .string(w.unique("rbac-field-"))])
+            },
+            Case("GET /core/customfields/{pk}/", .global) { w, _ in Req(path: "/core/customfields/\(try await w.freshCustomField())/") },
+            Case(
+                "PUT /core/customfields/{pk}/", .global, overrides: [.otherScope: .status(403), .ownScope: .status(403)],
+                reason: globalWrite
+            ) {
+                w, _ in
+                Req(path: "/core/customfields/\(try await w.freshCustomField())/", json: ["hide_in_ui": true])
+            },
+            Case(
+                "DELETE /core/customfields/{pk}/", .global, overrides: [.otherScope: .status(403), .ownScope: .status(403)],
+                reason: globalWrite
+            ) { w, _ in Req(path: "/core/customfields/\(try await w.freshCustomField())/") },
             Case("GET /core/settings/", .global) { _, _ in Req(path: "/core/settings/") },
             Case("PUT /core/settings/", .global, overrides: [.otherScope: .status(403), .ownScope: .status(403)], reason: globalWrite) {
                 _, _ in

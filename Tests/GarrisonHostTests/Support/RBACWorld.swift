@@ -330,6 +330,12 @@ final class RBACWorld: Sendable {
         return try await query("SELECT id FROM sites WHERE name = $1", [name]).int("id")
     }
 
+    func freshCustomField() async throws -> Int {
+        let name = unique("rbac-field-")
+        try await ok(.post, "/core/customfields/", ["model": "agent", "name": .string(name)])
+        return try await query("SELECT id FROM custom_field_definitions WHERE name = $1", [name]).int("id")
+    }
+
     func freshNote(_ side: RBAC.Side) async throws -> Int {
         let agentID = self.side(side).agentID
         try await ok(.post, "/agents/notes/", ["agent_id": .string(agentID), "note": "fresh"])
