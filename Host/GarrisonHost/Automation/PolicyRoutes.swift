@@ -41,6 +41,32 @@ enum PolicyRoutes {
                         try await host.pool.query("SELECT \(PolicyQueries.columns) FROM policies p ORDER BY p.name").rows.map(
                             PolicyQueries.render)))
             },
+            Route(
+                .get, "/automation/policies/overview/", access: list,
+                summary: "Each client and site the role sees with its server and workstation policies"
+            ) { call in
+                let policies = Dictionary(
+                    uniqueKeysWithValues: try await host.pool.query("SELECT \(PolicyQueries.columns) FROM policies p").rows.map {
+                        ($0.int("id"), PolicyQueries.render($0))
+                    })
+                func slots(_ object: JSON) -> [String: JSON] {
+                    [
+                        "pk": object["id"] ?? .null, "name": object["name"] ?? .null,
+                        "workstation_policy": object["workstation_policy"]?.intValue.flatMap { policies[$0] } ?? .null,
+                        "server_policy": object["server_policy"]?.intValue.flatMap { policies[$0] } ?? .null,
+                    ]
+                }
+                // Tactical RMM filters the clients and lists all their sites; Garrison keeps the
+                // sites to the role's scope too.
+                let clients = try await ClientRoutes.visibleClients(host, try call.user)
+                return Responses.json(
+                    .array(
+                        clients.map { client in
+                            var entry = slots(client)
+                            entry["sites"] = .array((client["sites"]?.arrayValue ?? []).map { .object(slots($0)) })
+                            return .object(entry)
+                        }))
+            },
             Route(.post, "/automation/policies/", access: manage, summary: "Create a policy") { call in
                 let fields = try Fields(try call.object())
                 guard let name = fields.name else { throw APIError.badRequest("Field 'name' is required.") }

@@ -179,6 +179,7 @@ extension RBAC {
             Case("GET /agents/actions/bulk/{pk}/", .scoped) { w, ask in Req(path: "/agents/actions/bulk/\(w.side(ask.side).bulkRun)/") },
             Case("GET /agents/history/", .list) { _, _ in Req(path: "/agents/history/") },
             Case("GET /agents/versions/", .list) { _, _ in Req(path: "/agents/versions/") },
+            Case("GET /agents/scripthistory/", .list) { _, _ in Req(path: "/agents/scripthistory/?start=2000-01-01&end=2100-01-01") },
             Case("POST /agents/maintenance/bulk/", .scoped, overrides: [.otherScope: .refused], reason: bodyTarget) { w, ask in
                 Req(path: "/agents/maintenance/bulk/", json: ["type": "Site", "id": .init(w.side(ask.side).site), "action": false])
             },
@@ -294,6 +295,7 @@ extension RBAC {
                 Req(path: "/automation/checks/\(w.side(ask.side).policyCheck)/status/")
             },
             Case("GET /automation/policies/", .global) { _, _ in Req(path: "/automation/policies/") },
+            Case("GET /automation/policies/overview/", .list) { _, _ in Req(path: "/automation/policies/overview/") },
             Case("POST /automation/policies/", .global) { w, _ in
                 Req(path: "/automation/policies/", json: ["name": .string(w.unique("rbac-policy-"))])
             },

@@ -188,6 +188,10 @@ final class RBACWorld: Sendable {
         o.noteText = "rbac-note-\(side)-\(tag)"
         try await ok(host, .post, "/agents/notes/", admin, ["agent_id": .string(o.agentID), "note": .string(o.noteText)])
         o.note = try await pool.query("SELECT max(id) AS id FROM agent_notes WHERE agent_id = $1", [o.agentID]).first?.int("id") ?? 0
+        // A script run in the agent's history, for /agents/scripthistory/.
+        try await pool.query(
+            "INSERT INTO agent_history (agent_id, type, script_name, username, status) VALUES ($1, 'script_run', 'rbac-script', 'admin', 'done')",
+            [o.agentID])
 
         // A policy on the client, with a check; an agent check; a result of each from the agent.
         let policyName = "rbac-policy-\(side)-\(tag)"
