@@ -6,7 +6,7 @@ import Logging
 /// `garrison-bench backup`: `garrison backup` of a server with 10,000 agents, 10 checks each,
 /// their last results and chart points, taken while the server runs; then `garrison
 /// restore` of that file into a new, empty database of the same cluster. Prints the seconds
-/// of each and the file's size (issue 16: each under 30 s).
+/// of each and the file's size (docs/backup.md: each under 30 s).
 struct BackupBench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "backup", abstract: "Backup and restore seconds, 10,000 agents x 10 checks with results.")
