@@ -108,7 +108,7 @@ enum MonitoringRoutes {
             // A backlog of due runs that no host has claimed means the scheduler is behind.
             answer["celery_queue_health"] = .string(backlog.map { $0 < 1000 } == true ? "healthy" : "unhealthy")
             answer["nats_std_ping"] = .bool(bus)
-            answer["nats_ws_ping"] = .bool(sources.natsWebsocketPort().map(SystemUsage.loopbackPortOpen) ?? false)
+            answer["nats_ws_ping"] = .bool(sources.natsWebsocketPort().map { ChildProcess.isListening(port: $0) } ?? false)
             answer["mesh_ping"] = false
         }
         return .object(answer)

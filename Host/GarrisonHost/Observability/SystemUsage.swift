@@ -4,8 +4,8 @@ import Foundation
     import Glibc
 #endif
 
-/// The machine's disk and memory use and whether a loopback port answers, as Tactical RMM's
-/// monitoring endpoint reports them (psutil's percentages, one decimal).
+/// The machine's disk and memory use, as Tactical RMM's monitoring endpoint reports them
+/// (psutil's percentages, one decimal).
 enum SystemUsage {
     /// Used share of the file system holding `folder`, as `df` counts it (blocks reserved for
     /// root are not "available").
@@ -27,21 +27,5 @@ enum SystemUsage {
         }
         guard let total = values["MemTotal"], total > 0, let available = values["MemAvailable"] else { return 0 }
         return ((total - available) / total * 1000).rounded() / 10
-    }
-
-    /// Whether something accepts TCP connections on 127.0.0.1:`port`. A loopback connect is
-    /// answered at once (accepted or refused), so this does not block for long.
-    static func loopbackPortOpen(_ port: Int) -> Bool {
-        guard (1...65535).contains(port) else { return false }
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        guard fd >= 0 else { return false }
-        defer { close(fd) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_port = in_port_t(UInt16(port).bigEndian)
-        address.sin_addr.s_addr = in_addr_t(0x7F00_0001).bigEndian
-        return withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0 }
-        }
     }
 }
