@@ -193,6 +193,39 @@ import TwoFactorCore
         }
     }
 
+    /// Tactical RMM's dashboard: checkcreds, setup_totp with the short token, back to the sign-in
+    /// page, checkcreds says totp, and the login with a code confirms the enrollment.
+    @Test func tacticalRMMsFlowWithoutConfirmEnrollsAtTheFirstSignInWithACode() async throws {
+        let folder = try Self.folder()
+        defer { folder.cleanUp() }
+        try await TestHost.with(plugins: folder) { host in
+            let first = try await Self.signIn(host, "admin", host.adminPassword, step: "/v2/checkcreds/")
+            let limited = try #require(first.json["token"]?.stringValue, "\(first.text)")
+            let setup = try await host.request(.post, "/accounts/users/setup_totp/", as: .token(limited))
+            #expect(setup.json["username"] == "admin" && setup.json["qr_url"]?.stringValue?.hasPrefix("otpauth://totp/") == true)
+            let secret = try #require(Base32.decode(setup.json["totp_key"]?.stringValue ?? ""), "\(setup.text)")
+
+            // Back at the sign-in page: the first step now asks for a code, as Tactical RMM's does.
+            let again = try await Self.signIn(host, "admin", host.adminPassword, step: "/v2/checkcreds/")
+            #expect(again.json == ["totp": true], "\(again.text)")
+            // A wrong code is refused and counted; the enrollment stays pending.
+            try await Self.awayFromStepBoundary()
+            let wrong = try await Self.signIn(host, "admin", host.adminPassword, code: Self.code(secret, 7))
+            #expect(wrong.status == 400 && wrong.json["token"] == nil, "\(wrong.text)")
+            #expect(try await Self.audited(host, "twofactor.code_failed", user: "admin"))
+            let ok = try await Self.signIn(host, "admin", host.adminPassword, code: Self.code(secret, 0))
+            let token = try #require(ok.json["token"]?.stringValue, "\(ok.text)")
+            #expect(ok.json["scope"] == nil)
+            #expect(try await host.request(.get, "/core/plugins/", as: .token(token)).status == 200)
+            #expect(try await Self.audited(host, "twofactor.enrolled", user: "admin"))
+            // Enrolled now: the same code is spent, and the limited token's setup is over.
+            let replay = try await Self.signIn(host, "admin", host.adminPassword, code: Self.code(secret, 0))
+            #expect(replay.json["token"] == nil, "\(replay.text)")
+            let status = try await host.request(.get, "/accounts/users/totp_status/", as: .token(token))
+            #expect(status.json["enrolled"] == true, "\(status.text)")
+        }
+    }
+
     @Test func pyotpCodesAreAcceptedAtTheWindowEdgesOnly() async throws {
         let folder = try Self.folder()
         defer { folder.cleanUp() }
@@ -214,7 +247,8 @@ import TwoFactorCore
                 let t = Self.now()
                 let codes = try PyOTP.codes(base32, at: [t - (w + 1) * 30, t - w * 30, t + w * 30, t + (w + 1) * 30, t + (w - 1) * 30])
                 func confirm(_ code: String) async throws -> Int {
-                    try await host.request(.post, "/accounts/users/confirm_totp/", as: .token(limited), json: ["code": .string(code)]).status
+                    try await host.request(.post, "/accounts/users/confirm_totp/", as: .token(limited), json: ["code": .string(code)])
+                        .status
                 }
                 func signIn(_ code: String) async throws -> TestHost.Reply {
                     try await Self.signIn(host, name, "password-\(name)", code: code)

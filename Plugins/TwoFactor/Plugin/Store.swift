@@ -35,16 +35,21 @@ struct Enrollment: Decodable {
     let secret: String
     let confirmed: Bool
     let lastStep: Int64?
+    /// Not confirmed yet, and set up within `TwoFactor.pendingSignInSeconds`: Tactical RMM's
+    /// dashboard confirms such an enrollment by signing in with a code (TwoFactor.decide).
+    let pendingFresh: Bool
 
-    init(secret: String, confirmed: Bool, lastStep: Int64?) {
+    init(secret: String, confirmed: Bool, lastStep: Int64?, pendingFresh: Bool = false) {
         self.secret = secret
         self.confirmed = confirmed
         self.lastStep = lastStep
+        self.pendingFresh = pendingFresh
     }
 
     enum CodingKeys: String, CodingKey {
         case secret, confirmed
         case lastStep = "last_step"
+        case pendingFresh = "pending_fresh"
     }
 }
 
@@ -64,7 +69,11 @@ struct RecoveryRow: Decodable {
 extension TwoFactor {
     func enrollment(_ userID: Int) async throws -> Enrollment? {
         try await host.query(
-            "SELECT secret, confirmed, last_step FROM totp WHERE user_id = $1", [userID], as: Enrollment.self
+            """
+            SELECT secret, confirmed, last_step,
+                   (NOT confirmed AND created_at > now() - make_interval(secs => $2)) AS pending_fresh
+            FROM totp WHERE user_id = $1
+            """, [userID, Self.pendingSignInSeconds], as: Enrollment.self
         ).first
     }
 

@@ -17,6 +17,10 @@ import TwoFactorCore
 ///                          recovery code; a wrong one answers 400 "Bad code".
 ///                          max_failures wrong codes in failure_window_seconds
 ///                          deny every sign-in of that user until the window moves.
+///   Tactical RMM's dashboard flow (no confirm step): within 10 minutes of
+///                          setup_totp, checkcreds answers {"totp": true} and a
+///                          login whose code matches the new secret confirms the
+///                          enrollment and signs in (same throttle and audit).
 ///
 /// Routes:
 ///   POST /accounts/users/setup_totp/    [authenticated, also scope 2fa-enroll]
@@ -71,11 +75,32 @@ final class TwoFactor: GarrisonPlugin {
 
     // MARK: sign-in
 
+    /// How long a started, unconfirmed enrollment may be confirmed by signing in with a code.
+    static let pendingSignInSeconds = 600
+
     func decide(_ q: AuthQuestion) async throws -> AuthVerdict {
         guard let userID = q.user["id"]?.intValue else { return .defer }
         let username = q.user["username"]?.stringValue ?? ""
-        let enrolled = try await enrollment(userID)?.confirmed == true
-        guard enrolled else { return settings.required ? .limited(scope: Self.enrollScope) : .defer }
+        let enrollment = try await enrollment(userID)
+        guard enrollment?.confirmed == true else {
+            // Tactical RMM's dashboard has no confirm step: it calls setup_totp, sends the user
+            // back to the sign-in page, and signs in with a code. A code that matches the new
+            // secret proves possession exactly as confirm_totp does, so it confirms the
+            // enrollment; after pendingSignInSeconds the user starts over with the limited token.
+            if let pending = enrollment, pending.pendingFresh {
+                switch q.stage {
+                case .checkCredentials:
+                    return .challenge(["totp": true])
+                case .login:
+                    if let code = codeField(q.request["twofactor"]), !code.isEmpty {
+                        return try await confirmBySignIn(userID: userID, username: username, code: code, pending, sourceIP: q.sourceIP)
+                    }
+                case .other:
+                    break
+                }
+            }
+            return settings.required ? .limited(scope: Self.enrollScope) : .defer
+        }
         switch q.stage {
         case .checkCredentials:
             return .challenge(["totp": true])
@@ -91,6 +116,30 @@ final class TwoFactor: GarrisonPlugin {
         case .other:
             return .defer
         }
+    }
+
+    /// Confirms a fresh pending enrollment with a sign-in code (Tactical RMM's flow), under the
+    /// same throttle, audit and one-use rule as any code.
+    func confirmBySignIn(userID: Int, username: String, code: String, _ pending: Enrollment, sourceIP: String) async throws
+        -> AuthVerdict
+    {
+        if try await isThrottled(userID) { return .deny(detail: "too many wrong two-factor codes; wait and try again") }
+        guard let step = totp(try open(pending, userID: userID)).match(code, at: unixNow(), window: settings.window, after: nil) else {
+            try await recordFailure(userID)
+            try? host.audit(
+                action: "twofactor.code_failed", username: username, object: "user:\(userID)",
+                detail: ["context": "enrollment sign-in", "reason": "wrong code", "source_ip": .string(sourceIP)])
+            return .challenge(["totp": true])
+        }
+        let done: [UserIDRow] = try await host.query(
+            "UPDATE totp SET confirmed = true, confirmed_at = now(), last_step = $2 WHERE user_id = $1 AND NOT confirmed AND secret = $3 RETURNING user_id",
+            [userID, step, pending.secret])
+        guard !done.isEmpty else { return .challenge(["totp": true]) }
+        try await clearFailures(userID)
+        try? host.audit(
+            action: "twofactor.enrolled", username: username, object: "user:\(userID)",
+            detail: ["context": "sign-in", "source_ip": .string(sourceIP)])
+        return .allow
     }
 
     /// "twofactor" as sent: a string, or a number some clients send (zero-padded back).
