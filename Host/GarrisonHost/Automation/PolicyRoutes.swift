@@ -70,7 +70,7 @@ enum PolicyRoutes {
             Route(.post, "/automation/policies/", access: manage, summary: "Create a policy") { call in
                 let fields = try Fields(try call.object())
                 guard let name = fields.name else { throw APIError.badRequest("Field 'name' is required.") }
-                _ = try await host.pool.transaction { connection in
+                let id = try await host.pool.transaction { connection in
                     do {
                         let row = try connection.query(
                             """
@@ -95,6 +95,8 @@ enum PolicyRoutes {
                         throw APIError.badRequest("A policy named \(name) already exists.")
                     }
                 }
+                // As for an edit: plugins that keep something per policy (its alert template) learn of it.
+                host.events.publish("core.policy.changed", ["id": .init(id)])
                 return Responses.message("ok")
             },
             Route(.get, "/automation/policies/<pk>/", access: list, summary: "One policy") { call in

@@ -42,7 +42,9 @@ final class Alerts: GarrisonPlugin {
     func register(_ r: Registrar) throws {
         try r.migration(version: 1, sql: Schema.v1)
         try r.migration(version: 2, sql: Schema.v2)
+        try r.migration(version: 3, sql: Schema.v3)
         try registerRoutes(r)
+        try registerTemplateRoutes(r)
         try r.subscribe("check.failed") { event in await self.handle(event) }
         try r.subscribe("check.resolved") { event in await self.handle(event) }
         try r.subscribe("agent.offline") { event in await self.handle(event) }
@@ -52,6 +54,7 @@ final class Alerts: GarrisonPlugin {
         try r.subscribe("scripting.task.resolved") { event in await self.handle(event) }
         try r.subscribe("agent.deleted") { event in await self.agentDeleted(event) }
         try r.jobKind("alert.notify") { _ in ["published": .number(Double(try await self.publishPendingNotifications()))] }
+        try r.jobKind("alert.renotify") { _ in ["notified": .number(Double(try await self.renotify()))] }
         try r.jobKind("alert.unsnooze") { _ in ["unsnoozed": .number(Double(try await self.unsnoozePassed()))] }
         // Schedules live in the database; creating them needs the plugin running.
         try r.subscribe("core.started") { _ in await self.ensureSchedules() }
@@ -66,6 +69,9 @@ final class Alerts: GarrisonPlugin {
                 _ = try await host.upsertSchedule(
                     ["id": JSON.string("alert-unsnooze"), "kind": "alert.unsnooze", "cron": "10 * * * *"] as JSON)
                 _ = try await host.upsertSchedule(
+                    ["id": JSON.string("alert-renotify"), "kind": "alert.renotify", "every_s": .number(Double(settings.renotifySweepSeconds))]
+                        as JSON)
+                _ = try await host.upsertSchedule(
                     ["id": JSON.string("alert-notify"), "kind": "alert.notify", "every_s": .number(Double(settings.notifySweepSeconds))]
                         as JSON)
                 return
@@ -74,6 +80,14 @@ final class Alerts: GarrisonPlugin {
                 try? await Task.sleep(for: .milliseconds(100))
             }
         }
+    }
+
+    /// Tactical RMM's periodic re-notification: the failure notices of open, unsnoozed alerts
+    /// whose template asks for them every N days (renotify_due), published as alert.notify.
+    func renotify() async throws -> Int {
+        let ids = try await host.queryRows("SELECT notification_id FROM renotify_due()").compactMap { $0["notification_id"]?.intValue }
+        await publishNotifications(ids)
+        return ids.count
     }
 
     /// Unsnoozes the alerts whose snooze_until has passed; returns how many.

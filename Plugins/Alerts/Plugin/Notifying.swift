@@ -18,10 +18,12 @@ extension Alerts {
         let alert_type: String
         let severity: String
         let agent_id: String?
+        let recipients: JSON?
+        let sender: String?
     }
 
     static let notificationColumns = """
-        n.id, n.alert_id, n.kind, n.channel, n.subject, n.body, a.alert_type, a.severity, a.agent_id
+        n.id, n.alert_id, n.kind, n.channel, n.subject, n.body, a.alert_type, a.severity, a.agent_id, n.recipients, n.sender
         """
 
     /// Publishes the notifications written just now, then marks them published.
@@ -68,6 +70,8 @@ extension Alerts {
                 "channel": .string(row.channel), "subject": .string(row.subject), "body": .string(row.body),
                 "alert_type": .string(row.alert_type), "severity": .string(row.severity),
                 "agent_id": row.agent_id.map(JSON.string) ?? .null,
+                // The template's recipients and sender; null: the channel's own.
+                "recipients": row.recipients ?? .null, "email_from": row.sender.map(JSON.string) ?? .null,
             ]
             do {
                 try host.publish(event: "alert.notify", json: payload)
@@ -83,7 +87,18 @@ extension Alerts {
     /// The e-mail subject and body for a raise or resolve (Tactical RMM's texts, Plugins/Alerts/README.md
     /// "Notifications"): availability "data overdue" / "data received", checks
     /// "<description> Failed" / "Resolved", tasks "<name> Failed" / "Resolved".
-    static func mailTexts(_ eventName: String, _ e: JSON, agent: JSON) -> (subject: String, body: String)? {
+    static func mailTexts(_ eventName: String, _ e: JSON, agent: JSON) -> (subject: String, body: String, sms: String)? {
+        guard let (subject, body) = mailPair(eventName, e, agent: agent) else { return nil }
+        // SMS: the subject; a script check's with its return code; a task's its whole body.
+        switch eventName {
+        case "scripting.task.failed", "scripting.task.resolved": return (subject, body, body)
+        case "check.failed" where e["check_type"]?.stringValue == "script":
+            return (subject, body, "\(subject) - Return code: \(e["retcode"]?.intValue.map(String.init) ?? "")")
+        default: return (subject, body, subject)
+        }
+    }
+
+    static func mailPair(_ eventName: String, _ e: JSON, agent: JSON) -> (subject: String, body: String)? {
         let (hostname, client, site) = names(agent)
         let prefix = "\(client), \(site), \(hostname)"
         switch eventName {

@@ -45,42 +45,89 @@ extension Alerts {
         let eventID = e["event_id"]?.intValue
         let seq = eventID ?? Int(received.timeIntervalSince1970 * 1_000_000)
         let mail = Self.mailTexts(event.name, e, agent: agent)
+        let template = try await effectiveTemplate(agent: agent)
+        let emailTo = template?.list("email_recipients").map { Self.jsonText(.array($0)) }
+        let textTo = template?.list("text_recipients").map { Self.jsonText(.array($0)) }
+        let emailFrom = template?.f["email_from"]?.stringValue.flatMap { $0.isEmpty ? nil : $0 }
         let rows: [JSON]
         switch step {
         case let .raise(subject, type, create, check, task, severity, message, hidden, wantsEmail, wantsText):
             let names = Self.names(agent)
-            // E-mail on failure: the subject's flag; an availability alert only once overdue, as
-            // Tactical RMM (Garrison raises it already at offline).
-            let email = wantsEmail && (type != "availability" || event.name == "agent.overdue")
+            let d = Self.decide(type: type, severity: severity, create: create, dashboard: !hidden, email: wantsEmail, text: wantsText, template)
+            // Notices on failure; an availability alert's only once overdue, as Tactical RMM
+            // (Garrison raises it already at offline).
+            let overdue = type != "availability" || event.name == "agent.overdue"
             rows = try await host.queryRows(
                 """
-                SELECT alert_id, change_id, change_kind, notification_id FROM raise_alert_notifying($1, $2, $3, $4, $5, $6, $7, $8, $9, $10,
-                    $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24, $25)
+                SELECT alert_id, change_id, change_kind, notification_id FROM raise_alert_notify($1, $2, $3, $4, $5, $6, $7, $8, $9, $10,
+                    $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24, $25, $26, $27, $28, $29, $30::jsonb, $31, $32::jsonb)
                 """,
                 [
-                    subject, String(seq), create, type, agent["id"]?.intValue, agentID, names.hostname, agent["client"]?.intValue,
+                    subject, String(seq), d.create, type, agent["id"]?.intValue, agentID, names.hostname, agent["client"]?.intValue,
                     names.client,
-                    agent["site"]?.intValue, names.site, check, task, severity, message, hidden, wantsEmail, wantsText, event.name, eventID,
-                    email, settings.notifyInfo, settings.notifyWarning, mail?.subject ?? "", mail?.body ?? "",
+                    agent["site"]?.intValue, names.site, check, task, severity, message, !d.dashboard, d.email, d.text, event.name, eventID,
+                    d.email && overdue, d.text && overdue, settings.notifyInfo, settings.notifyWarning, mail?.subject ?? "",
+                    mail?.body ?? "", mail?.sms ?? "", d.days, d.days, emailTo, emailFrom, textTo,
                 ])
         case let .resolve(subject):
-            let email: Bool
+            let section: String, email: Bool, text: Bool
             switch event.name {
-            case "check.resolved": email = settings.checkEmailOnResolved
-            case "scripting.task.resolved": email = settings.taskEmailOnResolved
-            default: email = agent["overdue_email_alert"]?.boolValue ?? false
+            case "check.resolved":
+                section = "check"
+                email = template.map { $0.flag("check_email_on_resolved") } ?? settings.checkEmailOnResolved
+                text = template?.flag("check_text_on_resolved") ?? false
+            case "scripting.task.resolved":
+                section = "task"
+                email = template.map { $0.flag("task_email_on_resolved") } ?? settings.taskEmailOnResolved
+                text = template?.flag("task_text_on_resolved") ?? false
+            default:
+                section = "agent"
+                email = template?.flag("agent_email_on_resolved") == true || agent["overdue_email_alert"]?.boolValue == true
+                text = template?.flag("agent_text_on_resolved") == true || agent["overdue_text_alert"]?.boolValue == true
             }
+            let all = ["error", "warning", "info"]
+            let emailSeverities = section == "agent" ? ["error"] : template?.severities(section, "email") ?? all
+            let textSeverities = section == "agent" ? ["error"] : template?.severities(section, "text") ?? all
             rows = try await host.queryRows(
                 """
-                SELECT alert_id, change_id, change_kind, notification_id FROM resolve_alert_notifying($1, $2, $3, $4, $5, $6, $7, $8, $9)
+                SELECT alert_id, change_id, change_kind, notification_id FROM resolve_alert_notify($1, $2, $3, $4, $5, $6, $7, $8, $9, $10,
+                    $11, $12::text[], $13::text[], $14::jsonb, $15, $16::jsonb)
                 """,
                 [
-                    subject, String(seq), event.name, eventID, email, settings.notifyInfo, settings.notifyWarning, mail?.subject ?? "",
-                    mail?.body ?? "",
+                    subject, String(seq), event.name, eventID, email, text, settings.notifyInfo, settings.notifyWarning, mail?.subject ?? "",
+                    mail?.body ?? "", mail?.sms ?? "", Self.array(emailSeverities), Self.array(textSeverities), emailTo, emailFrom, textTo,
                 ])
         }
         for row in rows { announce(row, agentID: agentID) }
         await publishNotifications(rows.compactMap { $0["notification_id"]?.intValue })
+    }
+
+    /// What a failure asks for, the subject's flags and the template together (Tactical RMM's
+    /// failure handling): an alert when either asks; shown when the dashboard flag or
+    /// always_alert is set and the severity is in the template's dashboard filter; e-mail and
+    /// SMS likewise with the e-mail and text flags, always_email / always_text and their
+    /// filters; the template's periodic days for re-notification.
+    struct Decision: Equatable {
+        var create: Bool
+        var dashboard: Bool
+        var email: Bool
+        var text: Bool
+        var days: Int
+    }
+
+    static func decide(type: String, severity: String, create: Bool, dashboard: Bool, email: Bool, text: Bool, _ t: AlertTemplate?)
+        -> Decision
+    {
+        guard let t else { return Decision(create: create, dashboard: dashboard, email: email, text: text, days: 0) }
+        let section = type == "availability" ? "agent" : type
+        let alwaysAlert = t.flag("\(section)_always_alert"), alwaysEmail = t.flag("\(section)_always_email")
+        let alwaysText = t.flag("\(section)_always_text")
+        return Decision(
+            create: create || alwaysAlert || alwaysEmail || alwaysText,
+            dashboard: (dashboard || alwaysAlert) && t.severities(section, "dashboard").contains(severity),
+            email: (email || alwaysEmail) && t.severities(section, "email").contains(severity),
+            text: (text || alwaysText) && t.severities(section, "text").contains(severity),
+            days: t.days(section))
     }
 
     static func names(_ agent: JSON) -> (hostname: String, client: String, site: String) {

@@ -237,3 +237,171 @@ enum Schema {
         $fn$;
         """
 }
+
+extension Schema {
+    /// Alert templates (Plugins/Alerts/README.md, "Alert templates"): the templates, where they
+    /// are assigned (the global default, clients, sites: the host keeps no such fields), the
+    /// policies' templates as the host last told (for related and scope), and per alert what
+    /// the template said about re-notification. Notifications get a channel "sms" and the
+    /// template's recipients and sender.
+    static let v3 = """
+        -- One row per template. Its settings are one JSON document with every field of
+        -- Tactical RMM's AlertTemplate (checked and filled with defaults by the plugin).
+        CREATE TABLE templates (
+            id bigserial PRIMARY KEY,
+            name text NOT NULL,
+            fields jsonb NOT NULL,
+            created_by text NOT NULL DEFAULT '',
+            created_time timestamptz NOT NULL DEFAULT now(),
+            modified_by text NOT NULL DEFAULT '',
+            modified_time timestamptz NOT NULL DEFAULT now()
+        );
+
+        -- Where a template is assigned: target 'default' (target_id 0), 'client' or 'site'.
+        CREATE TABLE assignments (
+            target text NOT NULL CHECK (target IN ('default', 'client', 'site')),
+            target_id bigint NOT NULL,
+            template_id bigint NOT NULL REFERENCES templates (id) ON DELETE CASCADE,
+            PRIMARY KEY (target, target_id)
+        );
+        CREATE INDEX assignments_template ON assignments (template_id);
+
+        -- A policy's alert_template as the host last announced it (core.policy.changed).
+        CREATE TABLE policy_templates (
+            policy_id bigint PRIMARY KEY,
+            template_id bigint NOT NULL
+        );
+        CREATE INDEX policy_templates_template ON policy_templates (template_id);
+
+        -- The template's periodic days at the alert's last failure (0: no re-notification).
+        ALTER TABLE alerts ADD COLUMN email_days integer NOT NULL DEFAULT 0, ADD COLUMN text_days integer NOT NULL DEFAULT 0;
+        CREATE INDEX alerts_renotify ON alerts (id) WHERE NOT resolved AND (email_days > 0 OR text_days > 0);
+
+        -- The template's recipients (null: the channel's own) and e-mail sender.
+        ALTER TABLE notifications ADD COLUMN recipients jsonb, ADD COLUMN sender text;
+
+        -- raise_alert and, in the same transaction, the e-mail and SMS it calls for: each once
+        -- per alert (email_sent / sms_sent still empty) when asked for (p_email / p_text: the
+        -- subject's flag or the template's always_*, severity in the template's filter) and
+        -- the gates pass. The periodic days are kept on the alert for alert.renotify.
+        CREATE FUNCTION raise_alert_notify(p_subject text, p_seq bigint, p_create boolean, p_type text, p_agent_pk bigint, p_agent_id text,
+                                    p_hostname text, p_client_id bigint, p_client_name text, p_site_id bigint, p_site_name text,
+                                    p_check bigint, p_task bigint, p_severity text, p_message text, p_hidden boolean,
+                                    p_wants_email boolean, p_wants_text boolean, p_cause text, p_cause_id bigint,
+                                    p_email boolean, p_text boolean, p_notify_info boolean, p_notify_warning boolean,
+                                    p_mail_subject text, p_mail_body text, p_sms_body text,
+                                    p_email_days integer, p_text_days integer, p_email_to jsonb, p_email_from text, p_text_to jsonb)
+        RETURNS TABLE (alert_id bigint, change_id bigint, change_kind text, notification_id bigint) LANGUAGE plpgsql AS $fn$
+        #variable_conflict use_column
+        DECLARE
+            r record;
+            v_gate boolean;
+            v_alert bigint;
+            v_email bigint;
+            v_text bigint;
+        BEGIN
+            SELECT * INTO r FROM raise_alert(p_subject, p_seq, p_create, p_type, p_agent_pk, p_agent_id, p_hostname, p_client_id,
+                p_client_name, p_site_id, p_site_name, p_check, p_task, p_severity, p_message, p_hidden, p_wants_email, p_wants_text,
+                p_cause, p_cause_id);
+            IF r.alert_id IS NULL THEN RETURN; END IF;
+            SELECT notify_gate(a.severity, p_notify_info, p_notify_warning) INTO v_gate FROM alerts a WHERE a.id = r.alert_id;
+            UPDATE alerts AS a SET email_days = CASE WHEN p_email AND v_gate THEN p_email_days ELSE 0 END,
+                                   text_days = CASE WHEN p_text AND v_gate THEN p_text_days ELSE 0 END
+            WHERE a.id = r.alert_id;
+            IF p_email AND v_gate THEN
+                v_alert := NULL;
+                UPDATE alerts AS a SET email_sent = now() WHERE a.id = r.alert_id AND a.email_sent IS NULL RETURNING a.id INTO v_alert;
+                IF v_alert IS NOT NULL THEN
+                    INSERT INTO notifications (alert_id, change_id, kind, channel, subject, body, recipients, sender)
+                    VALUES (r.alert_id, r.change_id, 'raised', 'email', p_mail_subject, p_mail_body, p_email_to, p_email_from)
+                    RETURNING id INTO v_email;
+                END IF;
+            END IF;
+            IF p_text AND v_gate THEN
+                v_alert := NULL;
+                UPDATE alerts AS a SET sms_sent = now() WHERE a.id = r.alert_id AND a.sms_sent IS NULL RETURNING a.id INTO v_alert;
+                IF v_alert IS NOT NULL THEN
+                    INSERT INTO notifications (alert_id, change_id, kind, channel, subject, body, recipients)
+                    VALUES (r.alert_id, r.change_id, 'raised', 'sms', p_mail_subject, p_sms_body, p_text_to)
+                    RETURNING id INTO v_text;
+                END IF;
+            END IF;
+            RETURN QUERY SELECT r.alert_id, r.change_id, r.change_kind, v_email;
+            IF v_text IS NOT NULL THEN RETURN QUERY SELECT r.alert_id, NULL::bigint, NULL::text, v_text; END IF;
+        END
+        $fn$;
+
+        -- resolve_alert and the resolved e-mail and SMS: once per alert, when asked for, the
+        -- gates pass, the severity is in the filter (p_email_sev / p_text_sev), and for an
+        -- availability alert only after its failure notification went out on that channel
+        -- (Garrison raises those already at offline; the mail says "data overdue" at overdue).
+        CREATE FUNCTION resolve_alert_notify(p_subject text, p_seq bigint, p_cause text, p_cause_id bigint,
+                                    p_email boolean, p_text boolean, p_notify_info boolean, p_notify_warning boolean,
+                                    p_mail_subject text, p_mail_body text, p_sms_body text, p_email_sev text[], p_text_sev text[],
+                                    p_email_to jsonb, p_email_from text, p_text_to jsonb)
+        RETURNS TABLE (alert_id bigint, change_id bigint, change_kind text, notification_id bigint) LANGUAGE plpgsql AS $fn$
+        #variable_conflict use_column
+        DECLARE
+            r record;
+            v_alert bigint;
+            v_email bigint;
+            v_text bigint;
+        BEGIN
+            SELECT * INTO r FROM resolve_alert(p_subject, p_seq, p_cause, p_cause_id);
+            IF r.alert_id IS NULL THEN RETURN; END IF;
+            IF p_email THEN
+                UPDATE alerts AS a SET resolved_email_sent = now()
+                WHERE a.id = r.alert_id AND a.resolved_email_sent IS NULL AND notify_gate(a.severity, p_notify_info, p_notify_warning)
+                  AND a.severity = ANY(p_email_sev) AND (a.alert_type <> 'availability' OR a.email_sent IS NOT NULL)
+                RETURNING a.id INTO v_alert;
+                IF v_alert IS NOT NULL THEN
+                    INSERT INTO notifications (alert_id, change_id, kind, channel, subject, body, recipients, sender)
+                    VALUES (r.alert_id, r.change_id, 'resolved', 'email', p_mail_subject, p_mail_body, p_email_to, p_email_from)
+                    RETURNING id INTO v_email;
+                END IF;
+            END IF;
+            IF p_text THEN
+                v_alert := NULL;
+                UPDATE alerts AS a SET resolved_sms_sent = now()
+                WHERE a.id = r.alert_id AND a.resolved_sms_sent IS NULL AND notify_gate(a.severity, p_notify_info, p_notify_warning)
+                  AND a.severity = ANY(p_text_sev) AND (a.alert_type <> 'availability' OR a.sms_sent IS NOT NULL)
+                RETURNING a.id INTO v_alert;
+                IF v_alert IS NOT NULL THEN
+                    INSERT INTO notifications (alert_id, change_id, kind, channel, subject, body, recipients)
+                    VALUES (r.alert_id, r.change_id, 'resolved', 'sms', p_mail_subject, p_sms_body, p_text_to)
+                    RETURNING id INTO v_text;
+                END IF;
+            END IF;
+            RETURN QUERY SELECT r.alert_id, r.change_id, r.change_kind, v_email;
+            IF v_text IS NOT NULL THEN RETURN QUERY SELECT r.alert_id, NULL::bigint, NULL::text, v_text; END IF;
+        END
+        $fn$;
+
+        -- Tactical RMM's periodic re-notification (*_periodic_alert_days): an open, unsnoozed
+        -- alert whose last failure notice on a channel is older than its days gets that notice
+        -- again (a new notification, its texts copied), and the time is stamped.
+        CREATE FUNCTION renotify_due() RETURNS TABLE (notification_id bigint) LANGUAGE sql AS $fn$
+            WITH e AS (
+                UPDATE alerts a SET email_sent = now()
+                WHERE NOT a.resolved AND NOT a.snoozed AND a.email_days > 0 AND a.email_sent < now() - make_interval(days => a.email_days)
+                RETURNING a.id),
+            en AS (
+                INSERT INTO notifications (alert_id, kind, channel, subject, body, recipients, sender)
+                SELECT DISTINCT ON (n.alert_id) n.alert_id, 'raised', 'email', n.subject, n.body, n.recipients, n.sender
+                FROM notifications n JOIN e ON e.id = n.alert_id WHERE n.channel = 'email' AND n.kind = 'raised'
+                ORDER BY n.alert_id, n.id DESC
+                RETURNING id),
+            t AS (
+                UPDATE alerts a SET sms_sent = now()
+                WHERE NOT a.resolved AND NOT a.snoozed AND a.text_days > 0 AND a.sms_sent < now() - make_interval(days => a.text_days)
+                RETURNING a.id),
+            tn AS (
+                INSERT INTO notifications (alert_id, kind, channel, subject, body, recipients, sender)
+                SELECT DISTINCT ON (n.alert_id) n.alert_id, 'raised', 'sms', n.subject, n.body, n.recipients, n.sender
+                FROM notifications n JOIN t ON t.id = n.alert_id WHERE n.channel = 'sms' AND n.kind = 'raised'
+                ORDER BY n.alert_id, n.id DESC
+                RETURNING id)
+            SELECT id FROM en UNION ALL SELECT id FROM tn
+        $fn$;
+        """
+}

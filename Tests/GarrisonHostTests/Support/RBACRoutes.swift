@@ -19,6 +19,8 @@ extension RBAC {
     static let monitoringTokenOnly: [RBAC.Who: RBAC.Expect] = [
         .anonymous: .status(401), .noPermission: .status(401), .otherScope: .status(401), .ownScope: .status(401), .superuser: .status(401),
     ]
+    static let templateReachesB =
+        "the alert template is assigned to client B: it decides who is told about B's agents, so a role limited to client A may not change it (rule 4, as for policies)"
     static let anonymousLogin = "signing in needs no credentials; the body carries them"
 
     static var cases: [Case] { accounts + agents + agentAPI + alerts + automation + checks + clients + core + library + services + tasks }
@@ -157,6 +159,25 @@ extension RBAC {
             Case("GET /alerts/{pk}/", .scoped) { w, ask in Req(path: "/alerts/\(w.side(ask.side).alert)/") },
             Case("PUT /alerts/{pk}/", .scoped) { w, ask in
                 Req(path: "/alerts/\(w.side(ask.side).alert)/", json: ["type": "snooze", "snooze_days": 1])
+            },
+            Case("GET /alerts/assignments/", .list) { _, _ in Req(path: "/alerts/assignments/") },
+            Case("PUT /alerts/assignments/", .global, overrides: [.otherScope: .refused], reason: bodyTarget) { w, ask in
+                let o = w.side(ask.side)
+                return Req(path: "/alerts/assignments/", json: ["client": .init(o.client), "alert_template": .init(o.template)])
+            },
+            Case("GET /alerts/templates/", .global) { _, _ in Req(path: "/alerts/templates/") },
+            Case("POST /alerts/templates/", .global) { w, _ in
+                Req(path: "/alerts/templates/", json: ["name": .string(w.unique("rbac-template-"))])
+            },
+            Case("DELETE /alerts/templates/{pk}/", .global, overrides: [.otherScope: .status(403)], reason: templateReachesB) { w, ask in
+                Req(path: "/alerts/templates/\(try await w.freshTemplate(ask.side))/")
+            },
+            Case("GET /alerts/templates/{pk}/", .global) { w, ask in Req(path: "/alerts/templates/\(w.side(ask.side).template)/") },
+            Case("PUT /alerts/templates/{pk}/", .global, overrides: [.otherScope: .status(403)], reason: templateReachesB) { w, ask in
+                Req(path: "/alerts/templates/\(w.side(ask.side).template)/", json: ["check_periodic_alert_days": 1])
+            },
+            Case("GET /alerts/templates/{pk}/related/", .list) { w, ask in
+                Req(path: "/alerts/templates/\(w.side(ask.side).template)/related/")
             },
         ]
     }

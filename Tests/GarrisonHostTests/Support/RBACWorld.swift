@@ -26,6 +26,7 @@ final class RBACWorld: Sendable {
         var role = 0, user = 0, userName = ""
         var apiKey = 0
         var alert = 0
+        var template = 0
     }
 
     static let password = "rbac-password-1"
@@ -264,6 +265,7 @@ final class RBACWorld: Sendable {
             try await ok(host, .post, "/accounts/apikeys/", admin, ["name": .string("rbac-key-\(side)-\(tag)"), "user": .init(o.user)])
             .json["id"]?.intValue ?? 0
         o.alert = try await insertAlert(host, agentID: o.agentID)
+        o.template = try await Self.makeTemplate(host, admin, name: "rbac-template-\(side)-\(tag)", client: o.client)
         let bulk: JSON = [
             "mode": "command", "target": "agents", "agents": [.string(o.agentID)], "cmd": "uptime", "shell": "/bin/bash", "timeout": 5,
         ]
@@ -356,6 +358,21 @@ final class RBACWorld: Sendable {
             FROM agents a JOIN clients c ON c.id = a.client_id JOIN sites s ON s.id = a.site_id WHERE a.agent_id = $1 RETURNING id
             """, [agentID]
         ).first!.int("id")
+    }
+
+    /// An alert template assigned to `client` (or to `site`), so it reaches that client only.
+    static func makeTemplate(_ host: TestHost, _ admin: String, name: String, client: Int, site: Int? = nil) async throws -> Int {
+        try await ok(host, .post, "/alerts/templates/", admin, ["name": .string(name), "check_always_email": true])
+        let id = try await host.server.storage.pool.query("SELECT id FROM plugin_alert.templates WHERE name = $1", [name]).first!.int("id")
+        let target: JSON = site.map { ["site": .init($0), "alert_template": .init(id)] } ?? ["client": .init(client), "alert_template": .init(id)]
+        try await ok(host, .put, "/alerts/assignments/", admin, target)
+        return id
+    }
+
+    /// On a new site of `side` (a client has one template: the side's own stays assigned).
+    func freshTemplate(_ side: RBAC.Side) async throws -> Int {
+        try await Self.makeTemplate(
+            host, admin, name: unique("rbac-fresh-template-"), client: self.side(side).client, site: try await freshSite(side))
     }
 
     func freshAlert(_ side: RBAC.Side) async throws -> Int { try await Self.insertAlert(host, agentID: self.side(side).agentID) }
