@@ -31,6 +31,7 @@ let package = Package(
         .library(name: "AlertsPlugin", type: .dynamic, targets: ["AlertsPlugin"]),
         .library(name: "AlertEmailPlugin", type: .dynamic, targets: ["AlertEmailPlugin"]),
         .library(name: "AgentActionsPlugin", type: .dynamic, targets: ["AgentActionsPlugin"]),
+        .library(name: "AlertSMSPlugin", type: .dynamic, targets: ["AlertSMSPlugin"]),
     ],
     dependencies: [
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
@@ -125,6 +126,13 @@ let package = Package(
             name: "AlertEmailPlugin",
             dependencies: ["PluginKit", "CCurl"],
             path: "Plugins/AlertEmail/Plugin",
+            linkerSettings: swiftPluginLinkerSettings
+        ),
+        // The SMS channel for alerts: alert.notify into Twilio's Messages API through libcurl (Plugins/AlertSMS).
+        .target(
+            name: "AlertSMSPlugin",
+            dependencies: ["PluginKit", "CCurl"],
+            path: "Plugins/AlertSMS/Plugin",
             linkerSettings: swiftPluginLinkerSettings
         ),
 

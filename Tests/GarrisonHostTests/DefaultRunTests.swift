@@ -69,7 +69,7 @@ import TwoFactorCore
                 return (name, entry["state"]?.stringValue ?? "")
             })
         #expect(
-            states == ["twofactor": "running", "check": "running", "scripting": "running", "alert": "running", "alert_email": "running", "agent_actions": "running"],
+            states == ["twofactor": "running", "check": "running", "scripting": "running", "alert": "running", "alert_email": "running", "alert_sms": "running", "agent_actions": "running"],
             "\(plugins.text)")
 
         // A first agent enrolls and polls the routes the Checks plugin serves.

@@ -131,7 +131,7 @@ import TwoFactorCore
                 return (name, entry["state"]?.stringValue ?? "")
             })
         #expect(
-            states == ["twofactor": "running", "check": "running", "scripting": "running", "alert": "running", "alert_email": "running", "agent_actions": "running"],
+            states == ["twofactor": "running", "check": "running", "scripting": "running", "alert": "running", "alert_email": "running", "alert_sms": "running", "agent_actions": "running"],
             "\(plugins.text)")
         #expect(Self.mode(data.appendingPathComponent("2fa.key")) == 0o600)
     }

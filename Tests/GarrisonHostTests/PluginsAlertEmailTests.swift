@@ -305,6 +305,41 @@ import Testing
         }
     }
 
+    /// POST /core/emailtest/ (Tactical RMM's test mail, its answer and the SMTP error as the
+    /// refusal), and an alert template's own recipients and sender.
+    @Test func emailTest_andATemplatesRecipientsAndSender() async throws {
+        let server = try SMTPServer(port: try Self.freePort(), password: "s3cret")
+        try await server.start()
+        defer { server.stop() }
+        try await Self.with(port: server.port, password: "s3cret") { w in
+            let test = try await w.host.request(.post, "/core/emailtest/", as: .token(w.admin))
+            #expect(test.status == 200 && test.json == "Email test ok!", "\(test.text)")
+            let first = try #require(try server.messages().first)
+            #expect(first.headers["Subject"] == "Test from Tactical RMM" && first.body == "This is a test message", "\(first)")
+            #expect(Set(first.to) == ["ops@example.com", "oncall@example.org"])
+
+            let created = try await w.host.request(
+                .post, "/alerts/templates/", as: .token(w.admin),
+                json: [
+                    "name": "mail", "check_always_email": true, "email_recipients": ["team@example.net"], "email_from": "alerts@example.net",
+                ])
+            #expect(created.status == 200, "\(created.text)")
+            let template = try #require(try await w.pool.query("SELECT max(id) AS id FROM plugin_alert.templates").first?.int("id"))
+            let assigned = try await w.host.request(.put, "/alerts/assignments/", as: .token(w.admin), json: ["default": .init(template)])
+            #expect(assigned.status == 200, "\(assigned.text)")
+            let id = try await w.check(["check_type": "ping", "name": "quiet", "ip": "10.0.0.4", "fails_b4_alert": 1, "alert_severity": "error"])
+            try await w.submit(id, failing: true)
+            #expect(try await w.host.eventually(15) { try server.messages().count == 2 })
+            let mail = try server.messages()[1]
+            #expect(mail.to == ["team@example.net"] && mail.headers["To"] == "team@example.net", "\(mail)")
+            #expect(mail.headers["From"] == "alerts@example.net" && mail.headers["Subject"] == "Alerts Co, HQ, web-1 - Ping quiet Failed")
+        }
+        try await Self.with(port: server.port, password: "wrong") { w in
+            let test = try await w.host.request(.post, "/core/emailtest/", as: .token(w.admin))
+            #expect(test.status == 400 && test.json["detail"]?.stringValue?.contains("535") == true, "\(test.text)")
+        }
+    }
+
     /// Only the e-mail plugin, with `settings` (the shipped file's when nil), and its entry in
     /// /core/plugins/.
     static func pluginEntry(settings: String?) async throws -> JSON? {

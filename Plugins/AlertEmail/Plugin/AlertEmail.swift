@@ -26,6 +26,8 @@ final class AlertEmail: GarrisonPlugin {
 
     func register(_ r: Registrar) throws {
         try r.migration(version: 1, sql: Schema.v1)
+        try r.migration(version: 2, sql: Schema.v2)
+        try r.route(.post, "/core/emailtest/", permission: "can_edit_core_settings") { req in try await self.test(req) }
         guard let config else {
             host.log(.info, "no smtp_host in [settings]: alert e-mails are not sent")
             return
@@ -38,6 +40,17 @@ final class AlertEmail: GarrisonPlugin {
         }
         try r.subscribe("core.started") { _ in await self.ensureSchedule(config) }
         Task { await self.ensureSchedule(config) }
+    }
+
+    /// Tactical RMM's test mail ("Test from Tactical RMM" / "This is a test message") to the
+    /// recipients, sent at once; the SMTP error is the answer.
+    func test(_ req: PluginRequest) async throws -> PluginResponse {
+        guard let config else { throw PluginHTTPError(400, "There needs to be at least one email recipient configured") }
+        let data = Mail.message(
+            config: config, notification: 0, subject: "Test from Tactical RMM", body: "This is a test message",
+            messageID: "test-\(UUID().uuidString.lowercased())")
+        if case .failure(let error) = await SMTP.send(config: config, data: data) { throw PluginHTTPError(400, error.description) }
+        return try .json(JSON.string("Email test ok!"))
     }
 
     func ensureSchedule(_ config: Config) async {
@@ -70,15 +83,20 @@ final class AlertEmail: GarrisonPlugin {
     func received(_ event: PluginEvent) async {
         let e = event.json
         guard e["channel"]?.stringValue == "email", let id = e["notification_id"]?.intValue else { return }
+        // The alert template's own recipients and sender, when it names them.
+        let recipients = e["recipients"]?.arrayValue?.compactMap(\.stringValue).filter(Config.isAddress) ?? []
+        let sender = e["email_from"]?.stringValue.flatMap { Config.isAddress($0) ? $0 : nil }
         do {
             try await host.execute(
                 """
-                INSERT INTO messages (notification_id, alert_id, kind, subject, body) VALUES ($1, $2, $3, $4, $5)
+                INSERT INTO messages (notification_id, alert_id, kind, subject, body, recipients, sender)
+                VALUES ($1, $2, $3, $4, $5, $6::jsonb, $7)
                 ON CONFLICT (notification_id) DO NOTHING
                 """,
                 [
                     id, e["alert_id"]?.intValue, e["kind"]?.stringValue ?? "raised", e["subject"]?.stringValue ?? "",
-                    e["body"]?.stringValue ?? "",
+                    e["body"]?.stringValue ?? "", recipients.isEmpty ? nil : String(decoding: JSON.array(recipients.map(JSON.string)).jsonBytes, as: UTF8.self),
+                    sender,
                 ])
         } catch {
             host.log(.error, "keeping notification #\(id): \(error)")
@@ -114,6 +132,8 @@ final class AlertEmail: GarrisonPlugin {
         let subject: String
         let body: String
         let attempts: Int
+        let recipients: [String]?
+        let sender: String?
     }
 
     /// Sends every message that is due; returns how many were sent. A failure is retried
@@ -130,12 +150,15 @@ final class AlertEmail: GarrisonPlugin {
                 UPDATE messages SET next_attempt = now() + make_interval(secs => $1::float8) WHERE id IN (
                     SELECT id FROM messages WHERE sent_time IS NULL AND NOT gave_up AND next_attempt <= now()
                     ORDER BY id LIMIT 20 FOR UPDATE SKIP LOCKED)
-                RETURNING id, notification_id, subject, body, attempts
+                RETURNING id, notification_id, subject, body, attempts, recipients, sender
                 """, [Double(config.timeout * 2 + 30)])
             if due.isEmpty { return sent }
             for message in due.sorted(by: { $0.id < $1.id }) {
-                let data = Mail.message(config: config, notification: message.notification_id, subject: message.subject, body: message.body)
-                let result = await SMTP.send(config: config, data: data)
+                var target = config
+                if let recipients = message.recipients, !recipients.isEmpty { target.recipients = recipients }
+                if let sender = message.sender { target.from = sender }
+                let data = Mail.message(config: target, notification: message.notification_id, subject: message.subject, body: message.body)
+                let result = await SMTP.send(config: target, data: data)
                 switch result {
                 case .success:
                     try await host.execute(

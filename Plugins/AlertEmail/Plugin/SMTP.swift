@@ -42,7 +42,7 @@ enum SMTP {
 
 /// The message as sent: RFC 5322 headers and a UTF-8 plain-text body, CRLF lines.
 enum Mail {
-    static func message(config: Config, notification: Int, subject: String, body: String) -> Data {
+    static func message(config: Config, notification: Int, subject: String, body: String, messageID: String? = nil) -> Data {
         let date = DateFormatter()
         date.locale = Locale(identifier: "en_US_POSIX")
         date.timeZone = TimeZone(identifier: "UTC")
@@ -53,7 +53,7 @@ enum Mail {
             "From: \(config.from)",
             "To: \(config.recipients.joined(separator: ", "))",
             "Subject: \(encodedHeader(subject))",
-            "Message-ID: <alert-notification-\(notification)@\(domain)>",
+            "Message-ID: <\(messageID ?? "alert-notification-\(notification)")@\(domain)>",
             "MIME-Version: 1.0",
             "Content-Type: text/plain; charset=utf-8",
             "Content-Transfer-Encoding: 8bit",

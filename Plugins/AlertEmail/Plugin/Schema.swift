@@ -33,4 +33,9 @@ enum Schema {
         );
         CREATE INDEX attempts_message ON attempts (message_id);
         """
+
+    /// The alert template's recipients and sender, per message (null: the settings' own).
+    static let v2 = """
+        ALTER TABLE messages ADD COLUMN recipients jsonb, ADD COLUMN sender text;
+        """
 }

@@ -34,11 +34,11 @@ struct Config: Sendable {
     let tls: TLS
     let verify: Bool
     let caFile: String
-    let from: String
+    var from: String
     let username: String
     let password: String
     let loginOptions: String
-    let recipients: [String]
+    var recipients: [String]
     let timeout: Int
     let maxAttempts: Int
     let backoff: Int

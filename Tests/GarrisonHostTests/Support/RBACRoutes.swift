@@ -21,6 +21,8 @@ extension RBAC {
     ]
     static let templateReachesB =
         "the alert template is assigned to client B: it decides who is told about B's agents, so a role limited to client A may not change it (rule 4, as for policies)"
+    static let idleChannel =
+        "the channel plugin is idle in the matrix (shipped settings: no SMTP server, no Twilio account): past the permission check the answer is Tactical RMM's 400 saying what is missing"
     static let anonymousLogin = "signing in needs no credentials; the body carries them"
 
     static var cases: [Case] { accounts + agents + agentAPI + alerts + automation + checks + clients + core + library + services + tasks }
@@ -416,6 +418,14 @@ extension RBAC {
 
     static var core: [Case] {
         [
+            Case(
+                "POST /core/emailtest/", .global, overrides: [.superuser: .status(400), .ownScope: .status(400), .otherScope: .status(400)],
+                reason: idleChannel
+            ) { _, _ in Req(path: "/core/emailtest/") },
+            Case(
+                "POST /core/smstest/", .global, overrides: [.superuser: .status(400), .ownScope: .status(400), .otherScope: .status(400)],
+                reason: idleChannel
+            ) { _, _ in Req(path: "/core/smstest/") },
             Case("GET /core/keystore/", .global) { _, _ in Req(path: "/core/keystore/") },
             Case("POST /core/keystore/", .global, overrides: [.otherScope: .status(403), .ownScope: .status(403)], reason: globalWrite) {
                 w, _ in

@@ -23,6 +23,7 @@ extension PluginFolder {
             ("45-agent-actions.toml", "libAgentActionsPlugin.so", ""),
             ("60-alerts.toml", "libAlertsPlugin.so", ""),
             ("61-alert-email.toml", "libAlertEmailPlugin.so", ""),
+            ("62-alert-sms.toml", "libAlertSMSPlugin.so", ""),
         ]
         for plugin in plugins {
             let copy = try folder.copyBuilt(plugin.library)

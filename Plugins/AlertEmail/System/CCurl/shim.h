@@ -1,5 +1,6 @@
-// libcurl for the alert_email plugin. curl_easy_setopt is variadic, which Swift cannot call,
-// so the one thing the plugin needs -- send one message over SMTP -- is this small C function.
+// libcurl for the alert channel plugins. curl_easy_setopt is variadic, which Swift cannot call,
+// so what the plugins need -- send one message over SMTP (alert_email), make one HTTP request
+// (alert_sms: Twilio's Messages API) -- is a small C function each.
 #ifndef GARRISON_CCURL_SHIM_H
 #define GARRISON_CCURL_SHIM_H
 #include <curl/curl.h>
@@ -78,6 +79,63 @@ static inline int ccurl_smtp_send(const char *url, int tls, int verify, const ch
     curl_easy_setopt(h, CURLOPT_DEBUGFUNCTION, ccurl_debug);
     curl_easy_setopt(h, CURLOPT_DEBUGDATA, &rep);
     CURLcode rc = curl_easy_perform(h);
+    curl_slist_free_all(list);
+    curl_easy_cleanup(h);
+    return (int)rc;
+}
+typedef struct { char *buf; size_t cap; size_t len; } ccurl_body;
+
+// Keeps the first cap-1 bytes of the answer's body (NUL-terminated); the rest is read and dropped.
+static size_t ccurl_write(char *ptr, size_t size, size_t nmemb, void *userp) {
+    ccurl_body *b = (ccurl_body *)userp;
+    size_t n = size * nmemb;
+    size_t room = b->cap - 1 - b->len;
+    size_t take = n < room ? n : room;
+    memcpy(b->buf + b->len, ptr, take);
+    b->len += take;
+    b->buf[b->len] = 0;
+    return n;
+}
+
+// One HTTP request: `method` ("POST", "GET", ...) to `url` (http or https only, redirects
+// not followed), HTTP Basic auth when `user` is set, the '\n'-separated `headers`, `body` of
+// `len` bytes (sent for any method when len > 0). Returns the CURLcode; *status is the
+// HTTP status (0 when none came), `answer` (answer_cap bytes) the start of the body, errbuf
+// (CURL_ERROR_SIZE bytes) libcurl's message on failure.
+static inline int ccurl_http(const char *method, const char *url, const char *user, const char *pass, const char *headers,
+                             const char *body, size_t len, long timeout_s, long *status, char *answer, size_t answer_cap,
+                             char *errbuf) {
+    errbuf[0] = 0;
+    answer[0] = 0;
+    *status = 0;
+    CURL *h = curl_easy_init();
+    if (!h) return CURLE_FAILED_INIT;
+    struct curl_slist *list = NULL;
+    char *copy = strdup(headers ? headers : ""), *save = NULL;
+    for (char *r = strtok_r(copy, "\n", &save); r; r = strtok_r(NULL, "\n", &save)) list = curl_slist_append(list, r);
+    free(copy);
+    ccurl_body out = {answer, answer_cap, 0};
+    curl_easy_setopt(h, CURLOPT_URL, url);
+    curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
+    curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, method);
+    if (user && *user) {
+        curl_easy_setopt(h, CURLOPT_HTTPAUTH, (long)CURLAUTH_BASIC);
+        curl_easy_setopt(h, CURLOPT_USERNAME, user);
+        curl_easy_setopt(h, CURLOPT_PASSWORD, pass);
+    }
+    if (list) curl_easy_setopt(h, CURLOPT_HTTPHEADER, list);
+    if (len > 0) {
+        curl_easy_setopt(h, CURLOPT_POSTFIELDS, body);
+        curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)len);
+    }
+    curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, ccurl_write);
+    curl_easy_setopt(h, CURLOPT_WRITEDATA, &out);
+    curl_easy_setopt(h, CURLOPT_ERRORBUFFER, errbuf);
+    curl_easy_setopt(h, CURLOPT_TIMEOUT, timeout_s);
+    curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT, timeout_s);
+    curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
+    CURLcode rc = curl_easy_perform(h);
+    curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, status);
     curl_slist_free_all(list);
     curl_easy_cleanup(h);
     return (int)rc;
