@@ -7,7 +7,8 @@ import Synchronization
     import Foundation
 #endif
 
-/// Bulk actions (docs/compatibility.md §2.7): a command, a script or a patch scan on every agent a
+/// Bulk actions (docs/compatibility.md §2.7): a command, a script, a patch scan or a patch install
+/// (handed to the patching plugin through the scripting.bulk.patch event) on every agent a
 /// target selects. The POST answers at once with the run's id; requests go out concurrently,
 /// offline agents get the command queued as a pending action, and per-agent results are
 /// written in batches as they come back (the NATS reply, or the agent's histresult later).
@@ -90,8 +91,8 @@ final class BulkRuns: Sendable {
                 throw PluginHTTPError(400, "command mode needs cmd and shell.")
             }
         case "patch":
-            guard body.patchMode == "scan" else {
-                throw PluginHTTPError(400, "patch mode supports patchMode scan (installing needs the patch plugin).")
+            guard body.patchMode == "scan" || body.patchMode == "install" else {
+                throw PluginHTTPError(400, "patchMode must be scan or install.")
             }
         default:
             throw PluginHTTPError(400, "mode must be command, script or patch.")
@@ -143,6 +144,17 @@ final class BulkRuns: Sendable {
                 "agents": .number(Double(selected.count)), "script": script.map { .string($0.name) } ?? .null,
                 "cmd": body.cmd.map(JSON.string) ?? .null,
             ])
+        if body.mode == "patch", body.patchMode == "install" {
+            // Installing needs the approved updates, which the patching plugin (winupdate) keeps:
+            // it takes the online Windows agents from this event and sends each its install.
+            let agents = selected.filter { $0.plat == "windows" && $0.isOnline }.map { JSON.string($0.agentID) }
+            try host.publish(
+                event: "scripting.bulk.patch",
+                json: JSON.object([
+                    "bulk_id": .number(Double(bulkID)), "patch_mode": "install", "agents": .array(agents),
+                    "username": .string(req.username),
+                ]))
+        }
         let snippets = script == nil ? [:] : try await scripting.library.snippetCodes()
         let username = req.username
         Task {
@@ -269,6 +281,11 @@ final class BulkRuns: Sendable {
         }
         do {
             let queue = !agent.isOnline
+            if plan.body.mode == "patch", plan.body.patchMode == "install" {
+                guard agent.plat == "windows" else { return failed("patch installs need a Windows agent") }
+                guard agent.isOnline else { return failed("the agent is offline; its approved updates install at its policy's next time") }
+                return .init(bulkID: plan.bulkID, agentID: agent.agentID, status: "sent", historyID: nil, pendingActionID: nil, result: nil)
+            }
             if plan.body.mode == "patch" {
                 guard agent.plat == "windows" else { return failed("patch scans need a Windows agent") }
                 try host.agentSend(
