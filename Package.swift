@@ -32,6 +32,7 @@ let package = Package(
         .library(name: "AlertEmailPlugin", type: .dynamic, targets: ["AlertEmailPlugin"]),
         .library(name: "AgentActionsPlugin", type: .dynamic, targets: ["AgentActionsPlugin"]),
         .library(name: "AlertSMSPlugin", type: .dynamic, targets: ["AlertSMSPlugin"]),
+        .library(name: "PatchingPlugin", type: .dynamic, targets: ["PatchingPlugin"]),
     ],
     dependencies: [
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
@@ -135,6 +136,14 @@ let package = Package(
             path: "Plugins/AlertSMS/Plugin",
             linkerSettings: swiftPluginLinkerSettings
         ),
+        // Windows update management (Plugins/Patching): pure logic in Core.
+        .target(name: "PatchingCore", dependencies: ["JSONText"], path: "Plugins/Patching/Core"),
+        .target(
+            name: "PatchingPlugin",
+            dependencies: ["PluginKit", "PatchingCore"],
+            path: "Plugins/Patching/Plugin",
+            linkerSettings: swiftPluginLinkerSettings
+        ),
 
         // The agent's wire format (msgpack values, command envelopes, telemetry): the host and
         // the agent emulator share it, and the emulator links nothing else of the host.
@@ -233,6 +242,11 @@ let package = Package(
             name: "ScriptingTests",
             dependencies: ["ScriptingCore", "JSONText"],
             path: "Tests/ScriptingTests"
+        ),
+        .testTarget(
+            name: "PatchingTests",
+            dependencies: ["PatchingCore", "JSONText"],
+            path: "Tests/PatchingTests"
         ),
         .testTarget(
             name: "PluginKitTests",

@@ -69,7 +69,10 @@ import TwoFactorCore
                 return (name, entry["state"]?.stringValue ?? "")
             })
         #expect(
-            states == ["twofactor": "running", "check": "running", "scripting": "running", "alert": "running", "alert_email": "running", "alert_sms": "running", "agent_actions": "running"],
+            states == [
+                "twofactor": "running", "check": "running", "scripting": "running", "alert": "running", "alert_email": "running",
+                "alert_sms": "running", "agent_actions": "running", "winupdate": "running",
+            ],
             "\(plugins.text)")
 
         // A first agent enrolls and polls the routes the Checks plugin serves.

@@ -25,7 +25,9 @@ extension RBAC {
         "the channel plugin is idle in the matrix (shipped settings: no SMTP server, no Twilio account): past the permission check the answer is Tactical RMM's 400 saying what is missing"
     static let anonymousLogin = "signing in needs no credentials; the body carries them"
 
-    static var cases: [Case] { accounts + agents + agentAPI + alerts + automation + checks + clients + core + library + services + tasks }
+    static var cases: [Case] {
+        accounts + agents + agentAPI + alerts + automation + checks + clients + core + library + services + tasks + winupdate
+    }
 
     // MARK: accounts
 
@@ -304,6 +306,20 @@ extension RBAC {
                     path: "/api/v3/\(w.a.task)/\(w.a.agentID)/taskrunner/",
                     json: ["stdout": "", "stderr": "", "retcode": 0, "execution_time": 0.1])
             },
+            Case("POST /api/v3/winupdates/", .agent) { w, _ in
+                Req(
+                    path: "/api/v3/winupdates/",
+                    json: ["agent_id": .string(w.a.agentID), "wua_updates": [["guid": .string(w.a.winUpdateGUID), "kb_article_ids": ["5000001"]]]])
+            },
+            Case("PATCH /api/v3/winupdates/", .agent) { w, _ in
+                Req(path: "/api/v3/winupdates/", json: ["agent_id": .string(w.a.agentID), "guid": .string(w.a.winUpdateGUID), "success": false])
+            },
+            Case("PUT /api/v3/winupdates/", .agent) { w, _ in
+                Req(path: "/api/v3/winupdates/", json: ["agent_id": .string(w.a.agentID), "needs_reboot": false])
+            },
+            Case("POST /api/v3/superseded/", .agent) { w, _ in
+                Req(path: "/api/v3/superseded/", json: ["agent_id": .string(w.a.agentID), "guid": "rbac-no-such-update"])
+            },
             Case("PATCH /api/v4/{agent_id}/{pk}/chocoresult/", .agent) { w, _ in
                 Req(path: "/api/v4/\(w.a.agentID)/\(w.a.chocoAction)/chocoresult/", json: ["results": "rbac"])
             },
@@ -339,6 +355,37 @@ extension RBAC {
             },
             Case("GET /automation/policies/{pk}/related/", .list) { w, ask in
                 Req(path: "/automation/policies/\(w.side(ask.side).policy)/related/")
+            },
+        ]
+    }
+
+    // MARK: winupdate (the patching plugin)
+
+    static let linuxAgents =
+        "the world's agents are Linux: after the permission and scope checks a Windows update scan or install answers 400 Not available for linux"
+
+    static var winupdate: [Case] {
+        [
+            Case("GET /winupdate/{agent_id}/", .scoped) { w, ask in Req(path: "/winupdate/\(w.side(ask.side).agentID)/") },
+            Case("GET /winupdate/{agent_id}/policy/", .scoped) { w, ask in Req(path: "/winupdate/\(w.side(ask.side).agentID)/policy/") },
+            Case("POST /winupdate/{agent_id}/scan/", .scoped, overrides: [.ownScope: .status(400), .superuser: .status(400)], reason: linuxAgents) {
+                w, ask in Req(path: "/winupdate/\(w.side(ask.side).agentID)/scan/")
+            },
+            Case("POST /winupdate/{agent_id}/install/", .scoped, overrides: [.ownScope: .status(400), .superuser: .status(400)], reason: linuxAgents)
+            { w, ask in Req(path: "/winupdate/\(w.side(ask.side).agentID)/install/") },
+            Case("PUT /winupdate/{pk}/", .scoped) { w, ask in Req(path: "/winupdate/\(w.side(ask.side).winUpdate)/", json: ["action": "nothing"]) },
+            Case("POST /automation/patchpolicy/", .global, overrides: [.otherScope: .status(403)], reason: reachesB) { w, ask in
+                Req(path: "/automation/patchpolicy/", json: ["policy": .init(try await w.freshPolicy(ask.side)), "critical": "manual"])
+            },
+            Case("POST /automation/patchpolicy/reset/", .scoped, overrides: [.otherScope: .refused], reason: bodyTarget) { w, ask in
+                Req(path: "/automation/patchpolicy/reset/", json: ["client": .init(w.side(ask.side).client)])
+            },
+            Case("DELETE /automation/patchpolicy/{pk}/", .global, overrides: [.otherScope: .status(403)], reason: reachesB) { w, ask in
+                Req(path: "/automation/patchpolicy/\(try await w.freshPatchPolicy(ask.side))/")
+            },
+            Case("GET /automation/patchpolicy/{pk}/", .global) { w, ask in Req(path: "/automation/patchpolicy/\(w.side(ask.side).patchPolicy)/") },
+            Case("PUT /automation/patchpolicy/{pk}/", .global, overrides: [.otherScope: .status(403)], reason: reachesB) { w, ask in
+                Req(path: "/automation/patchpolicy/\(w.side(ask.side).patchPolicy)/", json: ["run_time_hour": 3])
             },
         ]
     }

@@ -27,6 +27,7 @@ final class RBACWorld: Sendable {
         var apiKey = 0
         var alert = 0
         var template = 0
+        var winUpdate = 0, winUpdateGUID = "", patchPolicy = 0
     }
 
     static let password = "rbac-password-1"
@@ -234,6 +235,17 @@ final class RBACWorld: Sendable {
             try await ok(host, .post, "/tasks/", admin, taskBody(agent: o.agentID, name: o.taskName, script: o.script)).json["id"]?.intValue
             ?? 0
 
+        // A Windows update the agent reported, and a patch policy on the side's policy.
+        o.winUpdateGUID = "rbac-update-\(side)-\(tag)"
+        try await ok(
+            host, .post, "/api/v3/winupdates/", "",
+            ["agent_id": .string(o.agentID), "wua_updates": [["guid": .string(o.winUpdateGUID), "kb_article_ids": ["5000001"], "title": "rbac"]]],
+            as: agent)
+        o.winUpdate = try await pool.query("SELECT id FROM plugin_winupdate.updates WHERE agent_id = $1", [o.agentID]).first!.int("id")
+        try await ok(host, .post, "/automation/patchpolicy/", admin, ["policy": .init(o.policy)])
+        o.patchPolicy = try await pool.query("SELECT id FROM plugin_winupdate.policies WHERE policy_id = $1", [String(o.policy)])
+            .first!.int("id")
+
         let deployment = try await ok(
             host, .post, "/clients/deployments/", admin, ["site": .init(o.site), "expires": "2099-01-01T00:00", "install_flags": [:]])
         o.deployment = deployment.json["id"]?.intValue ?? 0
@@ -392,6 +404,13 @@ final class RBACWorld: Sendable {
         let id = try await query("SELECT id FROM policies WHERE name = $1", [name]).int("id")
         try await ok(.put, "/clients/sites/\(try await freshSite(side))/", ["site": ["server_policy": .init(id)]])
         return id
+    }
+
+    /// A patch policy on a fresh policy that reaches `side`'s client.
+    func freshPatchPolicy(_ side: RBAC.Side) async throws -> Int {
+        let policy = try await freshPolicy(side)
+        try await ok(.post, "/automation/patchpolicy/", ["policy": .init(policy)])
+        return try await query("SELECT id FROM plugin_winupdate.policies WHERE policy_id = $1", [String(policy)]).int("id")
     }
 
     /// A script; one for B is run by a new task of agent B (it reaches B's agents).

@@ -24,6 +24,7 @@ extension PluginFolder {
             ("60-alerts.toml", "libAlertsPlugin.so", ""),
             ("61-alert-email.toml", "libAlertEmailPlugin.so", ""),
             ("62-alert-sms.toml", "libAlertSMSPlugin.so", ""),
+            ("70-winupdate.toml", "libPatchingPlugin.so", ""),
         ]
         for plugin in plugins {
             let copy = try folder.copyBuilt(plugin.library)
