@@ -229,10 +229,10 @@ import Testing
             let own = try await w.host.user("ownpatch", permissions: ["can_manage_winupdates"], clients: [w.client], admin: w.admin)
             #expect(try await w.host.request(.get, "/winupdate/\(agentID)/", as: .token(own)).json.arrayValue?.count == 6)
 
-            // Linux agents have no Windows updates to scan; an install with nothing approved is refused.
-            let (linuxID, _) = try await w.enroll(plat: "linux", hostname: "deb-1")
-            let linux = try await w.host.request(.post, "/winupdate/\(linuxID)/scan/", as: .token(w.admin))
-            #expect(linux.status == 400 && linux.json["detail"] == "Not available for linux", "\(linux.text)")
+            // macOS agents have nothing to scan; an install with nothing approved is refused.
+            let (macID, _) = try await w.enroll(plat: "darwin", hostname: "mac-1")
+            let mac = try await w.host.request(.post, "/winupdate/\(macID)/scan/", as: .token(w.admin))
+            #expect(mac.status == 400 && mac.json["detail"] == "Not available for darwin", "\(mac.text)")
             let none = try await w.host.request(.post, "/winupdate/\(agentID)/install/", as: .token(w.admin))
             #expect(none.status == 400 && none.json["detail"]?.stringValue?.hasPrefix("No approved updates on win-1") == true, "\(none.text)")
         }
@@ -391,6 +391,54 @@ import Testing
             try await eventually("waiting install", timeout: .seconds(20)) { agent.installRuns == 1 }
             try await w.runJob("winupdate.install_check", now: "2026-12-05T02:30:00Z")
             #expect(agent.received("installwinupdates").count == 1)
+        }
+    }
+
+    /// Linux through runscript: the stand-in agent runs the scan script for real on this
+    /// Debian machine, its apt output becomes rows; an install runs a script naming exactly the
+    /// approved packages (never run here: the stand-in answers for each package it names), and
+    /// the reboot rule follows the script's reboot-required answer.
+    @Test func linuxPackages_realAptScan_installOnlyApproved_rebootRequired() async throws {
+        guard FileManager.default.isExecutableFile(atPath: "/usr/bin/apt-get") else { return }
+        try await Self.with(nats: true) { w in
+            let url = try #require(w.host.server.bus?.supervisor).url
+            let (agentID, token) = try await w.enroll(plat: "linux", hostname: "deb-1")
+            try await w.host.server.storage.pool.query("UPDATE agents SET last_seen = now() WHERE agent_id = $1", [agentID])
+            let agent = try await CommandAgent.start(url: url, agentID: agentID, token: token)
+            defer { agent.stop() }
+            let scan = try await w.host.request(.post, "/winupdate/\(agentID)/scan/", as: .token(w.admin))
+            #expect(scan.json == "A package update scan will be performed on deb-1", "\(scan.text)")
+            try await eventually("scan ran", timeout: .seconds(60)) { agent.received.contains { $0.command["func"] == "runscriptfull" } }
+            // What apt would upgrade here, read independently of the script.
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: "/bin/sh")
+            process.arguments = ["-c", "LC_ALL=C apt-get -s -o Debug::NoLocking=1 dist-upgrade 2>/dev/null | grep -c '^Inst '"]
+            let pipe = Pipe()
+            process.standardOutput = pipe
+            try process.run()
+            let expected = Int(String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)) ?? 0
+            process.waitUntilExit()
+            guard expected >= 2 else { return }
+            try await eventually("packages stored", timeout: .seconds(60)) { try await w.updates(agentID).count == expected }
+            let rows = try await w.updates(agentID)
+            #expect(rows.allSatisfy { $0["guid"]?.stringValue?.hasPrefix("apt:") == true && $0["categories"]?[0] == "apt" })
+            #expect(rows.allSatisfy { $0["kb"]?.stringValue == $0["guid"]?.stringValue?.dropFirst(4).description })
+
+            let chosen = Array(rows.prefix(2))
+            for row in chosen { try await w.ok(.put, "/winupdate/\(row["id"]?.intValue ?? 0)/", ["action": "approve"]) }
+            let own = try #require(try await w.ok(.get, "/winupdate/\(agentID)/policy/").json["winupdatepolicy"]?[0]?["id"]?.intValue)
+            try await w.ok(.put, "/automation/patchpolicy/\(own)/", ["reboot_after_install": "required"])
+            #expect(try await w.host.request(.post, "/winupdate/\(agentID)/install/", as: .token(w.admin)).json == "Approved patches will now be installed on deb-1")
+            try await eventually("installed", timeout: .seconds(30)) {
+                try await w.updates(agentID).filter { $0["installed"] == true }.count == 2
+            }
+            let scripts = agent.received.filter { $0.command["func"] == "runscriptfull" }.compactMap { $0.command["payload"]?["code"]?.stringValue }
+            let install = try #require(scripts.first { $0.contains("# Garrison patch install") })
+            let named = install.split(separator: "\n").filter { $0.contains("apt-get install -y --only-upgrade") }
+            let names = Set(chosen.compactMap { $0["kb"]?.stringValue })
+            #expect(named.count == 2 && names.allSatisfy { name in named.contains { $0.contains("'\(name)'") } }, "\(install)")
+            #expect(!install.contains("dist-upgrade") && !install.contains("apt-get upgrade"))
+            try await eventually("rebootnow") { agent.received.contains { $0.command["func"] == "rebootnow" } }
         }
     }
 

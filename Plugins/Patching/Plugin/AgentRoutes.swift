@@ -69,8 +69,9 @@ extension Patching {
         ON CONFLICT (agent_id, guid) DO NOTHING
         """
 
-    func store(_ packages: [WUAPackage], agentID: String, agentPK: Int) async throws {
-        let items = packages.enumerated().map { StoredItem(package: $0.element, kb: $0.element.kb, ord: $0.offset) }
+    /// `kbs` replaces the KB of each package (Linux packages: the package name).
+    func store(_ packages: [WUAPackage], agentID: String, agentPK: Int, kbs: [String]? = nil) async throws {
+        let items = packages.enumerated().map { StoredItem(package: $0.element, kb: kbs?[$0.offset] ?? $0.element.kb, ord: $0.offset) }
         let text = String(decoding: try JSONEncoder().encode(items), as: UTF8.self)
         try await host.execute(Self.storeSQL, [agentID, agentPK, text])
     }

@@ -68,7 +68,14 @@ extension Patching {
             if index > 0, index % 40 == 0 { try? await Task.sleep(for: .seconds(1)) }
             try? host.agentSend(agentID: target.agent_id, payload: ["func": "getwinupdates"] as JSON)
         }
-        return ["approved": .number(Double(approved)), "scanned": .number(Double(online.count))]
+        // Linux agents scan through runscript, one after another in the background.
+        let linux = targets.filter { $0.plat == "linux" && $0.status == "online" }.map(\.agent_id)
+        if !linux.isEmpty {
+            Task {
+                for id in linux { if let agent = try? await self.loadAgent(id) { await self.linuxScan(agent) } }
+            }
+        }
+        return ["approved": .number(Double(approved)), "scanned": .number(Double(online.count + linux.count))]
     }
 
     /// What the hourly check reads about each agent with approved updates.
@@ -98,7 +105,9 @@ extension Patching {
         let fallbackZone = TimeZone(identifier: settings.defaultTimeZone) ?? TimeZone(identifier: "UTC")!
         var installed = 0, waiting = 0
         for candidate in candidates {
-            guard let fact = byID[candidate.agent_id], (fact.plat ?? "windows") == "windows", Self.supportsPatching(fact.version) else {
+            guard let fact = byID[candidate.agent_id],
+                fact.plat == "linux" || ((fact.plat ?? "windows") == "windows" && Self.supportsPatching(fact.version))
+            else {
                 continue
             }
             do {
@@ -109,7 +118,7 @@ extension Patching {
                 let last = candidate.last.map { Date(timeIntervalSince1970: $0) }
                 guard InstallSchedule.isDue(policy, now: now, zone: zone, lastInstalled: last) else { continue }
                 if fact.status == "online" {
-                    guard try await sendInstall(agent.agent_id, hostname: agent.hostname) else { continue }
+                    guard try await sendInstall(agent) else { continue }
                     installed += 1
                 } else {
                     // Runs once, as soon as the agent is online again (the scheduler's agent runs);
@@ -136,19 +145,27 @@ extension Patching {
     func installWaiting(_ agentID: String?) async throws -> JSON? {
         guard let agentID, let agent = try await loadAgent(agentID) else { return ["installed": false] }
         await cleanupSuperseded(agentID)
-        return ["installed": .bool(try await sendInstall(agentID, hostname: agent.hostname))]
+        return ["installed": .bool(try await sendInstall(agent))]
     }
 
-    /// scripting.bulk.patch with "patch_mode": "install": the bulk run's agents, already
-    /// filtered by the caller's scope. Each: cleanup, approvals, installwinupdates.
+    /// scripting.bulk.patch: the bulk run's agents, already filtered by the caller's scope.
+    /// "install": each gets cleanup, approvals and its install; "scan": the Linux ones scan.
     func bulkPatch(_ event: PluginEvent) async {
-        guard event.json["patch_mode"]?.stringValue == "install", let ids = event.json["agents"]?.arrayValue else { return }
+        guard let ids = event.json["agents"]?.arrayValue else { return }
+        if event.json["patch_mode"]?.stringValue == "scan" {
+            // Linux agents of a bulk scan (Windows ones got getwinupdates from the scripting plugin).
+            for id in ids.compactMap(\.stringValue) {
+                if let agent = try? await loadAgent(id), agent.isLinux { await linuxScan(agent) }
+            }
+            return
+        }
+        guard event.json["patch_mode"]?.stringValue == "install" else { return }
         for id in ids.compactMap(\.stringValue) {
             do {
-                guard let agent = try await loadAgent(id), agent.isWindows else { continue }
+                guard let agent = try await loadAgent(id), agent.isPatchable else { continue }
                 await cleanupSuperseded(id)
                 try await approve(id, policy: try await effectivePolicy(agent))
-                try await sendInstall(id, hostname: agent.hostname)
+                try await sendInstall(agent)
             } catch { host.log(.notice, "bulk install on \(id): \(error)") }
         }
     }

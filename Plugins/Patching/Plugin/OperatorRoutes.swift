@@ -54,7 +54,12 @@ extension Patching {
     /// `POST /winupdate/<agent_id>/scan/`: getwinupdates (the agent posts its scan back).
     func scan(_ req: PluginRequest) async throws -> PluginResponse {
         let agent = try await visibleAgent(req, try Self.agentIDParam(req))
-        guard agent.isWindows else { throw PluginHTTPError(400, "Not available for \(agent.plat ?? "")") }
+        guard agent.isPatchable else { throw PluginHTTPError(400, "Not available for \(agent.plat ?? "")") }
+        if agent.isLinux {
+            Task { await self.linuxScan(agent) }
+            try? host.audit(action: "winupdate.scan", username: req.username, agentID: agent.agent_id)
+            return try .json(JSON.string("A package update scan will be performed on \(agent.hostname)"))
+        }
         do { try host.agentSend(agentID: agent.agent_id, payload: ["func": "getwinupdates"] as JSON) } catch {
             throw PluginHTTPError(503, "The agent bus is unavailable; try again.")
         }
@@ -66,11 +71,11 @@ extension Patching {
     /// installwinupdates with every approved GUID, at once (no schedule, no once-a-day guard).
     func installNow(_ req: PluginRequest) async throws -> PluginResponse {
         let agent = try await visibleAgent(req, try Self.agentIDParam(req))
-        guard agent.isWindows else { throw PluginHTTPError(400, "Not available for \(agent.plat ?? "")") }
+        guard agent.isPatchable else { throw PluginHTTPError(400, "Not available for \(agent.plat ?? "")") }
         await cleanupSuperseded(agent.agent_id)
         try await approve(agent.agent_id, policy: try await effectivePolicy(agent))
         let sent: Bool
-        do { sent = try await sendInstall(agent.agent_id, hostname: agent.hostname) } catch let error as PluginError {
+        do { sent = try await sendInstall(agent) } catch let error as PluginError {
             host.log(.notice, "installwinupdates to \(agent.agent_id): \(error)")
             throw PluginHTTPError(503, "The agent bus is unavailable; try again.")
         }

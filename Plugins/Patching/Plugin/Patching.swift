@@ -75,6 +75,9 @@ final class Patching: GarrisonPlugin {
 
         var policyIDs: [Int] { (policies ?? []).map(\.id) }
         var isWindows: Bool { (plat ?? "windows") == "windows" }
+        var isLinux: Bool { plat == "linux" }
+        /// Windows updates, or Linux packages through runscript.
+        var isPatchable: Bool { isWindows || isLinux }
         var isOnline: Bool { status == "online" }
     }
 
@@ -195,13 +198,19 @@ final class Patching: GarrisonPlugin {
         }
     }
 
-    /// Sends installwinupdates with the approved GUIDs; false when there are none.
+    /// Sends installwinupdates with the approved GUIDs (a Linux agent: runs the install
+    /// script for the approved packages, in the background); false when there are none.
     @discardableResult
-    func sendInstall(_ agentID: String, hostname: String) async throws -> Bool {
-        let guids = try await approvedGUIDs(agentID)
+    func sendInstall(_ agent: Agent) async throws -> Bool {
+        let guids = try await approvedGUIDs(agent.agent_id)
         guard !guids.isEmpty else { return false }
-        host.log(.debug, "Installing windows updates on \(hostname)")
-        try host.agentSend(agentID: agentID, payload: ["func": "installwinupdates", "guids": .array(guids.map(JSON.string))] as JSON)
+        if agent.isLinux {
+            host.log(.debug, "Installing package updates on \(agent.hostname)")
+            Task { await self.linuxInstall(agent, guids: guids) }
+            return true
+        }
+        host.log(.debug, "Installing windows updates on \(agent.hostname)")
+        try host.agentSend(agentID: agent.agent_id, payload: ["func": "installwinupdates", "guids": .array(guids.map(JSON.string))] as JSON)
         return true
     }
 

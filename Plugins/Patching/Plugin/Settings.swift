@@ -9,7 +9,14 @@ struct Settings: Decodable, Sendable {
     /// false: no scheduled installs (TRMM_DISABLE_WINUPDATES_INSTALL_TASK).
     var install_task: Bool?
 
+    /// Seconds a Linux package scan (runscriptfull) may take.
+    var linux_scan_timeout: Int?
+    /// Seconds a Linux package install may take.
+    var linux_install_timeout: Int?
+
     var defaultTimeZone: String { default_time_zone ?? "UTC" }
+    var linuxScanTimeout: Int { min(max(linux_scan_timeout ?? 300, 10), 3600) }
+    var linuxInstallTimeout: Int { min(max(linux_install_timeout ?? 1800, 60), 86_400) }
     var approveTask: Bool { approve_task ?? true }
     var installTask: Bool { install_task ?? true }
 }

@@ -144,16 +144,21 @@ final class BulkRuns: Sendable {
                 "agents": .number(Double(selected.count)), "script": script.map { .string($0.name) } ?? .null,
                 "cmd": body.cmd.map(JSON.string) ?? .null,
             ])
-        if body.mode == "patch", body.patchMode == "install" {
-            // Installing needs the approved updates, which the patching plugin (winupdate) keeps:
-            // it takes the online Windows agents from this event and sends each its install.
-            let agents = selected.filter { $0.plat == "windows" && $0.isOnline }.map { JSON.string($0.agentID) }
-            try host.publish(
-                event: "scripting.bulk.patch",
-                json: JSON.object([
-                    "bulk_id": .number(Double(bulkID)), "patch_mode": "install", "agents": .array(agents),
-                    "username": .string(req.username),
-                ]))
+        if body.mode == "patch" {
+            // Installs need the approved updates, which the patching plugin (winupdate) keeps, and
+            // Linux agents scan through its package scan script: it takes these agents from the
+            // event (an install: online Windows and Linux agents; a scan: online Linux agents).
+            let install = body.patchMode == "install"
+            let agents = selected.filter { ($0.plat == "linux" || (install && $0.plat == "windows")) && $0.isOnline }
+                .map { JSON.string($0.agentID) }
+            if !agents.isEmpty {
+                try host.publish(
+                    event: "scripting.bulk.patch",
+                    json: JSON.object([
+                        "bulk_id": .number(Double(bulkID)), "patch_mode": .string(body.patchMode ?? ""), "agents": .array(agents),
+                        "username": .string(req.username),
+                    ]))
+            }
         }
         let snippets = script == nil ? [:] : try await scripting.library.snippetCodes()
         let username = req.username
@@ -281,8 +286,8 @@ final class BulkRuns: Sendable {
         }
         do {
             let queue = !agent.isOnline
-            if plan.body.mode == "patch", plan.body.patchMode == "install" {
-                guard agent.plat == "windows" else { return failed("patch installs need a Windows agent") }
+            if plan.body.mode == "patch", plan.body.patchMode == "install" || agent.plat == "linux" {
+                guard agent.plat == "windows" || agent.plat == "linux" else { return failed("patching needs a Windows or Linux agent") }
                 guard agent.isOnline else { return failed("the agent is offline; its approved updates install at its policy's next time") }
                 return .init(bulkID: plan.bulkID, agentID: agent.agentID, status: "sent", historyID: nil, pendingActionID: nil, result: nil)
             }

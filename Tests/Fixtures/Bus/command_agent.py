@@ -9,6 +9,8 @@ usage: command_agent.py URL AGENT_ID TOKEN READYFILE LOGFILE [HELLO]
 """
 import asyncio
 import json
+import re
+import subprocess
 import sys
 
 import msgpack
@@ -55,6 +57,16 @@ def answer(cmd):
             return {"success": False, "errormsg": "Unknown startup type provided"}
         return {"success": True, "errormsg": ""}
     if func == "runscriptfull":
+        code = payload.get("code", "")
+        if code.startswith("#!/bin/sh\n# Garrison patch scan"):
+            # The patching plugin's package scan: run for real on this machine (it changes nothing).
+            out = subprocess.run(["/bin/sh", "-c", code], capture_output=True, text=True, timeout=120).stdout
+            return {"stdout": out, "stderr": "", "retcode": 0, "execution_time": 1.0, "id": cmd.get("id", 0)}
+        if code.startswith("#!/bin/sh\n# Garrison patch install"):
+            # Never run: answer as if every package named in the script was upgraded.
+            names = re.findall(r" '([^']+)' >/dev/null", code)
+            out = "".join("RESULT %s ok\n" % n for n in names) + "REBOOT yes\n"
+            return {"stdout": out, "stderr": "", "retcode": 0, "execution_time": 1.0, "id": cmd.get("id", 0)}
         return {"stdout": "hi", "stderr": "", "retcode": 0, "execution_time": 0.5, "id": cmd.get("id", 0)}
     if func in ("rebootnow", "shutdown", "recover", "agentupdate", "runscript", "installwithchoco", "runchecks"):
         return "ok"

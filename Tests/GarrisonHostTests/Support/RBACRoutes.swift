@@ -361,17 +361,15 @@ extension RBAC {
 
     // MARK: winupdate (the patching plugin)
 
-    static let linuxAgents =
-        "the world's agents are Linux: after the permission and scope checks a Windows update scan or install answers 400 Not available for linux"
+    static let nothingApproved =
+        "the world's agents have no approved update: after the permission and scope checks an install answers 400 saying so"
 
     static var winupdate: [Case] {
         [
             Case("GET /winupdate/{agent_id}/", .scoped) { w, ask in Req(path: "/winupdate/\(w.side(ask.side).agentID)/") },
             Case("GET /winupdate/{agent_id}/policy/", .scoped) { w, ask in Req(path: "/winupdate/\(w.side(ask.side).agentID)/policy/") },
-            Case("POST /winupdate/{agent_id}/scan/", .scoped, overrides: [.ownScope: .status(400), .superuser: .status(400)], reason: linuxAgents) {
-                w, ask in Req(path: "/winupdate/\(w.side(ask.side).agentID)/scan/")
-            },
-            Case("POST /winupdate/{agent_id}/install/", .scoped, overrides: [.ownScope: .status(400), .superuser: .status(400)], reason: linuxAgents)
+            Case("POST /winupdate/{agent_id}/scan/", .scoped) { w, ask in Req(path: "/winupdate/\(w.side(ask.side).agentID)/scan/") },
+            Case("POST /winupdate/{agent_id}/install/", .scoped, overrides: [.ownScope: .status(400), .superuser: .status(400)], reason: nothingApproved)
             { w, ask in Req(path: "/winupdate/\(w.side(ask.side).agentID)/install/") },
             Case("PUT /winupdate/{pk}/", .scoped) { w, ask in Req(path: "/winupdate/\(w.side(ask.side).winUpdate)/", json: ["action": "nothing"]) },
             Case("POST /automation/patchpolicy/", .global, overrides: [.otherScope: .status(403)], reason: reachesB) { w, ask in
