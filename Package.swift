@@ -163,17 +163,21 @@ let package = Package(
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 .product(name: "NIOTLS", package: "swift-nio"),
+                // The dashboard's websockets (/ws/dashinfo/): frames only, the handshake is ours.
+                .product(name: "NIOWebSocket", package: "swift-nio"),
                 .product(name: "NIOHTTPTypes", package: "swift-nio-extras"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
             ],
             path: "Host/GarrisonHost",
-            plugins: ["BuildInfoPlugin"]
+            plugins: ["BuildInfoPlugin", "DashboardAssetsPlugin"]
         ),
         // The git commit of the build, for --version and /core/version/ (plugin.swift says why
         // a prebuild command).
         .plugin(name: "BuildInfoPlugin", capability: .buildTool(), path: "Tools/build-info/BuildInfoPlugin"),
+        // The web dashboard's files (Host/Dashboard) embedded into the host at build time.
+        .plugin(name: "DashboardAssetsPlugin", capability: .buildTool(), path: "Tools/dashboard-assets/DashboardAssetsPlugin"),
         .executableTarget(
             name: "garrison",
             dependencies: [

@@ -94,6 +94,13 @@ enum ConfigSchema {
         integer(
             "server", "max_connections_per_address", 1...1_000_000, "open connections one source address may hold; more are closed at once"
         ) { $0.maxConnectionsPerAddress = $1 },
+        integer("server", "max_websockets_per_user", 1...10_000, "dashboard websockets (/ws/...) one operator may hold open; more are closed") {
+            $0.maxWebSocketsPerUser = $1
+        },
+        integer(
+            "server", "websocket_idle_timeout_seconds", 10...86400,
+            "a dashboard websocket from which nothing (not even a pong to the server's ping) arrives for this long is closed"
+        ) { $0.webSocketIdleTimeoutSeconds = $1 },
         string("server", "public_hostname", "name agents and browsers use; goes into the self-signed certificate") {
             $0.publicHostname = $1; return nil
         },

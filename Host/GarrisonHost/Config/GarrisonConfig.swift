@@ -22,6 +22,11 @@ public struct GarrisonConfig: Sendable {
     /// holds at most an eighth of the unit's LimitNOFILE (65536, two descriptors per agent).
     public var maxConnectionsPerAddress = 2048
     public var publicHostname = "localhost"
+    /// Dashboard websockets (/ws/...) one operator may hold open at once; more are closed with 4429.
+    public var maxWebSocketsPerUser = 20
+    /// A dashboard websocket that sends nothing (not even the pong to the server's ping,
+    /// which browsers answer on their own) for this long is closed with 4408.
+    public var webSocketIdleTimeoutSeconds = 90
 
     public var dataDirectory = "./data"
 

@@ -63,10 +63,15 @@ enum OpenAPIShapes {
         "GET /metrics/": ["text/plain"],
         "GET /clients/<uid>/deploy/": ["text/plain", "text/x-shellscript"],
         "POST /agents/installer/": ["application/json", "text/x-shellscript"],
+        "GET /": ["text/html"],
+        "GET /dashboard/<file>/": ["text/html", "text/css", "text/javascript", "image/svg+xml", "image/png"],
     ]
 
     /// Tactical RMM's monitoring endpoints answer their errors as plain text (MonitoringRoutes).
     static let plainTextErrors: Set<String> = ["POST /core/status/", "GET /core/v2/status/"]
+
+    /// Routes that answer 304 Not Modified to a matching If-None-Match (the dashboard's files).
+    static let conditional: Set<String> = ["GET /", "GET /dashboard/<file>/"]
 
     /// Routes that answer success with no body.
     static let noContent: Set<String> = ["POST /logout/", "POST /logoutall/", "DELETE /accounts/sessions/<id>/"]
@@ -81,6 +86,7 @@ enum OpenAPIShapes {
         for type in types { content[type] = ["schema": [:]] }
         responses["200"] = ["description": "Success", "content": .object(content)]
         if noContent.contains(key) { responses["204"] = ["description": "Done; no body"] }
+        if conditional.contains(key) { responses["304"] = ["description": "Not modified since the ETag sent in If-None-Match"] }
         for (status, description) in errorStatuses {
             responses[status] =
                 plainTextErrors.contains(key)

@@ -20,6 +20,8 @@ public final class GarrisonHostServer: Sendable {
     public let bus: AgentBus?
     /// Commands to agents (history, pending actions).
     public let commander: AgentCommander
+    /// The dashboard's websockets (/ws/dashinfo/).
+    public let sockets: DashboardSockets
     public let logger: Logger
 
     public static func start(config: GarrisonConfig, logger: Logger, hasher: PasswordHasher = PasswordHasher()) async throws
@@ -79,15 +81,22 @@ public final class GarrisonHostServer: Sendable {
             await storage.close()
             throw error
         }
+        var socketSettings = DashboardSockets.Settings()
+        socketSettings.perUser = config.maxWebSocketsPerUser
+        socketSettings.idleTimeout = .seconds(config.webSocketIdleTimeoutSeconds)
+        let sockets = DashboardSockets(
+            authenticator: context.authenticator, pool: storage.pool, events: context.events, settings: socketSettings,
+            metrics: metrics, logger: logger)
         return GarrisonHostServer(
             config: config, storage: storage, context: context, dispatcher: dispatcher, jobs: jobs, scheduler: scheduler, plugins: plugins,
-            bus: bus, commander: commander, logger: logger)
+            bus: bus, commander: commander, sockets: sockets, logger: logger)
     }
 
     init(
         config: GarrisonConfig, storage: Storage, context: HostContext, dispatcher: Dispatcher, jobs: JobRegistry, scheduler: Scheduler,
-        plugins: PluginRegistry, bus: AgentBus?, commander: AgentCommander, logger: Logger
+        plugins: PluginRegistry, bus: AgentBus?, commander: AgentCommander, sockets: DashboardSockets, logger: Logger
     ) {
+        self.sockets = sockets
         self.commander = commander
         self.config = config
         self.storage = storage
@@ -122,7 +131,7 @@ public final class GarrisonHostServer: Sendable {
         }
         let server: HTTPServerBuilder = .guarded(
             tls: config.plainHTTP ? nil : try tlsConfiguration(), upstream: natsWebSocketUpstream(),
-            limits: ConnectionLimits(config, metrics: context.metrics))
+            limits: ConnectionLimits(config, metrics: context.metrics), sockets: sockets)
         let logger = self.logger
         return Application(
             responder: dispatcher,
@@ -148,7 +157,9 @@ public final class GarrisonHostServer: Sendable {
             if created { print("Created a self-signed certificate \(certificatePath)\nSHA-256 fingerprint: \(fingerprint)") }
             logger.info("self-signed certificate", metadata: ["path": "\(certificatePath)", "sha256": "\(fingerprint)"])
         }
-        let chain = try NIOSSLCertificate.fromPEMFile(certificatePath).map { NIOSSLCertificateSource.certificate($0) }
+        let certificates = try NIOSSLCertificate.fromPEMFile(certificatePath)
+        if let leaf = certificates.first { sockets.certificateExpiry = Date(timeIntervalSince1970: TimeInterval(leaf.notValidAfter)) }
+        let chain = certificates.map { NIOSSLCertificateSource.certificate($0) }
         let key = try NIOSSLPrivateKey(file: keyPath, format: .pem)
         var tls = TLSConfiguration.makeServerConfiguration(certificateChain: chain, privateKey: .privateKey(key))
         tls.minimumTLSVersion = .tlsv12
@@ -182,6 +193,7 @@ public final class GarrisonHostServer: Sendable {
     }
 
     public func shutdown() async {
+        sockets.shutdown()
         await plugins.shutdown()
         await bus?.shutdown()
         await context.shutdown()
@@ -205,6 +217,8 @@ enum CoreRouteSet {
             + KeyStoreRoutes.routes(context) + AgentNoteRoutes.routes(context)
             + MonitoringRoutes.routes(context, config.monitoringSources(bus))
             + AgentFleetRoutes.routes(context, latestVersion: config.agentLatestVersion) + CustomFieldRoutes.routes(context)
+            // The web dashboard's page and files (anonymous: see DashboardRoutes).
+            + DashboardRoutes.routes()
     }
 }
 

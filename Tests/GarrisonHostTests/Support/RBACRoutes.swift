@@ -24,6 +24,8 @@ extension RBAC {
     static let idleChannel =
         "the channel plugin is idle in the matrix (shipped settings: no SMTP server, no Twilio account): past the permission check the answer is Tactical RMM's 400 saying what is missing"
     static let anonymousLogin = "signing in needs no credentials; the body carries them"
+    static let dashboardFiles =
+        "the dashboard's page and files load before anyone signs in and hold no data: what it shows comes from the routes here, with the operator's token"
 
     static var cases: [Case] {
         accounts + agents + agentAPI + alerts + automation + checks + clients + core + library + services + tasks + winupdate
@@ -471,6 +473,8 @@ extension RBAC {
                 "POST /core/smstest/", .global, overrides: [.superuser: .status(400), .ownScope: .status(400), .otherScope: .status(400)],
                 reason: idleChannel
             ) { _, _ in Req(path: "/core/smstest/") },
+            Case("GET /", .anonymous(dashboardFiles)) { _, _ in Req(path: "/") },
+            Case("GET /dashboard/{file}/", .anonymous(dashboardFiles)) { _, _ in Req(path: "/dashboard/app.js") },
             Case("GET /core/keystore/", .global) { _, _ in Req(path: "/core/keystore/") },
             Case("POST /core/keystore/", .global, overrides: [.otherScope: .status(403), .ownScope: .status(403)], reason: globalWrite) {
                 w, _ in

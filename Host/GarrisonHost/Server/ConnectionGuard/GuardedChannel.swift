@@ -35,12 +35,15 @@ struct GuardedChannel<Base: ServerChildChannel>: ServerChildChannel {
 extension HTTPServerBuilder {
     /// HTTP/1 (with /natsws carried to `upstream`), in TLS unless `tls` is nil, behind the
     /// connection guard: per-address cap, deadlines, Connection: close.
-    static func guarded(tls: TLSConfiguration?, upstream: NATSWebSocketUpstream, limits: ConnectionLimits) -> HTTPServerBuilder {
+    static func guarded(
+        tls: TLSConfiguration?, upstream: NATSWebSocketUpstream, limits: ConnectionLimits, sockets: DashboardSockets? = nil
+    ) -> HTTPServerBuilder {
         let counter = AddressCounter(limit: limits.perAddress)
         return HTTPServerBuilder { responder in
             let configuration = HTTP1Channel.Configuration(additionalChannelHandlers: [ConnectionDeadlines(tls: tls != nil, limits: limits)]
             )
-            let http = NATSWebSocketChannel(base: HTTP1Channel(responder: responder, configuration: configuration), upstream: upstream)
+            let http = NATSWebSocketChannel(
+                base: HTTP1Channel(responder: responder, configuration: configuration), upstream: upstream, sockets: sockets)
             if let tls {
                 return GuardedChannel(base: try TLSChannel(http, tlsConfiguration: tls), counter: counter, cut: limits.cut)
             }

@@ -9,10 +9,11 @@ struct NATSWebSocketChannel<Base: ServerChildChannel>: ServerChildChannel {
 
     let base: Base
     let upstream: NATSWebSocketUpstream
+    var sockets: DashboardSockets? = nil
 
     func setup(channel: any Channel, logger: Logger) -> EventLoopFuture<Value> {
         channel.eventLoop.makeCompletedFuture {
-            try channel.pipeline.syncOperations.addHandler(NATSWebSocketSniffer(upstream: upstream))
+            try channel.pipeline.syncOperations.addHandler(NATSWebSocketSniffer(upstream: upstream, sockets: sockets))
         }.flatMap {
             base.setup(channel: channel, logger: logger)
         }

@@ -1,5 +1,6 @@
 import NIOCore
 import NIOPosix
+import NIOWebSocket
 
 /// First handler after TLS on every connection of the HTTPS listener. It looks at the start
 /// of the connection's first request: anything but `GET /natsws` with `Upgrade: websocket`
@@ -25,6 +26,9 @@ final class NATSWebSocketSniffer: ChannelDuplexHandler, RemovableChannelHandler 
     private static let prefix = Array("GET /natsws".utf8)
 
     private let upstream: NATSWebSocketUpstream
+    /// The dashboard's websockets (`GET /ws/...` upgrades); nil serves them as plain HTTP (404).
+    private let sockets: DashboardSockets?
+    private var dashboardSearched = 0
     private var state = State.sniffing
     private var buffered: ByteBuffer?
     /// How much of `buffered` was already searched for the end of the head. Searching it all
@@ -32,8 +36,9 @@ final class NATSWebSocketSniffer: ChannelDuplexHandler, RemovableChannelHandler 
     /// loop, before any authentication (found by Fuzz/NATSWebSocketSniffer).
     private var searched = 0
 
-    init(upstream: NATSWebSocketUpstream) {
+    init(upstream: NATSWebSocketUpstream, sockets: DashboardSockets? = nil) {
         self.upstream = upstream
+        self.sockets = sockets
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
@@ -48,7 +53,17 @@ final class NATSWebSocketSniffer: ChannelDuplexHandler, RemovableChannelHandler 
         case .undecided:
             break
         case .http:
-            passToHTTP(context: context)
+            guard let sockets, DashboardSocketRequest.mayBe(head) else {
+                passToHTTP(context: context)
+                return
+            }
+            switch DashboardSocketRequest.parse(head, searched: &dashboardSearched, maxHead: Self.maxHead) {
+            case .undecided: break
+            case .http: passToHTTP(context: context)
+            case .upgrade(let request, let headLength):
+                state = .connecting
+                upgradeDashboard(context: context, sockets: sockets, request: request, headLength: headLength)
+            }
         case .natsWebSocket:
             state = .connecting
             connect(context: context)
@@ -176,6 +191,70 @@ final class NATSWebSocketSniffer: ChannelDuplexHandler, RemovableChannelHandler 
         // The splice now answers read(); ask once for what the socket holds.
         context.channel.read()
         upstreamChannel.read()
+    }
+
+    /// Checks the dashboard socket's token off the event loop, then answers the handshake
+    /// and puts the websocket handlers in this handler's place (or answers an HTTP error).
+    private func upgradeDashboard(
+        context: ChannelHandlerContext, sockets: DashboardSockets, request: DashboardSocketRequest, headLength: Int
+    ) {
+        let loop = context.eventLoop
+        let bound = NIOLoopBound((self, context), eventLoop: loop)
+        Task {
+            let admission = await sockets.admit(request)
+            loop.execute {
+                let (sniffer, context) = bound.value
+                sniffer.finishDashboard(context: context, sockets: sockets, request: request, headLength: headLength, admission: admission)
+            }
+        }
+    }
+
+    private func finishDashboard(
+        context: ChannelHandlerContext, sockets: DashboardSockets, request: DashboardSocketRequest, headLength: Int,
+        admission: DashboardSockets.Admission
+    ) {
+        guard context.channel.isActive else { return }
+        if case .refuse(let status, let detail) = admission {
+            state = .done
+            buffered = nil
+            let body = JSON.object(["detail": .string(detail)]).databaseText
+            let response =
+                "HTTP/1.1 \(status.code) \(status.reasonPhrase)\r\nContent-Type: application/json\r\nContent-Length: \(body.utf8.count)\r\nConnection: close\r\n\r\n\(body)"
+            context.writeAndFlush(wrapOutboundOut(context.channel.allocator.buffer(string: response))).whenComplete { _ in
+                context.close(promise: nil)
+            }
+            return
+        }
+        let answer =
+            "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: \(DashboardSocketRequest.acceptValue(request.key))\r\n\r\n"
+        context.writeAndFlush(wrapOutboundOut(context.channel.allocator.buffer(string: answer)), promise: nil)
+        // A dashboard's socket lives as long as it is used: the HTTP deadlines are not its.
+        if let deadlines = try? context.pipeline.syncOperations.context(handlerType: ConnectionDeadlines.self) {
+            context.pipeline.syncOperations.removeHandler(context: deadlines, promise: nil)
+        }
+        // In this order after the sniffer: encoder, decoder, protocol errors, fragments, ours.
+        let handlers: [any ChannelHandler] = [
+            WebSocketFrameEncoder(), ByteToMessageHandler(WebSocketFrameDecoder(maxFrameSize: 64 * 1024)),
+            WebSocketProtocolErrorHandler(),
+            NIOWebSocketFrameAggregator(minNonFinalFragmentSize: 1, maxAccumulatedFrameCount: 64, maxAccumulatedFrameSize: 64 * 1024),
+            DashboardSocketHandler(hub: sockets, admission: admission),
+        ]
+        do {
+            for handler in handlers.reversed() { try context.pipeline.syncOperations.addHandler(handler, position: .after(self)) }
+        } catch {
+            context.close(promise: nil)
+            return
+        }
+        // Everything is in place: the socket may now speak (accept, or close with a reason).
+        context.fireUserInboundEventTriggered(DashboardSocketHandler.Start())
+        state = .done
+        if var rest = buffered {
+            buffered = nil
+            rest.moveReaderIndex(forwardBy: min(headLength, rest.readableBytes))
+            if rest.readableBytes > 0 { context.fireChannelRead(wrapInboundOut(rest)) }
+        }
+        context.pipeline.syncOperations.removeHandler(context: context, promise: nil)
+        context.channel.read()
     }
 
     private func refuse(context: ChannelHandlerContext, _ reason: String) {
