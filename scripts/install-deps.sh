@@ -9,6 +9,7 @@ packages=(
   python3 python3-pip                                  # pyotp (2FA tests), nats-py and msgpack (bus tests)
   make gcc curl util-linux pkg-config                  # C plugins, tests, runuser
   patchelf                                             # scripts/install.sh: run paths of the installed copies
+  chromium chromium-driver                             # the dashboard's browser tests (headless, driven by selenium)
 )
 missing=()
 for p in "${packages[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
@@ -35,4 +36,9 @@ fi
 # Schemathesis: an independent OpenAPI fuzzer the schema-fuzzing test runs against /api/schema/.
 if ! python3 -c "import schemathesis" >/dev/null 2>&1; then
   python3 -m pip install -q schemathesis 2>/dev/null || python3 -m pip install -q --break-system-packages schemathesis
+fi
+# selenium drives Debian's chromium in the dashboard's browser tests; websockets is an
+# independent client for the dashboard's /ws/ endpoints.
+if ! python3 -c "import selenium, websockets" >/dev/null 2>&1; then
+  python3 -m pip install -q selenium websockets 2>/dev/null || python3 -m pip install -q --break-system-packages selenium websockets
 fi
