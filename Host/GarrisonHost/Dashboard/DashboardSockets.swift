@@ -142,7 +142,8 @@ public final class DashboardSockets: Sendable {
 
     func nextSessionID() -> UInt64 { state.withLockedValue { $0.nextID += 1; return $0.nextID } }
 
-    var openCount: Int { state.withLockedValue { $0.sessions.count } }
+    /// Sockets open now (the benchmark reads it).
+    public var openCount: Int { state.withLockedValue { $0.sessions.count } }
 
     func shutdown() {
         let (sessions, ticker) = state.withLockedValue { state in

@@ -132,6 +132,34 @@ def scenario_live(driver, base, args):
     return f"elapsed={elapsed:.3f}"
 
 
+def scenario_render(driver, base, args):
+    """garrison-bench dashboard: milliseconds from navigation start to the agent table on
+    screen, signed in already (the token in local storage), `rounds` times; and the bytes the
+    first page transferred."""
+    driver.get(base + "/dashboard/favicon.svg")
+    driver.execute_script("localStorage.setItem('garrison.token', arguments[0]); localStorage.setItem('garrison.user', 'admin')", args["token"])
+    times = []
+    transferred = 0
+    for round_ in range(args.get("rounds", 5)):
+        driver.get("about:blank")
+        if round_ == 0:
+            driver.execute_cdp_cmd("Network.enable", {})
+            driver.execute_cdp_cmd("Network.setCacheDisabled", {"cacheDisabled": True})
+        driver.get(base + "/#/agents")
+        wait(driver, EC.presence_of_element_located((By.CSS_SELECTOR, "#agent-table tbody tr")), seconds=30)
+        times.append(driver.execute_script("return performance.now()"))
+        if round_ == 0:
+            transferred = driver.execute_script(
+                "return performance.getEntriesByType('navigation').concat(performance.getEntriesByType('resource'))"
+                ".filter(e => !e.name.includes('/agents/') && !e.name.includes('/clients/') && !e.name.includes('/ws/'))"
+                ".reduce((n, e) => n + (e.transferSize || 0), 0)")
+            driver.execute_cdp_cmd("Network.setCacheDisabled", {"cacheDisabled": False})
+    rows = len(driver.find_elements(By.CSS_SELECTOR, "#agent-table tbody tr"))
+    caption = driver.find_element(By.CSS_SELECTOR, "#agent-table caption").text
+    return "first_ms=%.0f ms=%s rows=%d caption=%r page_bytes=%d" % (
+        times[0], ",".join("%.0f" % t for t in times), rows, caption, transferred)
+
+
 def main():
     name, base, outdir, args = sys.argv[1], sys.argv[2], sys.argv[3], json.loads(sys.argv[4])
     os.makedirs(outdir, exist_ok=True)
