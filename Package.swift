@@ -33,6 +33,7 @@ let package = Package(
         .library(name: "AgentActionsPlugin", type: .dynamic, targets: ["AgentActionsPlugin"]),
         .library(name: "AlertSMSPlugin", type: .dynamic, targets: ["AlertSMSPlugin"]),
         .library(name: "PatchingPlugin", type: .dynamic, targets: ["PatchingPlugin"]),
+        .library(name: "MeshCentralPlugin", type: .dynamic, targets: ["MeshCentralPlugin"]),
     ],
     dependencies: [
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
@@ -46,6 +47,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio-extras.git", from: "1.24.0"),
         .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+        // WSClient: the MeshCentral plugin's control.ashx websocket client.
+        .package(url: "https://github.com/hummingbird-project/swift-websocket.git", from: "1.6.2"),
     ],
     targets: [
         // C libraries from Debian's -dev packages, through module maps.
@@ -53,6 +56,7 @@ let package = Package(
         .systemLibrary(name: "COpenSSL", path: "Host/System/COpenSSL", pkgConfig: "openssl", providers: [.apt(["libssl-dev"])]),
         .systemLibrary(name: "CQREncode", path: "Plugins/TwoFactor/System/CQREncode", pkgConfig: "libqrencode", providers: [.apt(["libqrencode-dev"])]),
         .systemLibrary(name: "CCurl", path: "Plugins/AlertEmail/System/CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
+        .systemLibrary(name: "CMeshCurl", path: "Plugins/MeshCentral/System/CMeshCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
         .systemLibrary(name: "CZlib", path: "Plugins/TwoFactor/System/CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
         .systemLibrary(name: "CNats", path: "Host/System/CNats", pkgConfig: "libnats", providers: [.apt(["libnats-dev"])]),
         .systemLibrary(name: "CMsgPack", path: "Host/System/CMsgPack", pkgConfig: "msgpack", providers: [.apt(["libmsgpack-dev"])]),
@@ -145,6 +149,22 @@ let package = Package(
             linkerSettings: swiftPluginLinkerSettings
         ),
 
+        // MeshCentral bridge: login tokens and auth cookies (OpenSSL), the control.ashx client
+        // and the user/permission sync (Plugins/MeshCentral).
+        .target(name: "MeshCentralCore", dependencies: ["COpenSSL", "JSONText"], path: "Plugins/MeshCentral/Core"),
+        .target(
+            name: "MeshCentralPlugin",
+            dependencies: [
+                "PluginKit", "MeshCentralCore", "CMeshCurl",
+                .product(name: "WSClient", package: "swift-websocket"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+            ],
+            path: "Plugins/MeshCentral/Plugin",
+            linkerSettings: swiftPluginLinkerSettings
+        ),
+
         // The agent's wire format (msgpack values, command envelopes, telemetry): the host and
         // the agent emulator share it, and the emulator links nothing else of the host.
         .target(name: "AgentWire", dependencies: ["CMsgPack", "JSONText"], path: "Host/AgentWire"),
@@ -226,7 +246,7 @@ let package = Package(
         .testTarget(
             name: "GarrisonHostTests",
             dependencies: [
-                "GarrisonHost", "TwoFactorCore", "AgentEmulator", "ScriptingCore",
+                "GarrisonHost", "TwoFactorCore", "AgentEmulator", "ScriptingCore", "MeshCentralCore",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
             ],
@@ -251,6 +271,11 @@ let package = Package(
             name: "PatchingTests",
             dependencies: ["PatchingCore", "JSONText"],
             path: "Tests/PatchingTests"
+        ),
+        .testTarget(
+            name: "MeshCentralTests",
+            dependencies: ["MeshCentralCore", "JSONText"],
+            path: "Tests/MeshCentralTests"
         ),
         .testTarget(
             name: "PluginKitTests",

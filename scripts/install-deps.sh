@@ -33,6 +33,12 @@ fi
 if ! python3 -c "import aiosmtpd" >/dev/null 2>&1; then
   python3 -m pip install -q aiosmtpd 2>/dev/null || python3 -m pip install -q --break-system-packages aiosmtpd
 fi
+# meshctrl (MeshCentral's Python client, pinned as Tactical RMM pins it; pulls pycryptodome
+# and websockets): the MeshCentral tests check tokens against it and run a control.ashx stand-in.
+if ! python3 -c "import meshctrl.utils, websockets, Crypto" >/dev/null 2>&1; then
+  python3 -m pip install -q meshctrl==0.1.15 websockets pycryptodome 2>/dev/null \
+    || python3 -m pip install -q --break-system-packages meshctrl==0.1.15 websockets pycryptodome
+fi
 # Schemathesis: an independent OpenAPI fuzzer the schema-fuzzing test runs against /api/schema/.
 if ! python3 -c "import schemathesis" >/dev/null 2>&1; then
   python3 -m pip install -q schemathesis 2>/dev/null || python3 -m pip install -q --break-system-packages schemathesis

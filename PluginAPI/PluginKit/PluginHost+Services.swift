@@ -81,11 +81,12 @@ extension PluginHost {
         }
     }
 
-    /// Adds an audit log entry. Needs a 1.1 host: on a 1.0 host this logs at
+    /// Adds an audit log entry (`ip`: the client address it is about, e.g. `req.sourceIP`).
+    /// Needs a 1.1 host: on a 1.0 host this logs at
     /// debug level and does nothing, so plugins can call it unconditionally.
     public func audit(
         action: String, username: String? = nil, agentID: String? = nil,
-        object: String? = nil, detail: JSON? = nil
+        object: String? = nil, detail: JSON? = nil, ip: String? = nil
     ) throws {
         guard let audit = api.optional(\.audit) else {
             log(.debug, "audit \(action) skipped: the host has no audit (ABI 1.\(abiMinor))")
@@ -96,6 +97,7 @@ extension PluginHost {
         entry["agent_id"] = agentID.map(JSON.string)
         entry["object"] = object.map(JSON.string)
         entry["detail"] = detail
+        entry["ip"] = ip.map(JSON.string)
         let body = try encodeArgument(JSON.object(entry), "audit \(action)")
         try check("audit \(action)") { body.withGarrisonBytes { audit(handle, $0) } }
     }

@@ -780,6 +780,22 @@ typedef struct garrison_host_api {
      *                                   nobody takes over an operator who
      *                                   holds a permission or scope they do
      *                                   not. NOT_FOUND if either is unknown.
+     *                 "core_settings"   id = "1": the global settings as
+     *                                   GET /core/settings/ renders them, but
+     *                                   with secrets (mesh_token, ...) in
+     *                                   clear (a host older than this kind
+     *                                   answers GARRISON_ERR_UNSUPPORTED).
+     *                 "operators"       id = "active": every operator who may
+     *                                   sign in to the dashboard, ordered by
+     *                                   id: [{"id","username","first_name",
+     *                                   "last_name","is_superuser",
+     *                                   "permissions":[..],"can_view_clients":
+     *                                   [..],"can_view_sites":[..]}] (for
+     *                                   plugins that sync users elsewhere).
+     *                 "agent_mesh_nodes" id = "all": the agents that reported
+     *                                   a mesh node id: [{"agent_id",
+     *                                   "mesh_node_id","client_id",
+     *                                   "site_id"}] ordered by agent_id.
      *                 "policy_reach"    id = policy id: where it can run
      *                                   things on agents, by assignment:
      *                                   {"global":false,"clients":[1],
@@ -1137,7 +1153,9 @@ typedef struct garrison_host_api {
      *   host        the plugin's handle.
      *   entry_json  a JSON object: "action" (e.g. "hello-c.stored"),
      *               optional "username", "agent_id", "object" and
-     *               "detail" (any JSON). Copied.
+     *               "detail" (any JSON), and "ip", the client address
+     *               the entry is about (a host older than this member
+     *               ignores it). Copied.
      *
      * Returns:
      *   GARRISON_OK               queued for writing.

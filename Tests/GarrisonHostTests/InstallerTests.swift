@@ -116,8 +116,12 @@ import Testing
             let alpha = tokens["alpha"]!
             #expect(
                 try await host.request(
-                    .post, "/api/v3/syncmesh/", as: .token(alpha), json: ["func": "syncmesh", "agent_id": "alpha", "nodeid": "node//abc"]
+                    .post, "/api/v3/syncmesh/", as: .token(alpha), json: ["func": "syncmesh", "agent_id": "alpha", "nodeid": "E2118196E02280A8573E09A418DE538CF50EF21C93BE7A8E299936B9DE14C7E38C99B7E9DF85F2BA5F85A111A173953E"]
                 ).json == "ok")
+            // Not a MeshAgent node id (96 hex characters): refused, naming the field.
+            let wrongNode = try await host.request(
+                .post, "/api/v3/syncmesh/", as: .token(alpha), json: ["func": "syncmesh", "agent_id": "alpha", "nodeid": "node//abc"])
+            #expect(wrongNode.status == 400 && wrongNode.json["detail"]?.stringValue?.contains("nodeid") == true)
             #expect(
                 try await host.request(
                     .post, "/api/v3/syncmesh/", as: .token(alpha), json: ["func": "syncmesh", "agent_id": "beta", "nodeid": "x"]
@@ -141,7 +145,7 @@ import Testing
                 try await pool.query(
                     "SELECT a.mesh_node_id, a.choco_installed, s.software FROM agents a JOIN agent_software s USING (agent_id) WHERE a.agent_id = 'alpha'"
                 ).first)
-            #expect(row.string("mesh_node_id") == "node//abc" && row.bool("choco_installed"))
+            #expect(row.string("mesh_node_id") == "E2118196E02280A8573E09A418DE538CF50EF21C93BE7A8E299936B9DE14C7E38C99B7E9DF85F2BA5F85A111A173953E" && row.bool("choco_installed"))
             #expect(try JSON.parse(Data(row.string("software").utf8)) == software)
 
             let pending = try await pool.query(

@@ -48,10 +48,19 @@ enum AgentReportRoutes {
                 let body = try call.object()
                 try sameAgent(body, agent)
                 let node = try body.string("nodeid")
+                // The MeshAgent's node id as `meshagent -nodeid` prints it: 48 bytes in hex. Anything
+                // else would make take-control links to no device (docs/compatibility.md).
+                guard node.utf8.count == 96, node.utf8.allSatisfy({ $0 < 128 && Character(Unicode.Scalar($0)).isHexDigit }) else {
+                    throw APIError.badRequest("nodeid must be the mesh agent's node id: 96 hexadecimal characters.")
+                }
                 let changed = try await host.pool.query(
                     "UPDATE agents SET mesh_node_id = $2 WHERE agent_id = $1 AND mesh_node_id IS DISTINCT FROM $2", [agent.agentID, node]
                 ).affectedRows
-                if changed > 0 { host.events.publish("agent.meshnode", ["agent_id": .string(agent.agentID), "nodeid": .string(node)]) }
+                let runSync = body.fields["run_sync_task"]?.boolValue == true
+                if changed > 0 || runSync {
+                    host.events.publish(
+                        "agent.meshnode", ["agent_id": .string(agent.agentID), "nodeid": .string(node), "run_sync_task": .bool(runSync)])
+                }
                 return Responses.message("ok")
             },
             Route(.post, "/api/v3/software/", access: .agent, summary: "Installed software inventory") { call in

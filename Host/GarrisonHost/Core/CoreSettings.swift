@@ -1,3 +1,5 @@
+import Foundation
+
 /// Global settings (`/core/settings/`), stored as one JSON document. Every key has a default
 /// and a type; a PUT with an unknown key or a wrong type is refused with the key named.
 enum CoreSettings {
@@ -10,7 +12,7 @@ enum CoreSettings {
         ("twilio_number", .string, ""), ("twilio_account_sid", .string, ""), ("twilio_auth_token", .string, ""),
         ("sms_alert_recipients", .stringList, []),
         ("mesh_site", .string, ""), ("mesh_username", .string, ""), ("mesh_token", .string, ""),
-        ("mesh_device_group", .string, "TacticalRMM"),
+        ("mesh_device_group", .string, "TacticalRMM"), ("mesh_company_name", .string, .null), ("sync_mesh_with_trmm", .bool, true),
         ("agent_auto_update", .bool, false), ("default_time_zone", .string, "UTC"),
         ("check_history_prune_days", .int, 30), ("resolved_alerts_prune_days", .int, 0), ("agent_history_prune_days", .int, 60),
         ("debug_log_prune_days", .int, 30), ("audit_log_prune_days", .int, 0), ("job_run_prune_days", .int, 14),
@@ -58,8 +60,29 @@ enum CoreSettings {
                     throw APIError.badRequest("Setting '\(key)' must be a list of strings.")
                 }
             }
+            try checkValue(key, value)
             result[key] = value
         }
         return result
+    }
+
+    /// Values whose form is known: the MeshCentral bridge's key and site (the meshcentral
+    /// plugin reads them; a wrong one would only fail later, at take-control time).
+    static func checkValue(_ key: String, _ value: JSON) throws {
+        guard let text = value.stringValue, !text.isEmpty else { return }
+        switch key {
+        case "mesh_token":
+            guard text.utf8.count == 160, text.utf8.allSatisfy({ $0 < 128 && Character(Unicode.Scalar($0)).isHexDigit }) else {
+                throw APIError.badRequest(
+                    "Setting 'mesh_token' must be MeshCentral's login token key: 160 hexadecimal characters (meshcentral --logintokenkey prints it).")
+            }
+        case "mesh_site":
+            guard let url = URL(string: text), url.scheme?.lowercased() == "https", let host = url.host, !host.isEmpty,
+                url.query == nil, url.fragment == nil
+            else {
+                throw APIError.badRequest("Setting 'mesh_site' must be the https:// address of MeshCentral, e.g. https://mesh.example.com.")
+            }
+        default: return
+        }
     }
 }

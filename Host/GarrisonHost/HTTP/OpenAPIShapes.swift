@@ -20,6 +20,7 @@ enum OpenAPIShapes {
         ("409", "Conflict with the current state (a name taken, a change made meanwhile)"),
         ("413", "Request body larger than server.max_body_bytes (or the anonymous limit)"),
         ("429", "Too many attempts (sign-in throttling); wait and retry"),
+        ("502", "A service Garrison bridges to (MeshCentral) failed, answered garbage or did not answer in time"),
         ("503", "A dependency is unavailable now: the database, the agent bus, an offline agent, a plugin being reloaded"),
         ("504", "An agent or a plugin did not answer in time"),
     ]
@@ -65,6 +66,7 @@ enum OpenAPIShapes {
         "POST /agents/installer/": ["application/json", "text/x-shellscript"],
         "GET /": ["text/html"],
         "GET /dashboard/<file>/": ["text/html", "text/css", "text/javascript", "image/svg+xml", "image/png"],
+        "POST /api/v3/meshexe/": ["application/octet-stream"],
     ]
 
     /// Tactical RMM's monitoring endpoints answer their errors as plain text (MonitoringRoutes).

@@ -50,6 +50,20 @@ public struct Route: Sendable {
     }
 }
 
+extension Route {
+    /// The same route, publishing `event` (an empty object) on the host's event bus after each
+    /// successful (2xx) answer to a method other than GET.
+    func publishing(_ event: String, _ host: HostContext) -> Route {
+        if method == .get || method == .head { return self }
+        let inner = handler
+        return Route(method, pattern, access: access, scopes: scopes, owner: owner, summary: summary) { call in
+            let response = try await inner(call)
+            if (200..<300).contains(response.status.code) { host.events.publish(event, [:]) }
+            return response
+        }
+    }
+}
+
 /// Path patterns look like Tactical RMM's: `/agents/<agent_id>/history/`.
 enum RoutePattern {
     enum Segment: Hashable { case literal(String), parameter(String) }

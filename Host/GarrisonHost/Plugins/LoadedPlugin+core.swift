@@ -15,6 +15,7 @@ extension LoadedPlugin {
     /// The kinds core_get answers (the header's core_get comment describes each).
     static let coreKinds: Set<String> = [
         "agent", "agent_brief", "client", "site", "agent_policies", "policy", "agents", "may_manage_user", "policy_reach",
+        "core_settings",
     ]
 
     /// core_get: an agent, client, site or policy as the operator API renders it; the
@@ -25,7 +26,7 @@ extension LoadedPlugin {
     ) -> Int32 {
         cancelOut?.pointee = 0
         guard let done, let key = id.string, !key.isEmpty, let kindText = kind.string else { return GARRISON_ERR_INVALID }
-        guard Self.coreKinds.contains(kindText) || Self.scriptingKinds.contains(kindText) else { return GARRISON_ERR_UNSUPPORTED }
+        guard Self.coreKinds.contains(kindText) || Self.scriptingKinds.contains(kindText) || Self.syncKinds.contains(kindText) else { return GARRISON_ERR_UNSUPPORTED }
         guard let operation = startOperation(done: done, user: user) else { return GARRISON_ERR_PHASE }
         cancelOut?.pointee = operation.token
         guard let pool = services.pool else {
@@ -54,6 +55,7 @@ extension LoadedPlugin {
     static func coreText(_ kind: String, _ key: String, pool: DatabasePool) async throws -> String? {
         if kind == "agent_targets" { return try await agentTargetsText(key, pool: pool) }
         if kind == "agent_variables" { return try await agentVariablesText(key, pool: pool) }
+        if syncKinds.contains(kind) { return try await syncText(kind, key, pool: pool) }
         return try await coreObject(kind, key, pool: pool)?.databaseText
     }
 
@@ -93,6 +95,11 @@ extension LoadedPlugin {
             return ClientRoutes.renderClient(row, sites: sites.map(ClientRoutes.renderSite))
         case "global":
             return try await keyStoreObject(key, pool: pool)
+        case "core_settings":
+            // Unredacted: a plugin that bridges to another system needs its key (the
+            // meshcentral plugin signs MeshCentral tokens with mesh_token).
+            let row = try await pool.query("SELECT settings FROM core_settings WHERE id = 1").first
+            return .object(CoreSettings.merged(.fromDatabase(row?["settings"], fallback: [:])))
         case "may_manage_user":
             return try await mayManageUser(key, pool: pool)
         case "policy_reach":
@@ -138,7 +145,7 @@ extension LoadedPlugin {
         guard let audit = services.audit else { return GARRISON_ERR_UNAVAILABLE }
         let entry = AuditLog.PluginEntry(
             plugin: name, action: action, username: object["username"]?.stringValue, agentID: object["agent_id"]?.stringValue,
-            object: object["object"]?.stringValue, detail: object["detail"])
+            object: object["object"]?.stringValue, detail: object["detail"], ip: object["ip"]?.stringValue)
         let logger = self.logger
         Task {
             do { try await audit.record(entry) } catch {

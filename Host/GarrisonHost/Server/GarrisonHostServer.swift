@@ -206,11 +206,15 @@ public final class GarrisonHostServer: Sendable {
 enum CoreRouteSet {
     static func all(_ context: HostContext, dispatcher: Dispatcher, commander: AgentCommander, config: GarrisonConfig) -> [Route] {
         let bus = commander.bus
-        return LoginRoutes.routes(context) + UserRoutes.routes(context) + RoleRoutes.routes(context) + APIKeyRoutes.routes(context)
+        // Who may do what changed: "core.accounts.changed" after each successful change of an
+        // operator, a role or the global settings (the meshcentral plugin syncs on it).
+        let accounts = (UserRoutes.routes(context) + RoleRoutes.routes(context)).map { $0.publishing("core.accounts.changed", context) }
+        return LoginRoutes.routes(context) + accounts + APIKeyRoutes.routes(context)
             + SessionRoutes.routes(context) + ClientRoutes.routes(context) + AgentRoutes.routes(context, commander: commander)
             + AgentCommandRoutes.routes(context, commander: commander)
             + HistoryRoutes.routes(context, commander: commander, update: config.agentUpdate)
-            + CoreRoutes.routes(context) + PolicyRoutes.routes(context) + AuditRoutes.routes(context) + OpenAPIRoutes.routes(dispatcher)
+            + CoreRoutes.routes(context).map { $0.pattern == "/core/settings/" ? $0.publishing("core.accounts.changed", context) : $0 }
+            + PolicyRoutes.routes(context) + AuditRoutes.routes(context) + OpenAPIRoutes.routes(dispatcher)
             + AgentAPIRoutes.routes(context) + AgentReportRoutes.routes(context)
             + EnrollmentRoutes.routes(context, agentsChanged: { await bus.agentsChanged() })
             + InstallerRoutes.routes(context, server: config.installServer)

@@ -23,6 +23,8 @@ extension RBAC {
         "the alert template is assigned to client B: it decides who is told about B's agents, so a role limited to client A may not change it (rule 4, as for policies)"
     static let idleChannel =
         "the channel plugin is idle in the matrix (shipped settings: no SMTP server, no Twilio account): past the permission check the answer is Tactical RMM's 400 saying what is missing"
+    static let meshUnreachable =
+        "past permission and scope it asks MeshCentral, which the matrix points at a loopback port nothing listens on: 502"
     static let anonymousLogin = "signing in needs no credentials; the body carries them"
     static let dashboardFiles =
         "the dashboard's page and files load before anyone signs in and hold no data: what it shows comes from the routes here, with the operator's token"
@@ -239,6 +241,16 @@ extension RBAC {
                 Req(path: agentPath(w, ask, "eventlog/System/1/"))
             },
             Case("GET /agents/{agent_id}/history/", .scoped) { w, ask in Req(path: agentPath(w, ask, "history/")) },
+            Case("GET /agents/{agent_id}/meshcentral/", .scoped) { w, ask in Req(path: agentPath(w, ask, "meshcentral/")) },
+            Case("POST /agents/{agent_id}/meshcentral/", .scoped) { w, ask in Req(path: agentPath(w, ask, "meshcentral/")) },
+            Case("GET /agents/{agent_id}/meshcentral/recover/", .scoped) { w, ask in Req(path: agentPath(w, ask, "meshcentral/recover/")) },
+            Case("POST /agents/{agent_id}/meshcentral/recover/", .scoped) { w, ask in
+                Req(path: agentPath(w, ask, "meshcentral/recover/"))
+            },
+            Case(
+                "GET /agents/{agent_id}/{port}/webvnc/", .scoped, overrides: [.ownScope: .status(502), .superuser: .status(502)],
+                reason: meshUnreachable
+            ) { w, ask in Req(path: agentPath(w, ask, "5900/webvnc/")) },
             Case("GET /agents/{agent_id}/notes/", .scoped) { w, ask in Req(path: agentPath(w, ask, "notes/")) },
             Case("POST /agents/{agent_id}/notes/", .scoped) { w, ask in
                 Req(path: agentPath(w, ask, "notes/"), json: ["note": "rbac matrix"])
@@ -276,6 +288,10 @@ extension RBAC {
             Case("POST /api/v3/choco/", .agent) { w, _ in
                 Req(path: "/api/v3/choco/", json: ["agent_id": .string(w.a.agentID), "installed": false])
             },
+            Case(
+                "POST /api/v3/meshexe/", .global, overrides: [.ownScope: .status(502), .superuser: .status(502), .otherScope: .status(502)],
+                reason: meshUnreachable
+            ) { _, _ in Req(path: "/api/v3/meshexe/", json: ["goarch": "amd64", "plat": "windows"]) },
             Case("GET /api/v3/installer/", .global) { _, _ in Req(path: "/api/v3/installer/") },
             Case("POST /api/v3/installer/", .global) { _, _ in Req(path: "/api/v3/installer/", json: ["version": "99.0.0"]) },
             Case("POST /api/v3/newagent/", .scoped, overrides: [.otherScope: .refused], reason: bodyTarget) { w, ask in
@@ -287,7 +303,7 @@ extension RBAC {
                 Req(path: "/api/v3/software/", json: ["agent_id": .string(w.a.agentID), "software": []])
             },
             Case("POST /api/v3/syncmesh/", .agent) { w, _ in
-                Req(path: "/api/v3/syncmesh/", json: ["agent_id": .string(w.a.agentID), "nodeid": "rbac-node"])
+                Req(path: "/api/v3/syncmesh/", json: ["agent_id": .string(w.a.agentID), "nodeid": .string(String(repeating: "CD", count: 48))])
             },
             Case("GET /api/v3/{agent_id}/checkinterval/", .agent) { w, _ in Req(path: "/api/v3/\(w.a.agentID)/checkinterval/") },
             Case("GET /api/v3/{agent_id}/checkrunner/", .agent) { w, _ in Req(path: "/api/v3/\(w.a.agentID)/checkrunner/") },

@@ -91,6 +91,16 @@ final class RBACWorld: Sendable {
         try await ok(host, .post, "/core/keystore/", admin, ["name": .string("rbac_key_\(tag)"), "value": "v"])
         let keystore = try await host.server.storage.pool.query("SELECT id FROM global_keystore WHERE name = $1", ["rbac_key_\(tag)"])
             .first!.int("id")
+        // The MeshCentral bridge set up, and both agents with a mesh node id, so its routes answer.
+        try await ok(
+            host, .put, "/core/settings/", admin,
+            [
+                "mesh_site": "https://mesh.example.com", "mesh_username": "meshapi",
+                "mesh_token": .string(String(repeating: "0f", count: 80)),
+            ])
+        try await host.server.storage.pool.query(
+            "UPDATE agents SET mesh_node_id = $1 WHERE agent_id IN ($2, $3)",
+            [String(repeating: "AB", count: 48), a.agentID, b.agentID])
         // Agent A answers commands (cmd, reboot, processes...); B stays offline: a call that
         // reaches it is already a mismatch.
         let agent = try await CommandAgent.start(url: url, agentID: a.agentID, token: a.agentToken)

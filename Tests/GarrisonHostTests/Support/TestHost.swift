@@ -64,6 +64,8 @@ struct TestHost: Sendable {
         let json: JSON
         let headers: HTTPFields
         let text: String
+        /// The body's bytes (binary answers: installers, downloads).
+        var body = Data()
     }
 
     enum Credential: Sendable { case none, token(String), apiKey(String) }
@@ -86,7 +88,9 @@ struct TestHost: Sendable {
         let response = try await client.executeRequest(uri: path, method: method, headers: headers, body: body)
         let text = String(buffer: response.body)
         let parsed = (try? JSON.parse(Data(text.utf8))) ?? .null
-        return Reply(status: Int(response.status.code), json: parsed, headers: response.headers, text: text)
+        return Reply(
+            status: Int(response.status.code), json: parsed, headers: response.headers, text: text,
+            body: Data(response.body.readableBytesView))
     }
 
     /// Logs in through the two-step flow and returns the token.
