@@ -41,8 +41,10 @@ import Testing
         try await log.awaitAcknowledged(
             after: pgKilled + .milliseconds(50), "a result answered 200 after PostgreSQL was killed", timeout: .seconds(90))
         let pgBack = ContinuousClock.now - pgKilled
-        let restarted = try #require(ProcessProbe.pid(inFile: postmasterPIDFile))
-        #expect(restarted != postmaster && ProcessProbe.isRunning(restarted))
+        // The supervisor writes the new postmaster.pid as PostgreSQL starts; wait for it.
+        try await eventually("a new postmaster", timeout: .seconds(30)) {
+            ProcessProbe.pid(inFile: postmasterPIDFile).map { $0 != postmaster && ProcessProbe.isRunning($0) } ?? false
+        }
         #expect(serve.exit.exitCode == nil, "the host stays up")
         try await Task.sleep(for: .seconds(2))
         running.withLockedValue { $0 = false }

@@ -77,9 +77,14 @@ struct PermissionCase: Sendable, CustomTestStringConvertible {
             }
             let anonymous = host.server.dispatcher.routes.filter { $0.access == .anonymous }.map(\.pattern).sorted()
             // The agent's config route answers everyone: any non-200 there crashes agent 2.9.1.
-            // A deployment link's random uid is its secret, as in Tactical RMM.
+            // A deployment link's random uid is its secret, as in Tactical RMM. The dashboard's
+            // files hold no data. Health answers load balancers; Tactical RMM's monitoring
+            // status (POST /core/status/, /core/v2/status/) checks its own token.
             #expect(
-                anonymous == ["/api/v3/<agent_id>/config/", "/clients/<uid>/deploy/", "/core/status/", "/v2/checkcreds/", "/v2/login/"])
+                anonymous == [
+                    "/", "/api/v3/<agent_id>/config/", "/clients/<uid>/deploy/", "/core/health/", "/core/status/", "/core/status/",
+                    "/core/v2/status/", "/dashboard/<file>/", "/v2/checkcreds/", "/v2/login/",
+                ])
         }
     }
 }

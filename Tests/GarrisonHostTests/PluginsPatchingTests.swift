@@ -460,13 +460,13 @@ import Testing
                 .post, "/agents/actions/bulk/", as: .token(w.admin),
                 json: ["mode": "patch", "patchMode": "scan", "target": "client", "client": .init(w.client), "monType": "all", "osType": "all"])
             #expect(scan.status == 200, "\(scan.text)")
-            for agent in agents { try await eventually("bulk scan") { try await w.updates(agent.agentID).count == 6 } }
+            for agent in agents { try await eventually("bulk scan", timeout: .seconds(30)) { try await w.updates(agent.agentID).count == 6 } }
             let install = try await w.host.request(
                 .post, "/agents/actions/bulk/", as: .token(w.admin),
                 json: ["mode": "patch", "patchMode": "install", "target": "client", "client": .init(w.client), "monType": "all", "osType": "all"])
             #expect(install.status == 200, "\(install.text)")
             for agent in agents {
-                try await eventually("bulk install") { agent.installRuns == 1 }
+                try await eventually("bulk install", timeout: .seconds(30)) { agent.installRuns == 1 }
                 #expect(agent.received("installwinupdates").first?["guids"] == ["7e5b2a1f-0001-4c6e-9d2c-000000000001"])
             }
             let bad = try await w.host.request(

@@ -24,7 +24,7 @@ enum Python {
 
 /// Polls `condition` until it holds or `timeout` passes (nats-server's checkFor): for state
 /// that another process changes, where there is no event to await.
-func eventually(_ what: String, timeout: Duration = .seconds(10), _ condition: () async throws -> Bool) async throws {
+func eventually(_ what: String, timeout: Duration = .seconds(20), _ condition: () async throws -> Bool) async throws {
     let deadline = ContinuousClock.now + timeout
     while ContinuousClock.now < deadline {
         if try await condition() { return }
