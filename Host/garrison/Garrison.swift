@@ -11,7 +11,7 @@ struct Garrison: AsyncParsableCommand {
         version: GarrisonVersion.long,
         subcommands: [
             Serve.self, Migrate.self, UserCommand.self, CheckConfig.self, Jobs.self, PluginsCommand.self, BackupCommand.self,
-            RestoreCommand.self,
+            RestoreCommand.self, ImportTRMMCommand.self,
         ],
         defaultSubcommand: Serve.self)
 }

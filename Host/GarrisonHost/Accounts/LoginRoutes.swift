@@ -61,6 +61,14 @@ enum LoginRoutes {
         guard let row, valid, row.bool("is_active"), !row.bool("block_dashboard_login") else {
             return try await failed(host, call, username: username, reason: "bad credentials")
         }
+        let stored = row.string("password_hash")
+        if hasher.needsRehash(stored) {
+            // An imported Django hash (or older scrypt parameters): replaced by the current KDF
+            // now that the password is known to be right. Only if nobody changed it meanwhile.
+            let upgraded: String = try await host.blocking.runIfActive { hasher.hash(password) }
+            try await host.pool.query(
+                "UPDATE users SET password_hash = $1 WHERE id = $2 AND password_hash = $3", [upgraded, String(row.int("id")), stored])
+        }
         let subject = LoginSubject(userID: row.int("id"), username: row.string("username"))
         let verdict = await host.loginHooks.evaluate(stage: stage, subject: subject, request: .object(body.fields), sourceIP: call.sourceIP)
         switch verdict {

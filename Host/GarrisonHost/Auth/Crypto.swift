@@ -61,4 +61,19 @@ public enum Crypto {
         }
         return ok == 1 ? key : nil
     }
+
+    /// PBKDF2-HMAC-SHA256 (RFC 8018). Nil only if OpenSSL refuses.
+    static func pbkdf2SHA256(password: [UInt8], salt: [UInt8], iterations: Int, length: Int) -> [UInt8]? {
+        var key = [UInt8](repeating: 0, count: length)
+        let ok = password.withUnsafeBufferPointer { pw in
+            salt.withUnsafeBufferPointer { s in
+                key.withUnsafeMutableBufferPointer { out in
+                    PKCS5_PBKDF2_HMAC(
+                        pw.baseAddress.map { UnsafeRawPointer($0).assumingMemoryBound(to: CChar.self) }, Int32(pw.count),
+                        s.baseAddress, Int32(s.count), Int32(iterations), EVP_sha256(), Int32(length), out.baseAddress)
+                }
+            }
+        }
+        return ok == 1 ? key : nil
+    }
 }

@@ -272,5 +272,6 @@ public enum CoreMigrations {
         v7,
         v8,
         CustomFieldMigration.v9,
+        v10,
     ]
 }

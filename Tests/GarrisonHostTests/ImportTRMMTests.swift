@@ -1,0 +1,178 @@
+import Foundation
+import Logging
+import Testing
+@testable import GarrisonHost
+
+/// `garrison import-trmm` against a Tactical RMM-shaped source database built from
+/// Tests/Fixtures/TRMM/trmm-1.5.1.sql in the test cluster, imported into a fresh Garrison
+/// database, then served by a real host.
+@Suite struct ImportTRMMTests {
+    static let logger = Logger(label: "import-test")
+
+    /// A database holding the fixture; returns its connection string.
+    static func source(_ sql: String? = nil) async throws -> String {
+        let conninfo = try await TestCluster.shared.createDatabase()
+        let text = try sql ?? String(contentsOf: PackagePaths.root.appendingPathComponent("Tests/Fixtures/TRMM/trmm-1.5.1.sql"), encoding: .utf8)
+        let connection = try PGConnection(conninfo: conninfo)
+        try connection.execute(script: text)
+        return conninfo
+    }
+
+    /// A migrated, empty Garrison database with the first-run admin (id 1), as `garrison serve` leaves it.
+    static func target() async throws -> (String, DatabasePool) {
+        let conninfo = try await TestCluster.shared.createDatabase()
+        let pool = DatabasePool(conninfo: conninfo, size: 2, logger: logger)
+        try await Migrator(pool: pool, logger: logger).migrate(component: "core", CoreMigrations.all)
+        let data = URL(fileURLWithPath: NSTemporaryDirectory()).appendingPathComponent("garrison-import-\(Crypto.randomHex(bytes: 6))")
+        defer { try? FileManager.default.removeItem(at: data) }
+        _ = try await FirstRunAdmin.ensure(pool: pool, hasher: .fastForTests, dataDirectory: data, logger: logger)
+        return (conninfo, pool)
+    }
+
+    static func count(_ pool: DatabasePool, _ sql: String) async throws -> Int {
+        try await pool.query(sql).first?.int("n") ?? -1
+    }
+
+    @Test func dryRunSaysWhatAndEveryProblemAndWritesNothing() async throws {
+        let source = try await Self.source()
+        let (_, pool) = try await Self.target()
+        let report = try await TRMMImport.run(source: source, target: pool, apply: false, logger: Self.logger)
+        #expect(report.sourceVersion == "1.5.x")
+        #expect(!report.applied)
+        #expect(report.count("clients (clients_client)") == 3)
+        #expect(report.count("sites (clients_site)") == 10)
+        #expect(report.count("agents (agents_agent, with tokens for REST and NATS)") == 199)
+        #expect(report.count("agents without a token") == 1)
+        #expect(report.count("operators (accounts_user, Django password hashes verified at sign-in)") == 5)
+        #expect(report.count("roles (accounts_role, with client/site scope)") == 2)
+        #expect(report.count("policies (automation_policy)") == 2)
+        let lines = report.problems.map(\.line)
+        #expect(lines.contains { $0.hasPrefix("agents_agent id 1201:") && $0.contains("site 999 does not exist") && $0.hasSuffix("skipped") })
+        #expect(lines.contains { $0.hasPrefix("agents_agent id 1200:") && $0.contains("no token") })
+        #expect(lines.contains { $0.hasPrefix("checks_check id 302:") && $0.contains("error_threshold 150") })
+        #expect(lines.contains { $0.hasPrefix("core_globalkvstore id 3:") && $0.contains("backup_share") })
+        #expect(lines.contains { $0.hasPrefix("agents_note id 3:") })
+        #expect(report.mappings == [.init(table: "accounts_user", sourceID: 1, targetID: 6)])
+        #expect(report.notImported.contains { $0.what.hasPrefix("knox_authtoken") })
+        #expect(report.text.contains("Dry run: nothing was written"))
+        // Nothing written.
+        #expect(try await Self.count(pool, "SELECT count(*) AS n FROM clients") == 0)
+        #expect(try await Self.count(pool, "SELECT count(*) AS n FROM agents") == 0)
+        #expect(try await Self.count(pool, "SELECT count(*) AS n FROM import_runs") == 0)
+        #expect(try await Self.count(pool, "SELECT count(*) AS n FROM users") == 1)
+        await pool.close()
+    }
+
+    @Test func aSourceThatIsNotTacticalRMMOrTooNewIsRefusedClearly() async throws {
+        let (_, pool) = try await Self.target()
+        let empty = try await TestCluster.shared.createDatabase()
+        await #expect(throws: TRMMImportError.self) { try await TRMMImport.run(source: empty, target: pool, apply: false, logger: Self.logger) }
+        do { _ = try await TRMMImport.run(source: empty, target: pool, apply: false, logger: Self.logger) } catch let error as TRMMImportError {
+            #expect(error.description.contains("not a Tactical RMM database"))
+        }
+        let newer = try await Self.source(
+            """
+            CREATE TABLE django_migrations (id serial PRIMARY KEY, app text, name text, applied timestamptz);
+            CREATE TABLE agents_agent (id serial); CREATE TABLE authtoken_token (key text); CREATE TABLE clients_client (id serial);
+            INSERT INTO django_migrations (app, name, applied) VALUES ('accounts', '0050_future', now()), ('agents', '0062_x', now()),
+              ('checks', '0034_x', now()), ('core', '0053_x', now()), ('clients', '0024_x', now()), ('scripts', '0020_x', now()),
+              ('automation', '0009_x', now()), ('alerts', '0014_x', now()), ('autotasks', '0041_x', now());
+            """)
+        do {
+            _ = try await TRMMImport.run(source: newer, target: pool, apply: false, logger: Self.logger)
+            Issue.record("a newer schema was accepted")
+        } catch let error as TRMMImportError {
+            #expect(error.description.contains("newer than 1.5.1"))
+            #expect(error.description.contains("Tactical RMM 1.2.0 to 1.5.1"))
+        }
+        #expect(try await Self.count(pool, "SELECT count(*) AS n FROM import_runs") == 0)
+        await pool.close()
+    }
+
+    @Test func importedAgentsOperatorsRolesAndKeysWorkOnTheServer() async throws {
+        let source = try await Self.source()
+        let (conninfo, pool) = try await Self.target()
+        let report = try await TRMMImport.run(source: source, target: pool, apply: true, logger: Self.logger)
+        #expect(report.applied)
+        // Ids kept: clients, sites, agents; operators too except the one the first-run admin's id held.
+        #expect(try await pool.query("SELECT string_agg(id::text, ',' ORDER BY id) AS ids FROM clients").first?.string("ids") == "3,7,12")
+        #expect(try await Self.count(pool, "SELECT count(*) AS n FROM sites WHERE id BETWEEN 20 AND 29") == 10)
+        #expect(try await Self.count(pool, "SELECT count(*) AS n FROM agents") == 200)
+        #expect(try await pool.query("SELECT id FROM users WHERE username = 'tactical'").first?.int("id") == 6)
+        #expect(try await pool.query("SELECT custom_fields->>'Contract' AS v FROM clients WHERE id = 3").first?.string("v") == "gold")
+        #expect(try await pool.query("SELECT custom_fields->>'Has UPS' AS v FROM sites WHERE id = 20").first?.string("v") == "true")
+        #expect(try await pool.query("SELECT custom_fields->>'Asset Tag' AS v FROM agents WHERE id = 1007").first?.string("v") == "TAG-7")
+        #expect(try await pool.query("SELECT excluded_sites::text AS v FROM policies WHERE id = 1").first?.string("v") == "{23}")
+        #expect(try await pool.query("SELECT settings->>'smtp_host' AS v FROM core_settings").first?.string("v") == "smtp.example.com")
+        #expect(try await Self.count(pool, "SELECT count(*) AS n FROM global_keystore") == 2)
+        #expect(try await Self.count(pool, "SELECT count(*) AS n FROM agent_notes") == 2)
+        #expect(try await Self.count(pool, "SELECT count(*) AS n FROM agent_history") == 20)
+        // A later insert does not collide with an imported id.
+        #expect(try await pool.query("INSERT INTO clients (name) VALUES ('New') RETURNING id").first?.int("id") == 13)
+        try await pool.query("DELETE FROM clients WHERE name = 'New'")
+
+        // A second --apply is refused, and so is an import into a database that already has data.
+        do {
+            _ = try await TRMMImport.run(source: source, target: pool, apply: true, logger: Self.logger)
+            Issue.record("a second import was accepted")
+        } catch let error as TRMMImportError {
+            #expect(error.description.contains("already holds an import"))
+        }
+        let sourceConnection = try PGConnection(conninfo: source)
+        let token = try #require(
+            try sourceConnection.query(
+                "SELECT t.key FROM authtoken_token t JOIN accounts_user u ON u.id = t.user_id WHERE u.agent_id = 1001"
+            ).first?.string("key"))
+        let agentID = try #require(try sourceConnection.query("SELECT agent_id FROM agents_agent WHERE id = 1001").first?.string("agent_id"))
+        // The agent's NATS user is written from the same token.
+        let natsHash = try #require(try await pool.query("SELECT nats_password FROM agents WHERE id = 1001").first?.string("nats_password"))
+        #expect(NATSPassword.verify(token, natsHash))
+        #expect(!NATSPassword.verify("0" + token.dropFirst(), natsHash))
+        await pool.close()
+
+        try await TestHost.with(database: conninfo) { host in
+            // The agent signs in over REST with its existing token.
+            let checkin = try await host.request(
+                .post, "/api/v3/checkin/", as: .token(token), json: ["agent_id": .string(agentID), "version": "2.9.1"])
+            #expect(checkin.status == 200)
+            #expect(try await host.request(.post, "/api/v3/checkin/", as: .token(String(token.reversed())), json: [:]).status == 401)
+
+            // Old passwords work; the Django hash is replaced by scrypt at once.
+            let carol = try await host.login("carol", "correct horse")
+            #expect(try await host.request(.get, "/clients/", as: .token(carol)).json.arrayValue?.count == 3)
+            let stored = try await host.server.storage.pool.query("SELECT password_hash FROM users WHERE username = 'carol'").first?
+                .string("password_hash")
+            #expect(stored?.hasPrefix("scrypt$") == true)
+            _ = try await host.login("carol", "correct horse")
+            #expect(try await host.request(.post, "/v2/login/", json: ["username": "carol", "password": "correct horsf"]).status == 400)
+            _ = try await host.login("tactical", "Tactical-root-2024")
+            // dave was inactive in Tactical RMM.
+            #expect(try await host.request(.post, "/v2/login/", json: ["username": "dave", "password": "dave-left-the-company"]).status == 400)
+
+            // alice's role sees only Acme Corp (client 3) and its agents.
+            let alice = try await host.login("alice", "alice-helpdesk-pw")
+            let clients = try await host.request(.get, "/clients/", as: .token(alice))
+            #expect(clients.status == 200)
+            #expect(clients.json.arrayValue?.compactMap { $0["name"]?.stringValue } == ["Acme Corp"])
+            #expect(try await host.request(.get, "/clients/7/", as: .token(alice)).status == 404)
+
+            // API keys keep working by their plain value; the expired one does not.
+            let keyed = try await host.request(.get, "/clients/", as: .apiKey("A1B2C3D4E5F6G7H8J9K0L1M2N3P4Q5R6"))
+            #expect(keyed.status == 200)
+            #expect(try await host.request(.get, "/clients/", as: .apiKey("ZZ11YY22XX33WW44VV55UU66TT77SS88")).status == 401)
+        }
+    }
+
+    @Test func djangoPasswordHashesVerifyWithTheReferenceVectorAndBoundedIterations() {
+        let vector = "pbkdf2_sha256$600000$mDcYjslNx7qwVoiaQiRPjB$IsVL0BSFyYEC8tZtiS+9CjioEtZZHWIsnc1B2gI6MH0="
+        let hasher = PasswordHasher.fastForTests
+        #expect(hasher.verify("correct horse", against: vector))
+        #expect(!hasher.verify("correct horsE", against: vector))
+        #expect(hasher.needsRehash(vector))
+        #expect(!hasher.needsRehash(hasher.hash("x")))
+        #expect(DjangoPBKDF2.problem("pbkdf2_sha256$999999999$salt$IsVL0BSFyYEC8tZtiS+9CjioEtZZHWIsnc1B2gI6MH0=")?.contains("outside") == true)
+        #expect(!hasher.verify("x", against: "pbkdf2_sha256$999999999$salt$IsVL0BSFyYEC8tZtiS+9CjioEtZZHWIsnc1B2gI6MH0="))
+        #expect(!hasher.verify("x", against: "!unusable"))
+        #expect(hasher.verify("pw", against: DjangoPBKDF2.hash("pw", salt: "abc", iterations: 1000)))
+    }
+}
