@@ -39,8 +39,11 @@ struct AgentsBench: AsyncParsableCommand {
         )
         // Every emulated agent connects from 127.0.0.1, so the per-address cap must admit them
         // all (a real fleet comes from many addresses, or a NAT's few).
+        // Ping is served by the agent_actions plugin.
+        let actions = try BenchHost.builtPlugin("AgentActionsPlugin")
         let host = try await BenchHost.start {
             $0.natsEnabled = true; $0.databasePoolSize = 8; $0.maxConnectionsPerAddress = count + 1000
+            try? BenchHost.enable(actions, file: "45-agent-actions.toml", rest: "enabled = true\nrequired = true\n", in: $0.pluginsDirectory)
         }
         defer { host.database.stop() }
         let bus = try require(host.server.bus, "bus")

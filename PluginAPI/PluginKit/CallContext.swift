@@ -26,6 +26,15 @@ final class CallContext: @unchecked Sendable {
         }
     }
 
+    /// call_set_timeout (1.2); nil when the host's table lacks it.
+    func setTimeout(milliseconds: UInt32) -> PluginStatus? {
+        guard let setTimeout = host.api.optional(\.call_set_timeout) else { return nil }
+        return responded.withLock { done -> PluginStatus in
+            if done { return .phase }
+            return host.gate.pass { PluginStatus(rawValue: setTimeout(call, milliseconds)) } ?? .phase
+        }
+    }
+
     /// Sends `response`; later calls do nothing. The lock is held across the
     /// host calls so header() cannot use the handle while it is answered;
     /// the host never blocks in them.

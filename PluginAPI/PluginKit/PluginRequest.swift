@@ -69,6 +69,23 @@ public struct PluginRequest: Sendable {
         return headers[name.lowercased()]
     }
 
+    /// Gives this request its own deadline, counted from now, in place of the
+    /// host's plugins.call_timeout_ms: for a route that waits on the agent for
+    /// as long as the operator asked (call_set_timeout, ABI 1.2). Throws
+    /// `.unsupported` on an older host, `.invalid` outside 1 ms ... 25 h.
+    /// A request no host sent (unit tests) accepts any valid timeout.
+    public func setTimeout(_ timeout: Duration) throws {
+        let milliseconds = timeout.components.seconds * 1000 + timeout.components.attoseconds / 1_000_000_000_000_000
+        guard milliseconds >= 1, milliseconds <= Int64(GARRISON_CALL_TIMEOUT_MAX_MS) else {
+            throw PluginError(.invalid, "setTimeout: \(timeout) is outside 1 ms ... \(GARRISON_CALL_TIMEOUT_MAX_MS) ms")
+        }
+        guard let call else { return }
+        guard let status = call.setTimeout(milliseconds: UInt32(milliseconds)) else {
+            throw PluginError(.unsupported, "setTimeout needs a host with call_set_timeout (ABI 1.2)")
+        }
+        guard status == .ok else { throw PluginError(status, "call_set_timeout refused") }
+    }
+
     /// The body decoded as JSON; a malformed body throws a 400 naming the
     /// problem, so handlers can simply `try req.json()`.
     public func json<T: Decodable>(_ type: T.Type = T.self) throws -> T {

@@ -129,6 +129,10 @@
  *     1.0  initial version.
  *     1.1  garrison_host_api gains audit, call_param and
  *          register_route_scoped.
+ *     1.2  garrison_host_api gains call_set_timeout; agent_request's and
+ *          agent_send's "_options" gain "not_before", "action_type" and
+ *          "details" (an older host ignores them: a plugin that relies on
+ *          them sets min_host_minor = 2).
  */
 
 #ifndef GARRISON_PLUGIN_H
@@ -149,7 +153,12 @@ extern "C" {
 
 /* The ABI this header describes. See VERSIONING above. */
 #define GARRISON_ABI_MAJOR      1
-#define GARRISON_ABI_MINOR      1
+#define GARRISON_ABI_MINOR      2
+
+/* The longest deadline call_set_timeout accepts (1.2): one day and one
+ * hour, so a command run with Tactical RMM's largest timeout (a day)
+ * still gets its answer. */
+#define GARRISON_CALL_TIMEOUT_MAX_MS  90000000u
 
 /* First member of every garrison_plugin_descriptor: "GRNS" read as a
  * big-endian 32-bit number. */
@@ -1036,6 +1045,12 @@ typedef struct garrison_host_api {
      *                 the output to an agent note and/or custom field (last
      *                 line unless all_output) once, from whichever result
      *                 comes first (NATS reply or histresult).
+     *                 Since 1.2, with "queue_if_offline": "not_before" (an
+     *                 ISO 8601 time) keeps the command as a pending action
+     *                 until then even for an online agent; "action_type"
+     *                 names the pending action ("schedreboot"; default:
+     *                 "func"); "details" (an object) is shown with it in
+     *                 /logs/pendingactions/.
      *                 With "_options", done always gets GARRISON_OK and
      *                 {"status": "ok"|"sent"|"queued"|"timeout"|"natsdown",
      *                 "reply", "history_id", "pending_action_id"}. Copied.
@@ -1220,6 +1235,31 @@ typedef struct garrison_host_api {
         garrison_bytes permission, garrison_bytes scopes_csv,
         garrison_route_fn fn, void *user, garrison_free_fn free_fn,
         garrison_reg *out);
+
+    /* ---- 1.2 ---- */
+
+    /*
+     * call_set_timeout -- give one call its own deadline, in place of the
+     * host's plugins.call_timeout_ms. For routes that wait on something
+     * slower than a usual request by design (a shell command with the
+     * operator's own timeout, a script run with "wait"); the deadline
+     * counts from this call, and a later call replaces it.
+     *
+     * Since ABI 1.2: test GARRISON_HAS(api, call_set_timeout) first unless
+     * min_host_minor >= 2. Any thread, while the call is valid, before
+     * call_respond; normally from the route function itself.
+     *
+     *   call        the request.
+     *   timeout_ms  1 .. GARRISON_CALL_TIMEOUT_MAX_MS. When it passes the
+     *               host answers 504, as with its own deadline.
+     *
+     * Returns:
+     *   GARRISON_OK           the call now ends at the new deadline.
+     *   GARRISON_ERR_INVALID  timeout_ms out of range; the old deadline
+     *                         stands.
+     *   GARRISON_ERR_PHASE    the call was already answered or timed out.
+     */
+    int32_t (*call_set_timeout)(garrison_call *call, uint32_t timeout_ms);
 
     /* New members are appended here, in later minor versions only. */
 } garrison_host_api;

@@ -7,7 +7,7 @@ import Testing
 /// written with nats-py → back, with history, audit and the offline queue.
 @Suite struct AgentCommandTests {
     @Test func commands_reachTheAgent_withTheRightShape_andLandInHistory() async throws {
-        try await TestHost.with(configure: { $0.natsEnabled = true }) { host in
+        try await TestHost.withAgentActions(configure: { $0.natsEnabled = true }) { host in
             let bus = try #require(host.server.bus)
             let admin = try await host.adminToken()
             let (_, site) = try await host.client("Cmd", admin: admin)
@@ -89,7 +89,7 @@ import Testing
     }
 
     @Test func shellRulesProtectTheAgent_andCommandsNeedTheirPermission() async throws {
-        try await TestHost.with { host in
+        try await TestHost.withAgentActions { host in
             let admin = try await host.adminToken()
             let (_, site) = try await host.client("Shell", admin: admin)
             try await host.seedAgent("win", hostname: "win-1", site: site)
@@ -125,7 +125,7 @@ import Testing
     }
 
     @Test func offlineAgents_getQueuedCommands_inOrder_once_whenTheyComeBack() async throws {
-        try await TestHost.with(configure: { $0.natsEnabled = true }) { host in
+        try await TestHost.withAgentActions(configure: { $0.natsEnabled = true }) { host in
             let bus = try #require(host.server.bus)
             let admin = try await host.adminToken()
             let (_, site) = try await host.client("Queue", admin: admin)
@@ -186,7 +186,7 @@ import Testing
     }
 
     @Test func pendingActionsExpire_andStatusEventsAreRaisedOncePerTransition() async throws {
-        try await TestHost.with { host in
+        try await TestHost.withAgentActions { host in
             let admin = try await host.adminToken()
             let (_, site) = try await host.client("Expire", admin: admin)
             let pool = host.server.storage.pool

@@ -32,7 +32,7 @@ import Testing
         """
 
     @Test func fleetEnrollsConnectsPublishesAndAnswers() async throws {
-        try await TestHost.with(configure: { $0.natsEnabled = true }) { host in
+        try await TestHost.withAgentActions(configure: { $0.natsEnabled = true }) { host in
             let supervisor = try #require(host.server.bus?.supervisor)
             let admin = try await host.adminToken()
             let (_, site) = try await host.client("Emu", admin: admin)

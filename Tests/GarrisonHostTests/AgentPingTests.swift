@@ -6,7 +6,7 @@ import Testing
 /// third-party NATS client (nats-py) answering as the agent → back.
 @Suite struct AgentPingTests {
     @Test func pingAnswersOnlineWhileTheAgentListensAndOfflineAfter() async throws {
-        try await TestHost.with(configure: { $0.natsEnabled = true }) { host in
+        try await TestHost.withAgentActions(configure: { $0.natsEnabled = true }) { host in
             let bus = try #require(host.server.bus)
             let supervisor = try #require(bus.supervisor)
             let admin = try await host.adminToken()
@@ -39,7 +39,7 @@ import Testing
     }
 
     @Test func withoutABusPingSaysNATSIsDown() async throws {
-        try await TestHost.with { host in
+        try await TestHost.withAgentActions { host in
             let admin = try await host.adminToken()
             let (_, site) = try await host.client("NoBus", admin: admin)
             try await host.seedAgent("quiet", hostname: "quiet-pc", site: site)

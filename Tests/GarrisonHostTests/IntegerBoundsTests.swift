@@ -10,7 +10,7 @@ import Testing
     static let extremes = ["9223372036854775807", "-9223372036854775808", "99999999999999999999999", "-1", "0"]
 
     @Test func queryStringsAndPathParametersOutOfRangeAre400() async throws {
-        try await TestHost.with { host in
+        try await TestHost.withAgentActions { host in
             let admin = try await host.adminToken()
             let (_, site) = try await host.client("Bounds", admin: admin)
             try await host.seedAgent("bounds-1", hostname: "bounds-1", site: site)
@@ -41,7 +41,7 @@ import Testing
     }
 
     @Test func bodyIntegersOutOfRangeAre400() async throws {
-        try await TestHost.with { host in
+        try await TestHost.withAgentActions { host in
             let admin = try await host.adminToken()
             let (_, site) = try await host.client("Bodies", admin: admin)
             try await host.seedAgent("bodies-1", hostname: "bodies-1", site: site)

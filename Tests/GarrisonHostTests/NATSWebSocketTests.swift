@@ -12,7 +12,7 @@ import Testing
     ]
 
     @Test func enrolledAgentConnectsThroughNatswsPublishesAndAnswersPing() async throws {
-        try await TestHost.with(configure: { $0.natsEnabled = true }) { host in
+        try await TestHost.withAgentActions(configure: { $0.natsEnabled = true }) { host in
             let admin = try await host.adminToken()
             let (_, site) = try await host.client("WS", admin: admin)
             let (agent, other) = (BusTests.agentID(), BusTests.agentID())
@@ -80,7 +80,7 @@ import Testing
     }
 
     @Test func withoutNATSTheUpgradeIsRefusedWith503() async throws {
-        try await TestHost.with { host in
+        try await TestHost.withAgentActions { host in
             try await host.listening { port in
                 let reply = try await offCooperativePool {
                     try Subprocess.run(
@@ -98,7 +98,7 @@ import Testing
     }
 
     @Test func whenNatsServerIsDownTheUpgradeIsRefusedWith503() async throws {
-        try await TestHost.with(configure: { $0.natsEnabled = true }) { host in
+        try await TestHost.withAgentActions(configure: { $0.natsEnabled = true }) { host in
             let supervisor = try #require(host.server.bus?.supervisor)
             try await host.listening { port in
                 await supervisor.stop()

@@ -6,12 +6,7 @@ import Testing
 /// agent stand-in (Tests/Fixtures/Bus/command_agent.py, answering as a Windows agent 2.9.1)
 /// and back, with Tactical RMM's texts.
 @Suite struct PluginsAgentActionsTests {
-    static func folder() throws -> PluginFolder {
-        let folder = try PluginFolder()
-        let copy = try folder.copyBuilt("libAgentActionsPlugin.so")
-        try folder.write("45-agent-actions.toml", "library = \"\(copy)\"\nenabled = true\nrequired = true\n")
-        return folder
-    }
+    static func folder() throws -> PluginFolder { try PluginFolder.agentActions() }
 
     @Test func windowsServicesAreListedControlledAndEditedThroughTheAgent() async throws {
         let folder = try Self.folder()

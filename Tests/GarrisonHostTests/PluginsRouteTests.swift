@@ -68,6 +68,21 @@ import Testing
         }
     }
 
+    /// call_set_timeout (1.2): a call that set its own deadline is answered past the host's.
+    @Test func callWithItsOwnTimeoutOutlivesTheHostsDeadline() async throws {
+        let folder = try PluginFolder()
+        defer { folder.cleanUp() }
+        let probe = try folder.add("10-probe.toml", fixture: "probe")
+        try await TestHost.with(plugins: folder, callTimeoutMS: 200) { host in
+            let admin = try await host.adminToken()
+            let reply = try await host.request(.get, "/probe/late/?extend", as: .token(admin))
+            #expect(reply.status == 200 && reply.json["late"] == true, "\(reply.status) \(reply.text)")
+            // 0 ms and one past the maximum are INVALID (-1 -> 4), 2,000 ms is OK (0 -> 5).
+            #expect(try folder.counter(probe, "garrison_fixture_set_timeout_codes") == 445)
+            #expect(try folder.counter(probe, "garrison_fixture_late_respond_status") == 0)
+        }
+    }
+
     @Test func answerFromAnotherThreadArrives() async throws {
         let folder = try PluginFolder()
         defer { folder.cleanUp() }

@@ -75,7 +75,7 @@ enum InstallerRoutes {
                 let target = try await siteTarget(
                     host, call, site: site, type: try body.optionalString("agenttype") ?? "server",
                     goarch: try body.optionalString("arch") ?? "amd64")
-                let expiry = try RebootTime.parse(try body.nonEmptyString("expires"), zone: TimeZone(identifier: "UTC")!)
+                let expiry = try LocalTime.parse(try body.nonEmptyString("expires"), zone: TimeZone(identifier: "UTC")!, field: "expires")
                 guard expiry > Date() else { throw APIError.badRequest("Field 'expires' must be in the future.") }
                 let flags = body.fields["install_flags"] ?? [:]
                 guard flags.objectValue != nil else { throw APIError.badRequest("Field 'install_flags' must be an object.") }

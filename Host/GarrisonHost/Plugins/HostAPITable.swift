@@ -100,6 +100,11 @@ enum HostAPITable {
             return plugin.registerRoute(
                 method: method, pattern: pattern, permission: permission, scopesCSV: scopes, fn: fn, user: user, freeFn: freeFn, out: out)
         }
+
+        // 1.2
+        api.call_set_timeout = { call, timeoutMS in
+            PluginCall.from(call)?.setTimeout(milliseconds: timeoutMS) ?? GARRISON_ERR_INVALID
+        }
         return api
     }
 }

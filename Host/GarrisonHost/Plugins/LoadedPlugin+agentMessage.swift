@@ -115,7 +115,8 @@ extension LoadedPlugin {
 
 /// A plugin's command: the JSON envelope the agent gets, plus optional host-side `_options`:
 /// `history` ({type, command, script_name, origin}), `save_result` (with history: {note,
-/// custom_field, all_output}, see AgentResultSinks), `queue_if_offline`, `username`.
+/// custom_field, all_output}, see AgentResultSinks), `queue_if_offline`, `username`, and
+/// since 1.2 `not_before`, `action_type`, `details` (a scheduled pending action).
 struct PluginAgentMessage: Sendable {
     let agentID: String
     let command: AgentCommand
@@ -123,6 +124,10 @@ struct PluginAgentMessage: Sendable {
     let queueIfOffline: Bool
     let username: String
     let hasOptions: Bool
+    /// 1.2: a pending action held until then ("schedreboot"), its name and its details.
+    let notBefore: Date?
+    let actionType: String
+    let details: JSON
 
     init?(_ agentID: garrison_bytes, _ payload: garrison_bytes, plugin: String) {
         guard let id = agentID.string, !id.isEmpty, !payload.isMalformed, let value = try? JSON.parse(payload.data),
@@ -136,6 +141,16 @@ struct PluginAgentMessage: Sendable {
         self.hasOptions = options != nil
         self.queueIfOffline = options?["queue_if_offline"]?.boolValue ?? false
         self.username = options?["username"]?.stringValue ?? "plugin:\(plugin)"
+        if let text = options?["not_before"] {
+            guard let string = text.stringValue, let date = ISO8601DateFormatter().date(from: string) else { return nil }
+            notBefore = date
+        } else {
+            notBefore = nil
+        }
+        actionType = options?["action_type"]?.stringValue ?? ""
+        guard actionType.utf8.count <= 32, actionType.utf8.allSatisfy({ (0x61...0x7A).contains($0) || $0 == 0x5F }) else { return nil }
+        details = options?["details"] ?? [:]
+        guard details.objectValue != nil else { return nil }
         if let note = options?["history"]?.objectValue {
             let type = note["type"]?.stringValue ?? "command"
             guard ["cmd_run", "script_run", "task_run", "command"].contains(type),
@@ -150,7 +165,9 @@ struct PluginAgentMessage: Sendable {
     }
 
     func request(timeout: Duration?) -> AgentCommander.Request {
-        .init(agentID: agentID, command: command, timeout: timeout, history: history, queueIfOffline: queueIfOffline, username: username)
+        .init(
+            agentID: agentID, command: command, timeout: timeout, history: history, queueIfOffline: queueIfOffline,
+            actionType: actionType, details: details, username: username, notBefore: notBefore)
     }
 
     /// Without options: the agent's reply as JSON, or an error code. With options: always an

@@ -118,11 +118,10 @@ extension LoadedPlugin {
             return true
         }
         if !held { pluginCall.answer.cancel() }
-        let timeout = services.callTimeout
-        let deadlines = services.callDeadlines
-        deadlines.add(pluginCall, after: .init(timeout)) { pluginCall.answer.expire() }
+        pluginCall.armDeadline(default: services.callTimeout)
         let outcome = await pluginCall.answer.wait()
-        deadlines.cancel(pluginCall)
+        services.callDeadlines.cancel(pluginCall)
+        let timeout = pluginCall.effectiveTimeout ?? services.callTimeout
         let request = pluginCall.request
         switch outcome {
         case .answered(let response):

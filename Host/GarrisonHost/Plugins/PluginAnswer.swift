@@ -117,6 +117,16 @@ final class PluginAnswer<Value: Sendable>: Sendable {
         }
     }
 
+    /// Whether an answer from the plugin would still be taken (call_set_timeout's phase rule).
+    var isUnanswered: Bool {
+        phase.withLockedValue { phase in
+            switch phase {
+            case .running, .awaiting: return true
+            case .answered, .consumed, .timedOut, .cancelled, .closed: return false
+            }
+        }
+    }
+
     /// Disabling: the host answers for the plugin; a later answer gets GARRISON_ERR_CANCELLED.
     func cancel() {
         let waiter = phase.withLockedValue { phase -> CheckedContinuation<Outcome, Never>? in

@@ -12,13 +12,19 @@ final class PluginCall: PluginAnswerHolder {
     let request: Call
     let answer = PluginAnswer<Response>()
 
-    private struct Extras: Sendable {
+    struct Extras: Sendable {
         var headers = HTTPFields()
         /// Header and parameter values handed to the plugin: borrowed until call_respond,
         /// so they live as long as the call.
         var pinned: [PinnedBytes] = []
+        /// call_set_timeout's deadline, and whether the host's wait has started (then a new
+        /// deadline replaces the armed one at once).
+        var timeout: Duration?
+        var armed = false
     }
     private let extras = NIOLockedValueBox(Extras())
+
+    func withExtras<T>(_ body: (inout Extras) -> T) -> T { extras.withLockedValue(body) }
 
     init(host: LoadedPlugin, request: Call) {
         self.host = host

@@ -211,7 +211,6 @@ enum CoreRouteSet {
         let accounts = (UserRoutes.routes(context) + RoleRoutes.routes(context)).map { $0.publishing("core.accounts.changed", context) }
         return LoginRoutes.routes(context) + accounts + APIKeyRoutes.routes(context)
             + SessionRoutes.routes(context) + ClientRoutes.routes(context) + AgentRoutes.routes(context, commander: commander)
-            + AgentCommandRoutes.routes(context, commander: commander)
             + HistoryRoutes.routes(context, commander: commander, update: config.agentUpdate)
             + CoreRoutes.routes(context).map { $0.pattern == "/core/settings/" ? $0.publishing("core.accounts.changed", context) : $0 }
             + PolicyRoutes.routes(context) + AuditRoutes.routes(context) + OpenAPIRoutes.routes(dispatcher)

@@ -6,14 +6,26 @@ import PluginKit
 /// the host already keeps what the agent reports on its own (services, software).
 ///
 /// Routes (Tactical RMM's paths, bodies and answer strings):
+///   GET    /agents/<agent_id>/ping/                      [can_list_agents]     online or offline, with the reason
+///   POST   /agents/<agent_id>/cmd/                       [can_send_cmd]        {"cmd", "shell", "custom_shell", "timeout", "run_as_user"}
+///   POST   /agents/<agent_id>/reboot/                    [can_reboot_agents]   reboot now
+///   PATCH  /agents/<agent_id>/reboot/                    [can_reboot_agents]   {"datetime"}: a pending action until then
+///   POST   /agents/<agent_id>/shutdown/                  [can_reboot_agents]
+///   POST   /agents/<agent_id>/recover/                   [can_recover_agents]  {"mode": "mesh"}
+///   POST   /agents/<agent_id>/wmi/                       [can_edit_agent]      refresh the WMI inventory
+///   GET    /agents/<agent_id>/processes/                 [can_manage_procs]
+///   DELETE /agents/<agent_id>/processes/<pid>/           [can_manage_procs]
+///   GET    /agents/<agent_id>/eventlog/<logtype>/<days>/ [can_view_eventlogs]
 ///   GET  /services/<agent_id>/            [can_manage_winsvcs]  the agent's Windows services
 ///   GET  /services/<agent_id>/<svcname>/  [can_manage_winsvcs]  one service
 ///   POST /services/<agent_id>/<svcname>/  [can_manage_winsvcs]  {"sv_action": "start" | "stop" | "restart"}
 ///   PUT  /services/<agent_id>/<svcname>/  [can_manage_winsvcs]  {"startType": "auto" | "autodelay" | "manual" | "disabled"}
 final class AgentActions: GarrisonPlugin {
     static let name: StaticString = "agent_actions"
-    static let version: StaticString = "0.1.0"
-    static let minHostMinor: UInt16 = 1
+    static let version: StaticString = "0.2.0"
+    /// 1.2: call_set_timeout (a command waits as long as the operator allows) and the
+    /// scheduled pending action (`not_before`).
+    static let minHostMinor: UInt16 = 2
 
     let host: PluginHost
 
@@ -22,6 +34,8 @@ final class AgentActions: GarrisonPlugin {
     }
 
     func register(_ r: Registrar) throws {
+        try registerCommandRoutes(r)
+        try registerInspectionRoutes(r)
         try registerServiceRoutes(r)
     }
 

@@ -20,6 +20,9 @@ GARRISON_EXPORT atomic_int  garrison_fixture_hang_done_status = 1;
 GARRISON_EXPORT atomic_int  garrison_fixture_hang_respond_status = 1;
 GARRISON_EXPORT atomic_int  garrison_fixture_events;
 GARRISON_EXPORT atomic_int  garrison_fixture_late_respond_status = 1;
+/* call_set_timeout (1.2) on /probe/late/?extend: the codes for 0 ms, one past the
+ * maximum, and 2,000 ms, as three decimal digits of (code + 5). */
+GARRISON_EXPORT atomic_int  garrison_fixture_set_timeout_codes = -1;
 
 #define PROBE_INIT_CODES  9
 
@@ -453,14 +456,22 @@ probe_fail(void *user, const garrison_request *req, garrison_call *call)
     return GARRISON_ERR_INVALID;
 }
 
-/* GET /probe/late/: answers from another thread after 600 ms; records what call_respond said. */
+/* GET /probe/late/: answers from another thread after 600 ms; records what call_respond said.
+ * With the query "extend" it first gives itself 2 s with call_set_timeout. */
 static int32_t
 probe_late(void *user, const garrison_request *req, garrison_call *call)
 {
     pthread_t  tid;
+    int32_t    zero, over, ok;
 
     (void) user;
-    (void) req;
+
+    if (req->query.len == 6 && memcmp(req->query.ptr, "extend", 6) == 0) {
+        zero = probe_api->call_set_timeout(call, 0);
+        over = probe_api->call_set_timeout(call, GARRISON_CALL_TIMEOUT_MAX_MS + 1);
+        ok = probe_api->call_set_timeout(call, 2000);
+        atomic_store(&garrison_fixture_set_timeout_codes, (zero + 5) * 100 + (over + 5) * 10 + (ok + 5));
+    }
 
     if (pthread_create(&tid, NULL, probe_late_thread, call) != 0) {
         return GARRISON_ERR_INTERNAL;
