@@ -7,10 +7,9 @@ extension AgentActions {
     static let manageServices = "can_manage_winsvcs"
     static let startTypes: Set<String> = ["auto", "autodelay", "manual", "disabled"]
     static let serviceActions: Set<String> = ["start", "stop", "restart"]
-    /// The agent waits up to 30 s for a service to stop. A plugin route has the host's call
-    /// deadline (plugins.call_timeout_ms, 30 s by default) for everything it does, so a start or
-    /// stop gets 28 s and each half of a restart 14 s; the agent finishes the action regardless.
-    static let actionBudget = 28
+    /// The agent waits up to 30 s for a service to stop or start, so each step gets 32 s, and
+    /// the route sets its own deadline (call_set_timeout) to cover both halves of a restart.
+    static let stepTimeout = 32
     static let queryTimeout = 10
 
     func registerServiceRoutes(_ r: Registrar) throws {
@@ -52,10 +51,11 @@ extension AgentActions {
         guard agent["plat"]?.stringValue == "windows" else { throw PluginHTTPError(400, "Please use 'Recover Connection' instead.") }
         // Restart is stop, then start, as Tactical RMM does it: the agent knows only those two.
         let steps = action == "restart" ? ["stop", "start"] : [action]
+        try req.setTimeout(.seconds(Self.stepTimeout * steps.count + 5))
         for step in steps {
             let reply = try await ask(
                 agent, ["func": "winsvcaction", "payload": ["name": .string(name), "action": .string(step)]],
-                timeout: Self.actionBudget / steps.count)
+                timeout: Self.stepTimeout)
             try Self.requireSuccess(reply)
         }
         try? host.audit(

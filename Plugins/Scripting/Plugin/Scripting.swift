@@ -208,6 +208,7 @@ final class Scripting: GarrisonPlugin {
                     context: target.context, plat: target.plat, nushellEnableConfig: self.settings.nushellEnableConfig,
                     denoDefaultPermissions: self.settings.denoDefaultPermissions)
             }
+            try? req.setTimeout(.seconds(run.timeout + 10))
             let reply = try await self.request(target.agentID, self.command(run), timeout: run.timeout)
             return try .json(reply)
         }
@@ -270,6 +271,9 @@ final class Scripting: GarrisonPlugin {
             }
             return try .json(JSON.string("\(script.name) will now be run on \(target.hostname)"))
         }
+        // Wait as long as the script may run, not the host's plugin deadline (30 s by default);
+        // a 1.1 host has no call_set_timeout and keeps its own.
+        try? req.setTimeout(.seconds(run.timeout + 10))
         let envelope = try await request(target.agentID, command(run, options: options), timeout: run.timeout)
         switch envelope["status"]?.stringValue {
         case "ok": return try .json(envelope["reply"] ?? .null)
