@@ -25,12 +25,8 @@ enum AgentReportRoutes {
                 } else {
                     throw APIError.badRequest("Send 'results' (a command's output) or 'script_results' (a script's).")
                 }
-                let row = try await host.pool.query(
-                    """
-                    UPDATE agent_history SET status = 'completed', finished = now(), results = COALESCE($3, results), script_results = COALESCE($4::jsonb, script_results)
-                    WHERE id = $1 AND agent_id = $2 RETURNING id, type, origin, script_name
-                    """, [String(historyID), agent.agentID, results, scriptResults?.databaseText]
-                ).first
+                let row = try await AgentHistoryWriter.agentReported(
+                    host.pool, id: historyID, agentID: agent.agentID, results: results, scriptResults: scriptResults)
                 // Another agent's row looks exactly like a missing one.
                 guard let row else { throw APIError.notFound("No history entry \(historyID) for this agent.") }
                 try await AgentResultSinks.apply(host.pool, historyID: historyID, result: scriptResults ?? .init(results))

@@ -270,7 +270,7 @@ public final class DashboardSockets: Sendable {
         }
     }
 
-    static let offline = "a.last_seen IS NOT NULL AND a.last_seen < now() - make_interval(mins => a.offline_time)"
+    static let offline = AgentPresence.quietSQL
 }
 
 /// One accepted dashboard websocket. Writes go through its handler's context on the

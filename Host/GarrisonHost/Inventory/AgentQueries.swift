@@ -1,7 +1,8 @@
 import Foundation
 
 /// SQL for the agent table. Status is computed in the query from last_seen and the agent's
-/// own thresholds, so filtering and paging by status happen in the database too.
+/// own thresholds (Presence/AgentPresence), so filtering and paging by status happen in the
+/// database too.
 enum AgentQueries {
     /// Which agents a core_get list kind means: id "all", "client:<pk>" or "site:<pk>".
     enum Selection {
@@ -27,12 +28,8 @@ enum AgentQueries {
         }
     }
 
-    static let status = """
-        CASE WHEN a.last_seen IS NULL THEN 'offline'
-             WHEN a.last_seen > now() - make_interval(mins => a.offline_time) THEN 'online'
-             WHEN a.last_seen < now() - make_interval(mins => a.overdue_time) THEN 'overdue'
-             ELSE 'offline' END
-        """
+    /// The agent's presence (Presence/AgentPresence.swift).
+    static let status = AgentPresence.statusSQL
 
     static let listColumns = """
         a.id, a.agent_id, a.hostname, a.description, a.monitoring_type, a.plat, a.goarch, a.operating_system, a.version,

@@ -1,8 +1,10 @@
 import Foundation
 
-/// Writes `agent_history` rows for commands in flight. A bulk run opens and closes thousands
-/// of rows at once; each insert and each answer goes through a WriteCoalescer, so the
-/// database sees one statement per batch while every caller still gets its own row id.
+/// The one writer of `agent_history`: rows opened for commands in flight and closed with the
+/// NATS answer, the agent's own histresult report, and the claim of a row's save_result.
+/// A bulk run opens and closes thousands of rows at once; each insert and each answer goes
+/// through a WriteCoalescer, so the database sees one statement per batch while every caller
+/// still gets its own row id.
 final class AgentHistoryWriter: Sendable {
     struct Opening: Sendable {
         let agentID: String
@@ -55,6 +57,30 @@ final class AgentHistoryWriter: Sendable {
         case .timeout: try await finish(id: id, status: "timeout", results: "timeout")
         case .natsDown: try await finish(id: id, status: "natsdown", results: "natsdown")
         }
+    }
+
+    /// The agent's histresult (docs/agent-protocol.md §7.8): completes its own row; nil when
+    /// the row does not exist or is another agent's, which look the same to the agent.
+    static func agentReported(
+        _ pool: DatabasePool, id: Int, agentID: String, results: String?, scriptResults: JSON?
+    ) async throws -> PGRow? {
+        try await pool.query(
+            """
+            UPDATE agent_history SET status = 'completed', finished = now(), results = COALESCE($3, results), script_results = COALESCE($4::jsonb, script_results)
+            WHERE id = $1 AND agent_id = $2 RETURNING id, type, origin, script_name
+            """, [String(id), agentID, results, scriptResults?.databaseText]
+        ).first
+    }
+
+    /// Takes a row's save_result, once: whichever result arrives first gets it, a second gets
+    /// nil (AgentResultSinks).
+    static func claimSink(_ pool: DatabasePool, id: Int) async throws -> PGRow? {
+        try await pool.query(
+            """
+            WITH old AS (SELECT id, save_result FROM agent_history WHERE id = $1 AND save_result IS NOT NULL FOR UPDATE)
+            UPDATE agent_history h SET save_result = NULL FROM old WHERE h.id = old.id RETURNING h.agent_id, h.username, old.save_result AS sink
+            """, [String(id)]
+        ).first
     }
 
     /// Ids come from the sequence inside the statement and are handed back in input order;

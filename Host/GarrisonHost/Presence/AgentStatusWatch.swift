@@ -7,8 +7,8 @@ import Foundation
 enum AgentStatusWatch {
     static let sql = """
         WITH now_status AS (
-            SELECT a.id, \(AgentQueries.status) AS status FROM agents a
-            WHERE a.last_seen IS NOT NULL AND a.last_seen < now() - make_interval(mins => a.offline_time) FOR UPDATE SKIP LOCKED
+            SELECT a.id, \(AgentPresence.statusSQL) AS status FROM agents a
+            WHERE \(AgentPresence.quietSQL) FOR UPDATE SKIP LOCKED
         )
         UPDATE agents a SET status_announced = n.status FROM now_status n
         WHERE a.id = n.id AND a.status_announced IS DISTINCT FROM n.status

@@ -35,14 +35,7 @@ public enum AgentResultSinks {
 
     /// Claims the row's sink (so a second result does nothing) and writes what it asks for.
     static func apply(_ pool: DatabasePool, historyID: Int, result: JSON) async throws {
-        guard
-            let row = try await pool.query(
-                """
-                WITH old AS (SELECT id, save_result FROM agent_history WHERE id = $1 AND save_result IS NOT NULL FOR UPDATE)
-                UPDATE agent_history h SET save_result = NULL FROM old WHERE h.id = old.id RETURNING h.agent_id, h.username, old.save_result AS sink
-                """, [String(historyID)]
-            ).first
-        else { return }
+        guard let row = try await AgentHistoryWriter.claimSink(pool, id: historyID) else { return }
         let sink = JSON.fromDatabase(row.optionalString("sink"))
         let output = outputText(result)
         let agentID = row.string("agent_id")
