@@ -42,7 +42,7 @@ enum LoginRoutes {
         let body = try call.object()
         let username = try body.nonEmptyString("username")
         let password = try body.string("password")
-        if let wait = host.throttle.retryAfter(username: username, address: call.sourceIP) {
+        if let wait = await host.throttle.sharedRetryAfter(username: username, address: call.sourceIP) {
             // Audited like a failure (but not counted as one: waiting out the delay must help).
             await host.audit(call, .failedLogin, "user", "Throttled login for \(username): retry in \(wait) s")
             var error = APIError(.tooManyRequests, "Too many failed logins from this address; try again in \(wait) seconds.")
@@ -95,7 +95,7 @@ enum LoginRoutes {
     private static func failed(_ host: HostContext, _ call: Call, username: String, reason: String, detail: String = "Bad credentials")
         async throws -> Response
     {
-        host.throttle.recordFailure(username: username, address: call.sourceIP)
+        await host.throttle.sharedRecordFailure(username: username, address: call.sourceIP)
         try await host.audit.record(
             .init(
                 username: username, action: .failedLogin, objectType: "user", message: "Failed login for \(username): \(reason)",
@@ -106,7 +106,7 @@ enum LoginRoutes {
     private static func grant(_ host: HostContext, _ call: Call, row: PGRow, scope: String?) async throws -> Response {
         let userID = row.int("id")
         let username = row.string("username")
-        host.throttle.recordSuccess(username: username, address: call.sourceIP)
+        await host.throttle.sharedRecordSuccess(username: username, address: call.sourceIP)
         let ttl = host.tokenTTL
         let userAgent = call.headers[.userAgent] ?? ""
         let token = Crypto.randomHex(bytes: 32)

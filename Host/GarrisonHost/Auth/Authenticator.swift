@@ -40,9 +40,29 @@ public final class Authenticator: Sendable {
         return nil
     }
 
+    /// Several hosts on one database (docs/scale-out.md): how an invalidation reaches the
+    /// others, and whether they are heard right now. While not, nothing is served from the
+    /// cache, so a change made on another host can never be missed for the cache's lifetime.
+    private struct Sharing: Sendable {
+        let announce: @Sendable () -> Void
+        let isHeard: @Sendable () -> Bool
+    }
+    private let sharing = NIOLockedValueBox<Sharing?>(nil)
+
+    func share(announce: @escaping @Sendable () -> Void, isHeard: @escaping @Sendable () -> Bool) {
+        sharing.withLockedValue { $0 = Sharing(announce: announce, isHeard: isHeard) }
+    }
+
     /// Forget every cached identity: called after any change to users, roles, tokens or keys,
-    /// so a revoked token stops working on this host at once.
+    /// so a revoked token stops working on this host at once, and (with several hosts) on the
+    /// others as soon as they hear of it.
     public func invalidateAll() {
+        invalidateLocally()
+        sharing.withLockedValue { $0 }?.announce()
+    }
+
+    /// Forget every cached identity here only (another host announced a change).
+    func invalidateLocally() {
         generation.withLockedValue { $0 += 1 }
         loads.forgetAll()
         cache.withLockedValue { $0.removeAll(keepingCapacity: true) }
@@ -64,7 +84,9 @@ public final class Authenticator: Sendable {
 
     private func lookup(_ key: String, load: @escaping @Sendable (String) async throws -> (Principal, Date)?) async throws -> Principal? {
         let now = ContinuousClock.now
-        if let hit = cache.withLockedValue({ $0[key] }), hit.until > now { return hit.principal }
+        if let hit = cache.withLockedValue({ $0[key] }), hit.until > now, sharing.withLockedValue({ $0 })?.isHeard() ?? true {
+            return hit.principal
+        }
         let digest = String(key[key.index(after: key.firstIndex(of: ":")!)...])
         let started = generation.withLockedValue { $0 }
         guard let (principal, expiry) = try await loads.run(key, { try await load(digest) }) else {

@@ -38,8 +38,83 @@ public final class LoginThrottle: Sendable {
 
     private let limits: Limits
     private let table = NIOLockedValueBox<[String: Record]>([:])
+    /// With a database (every `garrison serve`), failures are counted there, so that several
+    /// hosts behind one balancer count them together (docs/scale-out.md); without one, or
+    /// while it fails, in this process.
+    private let shared = NIOLockedValueBox<DatabasePool?>(nil)
 
     public init(limits: Limits) { self.limits = limits }
+
+    /// A key as the database holds it: its SHA-256 (PostgreSQL text cannot hold the NUL in a
+    /// pair key, and the table then keeps no user names or addresses).
+    static func storedKey(_ key: String) -> String { Crypto.sha256Hex(key) }
+
+    func share(_ pool: DatabasePool) { shared.withLockedValue { $0 = pool } }
+
+    /// Forgotten after this long without a failure (as `live`).
+    private var horizonSeconds: Double {
+        let horizon = max(limits.window * 10, limits.maxDelay)
+        return Double(horizon.components.seconds) + Double(horizon.components.attoseconds) / 1e18
+    }
+
+    /// `retryAfter`, counted across hosts when shared.
+    public func sharedRetryAfter(username: String, address: String) async -> Int? {
+        guard let pool = shared.withLockedValue({ $0 }) else { return retryAfter(username: username, address: address) }
+        let keys = [Self.pairKey(username, address), Self.addressKey(address), Self.userKey(username)].map(Self.storedKey)
+        do {
+            let rows = try await pool.query(
+                """
+                SELECT key, failures, extract(epoch FROM now() - last_failure)::float8 AS age FROM login_failures
+                WHERE key = ANY($1::text[]) AND last_failure > now() - make_interval(secs => $2)
+                """, [PGArray.literal(keys), String(horizonSeconds)]
+            ).rows
+            let now = ContinuousClock.now
+            var records: [String: Record] = [:]
+            for row in rows {
+                let age = max(0, row.double("age"))
+                records[row.string("key")] = Record(failures: row.int("failures"), last: now - .milliseconds(Int64(age * 1000)))
+            }
+            return wait(pair: records[keys[0]], address: records[keys[1]], user: records[keys[2]], now: now)
+        } catch {
+            return retryAfter(username: username, address: address)
+        }
+    }
+
+    /// `recordFailure`, counted across hosts when shared.
+    public func sharedRecordFailure(username: String, address: String) async {
+        guard let pool = shared.withLockedValue({ $0 }) else { return recordFailure(username: username, address: address) }
+        let keys = [Self.pairKey(username, address), Self.userKey(username), Self.addressKey(address)].map(Self.storedKey)
+        do {
+            // A key quiet for longer than the horizon starts over, as `live` forgets it.
+            try await pool.query(
+                """
+                INSERT INTO login_failures (key, failures, last_failure) SELECT k, 1, now() FROM unnest($1::text[]) k
+                ON CONFLICT (key) DO UPDATE SET last_failure = now(), failures = CASE
+                    WHEN login_failures.last_failure < now() - make_interval(secs => $2) THEN 1 ELSE login_failures.failures + 1 END
+                """, [PGArray.literal(keys), String(horizonSeconds)])
+            if Int.random(in: 0..<64) == 0 {
+                _ = try? await pool.query(
+                    "DELETE FROM login_failures WHERE last_failure < now() - make_interval(secs => $1)", [String(horizonSeconds)])
+            }
+        } catch {
+            recordFailure(username: username, address: address)
+        }
+    }
+
+    /// `recordSuccess`, counted across hosts when shared.
+    public func sharedRecordSuccess(username: String, address: String) async {
+        guard let pool = shared.withLockedValue({ $0 }) else { return recordSuccess(username: username, address: address) }
+        do {
+            try await pool.query(
+                """
+                WITH gone AS (DELETE FROM login_failures WHERE key = $1 RETURNING failures)
+                UPDATE login_failures SET failures = login_failures.failures - gone.failures FROM gone WHERE key = $2
+                """, [Self.storedKey(Self.pairKey(username, address)), Self.storedKey(Self.userKey(username))])
+            try await pool.query("DELETE FROM login_failures WHERE key = $1 AND failures <= 0", [Self.storedKey(Self.userKey(username))])
+        } catch {
+            recordSuccess(username: username, address: address)
+        }
+    }
 
     static func pairKey(_ username: String, _ address: String) -> String { "p:" + username.lowercased() + "\u{0}" + address }
     static func userKey(_ username: String) -> String { "u:" + username.lowercased() }
@@ -49,20 +124,23 @@ public final class LoginThrottle: Sendable {
     public func retryAfter(username: String, address: String) -> Int? {
         let now = ContinuousClock.now
         return table.withLockedValue { table in
-            var wait: Duration = .zero
-            let pair = live(&table, Self.pairKey(username, address), now)
-            if let pair { wait = max(wait, delay(pair, limit: limits.perUser, now: now)) }
-            if let address = live(&table, Self.addressKey(address), now) {
-                wait = max(wait, delay(address, limit: limits.perAddress, now: now))
-            }
-            // Many addresses guessing one user: those that took part wait too.
-            if let pair, pair.failures > 0, let user = live(&table, Self.userKey(username), now), user.failures >= limits.perUser {
-                wait = max(
-                    wait, delay(Record(failures: max(pair.failures, limits.perUser), last: pair.last), limit: limits.perUser, now: now))
-            }
-            guard wait > .zero else { return nil }
-            return max(1, Int(wait.components.seconds) + (wait.components.attoseconds > 0 ? 1 : 0))
+            wait(
+                pair: live(&table, Self.pairKey(username, address), now), address: live(&table, Self.addressKey(address), now),
+                user: live(&table, Self.userKey(username), now), now: now)
         }
+    }
+
+    /// The wait the three records owe together (see the type's comment), in whole seconds.
+    private func wait(pair: Record?, address: Record?, user: Record?, now: ContinuousClock.Instant) -> Int? {
+        var wait: Duration = .zero
+        if let pair { wait = max(wait, delay(pair, limit: limits.perUser, now: now)) }
+        if let address { wait = max(wait, delay(address, limit: limits.perAddress, now: now)) }
+        // Many addresses guessing one user: those that took part wait too.
+        if let pair, pair.failures > 0, let user, user.failures >= limits.perUser {
+            wait = max(wait, delay(Record(failures: max(pair.failures, limits.perUser), last: pair.last), limit: limits.perUser, now: now))
+        }
+        guard wait > .zero else { return nil }
+        return max(1, Int(wait.components.seconds) + (wait.components.attoseconds > 0 ? 1 : 0))
     }
 
     public func recordFailure(username: String, address: String) {

@@ -160,6 +160,27 @@ enum ConfigSchema {
         integer("nats", "tls_port", 0...65535, "TLS port on every address for agents installed with -natsport; 0 for none") {
             $0.natsTLSPort = $1
         },
+        string(
+            "nats", "cluster_address",
+            "address the private nats-server takes cluster routes on, as the other hosts reach it (docs/scale-out.md); loopback serves hosts on this machine only"
+        ) {
+            $0.natsClusterAddress = $1; return $1.isEmpty || $1.contains(":") || $1 == "0.0.0.0" ? "must be one address the other hosts reach (no port, not 0.0.0.0)" : nil
+        },
+        integer("nats", "cluster_port", 0...65535, "cluster route port of the private nats-server (0 picks a free one each start)") {
+            $0.natsClusterPort = $1
+        },
+        string(
+            "nats", "cluster_routes",
+            "nats-route://user:password@host:port of the other nodes, comma-separated; empty routes to the hosts registered in the database"
+        ) {
+            $0.natsClusterRoutes = $1; return nil
+        },
+        string("nats", "cluster_user", "user the nodes' routes present; empty uses the one in the database (shared by every host)") {
+            $0.natsClusterUser = $1; return nil
+        },
+        string("nats", "cluster_password", "password for nats.cluster_user; empty uses the one in the database") {
+            $0.natsClusterPassword = $1; return nil
+        },
         integer("agents", "pending_action_hours", 1...8760, "how long a command queued for an offline agent waits before it expires") {
             $0.pendingActionHours = $1
         },

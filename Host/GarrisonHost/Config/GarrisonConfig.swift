@@ -53,6 +53,15 @@ public struct GarrisonConfig: Sendable {
     public var natsWebsocketPort = 0
     public var natsTLSPort = 0
     public var natsWebSocketURL = ""
+    /// Cluster mode (docs/scale-out.md): the address this host's nats-server node takes routes
+    /// on, as the other hosts' nodes reach it, and its port (0 picks a free one each start).
+    public var natsClusterAddress = "127.0.0.1"
+    public var natsClusterPort = 0
+    /// nats-route:// URLs, comma-separated; when set, used instead of the hosts in the database.
+    public var natsClusterRoutes = ""
+    /// Route credentials; empty takes the ones the database holds for every host.
+    public var natsClusterUser = ""
+    public var natsClusterPassword = ""
 
     public var pendingActionHours = 168
     public var agentLatestVersion = "2.9.1"

@@ -22,6 +22,8 @@ public final class GarrisonHostServer: Sendable {
     public let commander: AgentCommander
     /// The dashboard's websockets (/ws/dashinfo/).
     public let sockets: DashboardSockets
+    /// The other hosts sharing the database (docs/scale-out.md).
+    public let cluster: ClusterLink
     public let logger: Logger
 
     public static func start(config: GarrisonConfig, logger: Logger, hasher: PasswordHasher = PasswordHasher()) async throws
@@ -65,18 +67,26 @@ public final class GarrisonHostServer: Sendable {
         try await CommandJobs.register(
             jobs, store: scheduler.store, commander: commander, update: config.agentUpdate, events: context.events)
         _ = try await FirstRunAdmin.ensure(pool: storage.pool, hasher: hasher, dataDirectory: config.dataURL, logger: logger)
+        // The other hosts on this database: cached identities forgotten everywhere after a
+        // change anywhere, and (with the bus) one nats-server cluster (docs/scale-out.md).
+        let cluster = try await ClusterLink.start(pool: storage.pool, dataDirectory: config.dataURL, logger: logger)
+        // Login failures counted in the database, so every host counts every host's.
+        context.throttle.share(storage.pool)
+        context.authenticator.share(announce: { cluster.announceAuthChanged() }, isHeard: { cluster.isListening })
+        cluster.onAuthChanged { [authenticator = context.authenticator] in authenticator.invalidateLocally() }
         var bus: AgentBus?
         // After the core routes, so a plugin can never take a core route's place.
         do {
             if config.natsEnabled {
                 bus = try await AgentBus.start(
-                    config: config, pool: storage.pool, events: context.events, router: commander.router, logger: logger)
+                    config: config, pool: storage.pool, events: context.events, router: commander.router, cluster: cluster, logger: logger)
                 busLink.attach(bus)
             }
             try await plugins.loadAll()
         } catch {
             await plugins.shutdown()
             await bus?.shutdown()
+            await cluster.stop(leave: true)
             await context.shutdown()
             await storage.close()
             throw error
@@ -89,13 +99,15 @@ public final class GarrisonHostServer: Sendable {
             metrics: metrics, logger: logger)
         return GarrisonHostServer(
             config: config, storage: storage, context: context, dispatcher: dispatcher, jobs: jobs, scheduler: scheduler, plugins: plugins,
-            bus: bus, commander: commander, sockets: sockets, logger: logger)
+            bus: bus, commander: commander, sockets: sockets, cluster: cluster, logger: logger)
     }
 
     init(
         config: GarrisonConfig, storage: Storage, context: HostContext, dispatcher: Dispatcher, jobs: JobRegistry, scheduler: Scheduler,
-        plugins: PluginRegistry, bus: AgentBus?, commander: AgentCommander, sockets: DashboardSockets, logger: Logger
+        plugins: PluginRegistry, bus: AgentBus?, commander: AgentCommander, sockets: DashboardSockets, cluster: ClusterLink,
+        logger: Logger
     ) {
+        self.cluster = cluster
         self.sockets = sockets
         self.commander = commander
         self.config = config
@@ -196,6 +208,7 @@ public final class GarrisonHostServer: Sendable {
         sockets.shutdown()
         await plugins.shutdown()
         await bus?.shutdown()
+        await cluster.stop(leave: true)
         await context.shutdown()
         await storage.close()
         logger.notice("stopped")

@@ -273,5 +273,6 @@ public enum CoreMigrations {
         v8,
         CustomFieldMigration.v9,
         v10,
+        ClusterMigration.v11,
     ]
 }

@@ -21,6 +21,31 @@ public struct NATSServerConfig: Sendable, Equatable {
         public var keyFile: String
     }
 
+    /// This node's place in a nats-server cluster (several hosts, docs/scale-out.md): where it
+    /// takes routes, the credentials every route presents, and the other nodes it dials.
+    public struct Cluster: Sendable, Equatable {
+        public var name = "garrison"
+        public var host: String
+        public var port: Int
+        public var routeUser: String
+        public var routePassword: String
+        /// nats-route://user:password@host:port of the other nodes.
+        public var routes: [String]
+
+        public init(host: String, port: Int, routeUser: String, routePassword: String, routes: [String]) {
+            self.host = host
+            self.port = port
+            self.routeUser = routeUser
+            self.routePassword = routePassword
+            self.routes = routes
+        }
+
+        /// The route URL other nodes dial to reach `address` ("host:port").
+        public static func routeURL(user: String, password: String, address: String) -> String {
+            "nats-route://\(user):\(password)@\(address)"
+        }
+    }
+
     /// The plain client port the host uses, on loopback.
     public var clientPort: Int
     /// Websocket without TLS on loopback: agents reach it through the host's /natsws.
@@ -35,6 +60,7 @@ public struct NATSServerConfig: Sendable, Equatable {
     public var hostUser: String
     public var hostPasswordHash: String
     public var agents: [AgentUser]
+    public var cluster: Cluster?
 
     /// 64 MiB, as Tactical RMM: script output and WMI data travel in single messages.
     public static let maxPayload = 64 * 1024 * 1024
@@ -92,6 +118,18 @@ public struct NATSServerConfig: Sendable, Equatable {
             "max_payload": .number(Double(Self.maxPayload)),
             "websocket": .object(["host": "127.0.0.1", "port": .number(Double(websocketPort)), "no_tls": true, "compression": false]),
         ]
+        if let cluster {
+            // no_advertise: clients (agents behind /natsws, the host itself) must not learn the
+            // other nodes' addresses and wander there; each reaches only its own node.
+            root["cluster"] = .object([
+                "name": .string(cluster.name), "host": .string(cluster.host), "port": .number(Double(cluster.port)),
+                "no_advertise": true,
+                "authorization": .object([
+                    "user": .string(cluster.routeUser), "password": .string(cluster.routePassword), "timeout": .number(Double(Self.authTimeoutSeconds)),
+                ]),
+                "routes": .array(cluster.routes.sorted().map { .string($0) }),
+            ])
+        }
         if let tls {
             root["host"] = "0.0.0.0"
             root["port"] = .number(Double(tls.port))

@@ -21,6 +21,9 @@ public actor NATSSupervisor {
         /// `NATSServerConfig.requireTLS`).
         public var requireTLS = false
         public var readyTimeout: Duration = .seconds(15)
+        /// Cluster mode: where this node takes routes and with which credentials; the routes
+        /// themselves are read at every (re)start and reload (`routes`).
+        public var cluster: NATSServerConfig.Cluster?
     }
 
     public nonisolated let settings: Settings
@@ -31,6 +34,11 @@ public actor NATSSupervisor {
     private let eventSink: AsyncStream<Event>.Continuation
     private let hostPasswordHash: String
     private let loadAgents: @Sendable () async throws -> [NATSServerConfig.AgentUser]
+    private let loadRoutes: @Sendable () async throws -> [String]
+    /// The newest config generation asked for (`apply`) and the newest in force.
+    private var wantedGeneration: Int64 = 0
+    private var appliedGeneration: Int64 = 0
+    private var applying = false
     private let logger: Logger
     private var machine = StateMachine()
     private var stopWaiters: [CheckedContinuation<Void, Never>] = []
@@ -45,10 +53,14 @@ public actor NATSSupervisor {
 
     /// - Parameter agents: reads the agent users (id and bcrypt of the token) at every
     ///   (re)start and reload.
-    public init(settings: Settings, logger: Logger, agents: @escaping @Sendable () async throws -> [NATSServerConfig.AgentUser]) throws {
+    public init(
+        settings: Settings, logger: Logger, agents: @escaping @Sendable () async throws -> [NATSServerConfig.AgentUser],
+        routes: @escaping @Sendable () async throws -> [String] = { [] }
+    ) throws {
         self.settings = settings
         self.logger = logger
         self.loadAgents = agents
+        self.loadRoutes = routes
         guard let hash = NATSPassword.hash(hostPassword) else { throw SubprocessError("bcrypt is not available in libcrypt") }
         self.hostPasswordHash = hash
         (events, eventSink) = AsyncStream<Event>.makeStream(bufferingPolicy: .bufferingNewest(100))
@@ -80,6 +92,30 @@ public actor NATSSupervisor {
     public func agentsChanged() async {
         await perform(machine.agentsChanged())
     }
+
+    /// Brings the node's config up to `generation` (a change another host announced, or this
+    /// one made) and returns the generation now in force. Requests that arrive while a reload
+    /// runs are served together by one more reload: a burst of enrollments costs two reloads,
+    /// not one each. A node not running reads the database afresh when it is next spawned, so
+    /// for it the generation counts as applied at once.
+    @discardableResult
+    public func apply(generation: Int64) async -> Int64 {
+        wantedGeneration = max(wantedGeneration, generation)
+        guard !applying else {
+            while appliedGeneration < generation && applying { try? await Task.sleep(for: .milliseconds(5)) }
+            return appliedGeneration
+        }
+        applying = true
+        defer { applying = false }
+        while appliedGeneration < wantedGeneration {
+            let target = wantedGeneration
+            await perform(machine.agentsChanged())
+            appliedGeneration = target
+        }
+        return appliedGeneration
+    }
+
+    public var generationInForce: Int64 { appliedGeneration }
 
     /// Stops nats-server (SIGTERM, then SIGKILL after 5 s) and stops restarting it.
     public func stop() async {
@@ -163,7 +199,10 @@ public actor NATSSupervisor {
         var config = NATSServerConfig(
             clientPort: settings.clientPort, websocketPort: settings.websocketPort, tls: settings.tls,
             hostUser: hostUser, hostPasswordHash: hostPasswordHash, agents: agents)
-        config.agents = agents
+        if var cluster = settings.cluster {
+            cluster.routes = try await loadRoutes()
+            config.cluster = cluster
+        }
         config.requireTLS = settings.requireTLS
         let (json, skipped) = config.rendered()
         for agentID in skipped {
@@ -227,7 +266,8 @@ public actor NATSSupervisor {
     private func refuseTakenPorts() throws {
         // With TLS the client listener moves to the TLS port; the plain client port is unused.
         let client = settings.tls.map { ("nats.tls_port", $0.port) } ?? ("nats.port", settings.clientPort)
-        let ports = [client, ("nats.websocket_port", settings.websocketPort)]
+        var ports = [client, ("nats.websocket_port", settings.websocketPort)]
+        if let cluster = settings.cluster, cluster.host == "127.0.0.1" { ports.append(("nats.cluster_address", cluster.port)) }
         for (key, port) in ports where port > 0 && ChildProcess.isListening(port: port) {
             throw SubprocessError(
                 "port \(port) (\(key)) is already in use by another process on 127.0.0.1; stop it, or set \(key) to a free port (0 picks one)"
