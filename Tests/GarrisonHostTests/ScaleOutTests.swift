@@ -1,4 +1,5 @@
 import Foundation
+import NIOConcurrencyHelpers
 import Testing
 @testable import GarrisonHost
 
@@ -132,4 +133,107 @@ import Testing
 extension ScaleOutWorld {
     /// An agent's NATS URL through host `index`'s /natsws.
     func natsURL(_ index: Int) -> String { "ws://\(hostAddress(index)):\(hostPort)/natsws" }
+}
+
+/// `kill -9` of one of three hosts behind HAProxy while agents send results through it and
+/// answer commands: the balancer takes the host out, its agents reconnect through the
+/// balancer to the others, every result answered 200 is stored, no command arrives twice.
+@Suite(.serialized) struct ScaleOutCrashTests {
+    @Test func aHostKilledBehindTheBalancerLosesNothing() async throws {
+        if let reason = ScaleOutWorld.skipReason {
+            print(reason)
+            return
+        }
+        if Subprocess.which("haproxy", extraDirectories: ["/usr/sbin"]) == nil {
+            print("ScaleOutCrashTests skipped: haproxy is not installed (scripts/install-deps.sh)")
+            return
+        }
+        let began = ContinuousClock.now
+        let world = try ScaleOutWorld.make(hosts: 3)
+        defer { world.tearDown() }
+        let checks = try PluginsChecksTests.folder()
+        defer { checks.cleanUp() }
+        for index in 0..<3 {
+            let pluginsD = world.hostFolder(index).appendingPathComponent("plugins.d")
+            try FileManager.default.createDirectory(at: pluginsD, withIntermediateDirectories: true)
+            chmod(pluginsD.path, 0o755)
+            let toml = pluginsD.appendingPathComponent("40-checks.toml")
+            try FileManager.default.copyItem(at: checks.url.appendingPathComponent("40-checks.toml"), to: toml)
+            chmod(toml.path, 0o644)
+        }
+        let a = try world.startHost(0)
+        try await world.awaitHealthy(a)
+        let others = [try world.startHost(1), try world.startHost(2)]
+        for host in others { try await world.awaitHealthy(host) }
+        try await world.startBalancer(hosts: 3)
+
+        // Enrolled and reporting through the balancer only (CrashFixture's steps, its HTTP aimed there).
+        let fixture = CrashFixture(
+            folder: world.hostFolder(0), host: ServeProcess(folder: world.hostFolder(0), port: world.hostPort),
+            http: HTTP(base: world.balancerURL), natsPort: 0)
+        let count = 12
+        let (admin, agents) = try await fixture.enroll(count)
+        var listeners: [CommandAgent] = []
+        defer { for listener in listeners { listener.stop() } }
+        for agent in agents {
+            listeners.append(try await CommandAgent.start(url: "ws://\(world.databaseAddress):\(world.haproxyPort)/natsws", agentID: agent.id, token: agent.token))
+        }
+        let balancer = fixture.http
+        for agent in agents {
+            try await eventually("agent \(agent.id) reachable through the balancer", timeout: .seconds(20)) {
+                try await balancer.call("GET", "/agents/\(agent.id)/ping/", token: admin).json["status"] == "online"
+            }
+        }
+
+        let log = ResultLog()
+        let running = NIOLockedValueBox(true)
+        let senders = fixture.sendResults(agents, log: log, running: running)
+        try await log.awaitAcknowledged(after: ContinuousClock.now, "results to flow", timeout: .seconds(30))
+        try await Task.sleep(for: .seconds(1))
+
+        let victim = others[0]
+        kill(victim.pid, SIGKILL)
+        let killed = ContinuousClock.now
+        #expect(victim.exit.wait(timeout: 10))
+
+        // Every agent answers a ping through the balancer again: how long after the kill.
+        var back: [Duration] = []
+        try await withThrowingTaskGroup(of: Duration.self) { group in
+            for agent in agents {
+                group.addTask {
+                    try await eventually("agent \(agent.id) online after the kill", timeout: .seconds(30)) {
+                        try await balancer.call("GET", "/agents/\(agent.id)/ping/", token: admin, maxTime: 3).json["status"] == "online"
+                    }
+                    return ContinuousClock.now - killed
+                }
+            }
+            for try await duration in group { back.append(duration) }
+        }
+        back.sort()
+        // One command each after the kill, through the balancer: each arrives exactly once.
+        for (n, agent) in agents.enumerated() {
+            let command = try await balancer.call(
+                "POST", "/agents/\(agent.id)/cmd/", token: admin, json: ["cmd": .string("after-kill-\(n)"), "shell": "/bin/bash", "timeout": 10])
+            #expect(command.status == 200, "command to \(agent.id): \(command.text)")
+        }
+        try await Task.sleep(for: .seconds(1))
+        running.withLockedValue { $0 = false }
+        try await senders.value
+
+        for (n, listener) in zip(agents.indices, listeners) {
+            let times = listener.received.filter { $0.command["payload"]?["command"]?.stringValue == "after-kill-\(n)" }.count
+            #expect(times == 1, "command after-kill-\(n) received \(times) times")
+        }
+        let database = try PGConnection(conninfo: "host=\(world.databaseAddress) port=5432 user=garrison dbname=garrison connect_timeout=5")
+        let stored = Set(try database.query("SELECT results->>'stdout' AS s FROM plugin_check.history").rows.map { $0.string("s") })
+        let acknowledged = log.acknowledged
+        let lost = acknowledged.filter { !stored.contains($0) }
+        #expect(acknowledged.count > 0)
+        #expect(lost.isEmpty, "results answered 200 but not stored: \(lost.count) of \(acknowledged.count): \(lost.prefix(20))")
+        let median = back[back.count / 2]
+        let p99 = back[min(back.count - 1, Int((Double(back.count) * 0.99).rounded(.up)) - 1)]
+        print(
+            "ScaleOutCrashTests: \(count) agents back online after kill -9 of host B: median \(median), p99 \(p99), max \(back.last!), all \(back.map { Double($0.components.seconds) + Double($0.components.attoseconds) / 1e18 }); results answered 200 \(acknowledged.count), refused \(log.refused), lost \(lost.count); whole test \(ContinuousClock.now - began)"
+        )
+    }
 }

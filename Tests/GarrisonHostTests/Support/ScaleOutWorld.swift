@@ -195,6 +195,41 @@ final class ScaleOutWorld: Sendable {
         return Host(index: index, pid: pid, exit: exit, http: HTTP(base: hostURL(index)))
     }
 
+    /// HAProxy in namespace 1 at `balancerURL`, TCP mode over every host's port (REST and the
+    /// agents' /natsws alike), each host checked with GET /core/health/ every 300 ms.
+    func startBalancer(hosts: Int) async throws {
+        guard let haproxy = Subprocess.which("haproxy", extraDirectories: ["/usr/sbin"]) else {
+            throw TestFailure("haproxy is not installed (scripts/install-deps.sh)")
+        }
+        let servers = (0..<hosts).map { "    server h\($0) \(hostAddress($0)):\(hostPort)" }.joined(separator: "\n")
+        let config = """
+            global
+                maxconn 4096
+            defaults
+                mode tcp
+                timeout connect 1s
+                timeout client 1h
+                timeout server 1h
+            frontend garrison
+                bind \(databaseAddress):\(haproxyPort)
+                default_backend hosts
+            backend hosts
+                balance leastconn
+                option httpchk GET /core/health/ HTTP/1.0
+                http-check expect status 200
+                default-server check inter 300ms fall 2 rise 1
+            \(servers)
+
+            """
+        let file = folder.appendingPathComponent("haproxy.cfg")
+        try config.write(to: file, atomically: true, encoding: .utf8)
+        _ = try spawn(in: namespaces[0], [haproxy, "-db", "-f", file.path], log: folder.appendingPathComponent("haproxy.log"))
+        let balancer = HTTP(base: balancerURL)
+        try await eventually("HAProxy answering", timeout: .seconds(20)) {
+            try await balancer.call("GET", "/core/health/", maxTime: 2).status == 200
+        }
+    }
+
     func serveLog(_ index: Int) -> String {
         (try? String(contentsOf: hostFolder(index).appendingPathComponent("serve.log"), encoding: .utf8)) ?? ""
     }
