@@ -9,6 +9,7 @@ packages=(
   python3 python3-pip                                  # pyotp (2FA tests), nats-py and msgpack (bus tests)
   make gcc curl util-linux pkg-config                  # C plugins, tests, runuser
   patchelf                                             # scripts/install.sh: run paths of the installed copies
+  haproxy iproute2                                     # scale-out tests: a balancer in front of hosts in network namespaces
   chromium chromium-driver                             # the dashboard's browser tests (headless, driven by selenium)
 )
 missing=()

@@ -20,6 +20,8 @@ final class ScaleOutWorld: Sendable {
     let haproxyPort = 8080
     private let ip: String
     private let children = NIOLockedValueBox<[pid_t]>([])
+    /// agent_actions (ping, cmd), put into every host's plugins.d.
+    private let agentActions = NIOLockedValueBox<PluginFolder?>(nil)
 
     /// Why the scale-out tests cannot run here, or nil when they can.
     static var skipReason: String? {
@@ -60,6 +62,8 @@ final class ScaleOutWorld: Sendable {
         let world = ScaleOutWorld(
             tag: tag, subnet: subnet, folder: folder, namespaces: (0...hosts).map { "\(tag)-\($0)" }, ip: ip)
         do {
+            let actions = try PluginFolder.agentActions()
+            world.agentActions.withLockedValue { $0 = actions }
             try world.plumb()
             try world.startPostgres()
         } catch {
@@ -174,6 +178,12 @@ final class ScaleOutWorld: Sendable {
         let home = hostFolder(index)
         let plugins = home.appendingPathComponent("plugins.d")
         try FileManager.default.createDirectory(at: plugins, withIntermediateDirectories: true)
+        chmod(plugins.path, 0o755)
+        let actions = plugins.appendingPathComponent("45-agent-actions.toml")
+        if let folder = agentActions.withLockedValue({ $0 }), !FileManager.default.fileExists(atPath: actions.path) {
+            try FileManager.default.copyItem(at: folder.url.appendingPathComponent("45-agent-actions.toml"), to: actions)
+            chmod(actions.path, 0o644)
+        }
         let config = home.appendingPathComponent("garrison.toml")
         if !FileManager.default.fileExists(atPath: config.path) { try "".write(to: config, atomically: true, encoding: .utf8) }
         var environment = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("GARRISON_") }
@@ -261,5 +271,6 @@ final class ScaleOutWorld: Sendable {
         for namespace in namespaces { _ = try? Subprocess.run(ip, ["netns", "del", namespace]) }
         _ = try? Subprocess.run(ip, ["link", "del", bridge])
         try? FileManager.default.removeItem(at: folder)
+        agentActions.withLockedValue { $0 }?.cleanUp()
     }
 }
