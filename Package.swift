@@ -32,6 +32,7 @@ let package = Package(
         .library(name: "AlertEmailPlugin", type: .dynamic, targets: ["AlertEmailPlugin"]),
         .library(name: "AgentActionsPlugin", type: .dynamic, targets: ["AgentActionsPlugin"]),
         .library(name: "AlertSMSPlugin", type: .dynamic, targets: ["AlertSMSPlugin"]),
+        .library(name: "URLActionsPlugin", type: .dynamic, targets: ["URLActionsPlugin"]),
         .library(name: "PatchingPlugin", type: .dynamic, targets: ["PatchingPlugin"]),
         .library(name: "MeshCentralPlugin", type: .dynamic, targets: ["MeshCentralPlugin"]),
     ],
@@ -138,6 +139,13 @@ let package = Package(
             name: "AlertSMSPlugin",
             dependencies: ["PluginKit", "CCurl"],
             path: "Plugins/AlertSMS/Plugin",
+            linkerSettings: swiftPluginLinkerSettings
+        ),
+        // URL actions: web links, and webhooks as alert template actions through libcurl (Plugins/URLActions).
+        .target(
+            name: "URLActionsPlugin",
+            dependencies: ["PluginKit", "CCurl"],
+            path: "Plugins/URLActions/Plugin",
             linkerSettings: swiftPluginLinkerSettings
         ),
         // Windows update management (Plugins/Patching): pure logic in Core.

@@ -71,7 +71,7 @@ import TwoFactorCore
         #expect(
             states == [
                 "twofactor": "running", "check": "running", "scripting": "running", "alert": "running", "alert_email": "running",
-                "alert_sms": "running", "agent_actions": "running", "winupdate": "running", "meshcentral": "running",
+                "alert_sms": "running", "urlaction": "running", "agent_actions": "running", "winupdate": "running", "meshcentral": "running",
             ],
             "\(plugins.text)")
 

@@ -20,10 +20,15 @@ extension Alerts {
         let agent_id: String?
         let recipients: JSON?
         let sender: String?
+        /// An alert action's what-to-run (channels "webhook" and "script"), and then the alert
+        /// as the routes answer it, for the action's {{alert.x}} variables.
+        let action: JSON?
+        let alert: JSON?
     }
 
     static let notificationColumns = """
-        n.id, n.alert_id, n.kind, n.channel, n.subject, n.body, a.alert_type, a.severity, a.agent_id, n.recipients, n.sender
+        n.id, n.alert_id, n.kind, n.channel, n.subject, n.body, a.alert_type, a.severity, a.agent_id, n.recipients, n.sender,
+        n.action, CASE WHEN n.action IS NOT NULL THEN \(Rendering.alert) END AS alert
         """
 
     /// Publishes the notifications written just now, then marks them published.
@@ -65,7 +70,7 @@ extension Alerts {
         guard !rows.isEmpty else { return }
         var published: [Int] = []
         for row in rows {
-            let payload: JSON = [
+            var payload: JSON = [
                 "notification_id": .number(Double(row.id)), "alert_id": .number(Double(row.alert_id)), "kind": .string(row.kind),
                 "channel": .string(row.channel), "subject": .string(row.subject), "body": .string(row.body),
                 "alert_type": .string(row.alert_type), "severity": .string(row.severity),
@@ -73,6 +78,11 @@ extension Alerts {
                 // The template's recipients and sender; null: the channel's own.
                 "recipients": row.recipients ?? .null, "email_from": row.sender.map(JSON.string) ?? .null,
             ]
+            if let action = row.action, case .object(var members) = payload {
+                members["action"] = action
+                members["alert"] = row.alert ?? .null
+                payload = .object(members)
+            }
             do {
                 try host.publish(event: "alert.notify", json: payload)
                 published.append(row.id)
@@ -143,5 +153,28 @@ extension Alerts {
         default:
             return nil
         }
+    }
+
+    /// urlaction.alert_action.result (from the channel that ran a failure or resolved action: a URL
+    /// action's answer, a script's output): recorded on the alert as Tactical RMM's
+    /// action_run / action_stdout / action_stderr / action_retcode / action_execution_time,
+    /// or their resolved_action_* twins. A repeat writes the same values again.
+    func actionResult(_ event: PluginEvent) async {
+        let e = event.json
+        guard let alert = e["alert_id"]?.intValue else { return }
+        let prefix = e["kind"]?.stringValue == "resolved" ? "resolved_action" : "action"
+        let retcode = e["retcode"]?.intValue ?? 0
+        do {
+            try await host.execute(
+                """
+                UPDATE alerts SET \(prefix)_run = now(), \(prefix)_stdout = $2, \(prefix)_stderr = $3,
+                    \(prefix)_retcode = $4::bigint, \(prefix)_execution_time = $5
+                WHERE id = $1
+                """,
+                [
+                    alert, e["stdout"]?.stringValue ?? "", e["stderr"]?.stringValue ?? "", retcode,
+                    e["execution_time"]?.stringValue ?? "0.0000",
+                ])
+        } catch { host.log(.warning, "recording the action result of alert #\(alert): \(error)") }
     }
 }

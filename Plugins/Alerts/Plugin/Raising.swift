@@ -57,10 +57,24 @@ extension Alerts {
             // Notices on failure; an availability alert's only once overdue, as Tactical RMM
             // (Garrison raises it already at offline).
             let overdue = type != "availability" || event.name == "agent.overdue"
+            // The template's failure action, queued in the same statement (one transaction) as
+            // the raise; a URL action passes the same severity gates as the e-mails.
+            let section = type == "availability" ? "agent" : type
+            let action = overdue ? Self.action(template, section: section, resolved: false) : nil
+            let queued = action.flatMap { $0.channel == "webhook" && !settings.gate(severity) ? nil : $0 }
             rows = try await host.queryRows(
                 """
-                SELECT alert_id, change_id, change_kind, notification_id FROM raise_alert_notify($1, $2, $3, $4, $5, $6, $7, $8, $9, $10,
-                    $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24, $25, $26, $27, $28, $29, $30::jsonb, $31, $32::jsonb)
+                WITH r AS (
+                    SELECT * FROM raise_alert_notify($1, $2, $3, $4, $5, $6, $7, $8, $9, $10,
+                        $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24, $25, $26, $27, $28, $29, $30::jsonb, $31, $32::jsonb)),
+                q AS (
+                    INSERT INTO notifications (alert_id, change_id, kind, channel, subject, body, action)
+                    SELECT r.alert_id, r.change_id, 'raised', $33::text, $25::text, $26::text, $34::jsonb FROM r
+                    WHERE $33::text IS NOT NULL AND r.change_kind IS NOT NULL
+                    ON CONFLICT (alert_id, kind) WHERE action IS NOT NULL DO NOTHING
+                    RETURNING id)
+                SELECT alert_id, change_id, change_kind, notification_id FROM r
+                UNION ALL SELECT NULL::bigint, NULL::bigint, NULL::text, id FROM q
                 """,
                 [
                     subject, String(seq), d.create, type, agent["id"]?.intValue, agentID, names.hostname, agent["client"]?.intValue,
@@ -68,6 +82,7 @@ extension Alerts {
                     agent["site"]?.intValue, names.site, check, task, severity, message, !d.dashboard, d.email, d.text, event.name, eventID,
                     d.email && overdue, d.text && overdue, settings.notifyInfo, settings.notifyWarning, mail?.subject ?? "",
                     mail?.body ?? "", mail?.sms ?? "", d.days, d.days, emailTo, emailFrom, textTo,
+                    queued?.channel, queued.map { Self.jsonText($0.action) },
                 ])
         case let .resolve(subject):
             let section: String, email: Bool, text: Bool
@@ -88,14 +103,30 @@ extension Alerts {
             let all = ["error", "warning", "info"]
             let emailSeverities = section == "agent" ? ["error"] : template?.severities(section, "email") ?? all
             let textSeverities = section == "agent" ? ["error"] : template?.severities(section, "text") ?? all
+            // The template's resolved action, in the same transaction as the resolve; a URL
+            // action only past the severity gates (the alert's severity, read before the
+            // resolve, which does not change it).
+            let action = Self.action(template, section: section, resolved: true)
             rows = try await host.queryRows(
                 """
-                SELECT alert_id, change_id, change_kind, notification_id FROM resolve_alert_notify($1, $2, $3, $4, $5, $6, $7, $8, $9, $10,
-                    $11, $12::text[], $13::text[], $14::jsonb, $15, $16::jsonb)
+                WITH r AS (
+                    SELECT * FROM resolve_alert_notify($1, $2, $3, $4, $5, $6, $7, $8, $9, $10,
+                        $11, $12::text[], $13::text[], $14::jsonb, $15, $16::jsonb)),
+                q AS (
+                    INSERT INTO notifications (alert_id, change_id, kind, channel, subject, body, action)
+                    SELECT r.alert_id, r.change_id, 'resolved', $17::text, $9::text, $10::text, $18::jsonb
+                    FROM r JOIN alerts a ON a.id = r.alert_id
+                    WHERE $17::text IS NOT NULL AND r.change_kind IS NOT NULL
+                      AND ($17::text <> 'webhook' OR notify_gate(a.severity, $7::boolean, $8::boolean))
+                    ON CONFLICT (alert_id, kind) WHERE action IS NOT NULL DO NOTHING
+                    RETURNING id)
+                SELECT alert_id, change_id, change_kind, notification_id FROM r
+                UNION ALL SELECT NULL::bigint, NULL::bigint, NULL::text, id FROM q
                 """,
                 [
                     subject, String(seq), event.name, eventID, email, text, settings.notifyInfo, settings.notifyWarning, mail?.subject ?? "",
                     mail?.body ?? "", mail?.sms ?? "", Self.array(emailSeverities), Self.array(textSeverities), emailTo, emailFrom, textTo,
+                    action?.channel, action.map { Self.jsonText($0.action) },
                 ])
         }
         for row in rows { announce(row, agentID: agentID) }
@@ -128,6 +159,32 @@ extension Alerts {
             email: (email || alwaysEmail) && t.severities(section, "email").contains(severity),
             text: (text || alwaysText) && t.severities(section, "text").contains(severity),
             days: t.days(section))
+    }
+
+    /// A template's failure (or resolved) action as Tactical RMM runs it: only with the
+    /// section's `*_script_actions` on and an action set -- a URL action (`rest`, channel
+    /// "webhook") or a library script (`script`, channel "script": its arguments, environment
+    /// variables and timeout). `server` (a script on the server) is refused when the template
+    /// is saved. nil: nothing to run.
+    static func action(_ t: AlertTemplate?, section: String, resolved: Bool) -> (channel: String, action: JSON)? {
+        guard let t, t.flag("\(section)_script_actions") else { return nil }
+        let p = resolved ? "resolved_" : ""
+        switch t.f["\(p)action_type"]?.stringValue ?? "script" {
+        case "rest":
+            guard let id = t.f["\(p)action_rest"]?.intValue else { return nil }
+            return ("webhook", ["type": "rest", "url_action": .number(Double(id))])
+        case "script":
+            guard let id = t.f["\(p)action"]?.intValue else { return nil }
+            return (
+                "script",
+                [
+                    "type": "script", "script": .number(Double(id)), "args": t.f["\(p)action_args"] ?? [],
+                    "env_vars": t.f["\(p)action_env_vars"] ?? [], "timeout": t.f["\(p)action_timeout"] ?? 15,
+                ]
+            )
+        default:
+            return nil
+        }
     }
 
     static func names(_ agent: JSON) -> (hostname: String, client: String, site: String) {

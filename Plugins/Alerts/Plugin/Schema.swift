@@ -404,4 +404,13 @@ extension Schema {
             SELECT id FROM en UNION ALL SELECT id FROM tn
         $fn$;
         """
+
+    /// Alert actions (Plugins/Alerts/README.md, "Alert actions"): a template's failure or
+    /// resolved action is a notification too (channel "webhook" for a URL action, "script"
+    /// for a library script), carrying what to run in `action`; at most one per alert and
+    /// kind, as Tactical RMM runs each action once per alert (its action_run).
+    static let v4 = """
+        ALTER TABLE notifications ADD COLUMN action jsonb;
+        CREATE UNIQUE INDEX notifications_action_once ON notifications (alert_id, kind) WHERE action IS NOT NULL;
+        """
 }

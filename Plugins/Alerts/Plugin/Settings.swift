@@ -20,6 +20,15 @@ struct Settings: Decodable, Sendable {
     var notifyWarning: Bool { notify_on_warning_alerts ?? true }
     var checkEmailOnResolved: Bool { check_email_on_resolved ?? false }
     var taskEmailOnResolved: Bool { task_email_on_resolved ?? false }
+    /// Tactical RMM's global gates: notices (and URL actions) about info alerts only with
+    /// notify_on_info_alerts, about warnings only with notify_on_warning_alerts.
+    func gate(_ severity: String) -> Bool {
+        switch severity {
+        case "info": return notifyInfo
+        case "warning": return notifyWarning
+        default: return true
+        }
+    }
     var renotifySweepSeconds: Int { min(max(renotify_sweep_seconds ?? 3600, 1), 86_400) }
     var notifySweepSeconds: Int { min(max(notify_sweep_seconds ?? 10, 1), 3600) }
 }

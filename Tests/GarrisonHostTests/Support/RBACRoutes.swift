@@ -489,6 +489,34 @@ extension RBAC {
                 "POST /core/smstest/", .global, overrides: [.superuser: .status(400), .ownScope: .status(400), .otherScope: .status(400)],
                 reason: idleChannel
             ) { _, _ in Req(path: "/core/smstest/") },
+            Case("GET /core/urlaction/", .global) { _, _ in Req(path: "/core/urlaction/") },
+            Case("POST /core/urlaction/", .global, overrides: [.otherScope: .status(403), .ownScope: .status(403)], reason: globalWrite) {
+                w, _ in
+                Req(path: "/core/urlaction/", json: ["name": .string(w.unique("rbac-urlaction-")), "pattern": "https://example.com/"])
+            },
+            Case("PUT /core/urlaction/{pk}/", .global, overrides: [.otherScope: .status(403), .ownScope: .status(403)], reason: globalWrite) {
+                w, _ in
+                Req(path: "/core/urlaction/\(try await w.freshURLAction())/", json: ["desc": "changed"])
+            },
+            Case(
+                "DELETE /core/urlaction/{pk}/", .global, overrides: [.otherScope: .status(403), .ownScope: .status(403)], reason: globalWrite
+            ) { w, _ in
+                Req(path: "/core/urlaction/\(try await w.freshURLAction())/")
+            },
+            Case("PATCH /core/urlaction/run/", .scoped, overrides: [.otherScope: .status(404)], reason: bodyTarget) { w, ask in
+                Req(
+                    path: "/core/urlaction/run/",
+                    json: ["action": .init(try await w.freshURLAction()), "agent_id": .string(w.side(ask.side).agentID)])
+            },
+            Case("POST /core/urlaction/run/test/", .scoped, overrides: [.otherScope: .status(404)], reason: bodyTarget) { w, ask in
+                // A loopback port nothing listens on: the test answers 200 with the connection error as its result.
+                Req(
+                    path: "/core/urlaction/run/test/",
+                    json: [
+                        "pattern": "http://127.0.0.1:9/{{agent.hostname}}", "rest_body": "{}", "rest_headers": "{}", "rest_method": "post",
+                        "run_instance_type": "agent", "run_instance_id": .string(w.side(ask.side).agentID),
+                    ])
+            },
             Case("GET /", .anonymous(dashboardFiles)) { _, _ in Req(path: "/") },
             Case("GET /dashboard/{file}/", .anonymous(dashboardFiles)) { _, _ in Req(path: "/dashboard/app.js") },
             Case("GET /core/keystore/", .global) { _, _ in Req(path: "/core/keystore/") },

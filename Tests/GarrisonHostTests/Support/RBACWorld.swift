@@ -397,6 +397,13 @@ final class RBACWorld: Sendable {
             host, admin, name: unique("rbac-fresh-template-"), client: self.side(side).client, site: try await freshSite(side))
     }
 
+    /// A new URL action (no client of its own), answered by id.
+    func freshURLAction() async throws -> Int {
+        let name = unique("rbac-urlaction-")
+        try await ok(.post, "/core/urlaction/", ["name": .string(name), "pattern": "https://example.com/{{agent.hostname}}"])
+        return try await query("SELECT id FROM plugin_urlaction.url_actions WHERE name = $1", [name]).int("id")
+    }
+
     func freshAlert(_ side: RBAC.Side) async throws -> Int { try await Self.insertAlert(host, agentID: self.side(side).agentID) }
 
     func freshCheck(_ side: RBAC.Side) async throws -> Int {

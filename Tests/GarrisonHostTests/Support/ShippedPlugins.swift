@@ -24,6 +24,8 @@ extension PluginFolder {
             ("60-alerts.toml", "libAlertsPlugin.so", ""),
             ("61-alert-email.toml", "libAlertEmailPlugin.so", ""),
             ("62-alert-sms.toml", "libAlertSMSPlugin.so", ""),
+            // Webhooks reach only loopback in tests (the schema fuzzer sends any pattern).
+            ("63-urlactions.toml", "libURLActionsPlugin.so", "allowed_hosts = \"127.0.0.1\"\ntimeout_seconds = 2"),
             ("70-winupdate.toml", "libPatchingPlugin.so", ""),
             // MeshCentral on a loopback port nothing listens on: whatever mesh_site a test sets,
             // the bridge never reaches beyond this machine.
