@@ -25,6 +25,21 @@ struct ImportTRMMCommand: AsyncParsableCommand {
                 try await TRMMImport.run(source: from, target: storage.pool, apply: apply, logger: logger)
             }
             print(report.text)
+            guard apply else { return }
+            // The plugins' parts go through the plugins: a host with plugins.d loaded, without
+            // its listener, scheduler or NATS, runs each plugin's <plugin>.import-trmm job.
+            var pluginConfig = config
+            pluginConfig.natsEnabled = false
+            let server = try await GarrisonHostServer.start(config: pluginConfig, logger: logger)
+            do {
+                let plugins = try await TRMMImport.importPlugins(
+                    source: from, pool: server.storage.pool, jobs: server.jobs, logger: logger)
+                await server.shutdown()
+                print(plugins.text)
+            } catch {
+                await server.shutdown()
+                throw error
+            }
         } catch let error as TRMMImportError {
             FileHandle.standardError.write(Data("import-trmm: \(error.description)\n".utf8))
             throw ExitCode(2)

@@ -111,13 +111,9 @@ import Testing
         #expect(try await pool.query("INSERT INTO clients (name) VALUES ('New') RETURNING id").first?.int("id") == 13)
         try await pool.query("DELETE FROM clients WHERE name = 'New'")
 
-        // A second --apply is refused, and so is an import into a database that already has data.
-        do {
-            _ = try await TRMMImport.run(source: source, target: pool, apply: true, logger: Self.logger)
-            Issue.record("a second import was accepted")
-        } catch let error as TRMMImportError {
-            #expect(error.description.contains("already holds an import"))
-        }
+        // Until the plugins' parts are in, a rerun resumes rather than refuses.
+        let resumed = try await TRMMImport.run(source: source, target: pool, apply: true, logger: Self.logger)
+        #expect(resumed.alreadyDone == ["host"])
         let sourceConnection = try PGConnection(conninfo: source)
         let token = try #require(
             try sourceConnection.query(
@@ -130,7 +126,25 @@ import Testing
         #expect(!NATSPassword.verify("0" + token.dropFirst(), natsHash))
         await pool.close()
 
-        try await TestHost.with(database: conninfo) { host in
+        let folder = try Self.plugins()
+        defer { folder.cleanUp() }
+        try await TestHost.with(database: conninfo, configure: { $0.pluginsDirectory = folder.path }) { host in
+            // The plugins' parts, through each plugin's <plugin>.import-trmm job.
+            let parts = try await TRMMImport.importPlugins(
+                source: source, pool: host.server.storage.pool, jobs: host.server.jobs, logger: Self.logger)
+            let counts = Dictionary(uniqueKeysWithValues: parts.pluginResults.map { ($0.part, $0.counts) })
+            #expect(counts["scripting"]?.first { $0.what == "scripts (scripts_script)" }?.count == 20)
+            #expect(counts["check"]?.first { $0.what == "checks (checks_check, agents' and policies')" }?.count == 301)
+            #expect(counts["check"]?.first { $0.what == "check results (checks_checkresult)" }?.count == 300)
+            #expect(parts.problems.map(\.line).contains { $0.hasPrefix("checks_check id 302:") && $0.contains("150") })
+            // Now a second --apply is refused.
+            do {
+                _ = try await TRMMImport.run(source: source, target: host.server.storage.pool, apply: true, logger: Self.logger)
+                Issue.record("a second import was accepted")
+            } catch let error as TRMMImportError {
+                #expect(error.description.contains("already holds an import"))
+            }
+
             // The agent signs in over REST with its existing token.
             let checkin = try await host.request(
                 .post, "/api/v3/checkin/", as: .token(token), json: ["agent_id": .string(agentID), "version": "2.9.1"])
@@ -139,6 +153,47 @@ import Testing
 
             // Old passwords work; the Django hash is replaced by scrypt at once.
             let carol = try await host.login("carol", "correct horse")
+
+            // Scripts keep their ids, shells and arguments.
+            let script = try await host.request(.get, "/scripts/4/", as: .token(carol))
+            #expect(script.status == 200)
+            #expect(script.json["args"] == ["-Name", "{{agent.hostname}}", "run-4"])
+            #expect(script.json["shell"] == "powershell")
+
+            // The agent gets its imported checks and its results are evaluated against the
+            // imported thresholds and samples.
+            let due = try await host.request(.get, "/api/v3/\(agentID)/checkrunner/", as: .token(token))
+            #expect(due.status == 200)
+            let dueIDs = Set(due.json["checks"]?.arrayValue?.compactMap { $0["id"]?.intValue } ?? [])
+            #expect(dueIDs.isSuperset(of: [1, 2, 3]))
+            func result(_ id: Int) async throws -> JSON {
+                let list = try await host.request(.get, "/agents/\(agentID)/checks/", as: .token(carol))
+                return list.json.arrayValue?.first { $0["id"]?.intValue == id }?["check_result"] ?? .null
+            }
+            func submit(_ id: Int, _ fields: [String: JSON]) async throws -> Int {
+                var body = fields
+                body["id"] = .init(id)
+                body["agent_id"] = .string(agentID)
+                return try await host.request(.patch, "/api/v3/checkrunner/", as: .token(token), json: .object(body)).status
+            }
+            #expect(try await result(3)["status"] == "passing")
+            #expect(try await result(3)["more_info"] == "Average CPU 12%")
+            // Memory (error 95) averages the imported samples 10, 12, 11 with 97: 32, passing.
+            #expect(try await submit(3, ["percent": 97]) == 200)
+            #expect(try await result(3)["status"] == "passing")
+            // Disk space C: (warning under 25 % free, error under 10 %).
+            #expect(try await submit(1, ["percent_used": 95.2, "exists": true, "more_info": "Total: 100 GB, Free: 4.8 GB"]) == 200)
+            #expect(try await result(1)["status"] == "failing")
+            #expect(try await result(1)["alert_severity"] == "error")
+            #expect(try await submit(1, ["percent_used": 80.0, "exists": true, "more_info": "Total: 100 GB, Free: 20 GB"]) == 200)
+            #expect(try await result(1)["alert_severity"] == "warning")
+            // An agent with no checks of its own gets its client's policy check (301).
+            let other = try #require(
+                try sourceConnection.query(
+                    "SELECT a.agent_id, t.key FROM agents_agent a JOIN accounts_user u ON u.agent_id = a.id JOIN authtoken_token t ON t.user_id = u.id WHERE a.id = 1101"
+                ).first)
+            let policyDue = try await host.request(.get, "/api/v3/\(other.string("agent_id"))/checkrunner/", as: .token(other.string("key")))
+            #expect(policyDue.json["checks"]?.arrayValue?.compactMap { $0["id"]?.intValue } == [301])
             #expect(try await host.request(.get, "/clients/", as: .token(carol)).json.arrayValue?.count == 3)
             let stored = try await host.server.storage.pool.query("SELECT password_hash FROM users WHERE username = 'carol'").first?
                 .string("password_hash")
@@ -161,6 +216,18 @@ import Testing
             #expect(keyed.status == 200)
             #expect(try await host.request(.get, "/clients/", as: .apiKey("ZZ11YY22XX33WW44VV55UU66TT77SS88")).status == 401)
         }
+    }
+
+    /// plugins.d with the scripting and checks plugins.
+    static func plugins() throws -> PluginFolder {
+        let folder = try PluginFolder()
+        for (file, library, settings) in [
+            ("40-checks.toml", "libChecksPlugin.so", "agent_cache_seconds = 0"), ("40-scripting.toml", "libScriptingPlugin.so", ""),
+        ] {
+            let copy = try folder.copyBuilt(library)
+            try folder.write(file, "library = \"\(copy)\"\nenabled = true\nrequired = true\n\n[settings]\n\(settings)\n")
+        }
+        return folder
     }
 
     @Test func djangoPasswordHashesVerifyWithTheReferenceVectorAndBoundedIterations() {

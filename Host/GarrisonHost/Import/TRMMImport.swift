@@ -37,11 +37,25 @@ public enum TRMMImport {
         public var alreadyDone: [String] = []
 
         public func count(_ what: String) -> Int? { counts.first { $0.what == what }?.count }
+        /// Per plugin part: its counts, or why it was not imported.
+        public var pluginResults: [(part: String, counts: [(what: String, count: Int)], skipped: String?)] = []
 
         public var text: String {
             var lines = ["Tactical RMM \(sourceVersion) at \(source)"]
-            lines.append(applied ? "Imported (host part, one transaction):" : "Dry run: nothing was written. Would import:")
-            for (what, count) in counts { lines.append("  \(what): \(count)") }
+            if alreadyDone.contains(TRMMImport.hostPart) {
+                lines.append("The host part was imported before (import_runs); resuming with the plugins' parts.")
+            } else {
+                lines.append(applied ? "Imported (host part, one transaction):" : "Dry run: nothing was written. Would import:")
+                for (what, count) in counts { lines.append("  \(what): \(count)") }
+            }
+            for plugin in pluginResults {
+                if let skipped = plugin.skipped {
+                    lines.append("Plugin part \(plugin.part): \(skipped)")
+                } else {
+                    lines.append("Plugin part \(plugin.part)\(applied ? " (one statement on the plugin's own login)" : ""):")
+                    for (what, count) in plugin.counts { lines.append("  \(what): \(count)") }
+                }
+            }
             lines.append("Problems (\(problems.count)):")
             for problem in problems { lines.append("  " + problem.line) }
             if problems.isEmpty { lines.append("  none") }
@@ -62,15 +76,22 @@ public enum TRMMImport {
         let (plan, report) = try await blocking {
             let source = try TRMMSource(conninfo: conninfo)
             try source.detectVersion()
-            return try TRMMPlan.make(source: source, describe: TRMMSource.describe(conninfo))
+            var (plan, report) = try TRMMPlan.make(source: source, describe: TRMMSource.describe(conninfo))
+            report.pluginResults = try previewPlugins(source)
+            return (plan, report)
         }
         var result = report
         let state = try await TargetState.read(pool)
         if let done = state.done[hostPart] {
+            let pending = pluginParts.filter { state.done[$0.part] == nil }
+            guard !pending.isEmpty else {
+                throw TRMMImportError(
+                    "this Garrison database already holds an import from \(done) (import_runs); there is nothing left to import. To import again, start from an empty database."
+                )
+            }
+            // Resume: the host part is in; the plugins' parts still missing follow.
             result.alreadyDone.append(hostPart)
-            throw TRMMImportError(
-                "this Garrison database already holds an import from \(done) (import_runs); there is nothing left to import. To import again, start from an empty database."
-            )
+            return result
         }
         if let reason = state.notEmpty {
             throw TRMMImportError(

@@ -448,11 +448,6 @@ struct TRMMPlan: Sendable {
             let rows = (try? source.count(table)) ?? 0
             if rows > 0 { list.append(("\(table) (\(rows) rows)", reason)) }
         }
-        add("scripts_script", "scripts belong to the scripting plugin; its import is not written yet: export them from Tactical RMM and add them in Garrison")
-        add("scripts_scriptsnippet", "snippets belong to the scripting plugin; not imported yet")
-        add("checks_check", "checks belong to the checks plugin; not imported yet (their problems are listed above)")
-        add("checks_checkresult", "check results come with the checks; not imported yet")
-        add("checks_checkhistory", "check history comes with the checks; not imported yet")
         add("autotasks_automatedtask", "automated tasks belong to the scripting plugin; not imported yet")
         add("alerts_alerttemplate", "alert templates belong to the alerts plugin; not imported yet")
         add("alerts_alert", "alerts are raised anew by the alerts plugin when checks fail")

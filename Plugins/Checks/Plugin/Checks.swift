@@ -58,6 +58,7 @@ final class Checks: GarrisonPlugin {
         try registerAgentRoutes(r)
         try r.jobKind("check.prune") { _ in try await self.prune() }
         try r.jobKind("check.outbox") { _ in ["delivered": .number(Double(try await self.deliverPending()))] }
+        try r.jobKind("check.import-trmm") { run in try await self.importTRMM(run.payload) }
         // Schedules live in the database; creating them needs the plugin running.
         try r.subscribe("core.started") { _ in await self.ensureSchedules() }
         try r.subscribe("core.policy.*") { event in await self.policyChanged(event) }

@@ -62,6 +62,7 @@ final class Scripting: GarrisonPlugin {
         try registerRuns(r)
         try bulk.register(r, scripting: self)
         try tasks.register(r, scripting: self)
+        try registerImport(r)
     }
 
     // MARK: preparing a run for one agent
