@@ -137,6 +137,7 @@ import Testing
             #expect(counts["check"]?.first { $0.what == "checks (checks_check, agents' and policies')" }?.count == 301)
             #expect(counts["check"]?.first { $0.what == "check results (checks_checkresult)" }?.count == 300)
             #expect(parts.problems.map(\.line).contains { $0.hasPrefix("checks_check id 302:") && $0.contains("150") })
+            #expect(counts["twofactor"]?.first?.count == 2)
             // Now a second --apply is refused.
             do {
                 _ = try await TRMMImport.run(source: source, target: host.server.storage.pool, apply: true, logger: Self.logger)
@@ -200,7 +201,13 @@ import Testing
             #expect(stored?.hasPrefix("scrypt$") == true)
             _ = try await host.login("carol", "correct horse")
             #expect(try await host.request(.post, "/v2/login/", json: ["username": "carol", "password": "correct horsf"]).status == 400)
-            _ = try await host.login("tactical", "Tactical-root-2024")
+            // tactical had TOTP in Tactical RMM: the same authenticator app's code is asked for.
+            let noCode = try await host.request(.post, "/v2/checkcreds/", json: ["username": "tactical", "password": "Tactical-root-2024"])
+            #expect(noCode.json["totp"] == true)
+            let code = try #require(try PyOTP.codes("JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP", at: [Int64(Date().timeIntervalSince1970)]).first)
+            let signedIn = try await host.request(
+                .post, "/v2/login/", json: ["username": "tactical", "password": "Tactical-root-2024", "twofactor": .string(code)])
+            #expect(signedIn.status == 200)
             // dave was inactive in Tactical RMM.
             #expect(try await host.request(.post, "/v2/login/", json: ["username": "dave", "password": "dave-left-the-company"]).status == 400)
 
@@ -218,11 +225,12 @@ import Testing
         }
     }
 
-    /// plugins.d with the scripting and checks plugins.
+    /// plugins.d with the scripting, checks and two-factor plugins.
     static func plugins() throws -> PluginFolder {
         let folder = try PluginFolder()
         for (file, library, settings) in [
             ("40-checks.toml", "libChecksPlugin.so", "agent_cache_seconds = 0"), ("40-scripting.toml", "libScriptingPlugin.so", ""),
+            ("30-twofactor.toml", "libTwoFactorPlugin.so", "required = false\nsecret_key = \"\(Data(Crypto.randomBytes(32)).base64EncodedString())\""),
         ] {
             let copy = try folder.copyBuilt(library)
             try folder.write(file, "library = \"\(copy)\"\nenabled = true\nrequired = true\n\n[settings]\n\(settings)\n")

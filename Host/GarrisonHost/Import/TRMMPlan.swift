@@ -466,7 +466,6 @@ struct TRMMPlan: Sendable {
         add("logs_debuglog", "debug logs are transient")
         add("logs_pendingaction", "pending actions expire; queue them again if still wanted")
         add("software_installedsoftware", "agents upload their software inventory again on their next report")
-        list.append(("users' TOTP secrets", "two-factor secrets belong to the two-factor plugin; not imported yet: those operators enroll again"))
         list.append(("SECRET_KEY, MESH_TOKEN_KEY, TLS certificates", "they live in local_settings.py and on disk, not in the database"))
         return list
     }

@@ -7,11 +7,19 @@ import Logging
 /// statement, and answers with its counts and problems. Each finished part is recorded in
 /// import_runs, so a rerun resumes with the parts still missing.
 extension TRMMImport {
+    /// What the target already holds that a plugin's rows refer to.
+    struct Context: Sendable {
+        /// The imported agents' pks, as a PostgreSQL int[] literal.
+        let agents: String
+        /// Operators' Garrison ids by username (ids may differ from the source's).
+        let users: [String: Int]
+    }
+
     struct PluginPart: Sendable {
         let plugin: String
         /// What the dry run counts in the source.
         let preview: [(what: String, sql: String)]
-        let payload: @Sendable (TRMMSource, _ agents: String) throws -> JSON
+        let payload: @Sendable (TRMMSource, Context) throws -> JSON
         var part: String { "plugin:\(plugin)" }
         var kind: String { "\(plugin):\(plugin).import-trmm" }
     }
@@ -35,7 +43,8 @@ extension TRMMImport {
                 ("checks (checks_check, agents' and policies')", "SELECT count(*) AS n FROM checks_check WHERE NOT managed_by_policy"),
                 ("check results (checks_checkresult)", "SELECT count(*) AS n FROM checks_checkresult"),
             ],
-            payload: { source, agents in
+            payload: { source, context in
+                let agents = context.agents
                 // Only checks of agents the host part imported, and policies' checks.
                 let checks = try source.rows(
                     """
@@ -64,6 +73,31 @@ extension TRMMImport {
                     "history": .array(history.map(JSON.object)),
                 ]
             }),
+        PluginPart(
+            plugin: "twofactor",
+            preview: [
+                (
+                    "TOTP enrollments (accounts_user.totp_key)",
+                    "SELECT count(*) AS n FROM accounts_user WHERE agent_id IS NULL AND NOT is_installer_user AND coalesce(totp_key, '') <> ''"
+                )
+            ],
+            payload: { source, context in
+                let rows = try source.rows(
+                    """
+                    SELECT id, username, totp_key FROM accounts_user
+                    WHERE agent_id IS NULL AND NOT is_installer_user AND coalesce(totp_key, '') <> '' ORDER BY id
+                    """)
+                return [
+                    "users": .array(
+                        rows.compactMap { row -> JSON? in
+                            guard let name = row["username"]?.stringValue, let id = context.users[name] else { return nil }
+                            return [
+                                "user_id": .init(id), "source_id": row["id"] ?? .null, "username": .string(name),
+                                "totp_key": row["totp_key"] ?? .null,
+                            ]
+                        })
+                ]
+            }),
     ]
 
     /// The dry run's view of the plugin parts: rows in the source.
@@ -87,6 +121,9 @@ extension TRMMImport {
         let pending = pluginParts.filter { state.done[$0.part] == nil }
         guard !pending.isEmpty else { return report }
         let agents = "{" + (try await pool.query("SELECT id FROM agents ORDER BY id").rows.map { String($0.int("id")) }).joined(separator: ",") + "}"
+        var users: [String: Int] = [:]
+        for row in try await pool.query("SELECT id, username FROM users").rows { users[row.string("username")] = row.int("id") }
+        let context = Context(agents: agents, users: users)
         let source = try await blocking { () -> TRMMSource in
             let source = try TRMMSource(conninfo: conninfo)
             try source.detectVersion()
@@ -100,7 +137,7 @@ extension TRMMImport {
                     (part.plugin, [], "not imported: the \(part.plugin) plugin is not enabled (plugins.d); enable it and run import-trmm --apply again"))
                 continue
             }
-            let payload = try await blocking { try part.payload(source, agents) }
+            let payload = try await blocking { try part.payload(source, context) }
             let run = JobRun(
                 runID: 0, scheduleID: nil, owner: part.plugin, kind: part.kind, payload: payload, agentID: nil, attempt: 1, dueAt: Date())
             switch await handler(run) {

@@ -54,6 +54,7 @@ final class TwoFactor: GarrisonPlugin {
     func register(_ r: Registrar) throws {
         try r.migration(version: 1, sql: Schema.v1)
         try r.authHook { question in try await self.decide(question) }
+        try registerImport(r)
 
         let enroll = [Self.enrollScope]
         try r.route(.post, "/accounts/users/setup_totp/", permission: "authenticated", scopes: enroll) { req in
