@@ -11,6 +11,7 @@ packages=(
   patchelf                                             # scripts/install.sh: run paths of the installed copies
   haproxy iproute2                                     # scale-out tests: a balancer in front of hosts in network namespaces
   chromium chromium-driver                             # the dashboard's browser tests (headless, driven by selenium)
+  nginx wrk                                            # garrison-bench tls: nginx is the handshake baseline, wrk the load
 )
 missing=()
 for p in "${packages[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done

@@ -27,15 +27,23 @@ struct WrkResult {
     var p50: String = "?"
     var p99: String = "?"
     var non2xx = 0
+    /// Requests completed in the run.
+    var requests = 0
+    /// wrk's "Socket errors" line (connect, read, write, timeout), or "" when there were none.
+    var socketErrors = ""
     var raw = ""
 
     /// `script` is a wrk Lua script that builds each request; one that passes its own headers
     /// to wrk.format replaces the default Authorization header.
-    static func run(url: String, token: String, threads: Int, connections: Int, seconds: Int, script: String? = nil) throws -> WrkResult {
+    /// `headers` are added to wrk's default request (a script's own wrk.format calls set theirs).
+    static func run(
+        url: String, token: String, threads: Int, connections: Int, seconds: Int, script: String? = nil, headers: [String] = []
+    ) throws -> WrkResult {
         guard let wrk = Subprocess.which("wrk", extraDirectories: ["/usr/local/bin"]) else {
             throw BenchError("wrk is not installed: apt-get install wrk")
         }
         var arguments = ["-t\(threads)", "-c\(connections)", "-d\(seconds)s", "--latency", "-H", "Authorization: Token \(token)"]
+        for header in headers { arguments += ["-H", header] }
         if let script { arguments += ["-s", script] }
         let output = try Subprocess.run(wrk, arguments + [url])
         var result = WrkResult(raw: output.output)
@@ -45,6 +53,8 @@ struct WrkResult {
             if line.hasPrefix("50%"), let value = parts.last { result.p50 = String(value) }
             if line.hasPrefix("99%"), let value = parts.last { result.p99 = String(value) }
             if line.hasPrefix("Non-2xx"), let value = parts.last.flatMap({ Int($0) }) { result.non2xx = value }
+            if line.contains(" requests in "), let value = parts.first.flatMap({ Int($0) }) { result.requests = value }
+            if line.hasPrefix("Socket errors:") { result.socketErrors = String(line.dropFirst("Socket errors:".count)).trimmingCharacters(in: .whitespaces) }
         }
         return result
     }

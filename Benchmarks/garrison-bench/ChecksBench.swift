@@ -33,7 +33,7 @@ struct ChecksBench: AsyncParsableCommand {
         }
         defer { host.database.stop() }
         let pool = host.server.storage.pool
-        try await seed(pool)
+        try await Self.seed(pool, agents: agents)
         let work = URL(fileURLWithPath: host.database.root.path)
         let agentsFile = work.appendingPathComponent("agents.txt")
         try (1...agents).map { "\(Self.agentID($0)) \(Self.token($0))" }.joined(separator: "\n").write(
@@ -112,7 +112,7 @@ struct ChecksBench: AsyncParsableCommand {
     /// 100 clients, 2 sites each, the agents spread over them, and 10 checks per agent
     /// (two disks, cpu, memory, two pings, a script, two services, an event log) whose ids
     /// are (agent - 1) * 10 + slot + 1, so the Lua scripts can name them.
-    private func seed(_ pool: DatabasePool) async throws {
+    static func seed(_ pool: DatabasePool, agents: Int) async throws {
         try await pool.transaction { c in
             try BenchSeed.fleet(c, agents: agents)
             try c.query(
@@ -189,7 +189,8 @@ struct ChecksBench: AsyncParsableCommand {
     /// Check cycles as agents run them: each thread walks the agents from its own starting
     /// point and sends an agent's ten results back to back, each with a body of that check's
     /// type (values that sometimes fail, so some results cross fails_b4_alert and raise events).
-    static func patchScript(_ agentsFile: String) -> String {
+    /// `close`: each request says `Connection: close`, as the real agent's do.
+    static func patchScript(_ agentsFile: String, close: Bool = false) -> String {
         """
         \(agentsLua(agentsFile))
         math.randomseed(os.time() + os.clock() * 1000000)
@@ -212,7 +213,7 @@ struct ChecksBench: AsyncParsableCommand {
           if k > 9 then k = 0; n = n % #agents + 1 end
           local a = agents[n]
           local body = string.format('{"id":%d,"agent_id":"%s",', (n - 1) * 10 + k + 1, a[1]) .. bodies[k + 1](math.random(0, 100)) .. "}"
-          return wrk.format("PATCH", "/api/v3/checkrunner/", { ["Authorization"] = "Token " .. a[2], ["Content-Type"] = "application/json" }, body)
+          return wrk.format("PATCH", "/api/v3/checkrunner/", { ["Authorization"] = "Token " .. a[2], ["Content-Type"] = "application/json"\(close ? ", [\"Connection\"] = \"close\"" : "") }, body)
         end
         """
     }
