@@ -224,6 +224,27 @@ extension ScaleOutWorld {
             let times = listener.received.filter { $0.command["payload"]?["command"]?.stringValue == "after-kill-\(n)" }.count
             #expect(times == 1, "command after-kill-\(n) received \(times) times")
         }
+        // Then one nats-server node dies (its host lives and restarts it): the cluster keeps
+        // serving, and the node's agents come back.
+        let survivor = others[1]
+        let natsPID = try #require(ProcessProbe.pid(inFile: world.hostFolder(survivor.index).appendingPathComponent("data/nats/nats-server.pid")))
+        kill(natsPID, SIGKILL)
+        let nodeKilled = ContinuousClock.now
+        var nodeBack: [Duration] = []
+        try await withThrowingTaskGroup(of: Duration.self) { group in
+            for agent in agents {
+                group.addTask {
+                    try await eventually("agent \(agent.id) online after its node died", timeout: .seconds(30)) {
+                        try await balancer.call("GET", "/agents/\(agent.id)/ping/", token: admin, maxTime: 3).json["status"] == "online"
+                    }
+                    return ContinuousClock.now - nodeKilled
+                }
+            }
+            for try await duration in group { nodeBack.append(duration) }
+        }
+        nodeBack.sort()
+        print("ScaleOutCrashTests: after kill -9 of host C's nats-server, every agent answered again within \(nodeBack.last!) (median \(nodeBack[nodeBack.count / 2]))")
+
         let database = try PGConnection(conninfo: "host=\(world.databaseAddress) port=5432 user=garrison dbname=garrison connect_timeout=5")
         let stored = Set(try database.query("SELECT results->>'stdout' AS s FROM plugin_check.history").rows.map { $0.string("s") })
         let acknowledged = log.acknowledged
