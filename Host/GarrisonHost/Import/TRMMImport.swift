@@ -35,6 +35,8 @@ public enum TRMMImport {
         public var notImported: [(what: String, reason: String)] = []
         public var applied = false
         public var alreadyDone: [String] = []
+        /// A report of the plugins' parts only (importPlugins).
+        public var pluginsOnly = false
 
         public func count(_ what: String) -> Int? { counts.first { $0.what == what }?.count }
         /// Per plugin part: its counts, or why it was not imported.
@@ -42,7 +44,9 @@ public enum TRMMImport {
 
         public var text: String {
             var lines = ["Tactical RMM \(sourceVersion) at \(source)"]
-            if alreadyDone.contains(TRMMImport.hostPart) {
+            if pluginsOnly {
+                lines = ["Plugins' parts:"]
+            } else if alreadyDone.contains(TRMMImport.hostPart) {
                 lines.append("The host part was imported before (import_runs); resuming with the plugins' parts.")
             } else {
                 lines.append(applied ? "Imported (host part, one transaction):" : "Dry run: nothing was written. Would import:")
@@ -59,6 +63,7 @@ public enum TRMMImport {
             lines.append("Problems (\(problems.count)):")
             for problem in problems { lines.append("  " + problem.line) }
             if problems.isEmpty { lines.append("  none") }
+            if pluginsOnly { return lines.joined(separator: "\n") }
             lines.append("Ids that changed (\(mappings.count); every other id is kept):")
             for mapping in mappings { lines.append("  \(mapping.table) \(mapping.sourceID) -> \(mapping.targetID)") }
             lines.append("Not imported:")
@@ -103,9 +108,13 @@ public enum TRMMImport {
         let planned = result
         try await pool.transaction { connection in try plan.write(connection, report: planned) }
         result.applied = true
+        // The plugins' own counts follow from importPlugins; the preview would only repeat them.
+        result.pluginResults = []
         logger.notice(
             "imported Tactical RMM \(result.sourceVersion)",
-            metadata: ["agents": "\(result.count("agents") ?? 0)", "problems": "\(result.problems.count)"])
+            metadata: [
+                "agents": "\(result.count("agents (agents_agent, with tokens for REST and NATS)") ?? 0)", "problems": "\(result.problems.count)",
+            ])
         return result
     }
 

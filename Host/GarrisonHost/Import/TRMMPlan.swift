@@ -460,7 +460,7 @@ struct TRMMPlan: Sendable {
         add("reporting_reporttemplate", "reporting (Tactical RMM's enterprise edition) has no Garrison counterpart")
         add("reporting_reportschedule", "reporting schedules have no Garrison counterpart")
         add("core_schedule", "schedules serve reporting only")
-        add("core_urlaction", "URL actions have no Garrison store yet")
+        add("core_urlaction", "URL actions belong to the urlaction plugin; its import part is not written yet")
         add("core_codesigntoken", "the code-signing token is Amidaware's licence, not Garrison's")
         add("logs_auditlog", "the audit log stays with Tactical RMM (Garrison starts its own)")
         add("logs_debuglog", "debug logs are transient")

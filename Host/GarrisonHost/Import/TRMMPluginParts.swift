@@ -117,7 +117,7 @@ extension TRMMImport {
         }
         var report = Report()
         report.applied = true
-        report.alreadyDone = [hostPart]
+        report.pluginsOnly = true
         let pending = pluginParts.filter { state.done[$0.part] == nil }
         guard !pending.isEmpty else { return report }
         let agents = "{" + (try await pool.query("SELECT id FROM agents ORDER BY id").rows.map { String($0.int("id")) }).joined(separator: ",") + "}"
