@@ -63,6 +63,7 @@ final class Scripting: GarrisonPlugin {
         try bulk.register(r, scripting: self)
         try tasks.register(r, scripting: self)
         try registerImport(r)
+        try registerAlertActions(r)
     }
 
     // MARK: preparing a run for one agent
