@@ -3,7 +3,7 @@
 #include <stdatomic.h>
 #include <stdlib.h>
 
-#include <garrison_plugin.h>
+#include "fixture_entry.h"
 
 /* Test probe: how many times the host called init_fails_free(). Read it with dlsym(). */
 GARRISON_EXPORT atomic_int  garrison_fixture_free_calls;
@@ -26,13 +26,7 @@ static const garrison_plugin_descriptor  init_fails_descriptor = {
     GARRISON_DESCRIPTOR_RESERVED
 };
 
-GARRISON_EXPORT const garrison_plugin_descriptor *
-garrison_plugin_entry_v1(uint16_t host_major, uint16_t host_minor)
-{
-    (void) host_major;
-    (void) host_minor;
-    return &init_fails_descriptor;
-}
+FIXTURE_ENTRY_V1(&init_fails_descriptor)
 
 static int32_t
 init_fails_init(const garrison_host_api *api, garrison_host *host, void **state_out)

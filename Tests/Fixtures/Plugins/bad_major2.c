@@ -1,6 +1,6 @@
 /* WRONG: abi_major is 2, yet it is exported under the v1 entry name, so only the field gives it away. */
 
-#include <garrison_plugin.h>
+#include "fixture_entry.h"
 
 static int32_t major2_init(const garrison_host_api *api, garrison_host *host, void **state_out);
 
@@ -20,19 +20,6 @@ static const garrison_plugin_descriptor  major2_descriptor = {
     GARRISON_DESCRIPTOR_RESERVED
 };
 
-GARRISON_EXPORT const garrison_plugin_descriptor *
-garrison_plugin_entry_v1(uint16_t host_major, uint16_t host_minor)
-{
-    (void) host_major;
-    (void) host_minor;
-    return &major2_descriptor;
-}
+FIXTURE_ENTRY_V1(&major2_descriptor)
 
-static int32_t
-major2_init(const garrison_host_api *api, garrison_host *host, void **state_out)
-{
-    (void) api;
-    (void) host;
-    (void) state_out;
-    return GARRISON_OK;
-}
+FIXTURE_NOOP_INIT(major2_init)

@@ -1,6 +1,6 @@
 /* WRONG: min_host_minor is 99, so no 1.x host today is new enough. */
 
-#include <garrison_plugin.h>
+#include "fixture_entry.h"
 
 static int32_t newer_minor_init(const garrison_host_api *api, garrison_host *host, void **state_out);
 
@@ -17,19 +17,6 @@ static const garrison_plugin_descriptor  newer_minor_descriptor = {
     GARRISON_DESCRIPTOR_RESERVED
 };
 
-GARRISON_EXPORT const garrison_plugin_descriptor *
-garrison_plugin_entry_v1(uint16_t host_major, uint16_t host_minor)
-{
-    (void) host_major;
-    (void) host_minor;
-    return &newer_minor_descriptor;
-}
+FIXTURE_ENTRY_V1(&newer_minor_descriptor)
 
-static int32_t
-newer_minor_init(const garrison_host_api *api, garrison_host *host, void **state_out)
-{
-    (void) api;
-    (void) host;
-    (void) state_out;
-    return GARRISON_OK;
-}
+FIXTURE_NOOP_INIT(newer_minor_init)

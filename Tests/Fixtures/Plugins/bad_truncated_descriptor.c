@@ -1,6 +1,6 @@
 /* WRONG: struct_size claims the descriptor ends before plugin_init (smaller than the 1.0 descriptor). */
 
-#include <garrison_plugin.h>
+#include "fixture_entry.h"
 
 static int32_t truncated_init(const garrison_host_api *api, garrison_host *host, void **state_out);
 
@@ -20,19 +20,6 @@ static const garrison_plugin_descriptor  truncated_descriptor = {
     GARRISON_DESCRIPTOR_RESERVED
 };
 
-GARRISON_EXPORT const garrison_plugin_descriptor *
-garrison_plugin_entry_v1(uint16_t host_major, uint16_t host_minor)
-{
-    (void) host_major;
-    (void) host_minor;
-    return &truncated_descriptor;
-}
+FIXTURE_ENTRY_V1(&truncated_descriptor)
 
-static int32_t
-truncated_init(const garrison_host_api *api, garrison_host *host, void **state_out)
-{
-    (void) api;
-    (void) host;
-    (void) state_out;
-    return GARRISON_OK;
-}
+FIXTURE_NOOP_INIT(truncated_init)

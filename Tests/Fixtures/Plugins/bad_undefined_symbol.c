@@ -1,6 +1,6 @@
 /* WRONG: calls an extern function nobody defines, so dlopen(RTLD_NOW) fails (built without -z defs). */
 
-#include <garrison_plugin.h>
+#include "fixture_entry.h"
 
 extern int garrison_host_private_symbol(void);
 
@@ -19,13 +19,7 @@ static const garrison_plugin_descriptor  undefined_descriptor = {
     GARRISON_DESCRIPTOR_RESERVED
 };
 
-GARRISON_EXPORT const garrison_plugin_descriptor *
-garrison_plugin_entry_v1(uint16_t host_major, uint16_t host_minor)
-{
-    (void) host_major;
-    (void) host_minor;
-    return &undefined_descriptor;
-}
+FIXTURE_ENTRY_V1(&undefined_descriptor)
 
 static int32_t
 undefined_init(const garrison_host_api *api, garrison_host *host, void **state_out)

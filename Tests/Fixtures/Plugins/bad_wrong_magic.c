@@ -1,6 +1,6 @@
 /* WRONG: magic is GARRISON_PLUGIN_MAGIC byte-swapped (0x534E5247), everything else is right. */
 
-#include <garrison_plugin.h>
+#include "fixture_entry.h"
 
 static int32_t wrong_magic_init(const garrison_host_api *api, garrison_host *host, void **state_out);
 
@@ -20,19 +20,6 @@ static const garrison_plugin_descriptor  wrong_magic_descriptor = {
     GARRISON_DESCRIPTOR_RESERVED
 };
 
-GARRISON_EXPORT const garrison_plugin_descriptor *
-garrison_plugin_entry_v1(uint16_t host_major, uint16_t host_minor)
-{
-    (void) host_major;
-    (void) host_minor;
-    return &wrong_magic_descriptor;
-}
+FIXTURE_ENTRY_V1(&wrong_magic_descriptor)
 
-static int32_t
-wrong_magic_init(const garrison_host_api *api, garrison_host *host, void **state_out)
-{
-    (void) api;
-    (void) host;
-    (void) state_out;
-    return GARRISON_OK;
-}
+FIXTURE_NOOP_INIT(wrong_magic_init)
