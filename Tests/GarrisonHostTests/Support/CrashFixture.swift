@@ -18,7 +18,7 @@ struct CrashFixture {
         let check: Int
     }
 
-    /// The folder: plugins.d with the Checks plugin (its library copied by PluginsChecksTests)
+    /// The folder: plugins.d with the Checks and agent_actions plugins (libraries copied beside)
     /// and a config fixing the private nats-server's client port, so that agents reconnect
     /// to the same address after a restart.
     static func make(_ name: String) throws -> (CrashFixture, cleanUp: () -> Void) {
@@ -27,9 +27,13 @@ struct CrashFixture {
         let pluginsD = folder.appendingPathComponent("plugins.d")
         try FileManager.default.createDirectory(at: pluginsD, withIntermediateDirectories: true)
         chmod(pluginsD.path, 0o755)
-        let toml = pluginsD.appendingPathComponent("40-checks.toml")
-        try FileManager.default.copyItem(at: plugins.url.appendingPathComponent("40-checks.toml"), to: toml)
-        chmod(toml.path, 0o644)
+        // Ping, which the tests use to see agents back, is served by agent_actions.
+        let actions = try PluginFolder.agentActions()
+        for (source, file) in [(plugins, "40-checks.toml"), (actions, "45-agent-actions.toml")] {
+            let toml = pluginsD.appendingPathComponent(file)
+            try FileManager.default.copyItem(at: source.url.appendingPathComponent(file), to: toml)
+            chmod(toml.path, 0o644)
+        }
         let natsPort = FreePort.find()
         try "[nats]\nport = \(natsPort)\n".write(to: folder.appendingPathComponent("garrison.toml"), atomically: true, encoding: .utf8)
         let port = FreePort.find()
@@ -40,6 +44,7 @@ struct CrashFixture {
             fixture,
             {
                 plugins.cleanUp()
+                actions.cleanUp()
                 try? FileManager.default.removeItem(at: folder)
             }
         )
