@@ -38,11 +38,7 @@ extension PluginHost {
         agentID: String, payload: some Encodable, timeout: Duration? = nil
     ) async throws -> JSON {
         let body = try encodeArgument(payload, "agent_request \(agentID)")
-        let ms =
-            timeout.map { d -> UInt32 in
-                let total = d.components.seconds * 1000 + d.components.attoseconds / 1_000_000_000_000_000
-                return UInt32(clamping: max(total, 1))
-            } ?? 0
+        let ms = timeout.map { UInt32(clamping: max($0.wholeMilliseconds, 1)) } ?? 0
         let agentRequest = api.required(\.agent_request)
         let data = try await awaitDone("agent_request \(agentID)") { done, user, cancelOut in
             withBytes(agentID, body) { agent, body in

@@ -75,7 +75,7 @@ public struct PluginRequest: Sendable {
     /// `.unsupported` on an older host, `.invalid` outside 1 ms ... 25 h.
     /// A request no host sent (unit tests) accepts any valid timeout.
     public func setTimeout(_ timeout: Duration) throws {
-        let milliseconds = timeout.components.seconds * 1000 + timeout.components.attoseconds / 1_000_000_000_000_000
+        let milliseconds = timeout.wholeMilliseconds
         guard milliseconds >= 1, milliseconds <= Int64(GARRISON_CALL_TIMEOUT_MAX_MS) else {
             throw PluginError(.invalid, "setTimeout: \(timeout) is outside 1 ms ... \(GARRISON_CALL_TIMEOUT_MAX_MS) ms")
         }

@@ -6,10 +6,8 @@ import Testing
 /// agent stand-in (Tests/Fixtures/Bus/command_agent.py, answering as a Windows agent 2.9.1)
 /// and back, with Tactical RMM's texts.
 @Suite struct PluginsAgentActionsTests {
-    static func folder() throws -> PluginFolder { try PluginFolder.agentActions() }
-
     @Test func windowsServicesAreListedControlledAndEditedThroughTheAgent() async throws {
-        let folder = try Self.folder()
+        let folder = try PluginFolder.agentActions()
         defer { folder.cleanUp() }
         try await TestHost.with(configure: {
             $0.pluginsDirectory = folder.path

@@ -55,11 +55,11 @@ extension AgentActions {
         }
     }
 
-    /// Audits "<verb> <hostname>" as the host's own routes did.
-    func auditAgent(_ req: PluginRequest, _ agent: JSON, action: String = "modify", _ what: String, detail: JSON? = nil) {
+    /// Audits what was done to the agent, as the host's own routes did.
+    func auditAgent(_ req: PluginRequest, _ agent: JSON, action: String = "modify", _ message: String) {
         try? host.audit(
-            action: action, username: req.principal["username"]?.stringValue, agentID: agent["agent_id"]?.stringValue,
-            object: "agent", detail: detail ?? ["message": .string("\(what) \(agent["hostname"]?.stringValue ?? "")")], ip: req.sourceIP)
+            action: action, username: req.username, agentID: agent.agentID, object: "agent", detail: ["message": .string(message)],
+            ip: req.sourceIP)
     }
 
     /// A whole number in a body field, inside `range`, or a 400 that names it.

@@ -57,7 +57,7 @@ extension AgentActions {
             plat: agent["plat"]?.stringValue ?? "")
         let runAsUser = body["run_as_user"]?.boolValue ?? false
         try req.setTimeout(.seconds(timeout + 5))
-        auditAgent(req, agent, action: "execute_command", "", detail: ["message": .string("\(agent.hostname): \(text)")])
+        auditAgent(req, agent, action: "execute_command", "\(agent.hostname): \(text)")
         let reach = try await run(
             agent,
             ["func": "rawcmd", "timeout": .number(Double(timeout)), "run_as_user": .bool(runAsUser),
@@ -68,7 +68,7 @@ extension AgentActions {
 
     func powerCommand(_ req: PluginRequest, _ function: String, note: String, verb: String, answer: String) async throws -> PluginResponse {
         let agent = try await visibleAgent(req)
-        auditAgent(req, agent, verb)
+        auditAgent(req, agent, "\(verb) \(agent.hostname)")
         _ = try await run(agent, ["func": .string(function)], history: note, username: req.username)
             .answer(hostname: agent.hostname)
         return try .json(JSON.string("\(agent.hostname) \(answer)"))
@@ -91,7 +91,7 @@ extension AgentActions {
                 "queue_if_offline": true, "not_before": .string(time), "action_type": "schedreboot", "details": ["time": .string(time)],
             ])
         guard case .queued(let id) = reach else { throw PluginHTTPError(503, "The reboot could not be scheduled.") }
-        auditAgent(req, brief, "Scheduled a reboot at \(time) of")
+        auditAgent(req, brief, "Scheduled a reboot of \(brief.hostname) at \(time)")
         return try .json(["time": .string(time), "agent": .string(brief.hostname), "pending_action": .number(Double(id))] as JSON)
     }
 
@@ -104,7 +104,7 @@ extension AgentActions {
                 400, "Recovery mode '\(mode)' runs through MeshCentral; enable the MeshCentral plugin for it. Mode 'mesh' works over NATS.")
         }
         try req.setTimeout(.seconds(95))
-        auditAgent(req, agent, "Mesh recovery of")
+        auditAgent(req, agent, "Mesh recovery of \(agent.hostname)")
         _ = try await run(
             agent, ["func": "recover", "payload": ["mode": "mesh"]], history: "recover mesh", username: req.username, timeout: 90
         ).answer(hostname: agent.hostname)

@@ -14,7 +14,7 @@ extension AgentActions {
         try r.route(.delete, "/agents/<agent_id>/processes/<pid>/", permission: "can_manage_procs") { req in
             let agent = try await self.visibleAgent(req)
             let pid = try req.intParam("pid", in: 1...Int(Int32.max))
-            self.auditAgent(req, agent, "Killed process \(pid) on")
+            self.auditAgent(req, agent, "Killed process \(pid) on \(agent.hostname)")
             let reply = try await self.run(
                 agent, ["func": "killproc", "procpid": .number(Double(pid))], history: "kill \(pid)", username: req.username
             ).answer(hostname: agent.hostname)

@@ -1,7 +1,6 @@
 import CCurl
 import Foundation
 import PluginKit
-import Synchronization
 
 /// alert_email -- the e-mail channel for alerts (Plugins/AlertEmail/README.md): subscribes to
 /// the alerts plugin's alert.notify (channel "email"), keeps each notification once (unique
@@ -15,8 +14,9 @@ final class AlertEmail: GarrisonPlugin {
     let host: PluginHost
     /// nil: no smtp_host set, nothing is received or sent.
     let config: Config?
+
     /// One sender at a time; a kick while it runs makes it look again.
-    private let state = Mutex<(running: Bool, again: Bool)>((false, false))
+    private let sender = SingleFlight()
 
     init(host: PluginHost) throws {
         self.host = host
@@ -107,22 +107,8 @@ final class AlertEmail: GarrisonPlugin {
 
     /// Starts the sender unless it runs; if it does, it looks again when done.
     func kick() {
-        let start = state.withLock { s -> Bool in
-            if s.running { s.again = true; return false }
-            s.running = true
-            return true
-        }
-        guard start else { return }
-        Task {
-            while true {
-                do { _ = try await self.sendDue() } catch { self.host.log(.warning, "sending: \(error)") }
-                let more = state.withLock { s -> Bool in
-                    if s.again { s.again = false; return true }
-                    s.running = false
-                    return false
-                }
-                if !more { return }
-            }
+        sender.kick {
+            do { _ = try await self.sendDue() } catch { self.host.log(.warning, "sending: \(error)") }
         }
     }
 

@@ -1,7 +1,6 @@
 import CCurl
 import Foundation
 import PluginKit
-import Synchronization
 
 /// alert_sms -- the SMS channel for alerts (Plugins/AlertSMS/README.md): subscribes to the
 /// alerts plugin's alert.notify (channel "sms"), keeps each (notification, recipient) once and
@@ -17,7 +16,8 @@ final class AlertSMS: GarrisonPlugin {
     let host: PluginHost
     /// nil: no account_sid set, nothing is received or sent.
     let config: Config?
-    private let state = Mutex<(running: Bool, again: Bool)>((false, false))
+    /// One sender at a time; a kick while it runs makes it look again.
+    private let sender = SingleFlight()
 
     init(host: PluginHost) throws {
         self.host = host
@@ -102,23 +102,10 @@ final class AlertSMS: GarrisonPlugin {
         kick()
     }
 
+    /// Starts the sender unless it runs; if it does, it looks again when done.
     func kick() {
-        let start = state.withLock { s -> Bool in
-            if s.running { s.again = true; return false }
-            s.running = true
-            return true
-        }
-        guard start else { return }
-        Task {
-            while true {
-                do { _ = try await self.sendDue() } catch { self.host.log(.warning, "sending: \(error)") }
-                let more = state.withLock { s -> Bool in
-                    if s.again { s.again = false; return true }
-                    s.running = false
-                    return false
-                }
-                if !more { return }
-            }
+        sender.kick {
+            do { _ = try await self.sendDue() } catch { self.host.log(.warning, "sending: \(error)") }
         }
     }
 

@@ -56,25 +56,11 @@ extension URLActions {
 
     /// Starts the sender unless it runs; if it does, it looks again when done.
     func kick() {
-        let start = withState { s -> Bool in
-            if s.running { s.again = true; return false }
-            s.running = true
-            return true
-        }
-        guard start else { return }
-        Task {
-            while true {
-                do {
-                    _ = try await self.sendDue()
-                    _ = try await self.publishResults()
-                } catch { self.host.log(.warning, "sending webhooks: \(error)") }
-                let more = self.withState { s -> Bool in
-                    if s.again { s.again = false; return true }
-                    s.running = false
-                    return false
-                }
-                if !more { return }
-            }
+        sender.kick {
+            do {
+                _ = try await self.sendDue()
+                _ = try await self.publishResults()
+            } catch { self.host.log(.warning, "sending webhooks: \(error)") }
         }
     }
 

@@ -1,7 +1,6 @@
 import CCurl
 import Foundation
 import PluginKit
-import Synchronization
 
 /// urlaction -- Tactical RMM's URL actions (Plugins/URLActions/README.md): the URLAction
 /// objects and their routes, web actions resolved into links, and REST actions sent as
@@ -23,9 +22,7 @@ final class URLActions: GarrisonPlugin {
     let host: PluginHost
     let config: Config
     /// One sender at a time; a kick while it runs makes it look again.
-    private let state = Mutex<(running: Bool, again: Bool)>((false, false))
-
-    func withState<T>(_ body: (inout (running: Bool, again: Bool)) -> T) -> T { state.withLock { body(&$0) } }
+    let sender = SingleFlight()
 
     init(host: PluginHost) throws {
         self.host = host
