@@ -23,6 +23,9 @@ let package = Package(
         .executable(name: "garrison-agent-emulator", targets: ["garrison-agent-emulator"]),
         .library(name: "AgentEmulator", targets: ["AgentEmulator"]),
         .library(name: "PluginKit", targets: ["PluginKit"]),
+        // A plugin's tests without a host: the fake host table and the host's way of loading a
+        // library (PluginAPI/GarrisonTesting; the hello-swift example's tests use it).
+        .library(name: "GarrisonTesting", targets: ["GarrisonTesting"]),
         // Each Swift plugin is a .dynamic library product with its own module name.
         .library(name: "HelloSwiftPlugin", type: .dynamic, targets: ["HelloSwiftPlugin"]),
         .library(name: "TwoFactorPlugin", type: .dynamic, targets: ["TwoFactorPlugin"]),
@@ -31,6 +34,7 @@ let package = Package(
         .library(name: "AlertsPlugin", type: .dynamic, targets: ["AlertsPlugin"]),
         .library(name: "AlertEmailPlugin", type: .dynamic, targets: ["AlertEmailPlugin"]),
         .library(name: "AgentActionsPlugin", type: .dynamic, targets: ["AgentActionsPlugin"]),
+        .library(name: "SoftwarePlugin", type: .dynamic, targets: ["SoftwarePlugin"]),
         .library(name: "AlertSMSPlugin", type: .dynamic, targets: ["AlertSMSPlugin"]),
         .library(name: "URLActionsPlugin", type: .dynamic, targets: ["URLActionsPlugin"]),
         .library(name: "PatchingPlugin", type: .dynamic, targets: ["PatchingPlugin"]),
@@ -65,18 +69,21 @@ let package = Package(
         .systemLibrary(name: "CCrypt", path: "Host/System/CCrypt", pkgConfig: "libxcrypt", providers: [.apt(["libcrypt-dev"])]),
 
         // The plugin ABI: one C header, nothing else.
-        .target(name: "CGarrisonPlugin", path: "PluginAPI", exclude: ["PluginKit", "JSONText", "README.md"], publicHeadersPath: "include"),
+        .target(
+            name: "CGarrisonPlugin", path: "PluginAPI", exclude: ["PluginKit", "JSONText", "GarrisonTesting", "README.md"],
+            publicHeadersPath: "include"),
         // JSON text read and written straight from and into bytes, for the host's and PluginKit's JSON values alike.
         .target(name: "JSONText", path: "PluginAPI/JSONText"),
         // The Swift side of the ABI: plugins written against it never see a C pointer.
         .target(name: "PluginKit", dependencies: ["CGarrisonPlugin", "JSONText"], path: "PluginAPI/PluginKit", exclude: ["exports.map"]),
+        .target(name: "GarrisonTesting", dependencies: ["CGarrisonPlugin"], path: "PluginAPI/GarrisonTesting"),
 
         // Example plugins.
         .target(
             name: "HelloSwiftPlugin",
             dependencies: ["PluginKit"],
             path: "Plugins/Examples/hello-swift",
-            exclude: ["hello-swift.toml"],
+            exclude: ["hello-swift.toml", "Tests"],
             linkerSettings: swiftPluginLinkerSettings
         ),
 
@@ -118,6 +125,13 @@ let package = Package(
             name: "AgentActionsPlugin",
             dependencies: ["PluginKit"],
             path: "Plugins/AgentActions/Plugin",
+            linkerSettings: swiftPluginLinkerSettings
+        ),
+        // Installed software and Chocolatey installs (Plugins/Software).
+        .target(
+            name: "SoftwarePlugin",
+            dependencies: ["PluginKit"],
+            path: "Plugins/Software/Plugin",
             linkerSettings: swiftPluginLinkerSettings
         ),
         // Alerts raised and resolved from check and agent events (Plugins/Alerts).
@@ -287,8 +301,15 @@ let package = Package(
         ),
         .testTarget(
             name: "PluginKitTests",
-            dependencies: ["PluginKit", "CGarrisonPlugin", "JSONText"],
+            dependencies: ["PluginKit", "CGarrisonPlugin", "JSONText", "GarrisonTesting"],
             path: "Tests/PluginKitTests"
+        ),
+        // The hello-swift example's own tests, as a third-party author writes them: its library
+        // loaded on GarrisonTesting's fake host (the build puts the library beside the tests).
+        .testTarget(
+            name: "HelloSwiftTests",
+            dependencies: ["GarrisonTesting", "CGarrisonPlugin"],
+            path: "Plugins/Examples/hello-swift/Tests"
         ),
     ]
 )

@@ -99,4 +99,7 @@ extension JSONWritable {
         writeJSON(into: &out)
         return out
     }
+
+    /// The JSON text as a String (a SQL parameter, a log line).
+    @inlinable public var jsonText: String { String(decoding: jsonBytes, as: UTF8.self) }
 }

@@ -133,6 +133,11 @@
  *          agent_send's "_options" gain "not_before", "action_type" and
  *          "details" (an older host ignores them: a plugin that relies on
  *          them sets min_host_minor = 2).
+ *     1.3  agent_request's "_options" gain "pending_action_key" (the host
+ *          records a pending action and sends its id to the agent); the
+ *          principal gains "permissions"; core_get "agent_targets" gains
+ *          "id" (an older host has none of them: a plugin that relies on
+ *          them sets min_host_minor = 3).
  */
 
 #ifndef GARRISON_PLUGIN_H
@@ -153,7 +158,7 @@ extern "C" {
 
 /* The ABI this header describes. See VERSIONING above. */
 #define GARRISON_ABI_MAJOR      1
-#define GARRISON_ABI_MINOR      2
+#define GARRISON_ABI_MINOR      3
 
 /* The longest deadline call_set_timeout accepts (1.2): one day and one
  * hour, so a command run with Tactical RMM's largest timeout (a day)
@@ -358,7 +363,11 @@ typedef struct garrison_request {
                                         "can_view_clients":[1],
                                         "can_view_sites":[]}
                                        (the role's scope: client and site
-                                       ids it may see; both empty = all)
+                                       ids it may see; both empty = all;
+                                       since 1.3 also "permissions", the
+                                       names the role holds, for a route
+                                       that needs a second one; empty
+                                       for a superuser, who holds all)
                                        or {"kind":"agent","agent_id":".."} */
     garrison_bytes  request_id;     /* the host's id for this request; put it
                                        in log lines about the request */
@@ -769,7 +778,9 @@ typedef struct garrison_host_api {
      *                 "agent_targets"   id as for "agents"; [{"agent_id",
      *                                   "hostname","plat","monitoring_type",
      *                                   "client_id","site_id","status"}]
-     *                                   ordered by agent_id (bulk runs).
+     *                                   ordered by agent_id (bulk runs);
+     *                                   since 1.3 also "id", the agent's
+     *                                   numeric key.
      *                 "agent_variables" id as for "agents"; each agent as
      *                                   "agent" renders it but without
      *                                   "disks", "services" and "wmi_detail",
@@ -1051,6 +1062,16 @@ typedef struct garrison_host_api {
      *                 names the pending action ("schedreboot"; default:
      *                 "func"); "details" (an object) is shown with it in
      *                 /logs/pendingactions/.
+     *                 Since 1.3, "pending_action_key" (a name of [a-z_],
+     *                 not "id" or "timeout"; not with "queue_if_offline"):
+     *                 for a command whose outcome the agent reports later
+     *                 through a route that names a pending action
+     *                 (installwithchoco, then chocoresult). The host records
+     *                 a pending action ("action_type", "details") that the
+     *                 offline queue never sends, puts its id in that
+     *                 top-level key of the command, and sends it; when the
+     *                 agent does not answer the action is removed again.
+     *                 The answer's "pending_action_id" names it.
      *                 With "_options", done always gets GARRISON_OK and
      *                 {"status": "ok"|"sent"|"queued"|"timeout"|"natsdown",
      *                 "reply", "history_id", "pending_action_id"}. Copied.

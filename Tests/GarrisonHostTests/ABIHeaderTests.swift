@@ -6,7 +6,7 @@ import Testing
 /// minor's header is kept under Tests/Fixtures/abi-1.N/; the current header must extend it.
 @Suite struct ABIHeaderTests {
     static let current = PluginFixtures.packageRoot.appendingPathComponent("PluginAPI/include/garrison_plugin.h")
-    static let frozen = ["abi-1.0", "abi-1.1"].map {
+    static let frozen = ["abi-1.0", "abi-1.1", "abi-1.2"].map {
         PluginFixtures.packageRoot.appendingPathComponent("Tests/Fixtures/\($0)/garrison_plugin.h")
     }
 

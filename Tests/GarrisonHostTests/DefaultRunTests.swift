@@ -72,6 +72,7 @@ import TwoFactorCore
             states == [
                 "twofactor": "running", "check": "running", "scripting": "running", "alert": "running", "alert_email": "running",
                 "alert_sms": "running", "urlaction": "running", "agent_actions": "running", "winupdate": "running", "meshcentral": "running",
+                "software": "running",
             ],
             "\(plugins.text)")
 

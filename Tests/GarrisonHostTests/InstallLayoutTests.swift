@@ -12,7 +12,7 @@ import TwoFactorCore
     static let install = PackagePaths.root.appendingPathComponent("scripts/install.sh").path
     static let shippedPlugins = [
         "libTwoFactorPlugin.so", "libChecksPlugin.so", "libScriptingPlugin.so", "libAlertsPlugin.so", "libAlertEmailPlugin.so", "libAgentActionsPlugin.so",
-        "libPatchingPlugin.so", "libMeshCentralPlugin.so", "libURLActionsPlugin.so",
+        "libPatchingPlugin.so", "libMeshCentralPlugin.so", "libURLActionsPlugin.so", "libSoftwarePlugin.so",
     ]
 
     @Test func anInstallIntoATemporaryRootServesEveryShippedPluginOnItsOwnRuntime() async throws {
@@ -135,6 +135,7 @@ import TwoFactorCore
             states == [
                 "twofactor": "running", "check": "running", "scripting": "running", "alert": "running", "alert_email": "running",
                 "alert_sms": "running", "urlaction": "running", "agent_actions": "running", "winupdate": "running", "meshcentral": "running",
+                "software": "running",
             ],
             "\(plugins.text)")
         #expect(Self.mode(data.appendingPathComponent("2fa.key")) == 0o600)

@@ -126,30 +126,17 @@ import Testing
                 try await host.request(
                     .post, "/api/v3/syncmesh/", as: .token(alpha), json: ["func": "syncmesh", "agent_id": "beta", "nodeid": "x"]
                 ).status == 403)
-            let software: JSON = [
-                [
-                    "name": "7-Zip", "version": "23.01", "publisher": "Igor Pavlov", "install_date": "2024-1-05", "size": "5.4 MB",
-                    "source": "", "location": "", "uninstall": "",
-                ]
-            ]
-            #expect(
-                try await host.request(.post, "/api/v3/software/", as: .token(alpha), json: ["agent_id": "alpha", "software": software])
-                    .json == "ok")
-            #expect(
-                try await host.request(.post, "/api/v3/software/", as: .token(alpha), json: ["agent_id": "alpha", "software": "nope"])
-                    .status == 400)
             #expect(
                 try await host.request(.post, "/api/v3/choco/", as: .token(alpha), json: ["agent_id": "alpha", "installed": true]).json
                     == "ok")
             let row = try #require(
                 try await pool.query(
-                    "SELECT a.mesh_node_id, a.choco_installed, s.software FROM agents a JOIN agent_software s USING (agent_id) WHERE a.agent_id = 'alpha'"
+                    "SELECT a.mesh_node_id, a.choco_installed FROM agents a WHERE a.agent_id = 'alpha'"
                 ).first)
             #expect(row.string("mesh_node_id") == "E2118196E02280A8573E09A418DE538CF50EF21C93BE7A8E299936B9DE14C7E38C99B7E9DF85F2BA5F85A111A173953E" && row.bool("choco_installed"))
-            #expect(try JSON.parse(Data(row.string("software").utf8)) == software)
 
             let pending = try await pool.query(
-                "INSERT INTO pending_actions (agent_id, action_type, command) VALUES ('alpha', 'chocoinstall', '{\"func\":\"installwithchoco\"}') RETURNING id"
+                "INSERT INTO pending_actions (agent_id, action_type, command, details) VALUES ('alpha', 'chocoinstall', '{\"func\":\"installwithchoco\"}', '{\"name\":\"firefox\"}') RETURNING id"
             ).first!.int("id")
             #expect(
                 try await host.request(.patch, "/api/v4/beta/\(pending)/chocoresult/", as: .token(alpha), json: ["results": "x"]).status
@@ -159,11 +146,13 @@ import Testing
                     .status == 404)
             #expect(
                 try await host.request(
-                    .patch, "/api/v4/alpha/\(pending)/chocoresult/", as: .token(alpha), json: ["results": "installed firefox"]
+                    .patch, "/api/v4/alpha/\(pending)/chocoresult/", as: .token(alpha),
+                    json: ["results": "The install of firefox was successful.\n Chocolatey installed 1/1 packages."]
                 ).json == "ok")
-            #expect(
-                try await pool.query("SELECT results FROM pending_actions WHERE id = $1", [String(pending)]).first?.string("results")
-                    == "installed firefox")
+            let done = try #require(try await pool.query("SELECT results, status, details FROM pending_actions WHERE id = $1", [String(pending)]).first)
+            #expect(done.string("results").hasPrefix("The install of firefox was successful.") && done.string("status") == "completed")
+            // Chocolatey's own success words mark the action installed, as in Tactical RMM.
+            #expect(try JSON.parse(Data(done.string("details").utf8))["installed"] == true)
             // Operators' tokens are not agents' tokens.
             #expect(try await host.request(.post, "/api/v3/choco/", as: .token(admin), json: ["installed": true]).status == 401)
         }

@@ -1,5 +1,6 @@
 import CGarrisonPlugin
 import Foundation
+import GarrisonTesting
 import Testing
 @testable import PluginKit
 

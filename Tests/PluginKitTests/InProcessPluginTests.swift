@@ -1,5 +1,6 @@
 import CGarrisonPlugin
 import Foundation
+import GarrisonTesting
 import Synchronization
 import Testing
 @testable import PluginKit
@@ -216,5 +217,9 @@ struct InProcessPluginTests {
         let newHost = PluginHost(api: new.api, handle: new.handle, gate: HostGate())
         try newHost.audit(action: "kit.did", object: "x")
         #expect(new.state.withLock { $0.audits } == [#"{"action":"kit.did","object":"x"}"#])
+        // A 1.1 table ends before call_set_timeout (1.2); the current one has it.
+        #expect(newHost.api.optional(\.call_set_timeout) == nil)
+        let current = FakeHost()
+        #expect(PluginHost(api: current.api, handle: current.handle, gate: HostGate()).api.optional(\.call_set_timeout) != nil)
     }
 }

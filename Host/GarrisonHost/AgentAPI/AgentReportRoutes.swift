@@ -1,8 +1,9 @@
 import Foundation
 import Hummingbird
 
-/// What agents report over REST besides telemetry: command and script results, the mesh
-/// node id, installed software, chocolatey (docs/agent-protocol.md §7.2, §7.8). An agent acts
+/// What agents report over REST about themselves besides telemetry: command and script results,
+/// the mesh node id, chocolatey (docs/agent-protocol.md §7.2, §7.8); the software inventory is
+/// the software plugin's. An agent acts
 /// on itself only: the token decides which agent it is, and ids in paths or bodies must match.
 enum AgentReportRoutes {
     static func routes(_ host: HostContext) -> [Route] {
@@ -59,20 +60,6 @@ enum AgentReportRoutes {
                 }
                 return Responses.message("ok")
             },
-            Route(.post, "/api/v3/software/", access: .agent, summary: "Installed software inventory") { call in
-                let agent = try AgentAPIRoutes.agentIdentity(call)
-                let body = try call.object()
-                try sameAgent(body, agent)
-                guard let software = body.fields["software"], software.arrayValue != nil else {
-                    throw APIError.badRequest("software must be a list.")
-                }
-                try await host.pool.query(
-                    """
-                    INSERT INTO agent_software (agent_id, software) VALUES ($1, $2::jsonb)
-                    ON CONFLICT (agent_id) DO UPDATE SET software = EXCLUDED.software, modified_time = now()
-                    """, [agent.agentID, software.databaseText])
-                return Responses.message("ok")
-            },
             Route(.post, "/api/v3/choco/", access: .agent, summary: "Whether chocolatey is installed") { call in
                 let agent = try AgentAPIRoutes.agentIdentity(call)
                 let body = try call.object()
@@ -90,10 +77,18 @@ enum AgentReportRoutes {
                 let agent = try ownPath(call)
                 let pk = try call.intParam("pk")
                 let results = try call.object().string("results")
+                // The output and whether chocolatey says it installed go in the action's details,
+                // as Tactical RMM's pending actions show them.
+                let name = try await host.pool.query(
+                    "SELECT details->>'name' AS name FROM pending_actions WHERE id = $1 AND agent_id = $2", [String(pk), agent.agentID]
+                ).first?.optionalString("name")
+                let installed = ChocoOutcome.installed(package: name ?? "", output: results)
                 let row = try await host.pool.query(
                     """
-                    UPDATE pending_actions SET results = $3, status = 'completed' WHERE id = $1 AND agent_id = $2 RETURNING details
-                    """, [String(pk), agent.agentID, results]
+                    UPDATE pending_actions SET results = $3, status = 'completed',
+                        details = details || jsonb_build_object('output', $3::text, 'installed', $4::boolean)
+                    WHERE id = $1 AND agent_id = $2 RETURNING details
+                    """, [String(pk), agent.agentID, results, installed ? "t" : "f"]
                 ).first
                 guard let row else { throw APIError.notFound("No pending action \(pk) for this agent.") }
                 host.events.publish(

@@ -21,6 +21,10 @@ public final class AgentCommander: Sendable {
         public var notBefore: Date?
         /// Publish without waiting even when the function answers (plugins' agent_send).
         public var publishOnly = false
+        /// A command whose outcome the agent reports later through a route that names a pending
+        /// action (installwithchoco's chocoresult): the action is recorded first and its id sent
+        /// in this top-level key. Nil: none.
+        public var trackedActionKey: String?
 
         public init(
             agentID: String, command: AgentCommand, timeout: Duration? = nil, history: HistoryNote? = nil, queueIfOffline: Bool = false,
@@ -63,11 +67,18 @@ public final class AgentCommander: Sendable {
         case queued(pendingActionID: Int)
         case timeout
         case natsDown
+
+        var isReply: Bool {
+            if case .reply = self { return true }
+            return false
+        }
     }
 
     public struct Result: Sendable {
         public let outcome: Outcome
         public let historyID: Int?
+        /// A tracked action the agent accepted (`trackedActionKey`).
+        public var pendingActionID: Int? = nil
     }
 
     /// Functions whose history row the agent itself completes with histresult (docs/agent-protocol.md §7.8): the
@@ -101,6 +112,7 @@ public final class AgentCommander: Sendable {
             historyID = try await history.open(agentID: request.agentID, note: note, username: request.username)
             if Self.reportsThroughHistResult.contains(command.function), let historyID { command.set("id", .int(Int64(historyID))) }
         }
+        if let key = request.trackedActionKey { return try await runTracked(request, command: command, key: key, historyID: historyID) }
         let deferred = request.notBefore.map { $0 > Date() } ?? false
         let wait: Bool
         if request.queueIfOffline, traits.queueable { wait = try await deferred ? true : !isOnline(request.agentID) } else { wait = false }
@@ -118,6 +130,22 @@ public final class AgentCommander: Sendable {
             : await send(command, to: request.agentID, timeout: request.timeout)
         if let historyID { try await history.record(pool, id: historyID, outcome: outcome, sink: request.history?.saveResult != nil) }
         return Result(outcome: outcome, historyID: historyID)
+    }
+
+    /// The action is stored (pending, already delivered, so the offline queue never sends it
+    /// again), its id goes to the agent, and an agent that does not answer leaves nothing behind:
+    /// the operator is told it could not be reached, as Tactical RMM does.
+    func runTracked(_ request: Request, command: AgentCommand, key: String, historyID: Int?) async throws -> Result {
+        var command = command
+        let id = try await PendingActionStore.insertTracked(pool, request: request, command: command, historyID: historyID)
+        command.set(key, .int(Int64(id)))
+        let outcome = await send(command, to: request.agentID, timeout: request.timeout)
+        if case .reply = outcome {
+        } else {
+            try await PendingActionStore.delete(pool, id: id)
+        }
+        if let historyID { try await history.record(pool, id: historyID, outcome: outcome, sink: request.history?.saveResult != nil) }
+        return Result(outcome: outcome, historyID: historyID, pendingActionID: outcome.isReply ? id : nil)
     }
 
     /// Sends without history or queueing: request/reply when the function answers.

@@ -20,6 +20,27 @@ enum PendingActionStore {
         ).first!.int("id")
     }
 
+    /// An action whose result the agent reports itself later (chocoresult): pending until
+    /// then, with no expiry, and marked delivered so the offline queue never claims it.
+    static func insertTracked(_ pool: DatabasePool, request: AgentCommander.Request, command: AgentCommand, historyID: Int?)
+        async throws -> Int
+    {
+        try await pool.query(
+            """
+            INSERT INTO pending_actions (agent_id, action_type, command, details, history_id, username, delivered)
+            VALUES ($1, $2, $3::jsonb, $4::jsonb, $5, $6, now()) RETURNING id
+            """,
+            [
+                request.agentID, request.actionType, command.json.databaseText, request.details.databaseText, historyID.map(String.init),
+                request.username,
+            ]
+        ).first!.int("id")
+    }
+
+    static func delete(_ pool: DatabasePool, id: Int) async throws {
+        try await pool.query("DELETE FROM pending_actions WHERE id = $1", [String(id)])
+    }
+
     struct Claimed: Sendable {
         let id: Int
         let command: JSON
@@ -32,7 +53,7 @@ enum PendingActionStore {
         try await pool.query(
             """
             UPDATE pending_actions SET status = 'completed', delivered = now()
-            WHERE id IN (SELECT id FROM pending_actions WHERE agent_id = $1 AND status = 'pending' AND not_before <= now()
+            WHERE id IN (SELECT id FROM pending_actions WHERE agent_id = $1 AND status = 'pending' AND delivered IS NULL AND not_before <= now()
                          AND (expires_at IS NULL OR expires_at > now()) ORDER BY id FOR UPDATE SKIP LOCKED)
             RETURNING id, command, history_id
             """, [agentID]
@@ -57,7 +78,7 @@ enum PendingActionStore {
         try await pool.query(
             """
             SELECT DISTINCT p.agent_id FROM pending_actions p JOIN agents a ON a.agent_id = p.agent_id
-            WHERE p.status = 'pending' AND p.not_before <= now() AND (p.expires_at IS NULL OR p.expires_at > now())
+            WHERE p.status = 'pending' AND p.delivered IS NULL AND p.not_before <= now() AND (p.expires_at IS NULL OR p.expires_at > now())
               AND (\(AgentQueries.status)) = 'online'
             """
         ).rows.map { $0.string("agent_id") }

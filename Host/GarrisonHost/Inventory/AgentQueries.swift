@@ -42,7 +42,7 @@ enum AgentQueries {
     static let detailColumns = listColumns + ", a.disks, a.services, a.wmi_detail, " + detailScalarColumns
     /// The detail columns without inventory.
     static let detailScalarColumns =
-        "a.total_ram, a.time_zone, a.mesh_node_id, a.custom_fields, a.created_time, a.modified_time, a.policy_id"
+        "a.total_ram, a.time_zone, a.mesh_node_id, a.custom_fields, a.created_time, a.modified_time, a.policy_id, a.choco_installed"
 
     static let from = "FROM agents a JOIN sites s ON s.id = a.site_id JOIN clients c ON c.id = a.client_id"
 
@@ -77,6 +77,7 @@ enum AgentQueries {
             fields["total_ram"] = .init(row.optionalInt("total_ram"))
             fields["time_zone"] = .init(row["time_zone"])
             fields["mesh_node_id"] = .init(row.string("mesh_node_id"))
+            fields["choco_installed"] = .init(row.bool("choco_installed"))
             if inventory {
                 fields["disks"] = .fromDatabase(row["disks"], fallback: [])
                 fields["services"] = .fromDatabase(row["services"], fallback: [])

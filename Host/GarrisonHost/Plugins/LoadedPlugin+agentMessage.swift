@@ -93,7 +93,11 @@ extension LoadedPlugin {
     /// to one agent arrive in order. With them (history, queueing) the database is involved
     /// and the send completes in the background.
     func agentSend(agentID: garrison_bytes, payload: garrison_bytes) -> Int32 {
-        guard let message = PluginAgentMessage(agentID, payload, plugin: name) else { return GARRISON_ERR_INVALID }
+        // A tracked pending action is removed when the agent does not answer: it needs the
+        // answer agent_send never waits for.
+        guard let message = PluginAgentMessage(agentID, payload, plugin: name), message.pendingActionKey == nil else {
+            return GARRISON_ERR_INVALID
+        }
         guard withState({ $0.instance.acceptsServiceCalls }) else { return GARRISON_ERR_PHASE }
         guard let commander = services.commander, commander.bus.isAttached else { return GARRISON_ERR_UNAVAILABLE }
         if !message.hasOptions {
@@ -116,7 +120,8 @@ extension LoadedPlugin {
 /// A plugin's command: the JSON envelope the agent gets, plus optional host-side `_options`:
 /// `history` ({type, command, script_name, origin}), `save_result` (with history: {note,
 /// custom_field, all_output}, see AgentResultSinks), `queue_if_offline`, `username`, and
-/// since 1.2 `not_before`, `action_type`, `details` (a scheduled pending action).
+/// since 1.2 `not_before`, `action_type`, `details` (a scheduled pending action), since 1.3
+/// `pending_action_key` (a pending action the agent reports on later; its id is sent in that key).
 struct PluginAgentMessage: Sendable {
     let agentID: String
     let command: AgentCommand
@@ -128,6 +133,8 @@ struct PluginAgentMessage: Sendable {
     let notBefore: Date?
     let actionType: String
     let details: JSON
+    /// 1.3: the top-level key that carries the tracked pending action's id.
+    let pendingActionKey: String?
 
     init?(_ agentID: garrison_bytes, _ payload: garrison_bytes, plugin: String) {
         guard let id = agentID.string, !id.isEmpty, !payload.isMalformed, let value = try? JSON.parse(payload.data),
@@ -151,6 +158,16 @@ struct PluginAgentMessage: Sendable {
         guard actionType.utf8.count <= 32, actionType.utf8.allSatisfy({ (0x61...0x7A).contains($0) || $0 == 0x5F }) else { return nil }
         details = options?["details"] ?? [:]
         guard details.objectValue != nil else { return nil }
+        if let key = options?["pending_action_key"] {
+            // A key of the command itself, never one the agent reads otherwise, and never with
+            // the offline queue: a tracked action is sent now or not at all.
+            guard let name = key.stringValue, Self.isTrackedKey(name), !queueIfOffline, notBefore == nil,
+                !["func", "payload", "id", "timeout"].contains(name)
+            else { return nil }
+            pendingActionKey = name
+        } else {
+            pendingActionKey = nil
+        }
         if let note = options?["history"]?.objectValue {
             let type = note["type"]?.stringValue ?? "command"
             guard ["cmd_run", "script_run", "task_run", "command"].contains(type),
@@ -164,10 +181,16 @@ struct PluginAgentMessage: Sendable {
         }
     }
 
+    static func isTrackedKey(_ name: String) -> Bool {
+        (1...32).contains(name.utf8.count) && name.utf8.allSatisfy { (0x61...0x7A).contains($0) || $0 == 0x5F }
+    }
+
     func request(timeout: Duration?) -> AgentCommander.Request {
-        .init(
+        var request = AgentCommander.Request(
             agentID: agentID, command: command, timeout: timeout, history: history, queueIfOffline: queueIfOffline,
             actionType: actionType, details: details, username: username, notBefore: notBefore)
+        request.trackedActionKey = pendingActionKey
+        return request
     }
 
     /// Without options: the agent's reply as JSON, or an error code. With options: always an
@@ -182,6 +205,7 @@ struct PluginAgentMessage: Sendable {
             }
         }
         var envelope: [String: JSON] = ["history_id": .init(result.historyID)]
+        if let tracked = result.pendingActionID { envelope["pending_action_id"] = .init(tracked) }
         switch result.outcome {
         case .reply(let value): envelope["status"] = "ok"; envelope["reply"] = value.json
         case .sent: envelope["status"] = "sent"

@@ -31,7 +31,7 @@ extension LoadedPlugin {
         guard let (filter, params) = AgentQueries.Selection(key)?.filter else { return nil }
         return try await pool.query(
             """
-            SELECT coalesce(json_agg(json_build_object('agent_id', a.agent_id, 'hostname', a.hostname, 'plat', a.plat, 'monitoring_type', a.monitoring_type,
+            SELECT coalesce(json_agg(json_build_object('id', a.id, 'agent_id', a.agent_id, 'hostname', a.hostname, 'plat', a.plat, 'monitoring_type', a.monitoring_type,
                    'client_id', a.client_id, 'site_id', a.site_id, 'status', \(AgentQueries.status)) ORDER BY a.agent_id), '[]') AS list
             FROM agents a\(filter)
             """, params

@@ -82,9 +82,12 @@ final class PluginCall: PluginAnswerHolder {
             // The role's client/site scope, so plugins can hide what the role may not see.
             let clients = user.scope.clients.sorted().map(String.init).joined(separator: ",")
             let sites = user.scope.sites.sorted().map(String.init).joined(separator: ",")
+            // 1.3: the role's permissions, for a route that needs a second one (a superuser's
+            // list stays empty: is_superuser already says it holds them all).
+            let permissions = user.isSuperuser ? "" : user.permissions.sorted().map(JSONText.quoted).joined(separator: ",")
             return
                 "{\"kind\":\"user\",\"username\":\(JSONText.quoted(user.username)),\"user_id\":\(user.id),\"is_superuser\":\(user.isSuperuser),"
-                + "\"can_view_clients\":[\(clients)],\"can_view_sites\":[\(sites)]}"
+                + "\"can_view_clients\":[\(clients)],\"can_view_sites\":[\(sites)],\"permissions\":[\(permissions)]}"
         case .agent(let agent)?:
             return "{\"kind\":\"agent\",\"agent_id\":\(JSONText.quoted(agent.agentID))}"
         case nil:

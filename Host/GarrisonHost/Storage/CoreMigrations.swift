@@ -274,5 +274,6 @@ public enum CoreMigrations {
         CustomFieldMigration.v9,
         v10,
         ClusterMigration.v11,
+        v12,
     ]
 }

@@ -23,6 +23,10 @@ SERVICES = [
      "description": "Updates", "username": "LocalSystem", "pid": 0, "start_type": "Manual", "autodelay": False},
 ]
 NO_SERVICE = "The specified service does not exist as an installed service."
+# SoftwareList (section 4.5): every value a string, install_date as the agent formats it.
+SOFTWARE = [{"name": "7-Zip 23.01 (x64)", "version": "23.01", "publisher": "Igor Pavlov", "install_date": "2024-1-05",
+             "size": "5.4 MB", "source": "", "location": "C:\\Program Files\\7-Zip\\",
+             "uninstall": "\"C:\\Program Files\\7-Zip\\Uninstall.exe\""}]
 PROCS = [{"name": "sshd", "pid": 812, "membytes": 5242880, "username": "root", "id": 1, "cpu_percent": "0.1"}]
 
 
@@ -68,6 +72,8 @@ def answer(cmd):
             out = "".join("RESULT %s ok\n" % n for n in names) + "REBOOT yes\n"
             return {"stdout": out, "stderr": "", "retcode": 0, "execution_time": 1.0, "id": cmd.get("id", 0)}
         return {"stdout": "hi", "stderr": "", "retcode": 0, "execution_time": 0.5, "id": cmd.get("id", 0)}
+    if func == "softwarelist":
+        return SOFTWARE
     if func in ("rebootnow", "shutdown", "recover", "agentupdate", "runscript", "installwithchoco", "runchecks"):
         return "ok"
     return None  # wmi, runtask, ... never answer

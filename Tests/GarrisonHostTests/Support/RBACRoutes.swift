@@ -30,7 +30,7 @@ extension RBAC {
         "the dashboard's page and files load before anyone signs in and hold no data: what it shows comes from the routes here, with the operator's token"
 
     static var cases: [Case] {
-        accounts + agents + agentAPI + alerts + automation + checks + clients + core + library + services + tasks + winupdate
+        accounts + agents + agentAPI + alerts + automation + checks + clients + core + library + services + tasks + winupdate + software
     }
 
     // MARK: accounts
@@ -373,6 +373,31 @@ extension RBAC {
             },
             Case("GET /automation/policies/{pk}/related/", .list) { w, ask in
                 Req(path: "/automation/policies/\(w.side(ask.side).policy)/related/")
+            },
+        ]
+    }
+
+    // MARK: software (the software plugin)
+
+    static let linuxAgents =
+        "the world's agents run Linux: past the permission and scope checks the answer is Tactical RMM's 400 \"Not available for linux\""
+
+    static var software: [Case] {
+        let windowsOnly: [RBAC.Who: RBAC.Expect] = [.ownScope: .status(400), .superuser: .status(400)]
+        return [
+            Case("GET /software/chocos/", .global) { _, _ in Req(path: "/software/chocos/") },
+            Case("GET /software/", .list) { _, _ in Req(path: "/software/") },
+            Case("GET /software/{agent_id}/", .scoped) { w, ask in Req(path: "/software/\(w.side(ask.side).agentID)/") },
+            Case("POST /software/{agent_id}/", .scoped, overrides: windowsOnly, reason: linuxAgents) { w, ask in
+                Req(path: "/software/\(w.side(ask.side).agentID)/", json: ["name": "firefox"])
+            },
+            Case("PUT /software/{agent_id}/", .scoped, overrides: windowsOnly, reason: linuxAgents) { w, ask in
+                Req(path: "/software/\(w.side(ask.side).agentID)/")
+            },
+            Case("POST /software/{agent_id}/uninstall/", .scoped, overrides: windowsOnly, reason: linuxAgents) { w, ask in
+                Req(
+                    path: "/software/\(w.side(ask.side).agentID)/uninstall/",
+                    json: ["name": "7-Zip", "command": "MsiExec.exe /X{23170F69}", "timeout": 60, "run_as_user": false])
             },
         ]
     }

@@ -200,6 +200,10 @@ final class RBACWorld: Sendable {
         o.noteText = "rbac-note-\(side)-\(tag)"
         try await ok(host, .post, "/agents/notes/", admin, ["agent_id": .string(o.agentID), "note": .string(o.noteText)])
         o.note = try await pool.query("SELECT max(id) AS id FROM agent_notes WHERE agent_id = $1", [o.agentID]).first?.int("id") ?? 0
+        // An installed-software inventory naming the machine, for /software/.
+        try await ok(
+            host, .post, "/api/v3/software/", "", ["agent_id": .string(o.agentID), "software": [["name": .string("rbac-app-\(o.hostname)")]]],
+            as: agent)
         // A script run in the agent's history, for /agents/scripthistory/.
         try await pool.query(
             "INSERT INTO agent_history (agent_id, type, script_name, username, status) VALUES ($1, 'script_run', 'rbac-script', 'admin', 'done')",

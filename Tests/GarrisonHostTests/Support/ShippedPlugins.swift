@@ -21,6 +21,7 @@ extension PluginFolder {
             ("40-checks.toml", "libChecksPlugin.so", "agent_cache_seconds = 0"),
             ("40-scripting.toml", "libScriptingPlugin.so", ""),
             ("45-agent-actions.toml", "libAgentActionsPlugin.so", ""),
+            ("46-software.toml", "libSoftwarePlugin.so", ""),
             ("60-alerts.toml", "libAlertsPlugin.so", ""),
             ("61-alert-email.toml", "libAlertEmailPlugin.so", ""),
             ("62-alert-sms.toml", "libAlertSMSPlugin.so", ""),

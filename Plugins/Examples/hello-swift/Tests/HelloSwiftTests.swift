@@ -1,39 +1,24 @@
 import CGarrisonPlugin
 import Foundation
+import GarrisonTesting
 import Testing
 
-/// Loads the built HelloSwiftPlugin library the way the host does and drives
-/// it through the fake host: descriptor, registration, a route round trip
-/// through call_respond, an async database answer, events, and free_fn.
+/// The example's own tests, as a third-party author writes them: the built library loaded the
+/// way the host loads it (GarrisonTesting's PluginLibrary) and driven through the fake host
+/// table: descriptor, registration, a route round trip through call_respond, an async database
+/// answer, events, and free_fn.
 @Suite("hello-swift loaded with dlopen", .serialized)
-struct HelloSwiftLoadTests {
-    typealias Entry = @convention(c) (UInt16, UInt16) -> UnsafeRawPointer?
-
-    /// libHelloSwiftPlugin.so in the build products folder, next to the test
-    /// binary (`swift build --build-tests` builds it), or $HELLO_SWIFT_PLUGIN.
-    static func libraryPath() -> String {
-        if let path = ProcessInfo.processInfo.environment["HELLO_SWIFT_PLUGIN"] { return path }
-        let exe = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
-        return exe.deletingLastPathComponent().appendingPathComponent("libHelloSwiftPlugin.so").path
+struct HelloSwiftTests {
+    /// The library `swift build --build-tests` put beside this test binary.
+    static func load() throws -> PluginLibrary {
+        let library = try PluginLibrary(path: PluginLibrary.built("libHelloSwiftPlugin.so"))
+        // An entry asked for another major answers nothing: the host then refuses cleanly.
+        #expect(library.entry(2, 0) == nil)
+        return library
     }
-
-    static func load() throws -> UnsafePointer<garrison_plugin_descriptor> {
-        let path = libraryPath()
-        guard let lib = dlopen(path, RTLD_NOW | RTLD_LOCAL | RTLD_NODELETE) else {
-            throw LoadError.dlopen(String(cString: dlerror()) + " (build it: swift build --product HelloSwiftPlugin)")
-        }
-        // Never dlclose: a Swift image must stay mapped (PluginAPI/README.md, "Writing a plugin in Swift").
-        guard let sym = dlsym(lib, "garrison_plugin_entry_v1") else { throw LoadError.noEntry }
-        let entry = unsafeBitCast(sym, to: Entry.self)
-        #expect(entry(2, 0) == nil)
-        guard let d = entry(UInt16(GARRISON_ABI_MAJOR), UInt16(GARRISON_ABI_MINOR)) else { throw LoadError.refused }
-        return d.assumingMemoryBound(to: garrison_plugin_descriptor.self)
-    }
-
-    enum LoadError: Error { case dlopen(String), noEntry, refused }
 
     @Test func descriptorIsValid() throws {
-        let d = try Self.load().pointee
+        let d = try Self.load().descriptor
         #expect(d.magic == GARRISON_PLUGIN_MAGIC)
         #expect(d.struct_size == UInt32(MemoryLayout<garrison_plugin_descriptor>.stride))
         #expect(d.abi_major == UInt16(GARRISON_ABI_MAJOR))
@@ -45,20 +30,17 @@ struct HelloSwiftLoadTests {
     }
 
     @Test func initFailsCleanlyWithoutItsSetting() throws {
-        let d = try Self.load().pointee
+        let plugin = try Self.load()
         let fake = FakeHost(settings: "{}")
-        var state: UnsafeMutableRawPointer?
-        #expect(d.plugin_init!(fake.api, fake.handle, &state) == GARRISON_ERR_INVALID)
+        #expect(plugin.start(on: fake) == GARRISON_ERR_INVALID)
         #expect(fake.logs.contains { $0.contains(#"missing key "greeting""#) })
         #expect(fake.registrations.isEmpty)
     }
 
     @Test func servesRoutesEventsAndFreesRegistrations() async throws {
-        let d = try Self.load().pointee
+        let plugin = try Self.load()
         let fake = FakeHost(settings: #"{"greeting":"hi there"}"#)
-        var state: UnsafeMutableRawPointer?
-        #expect(d.plugin_init!(fake.api, fake.handle, &state) == GARRISON_OK)
-        fake.endInit()
+        #expect(plugin.start(on: fake) == GARRISON_OK)
 
         // Registration.
         let keys = fake.registrations.map(\.key)
@@ -100,12 +82,11 @@ struct HelloSwiftLoadTests {
         #expect(events == #"{"events":2}"#)
 
         // Shutdown, then free_fn: every box the plugin registered is released.
-        d.plugin_shutdown!(state)
         let weakBoxes: [() -> AnyObject?] = fake.registrations.map { r in
             weak let box = Unmanaged<AnyObject>.fromOpaque(r.user!).takeUnretainedValue()
             return { box }
         }
-        fake.freeAll()
+        plugin.stop(on: fake)
         // Tasks that answered may release their hold a moment after call_respond.
         for _ in 0..<500 where weakBoxes.contains(where: { $0() != nil }) {
             try await Task.sleep(for: .milliseconds(2))

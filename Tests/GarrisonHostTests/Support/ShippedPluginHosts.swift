@@ -26,3 +26,13 @@ extension PluginFolder {
         return folder
     }
 }
+
+extension PluginFolder {
+    /// A plugins.d holding only the software plugin, required.
+    static func software() throws -> PluginFolder {
+        let folder = try PluginFolder()
+        let copy = try folder.copyBuilt("libSoftwarePlugin.so")
+        try folder.write("46-software.toml", "library = \"\(copy)\"\nenabled = true\nrequired = true\n")
+        return folder
+    }
+}

@@ -72,7 +72,13 @@ extension FakeHost {
             withCStrings([answer.1]) { b in done(user, answer.0, b[0]) }  // before returning
             return GARRISON_OK
         }
-        t.core_get = { _, _, _, _, _, _ in GARRISON_ERR_UNSUPPORTED }
+        t.core_get = { host, kind, id, done, user, cancelOut in
+            guard let done else { return GARRISON_ERR_INVALID }
+            let object = FakeHost.from(host).state.withLock { $0.coreObjects["\(kind.text)/\(id.text)"] }
+            cancelOut?.pointee = 43
+            withCStrings([object ?? "no \(kind.text) \(id.text)"]) { b in done(user, object == nil ? GARRISON_ERR_NOT_FOUND : GARRISON_OK, b[0]) }
+            return GARRISON_OK
+        }
         t.event_publish = { host, name, json in
             FakeHost.from(host).state.withLock { $0.published.append((name.text, json.text)) }
             return GARRISON_OK
@@ -101,8 +107,22 @@ extension FakeHost {
                     kind: "agent", key: tag.text, scopes: "",
                     fn: unsafeBitCast(fn, to: UnsafeRawPointer.self), user: user, free: free))
         }
-        t.agent_request = { _, _, _, _, _, _, _ in GARRISON_ERR_UNSUPPORTED }
-        t.agent_send = { _, _, _ in GARRISON_ERR_UNSUPPORTED }
+        t.agent_request = { host, agentID, payload, _, done, user, cancelOut in
+            guard let done else { return GARRISON_ERR_INVALID }
+            let fake = FakeHost.from(host)
+            let function = (try? JSONSerialization.jsonObject(with: Data(payload.text.utf8)) as? [String: Any])?["func"] as? String ?? ""
+            let answer = fake.state.withLock { s in
+                s.agentCommands.append((agentID.text, payload.text))
+                return s.agentAnswers[function] ?? (GARRISON_ERR_UNAVAILABLE, "agent \(agentID.text) is offline")
+            }
+            cancelOut?.pointee = 44
+            withCStrings([answer.1]) { b in done(user, answer.0, b[0]) }
+            return GARRISON_OK
+        }
+        t.agent_send = { host, agentID, payload in
+            FakeHost.from(host).state.withLock { $0.agentCommands.append((agentID.text, payload.text)) }
+            return GARRISON_OK
+        }
         t.register_auth_hook = { host, fn, user, free, out in
             guard let fn else { return GARRISON_ERR_INVALID }
             return FakeHost.from(host).record(
@@ -117,5 +137,10 @@ extension FakeHost {
             return GARRISON_OK
         }
         t.call_param = { _, _, _ in GARRISON_ERR_NOT_FOUND }
+        t.call_set_timeout = { call, ms in
+            guard ms > 0, ms <= GARRISON_CALL_TIMEOUT_MAX_MS else { return GARRISON_ERR_INVALID }
+            FakeCall.from(call).host?.state.withLock { $0.callTimeoutMS = ms }
+            return GARRISON_OK
+        }
     }
 }
