@@ -1,4 +1,5 @@
 import Foundation
+import NIOConcurrencyHelpers
 import Testing
 @testable import GarrisonHost
 
@@ -33,7 +34,13 @@ import Testing
                 try await host.request(.get, "/hello/", as: .token(admin)).json["events"] == 3
             }
             #expect(counted)
-            try await Task.sleep(for: .milliseconds(100))
+            // The bus delivers to every subscriber in publish order, the plugin's C callback
+            // inline: once this later event reaches the test, client.created has reached the
+            // plugin, and was not counted.
+            let barrier = NIOLockedValueBox(false)
+            events.subscribe(owner: "test", pattern: "test.barrier") { _ in barrier.withLockedValue { $0 = true } }
+            events.publish("test.barrier", [:])
+            try await eventually("the barrier event") { barrier.withLockedValue { $0 } }
             #expect(
                 try await host.request(.get, "/hello/", as: .token(admin)).json["events"] == 3, "client.created is not an agent.* event")
         }
