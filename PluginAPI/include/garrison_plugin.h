@@ -137,7 +137,10 @@
  *          records a pending action and sends its id to the agent); the
  *          principal gains "permissions"; core_get "agent_targets" gains
  *          "id" (an older host has none of them: a plugin that relies on
- *          them sets min_host_minor = 3).
+ *          them sets min_host_minor = 3); garrison_host_api gains
+ *          register_agent_member (a member of the operator's agent object,
+ *          read in batches and written on the agent's PUT) and the
+ *          GARRISON_MEMBER_* flags.
  */
 
 #ifndef GARRISON_PLUGIN_H
@@ -164,6 +167,12 @@ extern "C" {
  * hour, so a command run with Tactical RMM's largest timeout (a day)
  * still gets its answer. */
 #define GARRISON_CALL_TIMEOUT_MAX_MS  90000000u
+
+/* Where an agent member (register_agent_member, 1.3) appears. */
+#define GARRISON_MEMBER_DETAIL    1u  /* GET /agents/<agent_id>/ and the
+                                         answer of its PUT */
+#define GARRISON_MEMBER_LIST      2u  /* every agent of GET /agents/ */
+#define GARRISON_MEMBER_WRITABLE  4u  /* accepted in PUT /agents/<agent_id>/ */
 
 /* First member of every garrison_plugin_descriptor: "GRNS" read as a
  * big-endian 32-bit number. */
@@ -1281,6 +1290,67 @@ typedef struct garrison_host_api {
      *   GARRISON_ERR_PHASE    the call was already answered or timed out.
      */
     int32_t (*call_set_timeout)(garrison_call *call, uint32_t timeout_ms);
+
+    /* ---- 1.3 ---- */
+
+    /*
+     * register_agent_member -- contribute one member to the operator's agent
+     * object, by name: "winupdatepolicy" inside GET /agents/<agent_id>/,
+     * a patch status in every row of GET /agents/, ...
+     *
+     * Since ABI 1.3: test GARRISON_HAS(api, register_agent_member) first
+     * unless min_host_minor >= 3. Init only.
+     *
+     * The host asks the plugin through fn, a route function: the request
+     * carries the operator's principal_json, request_id and source_ip, the
+     * path "/agents/" and the method and body below; the plugin answers with
+     * call_respond (or GARRISON_PENDING and call_respond later), within the
+     * host's plugins.call_timeout_ms.
+     *
+     *   Read (method "GET"), once per object built, for every agent in it
+     *   (a whole page of GET /agents/ in one call):
+     *     body   {"agent_ids": ["..", ...]} -- agents the caller may see.
+     *     answer 200 with a JSON object {"<agent_id>": <value>, ...}; an
+     *            agent missing from it gets null. Any other answer, or
+     *            none in time, gives null for every agent of the call and a
+     *            log line: a member never fails the host's own route.
+     *
+     *   Write (method "PUT"), only with GARRISON_MEMBER_WRITABLE, when a PUT
+     *   /agents/<agent_id>/ body (or its "agent" object) has the member:
+     *     body   {"agent_id": "..", "value": <the member's value as sent>,
+     *             "store": false | true}.
+     *     First "store": false, after the host checked its own fields and
+     *     before it stores anything: check the value only. A 4xx answer
+     *     ends the PUT with that status and body (400 {"detail": ...}
+     *     naming the field), and nothing is stored, neither the host's
+     *     fields nor any member. Any other non-2xx answer is a 502.
+     *     Then, once the host has stored its own fields and every member
+     *     said yes, "store": true: check again and store. An answer other
+     *     than 2xx then is logged and the PUT answers 502, naming the
+     *     member (the host's fields stay stored).
+     *     The member's answer body is not used; the PUT's answer reads the
+     *     member again.
+     *
+     *   host     the plugin's handle.
+     *   name     the member: [a-z][a-z0-9_]{0,47}, not a member the host
+     *            itself renders ("hostname", "status", ...) and not taken by
+     *            another plugin. Copied.
+     *   flags    GARRISON_MEMBER_*, at least one of DETAIL and LIST.
+     *   fn       called for each read and write; not NULL.
+     *   user     passed to fn untouched; released with free_fn.
+     *   free_fn  destructor for user, or NULL.
+     *   out      receives the registration handle; may be NULL.
+     *
+     * Returns:
+     *   GARRISON_OK            registered; free_fn will be called once.
+     *   GARRISON_ERR_INVALID   bad name, no DETAIL or LIST flag, unknown
+     *                          flag bits, fn NULL.
+     *   GARRISON_ERR_CONFLICT  the host or another plugin has the member.
+     *   GARRISON_ERR_PHASE     called outside plugin_init().
+     */
+    int32_t (*register_agent_member)(garrison_host *host, garrison_bytes name,
+        uint32_t flags, garrison_route_fn fn, void *user,
+        garrison_free_fn free_fn, garrison_reg *out);
 
     /* New members are appended here, in later minor versions only. */
 } garrison_host_api;

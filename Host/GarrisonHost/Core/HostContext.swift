@@ -9,6 +9,8 @@ public final class HostContext: Sendable {
     public let audit: AuditLog
     public let throttle: LoginThrottle
     public let loginHooks: LoginHooks
+    /// Members of the operator's agent object that plugins provide (Inventory/AgentMembers.swift).
+    public let agentMembers: AgentMembers
     /// In-process events ("agent.online") for plugins and core code alike.
     public let events: EventBus
     public let hasher: PasswordHasher
@@ -28,6 +30,7 @@ public final class HostContext: Sendable {
         self.audit = AuditLog(pool: pool, logger: logger)
         self.throttle = LoginThrottle(limits: throttleLimits)
         self.loginHooks = LoginHooks()
+        self.agentMembers = AgentMembers()
         self.events = EventBus(logger: logger)
         self.hasher = hasher
         self.metrics = metrics

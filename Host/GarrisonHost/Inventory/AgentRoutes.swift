@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import NIOCore
 
 /// The operator's agent table and agent detail (`/agents/`, `/agents/<agent_id>/`).
 enum AgentRoutes {
@@ -18,7 +19,8 @@ enum AgentRoutes {
                     ).rows
                     // Tactical RMM's detail=false (any value but "true"): the short form.
                     let short = call.query["detail"].map { $0 != "true" } ?? false
-                    return Responses.json(.array(rows.map { short ? AgentQueries.renderShort($0) : AgentQueries.render($0) }))
+                    if short { return Responses.json(.array(rows.map { AgentQueries.renderShort($0) })) }
+                    return Responses.json(.array(await host.agentMembers.complete(rows.map { AgentQueries.render($0) }, .list, for: call)))
                 }
                 let size = try call.queryInt("page_size", in: 1...1000, default: 50) ?? 50
                 // Both bounded above (page to 32 bits), so the offset cannot overflow.
@@ -36,14 +38,16 @@ enum AgentRoutes {
                 }
                 return Responses.json([
                     "count": .init(total), "page": .init(page), "page_size": .init(size),
-                    "results": .array(rows.map { AgentQueries.render($0) }),
+                    "results": .array(await host.agentMembers.complete(rows.map { AgentQueries.render($0) }, .list, for: call)),
                 ])
             },
             Route(.get, "/agents/<agent_id>/", access: .permission("can_list_agents"), summary: "One agent in detail") { call in
                 let agent = AgentQueries.render(try await load(host, call), detail: true)
                 return Responses.json(
-                    CustomFieldValues.restShaped(
-                        agent, owner: "agent", definitions: try await CustomFieldDefinition.load(host.pool, model: "agent")))
+                    await host.agentMembers.complete(
+                        CustomFieldValues.restShaped(
+                            agent, owner: "agent", definitions: try await CustomFieldDefinition.load(host.pool, model: "agent")),
+                        .detail, for: call))
             },
             Route(
                 .put, "/agents/<agent_id>/", access: .permission("can_edit_agent"),
@@ -69,6 +73,17 @@ enum AgentRoutes {
                     pool: host.pool)
                 let agentID = before.string("agent_id")
                 let clientID = newClient
+                // Plugins' members (winupdatepolicy...): each checks its value before anything
+                // is stored, and stores it once the host's own fields are in.
+                let memberWrites = host.agentMembers.written(
+                    in: (body.fields["agent"]?.objectValue ?? [:]).merging(body.fields) { _, top in top })
+                do {
+                    try await host.agentMembers.check(memberWrites, agentID: agentID, for: call)
+                } catch let refusal as AgentMemberRefusal {
+                    return Response(
+                        status: .init(code: refusal.status), headers: [.contentType: "application/json"],
+                        body: .init(byteBuffer: ByteBuffer(bytes: refusal.body)))
+                }
                 let after = try await host.pool.transaction { connection in
                     try connection.query(
                         """
@@ -101,10 +116,13 @@ enum AgentRoutes {
                             agentHostname: before.string("hostname")), on: connection)
                     return after
                 }
+                try await host.agentMembers.store(memberWrites, agentID: agentID, for: call, logger: host.logger)
                 return Responses.json(
-                    CustomFieldValues.restShaped(
-                        AgentQueries.render(after, detail: true), owner: "agent",
-                        definitions: try await CustomFieldDefinition.load(host.pool, model: "agent")))
+                    await host.agentMembers.complete(
+                        CustomFieldValues.restShaped(
+                            AgentQueries.render(after, detail: true), owner: "agent",
+                            definitions: try await CustomFieldDefinition.load(host.pool, model: "agent")),
+                        .detail, for: call))
             },
             Route(.delete, "/agents/<agent_id>/", access: .permission("can_uninstall_agents"), summary: "Remove an agent") { call in
                 let before = try await load(host, call)

@@ -105,6 +105,12 @@ enum HostAPITable {
         api.call_set_timeout = { call, timeoutMS in
             PluginCall.from(call)?.setTimeout(milliseconds: timeoutMS) ?? GARRISON_ERR_INVALID
         }
+
+        // 1.3
+        api.register_agent_member = { host, name, flags, fn, user, freeFn, out in
+            LoadedPlugin.from(host)?.registerAgentMember(name: name, flags: flags, fn: fn, user: user, freeFn: freeFn, out: out)
+                ?? GARRISON_ERR_INVALID
+        }
         return api
     }
 }

@@ -110,7 +110,7 @@ extension LoadedPlugin {
         }
     }
 
-    private func awaitAnswer(_ pluginCall: PluginCall) async -> Response {
+    func awaitAnswer(_ pluginCall: PluginCall) async -> Response {
         let id = ObjectIdentifier(pluginCall)
         let held = withState { state -> Bool in
             guard state.instance.acceptsServiceCalls else { return false }

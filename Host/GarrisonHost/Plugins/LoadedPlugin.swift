@@ -138,6 +138,7 @@ final class LoadedPlugin: Sendable {
         // a. stop routing
         services.dispatcher.unregister(owner: name)
         services.jobs?.remove(owner: name)
+        services.agentMembers.remove(owner: name)
         services.events.unsubscribe(owner: name)
         services.commander?.router.remove(owner: name)
         // The auth hook stays registered until the plugin has stopped: meanwhile it answers
@@ -201,6 +202,14 @@ final class LoadedPlugin: Sendable {
             services.jobs?.remove(owner: name)
             services.claims.release(owner: name)
             throw PluginLoadError(.routeConflict, subject, "\(error)")
+        }
+        do {
+            try commitAgentMembers(registrations.agentMembers)
+        } catch {
+            services.dispatcher.unregister(owner: name)
+            services.jobs?.remove(owner: name)
+            services.claims.release(owner: name)
+            throw error
         }
         commitSubscriptions(registrations.subscriptions)
         commitAgentHandlers(registrations.agentHandlers)

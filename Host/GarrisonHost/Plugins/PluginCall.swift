@@ -21,14 +21,21 @@ final class PluginCall: PluginAnswerHolder {
         /// deadline replaces the armed one at once).
         var timeout: Duration?
         var armed = false
+        /// The status and body as the plugin gave them, for a call the host itself makes
+        /// (an agent member's read or write), which reads the answer rather than sending it.
+        var raw: (status: Int, body: [UInt8])?
     }
     private let extras = NIOLockedValueBox(Extras())
 
     func withExtras<T>(_ body: (inout Extras) -> T) -> T { extras.withLockedValue(body) }
 
-    init(host: LoadedPlugin, request: Call) {
+    /// Whether the host reads the answer itself (`Extras.raw`) instead of sending it on.
+    let keepsRaw: Bool
+
+    init(host: LoadedPlugin, request: Call, keepsRaw: Bool = false) {
         self.host = host
         self.request = request
+        self.keepsRaw = keepsRaw
     }
 
     var handle: OpaquePointer { OpaquePointer(Unmanaged.passUnretained(self).toOpaque()) }
@@ -139,6 +146,10 @@ final class PluginCall: PluginAnswerHolder {
         if !contentTypeText.isEmpty { headers[.contentType] = contentTypeText }
         headers[.contentLength] = String(body.len)
         let response = Response(status: .init(code: Int(status)), headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: body.buffer)))
+        if keepsRaw {
+            let raw = Array(body.buffer)
+            extras.withLockedValue { $0.raw = (Int(status), raw) }
+        }
         let code = answer.answer(response)
         if code == GARRISON_ERR_TIMEOUT || code == GARRISON_ERR_CANCELLED {
             // The host answered for the plugin already; the handle ends here.

@@ -46,6 +46,14 @@ struct PluginRegistrations: Sendable {
         let callback: PluginCallback<Function>
     }
 
+    /// register_agent_member (1.3).
+    struct MemberEntry: Sendable {
+        let id: UInt64
+        let name: String
+        let placement: AgentMemberPlacement
+        let callback: PluginCallback<garrison_route_fn>
+    }
+
     struct AuthHook: Sendable {
         let id: UInt64
         let callback: PluginCallback<garrison_auth_fn>
@@ -57,6 +65,7 @@ struct PluginRegistrations: Sendable {
     var jobKinds: [Named<garrison_job_fn>] = []
     var agentHandlers: [Named<garrison_agent_msg_fn>] = []
     var authHooks: [AuthHook] = []
+    var agentMembers: [MemberEntry] = []
     /// Every successful registration's free_fn with its user pointer, in registration order.
     var destructors: [PluginCallback<garrison_free_fn?>] = []
     /// The last refused registration, for the failure message if plugin_init then fails.

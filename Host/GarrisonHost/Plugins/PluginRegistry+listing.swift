@@ -51,6 +51,7 @@ extension PluginRegistry {
         entry["jobs"] = .init(registrations.jobKinds.map(\.name))
         entry["subscriptions"] = .init(registrations.subscriptions.map(\.pattern))
         entry["agent_handlers"] = .init(registrations.agentHandlers.map(\.name))
+        entry["agent_members"] = .init(registrations.agentMembers.map(\.name))
         entry["auth_hook"] = .bool(!registrations.authHooks.isEmpty)
         return .object(entry)
     }

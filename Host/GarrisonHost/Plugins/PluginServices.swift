@@ -8,6 +8,8 @@ struct PluginServices: Sendable {
     let dispatcher: Dispatcher
     let events: EventBus
     let loginHooks: LoginHooks
+    /// Plugins' members of the operator's agent object (register_agent_member).
+    let agentMembers: AgentMembers
     let audit: AuditLog?
     let claims: PluginClaims
     /// The scheduler's registry and tables; nil in a dry run.

@@ -127,6 +127,7 @@ public final class GarrisonHostServer: Sendable {
     ) -> PluginServices {
         PluginServices(
             pool: pool, dispatcher: dispatcher, events: context.events, loginHooks: context.loginHooks,
+            agentMembers: context.agentMembers,
             audit: pool == nil ? nil : context.audit, claims: PluginClaims(), jobs: scheduler?.registry, schedules: scheduler?.store,
             commander: commander,
             callTimeout: .milliseconds(config.pluginCallTimeoutMS),

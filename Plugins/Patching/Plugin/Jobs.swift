@@ -160,13 +160,29 @@ extension Patching {
             return
         }
         guard event.json["patch_mode"]?.stringValue == "install" else { return }
-        for id in ids.compactMap(\.stringValue) {
-            do {
-                guard let agent = try await loadAgent(id), agent.isPatchable else { continue }
-                await cleanupSuperseded(id)
-                try await approve(id, policy: try await effectivePolicy(agent))
-                try await sendInstall(agent)
-            } catch { host.log(.notice, "bulk install on \(id): \(error)") }
+        // A few agents at a time: each is a handful of short queries, and a fleet of
+        // thousands should not wait for them one after another (nor take every connection).
+        let pending = ids.compactMap(\.stringValue)
+        await withTaskGroup(of: Void.self) { group in
+            var next = 0
+            func start() {
+                let id = pending[next]
+                next += 1
+                group.addTask { await self.bulkInstallOne(id) }
+            }
+            while next < min(Self.bulkInstallWidth, pending.count) { start() }
+            while await group.next() != nil { if next < pending.count { start() } }
         }
+    }
+
+    static let bulkInstallWidth = 8
+
+    func bulkInstallOne(_ id: String) async {
+        do {
+            guard let agent = try await loadAgent(id), agent.isPatchable else { return }
+            await cleanupSuperseded(id)
+            try await approve(id, policy: try await effectivePolicy(agent))
+            try await sendInstall(agent)
+        } catch { host.log(.notice, "bulk install on \(id): \(error)") }
     }
 }

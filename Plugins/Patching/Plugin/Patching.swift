@@ -30,7 +30,8 @@ import PluginKit
 final class Patching: GarrisonPlugin {
     static let name: StaticString = "winupdate"
     static let version: StaticString = "0.1.0"
-    static let minHostMinor: UInt16 = 1
+    /// 1.3: winupdatepolicy and the patch status are agent members (register_agent_member).
+    static let minHostMinor: UInt16 = 3
 
     let host: PluginHost
     let settings: Settings
@@ -48,6 +49,7 @@ final class Patching: GarrisonPlugin {
         try registerAgentRoutes(r)
         try registerOperatorRoutes(r)
         try registerPolicyRoutes(r)
+        try registerAgentMembers(r)
         try registerJobs(r)
         try r.subscribe("agent.checkin") { event in await self.checkedIn(event) }
         try r.subscribe("agent.deleted") { event in await self.agentDeleted(event) }
@@ -129,7 +131,11 @@ final class Patching: GarrisonPlugin {
             )
             SELECT \(Self.policyJSON) FROM made UNION ALL SELECT \(Self.policyJSON) FROM policies WHERE agent_id = $1
             """, [agent.agent_id, agent.id, days])
-        guard let row = rows.first else { throw PluginHTTPError(503, "the agent's patch policy could not be read; try again") }
+        if let row = rows.first { return row.j }
+        // Another call made it at the same moment: its row committed after this statement's
+        // snapshot, so read it again.
+        let again: [PolicyRow] = try await host.query("SELECT \(Self.policyJSON) FROM policies WHERE agent_id = $1", [agent.agent_id])
+        guard let row = again.first else { throw PluginHTTPError(503, "the agent's patch policy could not be read; try again") }
         return row.j
     }
 

@@ -134,6 +134,7 @@ final class NATSAgentHandler: ChannelInboundHandler {
         let outcome = AgentCommands.answer(decoded, agent: agent)
         guard decoded["func"]?.stringValue?.isEmpty == false else { return }
         stats.commands.add(1, ordering: .relaxed)
+        stats.record(agent: agent.agentID, function: decoded["func"]?.stringValue ?? "")
         for kind in outcome.publish { publish(kind, context: context) }
         if let reply, let answer = outcome.reply {
             let body = AgentMsgPack.encode(answer)
