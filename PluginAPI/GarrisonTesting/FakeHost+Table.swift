@@ -142,5 +142,13 @@ extension FakeHost {
             FakeCall.from(call).host?.state.withLock { $0.callTimeoutMS = ms }
             return GARRISON_OK
         }
+        t.register_agent_member = { host, name, flags, fn, user, free, out in
+            guard let fn else { return GARRISON_ERR_INVALID }
+            out?.pointee = 1
+            return FakeHost.from(host).record(
+                .init(
+                    kind: "agent_member", key: name.text, scopes: String(flags),
+                    fn: unsafeBitCast(fn, to: UnsafeRawPointer.self), user: user, free: free))
+        }
     }
 }

@@ -18,11 +18,11 @@ import Synchronization
 public final class FakeHost: @unchecked Sendable {
     /// One registration as the plugin made it (raw pointers, only read back by the test).
     public struct Registration: @unchecked Sendable {
-        /// "route", "event", "job", "agent", "auth".
+        /// "route", "event", "job", "agent", "auth", "agent_member" (1.3).
         public let kind: String
         /// "GET /x/", the event pattern, the job kind, the reply tag.
         public let key: String
-        /// A route's permission, and "[scopes]" for a scoped route.
+        /// A route's permission, and "[scopes]" for a scoped route; an agent member's flags.
         public let scopes: String
         let fn: UnsafeRawPointer
         /// The user data registered with it: a test can check that free_fn released it.

@@ -101,8 +101,9 @@ import Testing
             let admin = try await host.adminToken()
             let codes = try await host.request(.get, "/probe/init-results/", as: .token(admin)).json
             // db_query in init, bad permission, "anonymous", bad method, bad pattern, migration,
-            // duplicate migration, a core route, bad scopes.
-            #expect(codes == [-2, -1, -1, -1, -1, 0, -3, -3, -1])
+            // duplicate migration, a core route, bad scopes; agent members: a bad name, the
+            // host's own "hostname", no placement, an unknown flag.
+            #expect(codes == [-2, -1, -1, -1, -1, 0, -3, -3, -1, -1, -3, -1, -1])
         }
     }
 

@@ -45,7 +45,7 @@ public final class AgentMembers: Sendable {
         "logged_username", "last_logged_in_user", "logged_in_username", "needs_reboot", "last_seen", "boot_time", "maintenance_mode",
         "block_policy_inheritance", "overdue_email_alert", "overdue_text_alert", "overdue_dashboard_alert", "offline_time",
         "overdue_time", "check_interval", "site", "client", "site_name", "client_name", "status", "total_ram", "time_zone",
-        "mesh_node_id", "disks", "services", "wmi_detail", "custom_fields", "created_time", "modified_time", "policy", "agent",
+        "mesh_node_id", "disks", "services", "wmi_detail", "custom_fields", "created_time", "modified_time", "policy", "agent", "choco_installed",
     ]
 
     /// Adds `member` for `owner`; false when the name is the host's or another owner's.

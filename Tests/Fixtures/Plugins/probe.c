@@ -24,7 +24,7 @@ GARRISON_EXPORT atomic_int  garrison_fixture_late_respond_status = 1;
  * maximum, and 2,000 ms, as three decimal digits of (code + 5). */
 GARRISON_EXPORT atomic_int  garrison_fixture_set_timeout_codes = -1;
 
-#define PROBE_INIT_CODES  9
+#define PROBE_INIT_CODES  13
 
 typedef struct {
     garrison_call  *call;
@@ -117,6 +117,16 @@ probe_init(const garrison_host_api *api, garrison_host *host, void **state_out)
     probe_init_codes[8] = api->register_route_scoped(host, GARRISON_STR("GET"), GARRISON_STR("/probe/bad/"),
                                                      GARRISON_STR("authenticated"), GARRISON_STR("Bad Scope"),
                                                      probe_scoped, NULL, NULL, NULL);
+    /* register_agent_member (1.3) refusals: a bad name, a member the host renders, no
+     * placement, an unknown flag bit. */
+    probe_init_codes[9] = api->register_agent_member(host, GARRISON_STR("Bad Name"), GARRISON_MEMBER_DETAIL,
+                                                     probe_scoped, NULL, NULL, NULL);
+    probe_init_codes[10] = api->register_agent_member(host, GARRISON_STR("hostname"), GARRISON_MEMBER_DETAIL,
+                                                      probe_scoped, NULL, NULL, NULL);
+    probe_init_codes[11] = api->register_agent_member(host, GARRISON_STR("probe_member"), GARRISON_MEMBER_WRITABLE,
+                                                      probe_scoped, NULL, NULL, NULL);
+    probe_init_codes[12] = api->register_agent_member(host, GARRISON_STR("probe_member"), GARRISON_MEMBER_DETAIL | 64u,
+                                                      probe_scoped, NULL, NULL, NULL);
 
     PROBE_ROUTE("POST", "/probe/sql/", "authenticated", probe_sql);
     PROBE_ROUTE("GET", "/probe/init-results/", "authenticated", probe_init_results);
