@@ -85,14 +85,8 @@ extension LoadedPlugin {
             let row = try await pool.query("SELECT \(AgentQueries.detailColumns) \(AgentQueries.from) WHERE a.agent_id = $1", [key]).first
             return row.map { AgentQueries.render($0, detail: true) }
         case "client":
-            guard let id = Int(key),
-                let row = try await pool.query("SELECT \(ClientRoutes.clientColumns) FROM clients c WHERE c.id = $1", [String(id)]).first
-            else { return nil }
-            let sites = try await pool.query(
-                "SELECT \(ClientRoutes.siteColumns) FROM sites s JOIN clients c ON c.id = s.client_id WHERE s.client_id = $1 ORDER BY s.name",
-                [String(id)]
-            ).rows
-            return ClientRoutes.renderClient(row, sites: sites.map(ClientRoutes.renderSite))
+            guard let id = Int(key), let (client, sites) = try await ClientQueries.client(pool, id: id) else { return nil }
+            return client.json(sites: sites)
         case "global":
             return try await keyStoreObject(key, pool: pool)
         case "core_settings":
@@ -107,10 +101,7 @@ extension LoadedPlugin {
             return try await PolicyReach.load(pool, policy: id).json
         case "site":
             guard let id = Int(key) else { return nil }
-            let row = try await pool.query(
-                "SELECT \(ClientRoutes.siteColumns) FROM sites s JOIN clients c ON c.id = s.client_id WHERE s.id = $1", [String(id)]
-            ).first
-            return row.map(ClientRoutes.renderSite)
+            return try await ClientQueries.site(pool, id: id)?.json
         default:
             return nil
         }
