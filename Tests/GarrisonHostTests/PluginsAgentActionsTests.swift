@@ -7,12 +7,7 @@ import Testing
 /// and back, with Tactical RMM's texts.
 @Suite struct PluginsAgentActionsTests {
     @Test func windowsServicesAreListedControlledAndEditedThroughTheAgent() async throws {
-        let folder = try PluginFolder.agentActions()
-        defer { folder.cleanUp() }
-        try await TestHost.with(configure: {
-            $0.pluginsDirectory = folder.path
-            $0.natsEnabled = true
-        }) { host in
+        try await TestHost.with(only: try PluginFolder.agentActions()) { host in
             let bus = try #require(host.server.bus)
             let admin = try await host.adminToken()
             let (acme, site) = try await host.client("Acme", admin: admin)

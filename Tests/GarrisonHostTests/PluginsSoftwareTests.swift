@@ -26,12 +26,7 @@ import Testing
     }
 
     @Test func inventoriesAreStoredShownRefreshedAndScoped() async throws {
-        let folder = try PluginFolder.software()
-        defer { folder.cleanUp() }
-        try await TestHost.with(configure: {
-            $0.pluginsDirectory = folder.path
-            $0.natsEnabled = true
-        }) { host in
+        try await TestHost.with(only: try PluginFolder.software()) { host in
             let bus = try #require(host.server.bus)
             let pool = host.server.storage.pool
             let admin = try await host.adminToken()
@@ -94,12 +89,7 @@ import Testing
     }
 
     @Test func chocolateyInstallsAreTrackedPendingActionsAndUninstallsRunTheUninstallString() async throws {
-        let folder = try PluginFolder.software()
-        defer { folder.cleanUp() }
-        try await TestHost.with(configure: {
-            $0.pluginsDirectory = folder.path
-            $0.natsEnabled = true
-        }) { host in
+        try await TestHost.with(only: try PluginFolder.software()) { host in
             let bus = try #require(host.server.bus)
             let pool = host.server.storage.pool
             let admin = try await host.adminToken()
@@ -187,12 +177,7 @@ import Testing
     }
 
     @Test func aWindowsAgentWithoutChocolateyIsToldToInstallItAtCheckIn() async throws {
-        let folder = try PluginFolder.software()
-        defer { folder.cleanUp() }
-        try await TestHost.with(configure: {
-            $0.pluginsDirectory = folder.path
-            $0.natsEnabled = true
-        }) { host in
+        try await TestHost.with(only: try PluginFolder.software()) { host in
             let bus = try #require(host.server.bus)
             let admin = try await host.adminToken()
             let (_, site) = try await host.client("Acme", admin: admin)

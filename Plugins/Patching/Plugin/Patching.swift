@@ -84,13 +84,7 @@ final class Patching: GarrisonPlugin {
     }
 
     func loadAgent(_ agentID: String) async throws -> Agent? {
-        let raw: Data
-        do { raw = try await host.coreData(kindNamed: "agent_brief", id: agentID) } catch let error as PluginError
-            where error.status == .notFound
-        {
-            return nil
-        }
-        return try JSONDecoder().decode(Agent.self, from: raw)
+        try await host.coreObject(kindNamed: "agent_brief", id: agentID, as: Agent.self)
     }
 
     /// The agent, if the caller's role may see it; 404 otherwise.

@@ -59,13 +59,7 @@ final class Software: GarrisonPlugin {
     }
 
     func loadAgent(_ agentID: String) async throws -> Agent? {
-        let raw: Data
-        do { raw = try await host.coreData(kindNamed: "agent_brief", id: agentID) } catch let error as PluginError
-            where error.status == .notFound
-        {
-            return nil
-        }
-        return try JSONDecoder().decode(Agent.self, from: raw)
+        try await host.coreObject(kindNamed: "agent_brief", id: agentID, as: Agent.self)
     }
 
     /// The agent named in the path, if the caller's role may see it; 404 otherwise, so that a

@@ -8,10 +8,19 @@ extension TestHost {
     static func withAgentActions<T: Sendable>(
         configure: (inout GarrisonConfig) -> Void = { _ in }, _ body: @Sendable (TestHost) async throws -> T
     ) async throws -> T {
-        let folder = try PluginFolder.agentActions()
+        try await with(only: try PluginFolder.agentActions(), bus: false, configure: configure, body)
+    }
+
+    /// A host whose plugins.d is `folder` (removed afterwards), with the agent bus unless `bus`
+    /// is false.
+    static func with<T: Sendable>(
+        only folder: PluginFolder, bus: Bool = true, configure: (inout GarrisonConfig) -> Void = { _ in },
+        _ body: @Sendable (TestHost) async throws -> T
+    ) async throws -> T {
         defer { folder.cleanUp() }
         return try await with(configure: {
             $0.pluginsDirectory = folder.path
+            $0.natsEnabled = bus
             configure(&$0)
         }, body)
     }
@@ -19,20 +28,16 @@ extension TestHost {
 
 extension PluginFolder {
     /// A plugins.d holding only agent_actions, required.
-    static func agentActions() throws -> PluginFolder {
-        let folder = try PluginFolder()
-        let copy = try folder.copyBuilt("libAgentActionsPlugin.so")
-        try folder.write("45-agent-actions.toml", "library = \"\(copy)\"\nenabled = true\nrequired = true\n")
-        return folder
-    }
-}
+    static func agentActions() throws -> PluginFolder { try only("libAgentActionsPlugin.so", as: "45-agent-actions.toml") }
 
-extension PluginFolder {
     /// A plugins.d holding only the software plugin, required.
-    static func software() throws -> PluginFolder {
+    static func software() throws -> PluginFolder { try only("libSoftwarePlugin.so", as: "46-software.toml") }
+
+    /// A plugins.d holding one shipped plugin's library (built beside the tests), required.
+    static func only(_ library: String, as file: String) throws -> PluginFolder {
         let folder = try PluginFolder()
-        let copy = try folder.copyBuilt("libSoftwarePlugin.so")
-        try folder.write("46-software.toml", "library = \"\(copy)\"\nenabled = true\nrequired = true\n")
+        let copy = try folder.copyBuilt(library)
+        try folder.write(file, "library = \"\(copy)\"\nenabled = true\nrequired = true\n")
         return folder
     }
 }
