@@ -28,6 +28,7 @@ let package = Package(
         .library(name: "GarrisonTesting", targets: ["GarrisonTesting"]),
         // Each Swift plugin is a .dynamic library product with its own module name.
         .library(name: "HelloSwiftPlugin", type: .dynamic, targets: ["HelloSwiftPlugin"]),
+        .library(name: "AlertChatExamplePlugin", type: .dynamic, targets: ["AlertChatExamplePlugin"]),
         .library(name: "TwoFactorPlugin", type: .dynamic, targets: ["TwoFactorPlugin"]),
         .library(name: "ChecksPlugin", type: .dynamic, targets: ["ChecksPlugin"]),
         .library(name: "ScriptingPlugin", type: .dynamic, targets: ["ScriptingPlugin"]),
@@ -84,6 +85,14 @@ let package = Package(
             dependencies: ["PluginKit"],
             path: "Plugins/Examples/hello-swift",
             exclude: ["hello-swift.toml", "Tests"],
+            linkerSettings: swiftPluginLinkerSettings
+        ),
+        // An alert channel written from PluginAPI/README.md alone: notifications to a chat webhook.
+        .target(
+            name: "AlertChatExamplePlugin",
+            dependencies: ["PluginKit", "CCurl"],
+            path: "Plugins/Examples/alert-chat-swift",
+            exclude: ["alert-chat-swift.toml"],
             linkerSettings: swiftPluginLinkerSettings
         ),
 

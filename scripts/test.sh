@@ -16,7 +16,7 @@ if [ "$#" -gt 0 ]; then
   exec swift test --skip-build "$@"
 fi
 plugins='PluginsMeshCentralTests|PluginsPatchingTests|PluginsAlertTemplatesTests|PluginsAlertSMSTests|DashboardBrowserTests'
-system='SchemaFuzzTests|InstallLayoutTests|HostCrashTests|ChildCrashTests'
+system='SchemaFuzzTests|InstallLayoutTests|HostCrashTests|ChildCrashTests|AlertDeliveryCrashTests'
 status=0
 swift test --skip-build --skip "$plugins|$system" || status=1
 swift test --skip-build --filter "$plugins" || status=1

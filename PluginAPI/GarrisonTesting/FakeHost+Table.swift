@@ -150,5 +150,9 @@ extension FakeHost {
                     kind: "agent_member", key: name.text, scopes: String(flags),
                     fn: unsafeBitCast(fn, to: UnsafeRawPointer.self), user: user, free: free))
         }
+        t.metric_add = { host, name, labels, delta in
+            FakeHost.from(host).state.withLock { $0.counters["\(name.text) \(labels.text)", default: 0] += delta }
+            return GARRISON_OK
+        }
     }
 }

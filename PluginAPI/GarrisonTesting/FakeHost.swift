@@ -37,6 +37,8 @@ public final class FakeHost: @unchecked Sendable {
         public var queries: [(sql: String, params: String)] = []
         public var published: [(name: String, json: String)] = []
         public var audits: [String] = []
+        /// metric_add: each counter's total, by "<name> <labels_json>".
+        public var counters: [String: UInt64] = [:]
         /// Every agent_request and agent_send: (agent_id, the command's JSON).
         public var agentCommands: [(agentID: String, json: String)] = []
         public var registering = true

@@ -140,7 +140,8 @@
  *          them sets min_host_minor = 3); garrison_host_api gains
  *          register_agent_member (a member of the operator's agent object,
  *          read in batches and written on the agent's PUT) and the
- *          GARRISON_MEMBER_* flags.
+ *          GARRISON_MEMBER_* flags, and metric_add (plugin counters on the
+ *          host's /metrics/) and GARRISON_METRIC_SERIES_MAX.
  */
 
 #ifndef GARRISON_PLUGIN_H
@@ -173,6 +174,11 @@ extern "C" {
                                          answer of its PUT */
 #define GARRISON_MEMBER_LIST      2u  /* every agent of GET /agents/ */
 #define GARRISON_MEMBER_WRITABLE  4u  /* accepted in PUT /agents/<agent_id>/ */
+
+/* The most counter series (one name with one set of label values) one
+ * plugin may have on the host's /metrics/ (metric_add, 1.3): enough for
+ * a handful of counters by a few labels, never one per agent or alert. */
+#define GARRISON_METRIC_SERIES_MAX  256u
 
 /* First member of every garrison_plugin_descriptor: "GRNS" read as a
  * big-endian 32-bit number. */
@@ -1351,6 +1357,51 @@ typedef struct garrison_host_api {
     int32_t (*register_agent_member)(garrison_host *host, garrison_bytes name,
         uint32_t flags, garrison_route_fn fn, void *user,
         garrison_free_fn free_fn, garrison_reg *out);
+
+    /* ---- 1.3: metrics ---- */
+
+    /*
+     * metric_add -- add to one of the plugin's counters on the host's
+     * /metrics/ (Prometheus text format), for what an operator graphs or
+     * alerts on: e.g. alert notifications sent, retried and failed, by
+     * channel.
+     *
+     * The host exports the counter as garrison_plugin_<plugin>_<name>, the
+     * plugin's name with '-' written '_': a plugin can neither write the
+     * host's own metrics nor another plugin's. Counters only grow; they
+     * start at 0 with the host process (Prometheus expects that reset).
+     * Nothing is kept across restarts, and the call never waits.
+     *
+     * Since ABI 1.3: test GARRISON_HAS(api, metric_add) first unless
+     * min_host_minor >= 3. Any thread, from plugin_init() (to show a
+     * counter at 0 from the start) until plugin_shutdown() begins.
+     *
+     *   host         the plugin's handle.
+     *   name         [a-z][a-z0-9_]{0,63}, ending in "_total" as Prometheus
+     *                names counters: "notifications_sent_total". Copied.
+     *   labels_json  a JSON object of at most 4 labels: each name
+     *                [a-z][a-z0-9_]{0,31} (not starting with "__"), each
+     *                value a string of at most 128 bytes, e.g.
+     *                {"channel":"email"}. Empty or "{}" for none. A counter
+     *                keeps the label names of its first call: later calls
+     *                give the same names, with any values. Copied.
+     *   delta        what to add, 0 .. INT64_MAX; 0 only makes the series
+     *                appear (at 0).
+     *
+     * Returns:
+     *   GARRISON_OK            added.
+     *   GARRISON_ERR_INVALID   a bad name, labels_json not such an object,
+     *                          label names other than the counter's first
+     *                          ones, or delta above INT64_MAX.
+     *   GARRISON_ERR_CONFLICT  the exported name is already another
+     *                          plugin's (plugin "a_b" with "c_total" and
+     *                          plugin "a" with "b_c_total").
+     *   GARRISON_ERR_DENIED    a new series beyond GARRISON_METRIC_SERIES_MAX
+     *                          for this plugin; existing series still count.
+     *   GARRISON_ERR_PHASE     the plugin is shutting down.
+     */
+    int32_t (*metric_add)(garrison_host *host, garrison_bytes name,
+        garrison_bytes labels_json, uint64_t delta);
 
     /* New members are appended here, in later minor versions only. */
 } garrison_host_api;

@@ -4,7 +4,8 @@ import Testing
 
 /// An alert template's script action (Plugins/Alerts/README.md, "Alert actions"; run by
 /// Plugins/Scripting): the alerts, checks and scripting plugins on a host with its agent bus,
-/// and an emulated agent (Tests/Fixtures/Bus/command_agent.py) that answers runscriptfull.
+/// and an emulated agent (Tests/Fixtures/Bus/command_agent.py) that answers runscriptfull;
+/// an offline agent's action runs on it (run_on_any).
 @Suite struct PluginsAlertActionsTests {
     @Test func scriptAction_runsOnceOnTheAlertsAgent_andItsOutputIsOnTheAlert() async throws {
         let folder = try PluginsAlertsTests.folder(scripting: true)
@@ -65,6 +66,23 @@ import Testing
             #expect(queued.int("n") == 1)
             #expect(try await w.pool.query("SELECT count(*) AS n FROM plugin_scripting.alert_actions").first!.int("n") == 1)
             #expect(agent.received.filter { $0.command["func"] == "runscriptfull" }.count == 1)
+
+            // run_on_any: the alert of an offline agent runs its action on an online agent of the
+            // same platform, with the offline agent's variables.
+            let offlineID = BusTests.agentID()
+            let offlineToken = try await BusTests.seedAgent(host, offlineID, site: site)
+            try await host.server.storage.pool.query(
+                """
+                UPDATE agents SET plat = 'linux', hostname = 'db-1', last_seen = now() - interval '1 hour', status_announced = 'overdue',
+                                  token_digest = $2
+                WHERE agent_id = $1
+                """, [offlineID, Crypto.sha256Hex(offlineToken)])
+            let offlineCheck = try await w.check(
+                ["check_type": "ping", "name": "gateway", "ip": "10.0.0.1", "fails_b4_alert": 1, "alert_severity": "error"], agent: offlineID)
+            try await w.submit(offlineCheck, failing: true, agent: (offlineID, offlineToken))
+            #expect(try await host.eventually(20) { try await w.alerts(check: offlineCheck).first?["action_retcode"] == 0 })
+            let elsewhere = agent.received.filter { $0.command["func"] == "runscriptfull" }
+            #expect(elsewhere.count == 2 && elsewhere.last?.command["script_args"] == ["'db-1'", "--alert"], "\(elsewhere)")
         }
     }
 }

@@ -13,13 +13,16 @@ import Testing
         let password: String
         let tls: String
         let folder: URL
+        /// Seconds the server waits after keeping a message before its 250 (a slow server).
+        let dataDelay: Double
         private var process: Process?
         private var input: Pipe?
 
         /// tls: none, starttls or implicit, with a self-signed certificate for 127.0.0.1
         /// (`certificate`, the file the client trusts).
-        init(port: Int, password: String, tls: String = "none") throws {
+        init(port: Int, password: String, tls: String = "none", dataDelay: Double = 0) throws {
             self.port = port
+            self.dataDelay = dataDelay
             self.password = password
             self.tls = tls
             folder = FileManager.default.temporaryDirectory.appendingPathComponent("smtp-\(UUID().uuidString)")
@@ -47,6 +50,9 @@ import Testing
                 PackagePaths.root.appendingPathComponent("Tests/Fixtures/Mail/smtp_server.py").path, String(port), "alerts", password,
                 mail.path, tls, certificate.path, key.path,
             ]
+            if dataDelay > 0 {
+                process.environment = ProcessInfo.processInfo.environment.merging(["SMTP_DATA_DELAY": String(dataDelay)]) { $1 }
+            }
             let input = Pipe()
             let output = Pipe()
             process.standardInput = input
@@ -123,7 +129,7 @@ import Testing
     /// The alerts world (PluginsAlertsTests) with the e-mail plugin sending to 127.0.0.1:port
     /// as alerts/password, retrying after 1 s.
     static func with(
-        port: Int, password: String, auth: String = "plain", tls: String = "none", caFile: String = "",
+        port: Int, password: String, auth: String = "plain", tls: String = "none", caFile: String = "", more: String = "",
         _ body: @Sendable @escaping (PluginsAlertsTests.World) async throws -> Void
     ) async throws {
         try await PluginsAlertsTests.with(
@@ -151,6 +157,7 @@ import Testing
                     backoff_seconds = 1
                     backoff_max_seconds = 2
                     send_sweep_seconds = 1
+                    \(more)
 
                     """)
             }, body)
@@ -280,6 +287,12 @@ import Testing
             #expect(try await w.host.eventually(10) { try await Self.messages(w).first?.sent == true })
             let sent = try #require(try await Self.messages(w).first)
             #expect(sent.attempts >= 2 && sent.error == nil, "\(sent)")
+            // /metrics/ counts the channel's outcomes (ABI 1.3 metric_add, under the plugin's prefix).
+            let channel = ["channel": "email"]
+            #expect(try await PrometheusText.value(w.host, token: w.admin, "garrison_plugin_alert_email_notifications_sent_total", channel) == 1)
+            let retried = try await PrometheusText.value(w.host, token: w.admin, "garrison_plugin_alert_email_notifications_retried_total", channel)
+            #expect(retried.map { $0 >= 1 && Int($0) == sent.attempts - 1 } == true, "\(retried.map { "\($0)" } ?? "none")")
+            #expect(try await PrometheusText.value(w.host, token: w.admin, "garrison_plugin_alert_email_notifications_failed_total", channel) == 0)
             #expect(try server.messages().first?.headers["Subject"] == "Alerts Co, HQ, web-1 - Ping gateway Failed")
             #expect(
                 try await w.pool.query(
@@ -293,15 +306,31 @@ import Testing
         let server = try SMTPServer(port: try Self.freePort(), password: "s3cret")
         try await server.start()
         defer { server.stop() }
-        try await Self.with(port: server.port, password: "wrong") { w in
+        try await Self.with(port: server.port, password: "wrong", more: "max_attempts = 2") { w in
             let id = try await Self.mailedCheck(w)
             try await w.submit(id, failing: true)
             try await w.submit(id, failing: true)
-            #expect(try await w.host.eventually(30) { try await Self.messages(w).first?.error != nil })
+            #expect(try await w.host.eventually(30) { try await Self.messages(w).first?.attempts == 2 })
             let failed = try #require(try await Self.messages(w).first)
-            #expect(!failed.sent && failed.attempts >= 1)
+            #expect(!failed.sent && failed.attempts == 2)
             #expect((failed.error ?? "").contains("535"), "the server's refusal is kept: \(failed.error ?? "")")
             #expect(try server.messages().isEmpty)
+            // Two attempts of max_attempts = 2: one retried, then given up (failed) on /metrics/.
+            let channel = ["channel": "email"]
+            #expect(try await PrometheusText.value(w.host, token: w.admin, "garrison_plugin_alert_email_notifications_retried_total", channel) == 1)
+            #expect(try await PrometheusText.value(w.host, token: w.admin, "garrison_plugin_alert_email_notifications_failed_total", channel) == 1)
+            #expect(try await PrometheusText.value(w.host, token: w.admin, "garrison_plugin_alert_email_notifications_sent_total", channel) == 0)
+            // The alert itself shows the attempts and the server's answer (Garrison's `deliveries`).
+            let alertID = try #require(try await w.alerts(check: id).first?["id"]?.intValue)
+            #expect(
+                try await w.host.eventually(10) {
+                    let alert = try await w.host.request(.get, "/alerts/\(alertID)/", as: .token(w.admin)).json
+                    return alert["deliveries"]?.arrayValue?.first { $0["channel"] == "email" }?["state"] == "failed"
+                })
+            let alert = try await w.host.request(.get, "/alerts/\(alertID)/", as: .token(w.admin)).json
+            let delivery = try #require(alert["deliveries"]?.arrayValue?.first { $0["channel"] == "email" })
+            #expect(delivery["attempts"] == 2 && delivery["kind"] == "raised", "\(delivery)")
+            #expect(delivery["last_error"]?.stringValue?.contains("535") == true, "\(delivery)")
         }
     }
 

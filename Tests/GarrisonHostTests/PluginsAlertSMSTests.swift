@@ -167,6 +167,9 @@ import Testing
             let attempts = try await w.pool.query(
                 "SELECT status, error FROM plugin_alert_sms.attempts WHERE NOT ok ORDER BY id").rows
             #expect(attempts.map { $0.int("status") } == [429, 503])
+            let sms = ["channel": "sms"]
+            #expect(try await PrometheusText.value(w.host, token: w.admin, "garrison_plugin_alert_sms_notifications_sent_total", sms) == 2)
+            #expect(try await PrometheusText.value(w.host, token: w.admin, "garrison_plugin_alert_sms_notifications_retried_total", sms) == 2)
             #expect(
                 attempts.first?.optionalString("error")
                     == "HTTP 429 error: Unable to create record: Too Many Requests (Twilio code 20429, https://www.twilio.com/docs/errors/20429)")
@@ -176,6 +179,7 @@ import Testing
             #expect(try await w.host.eventually(15) { try await Self.rows(w).filter { $0.bool("gave_up") }.count == 2 })
             let text = "HTTP 401 error: Unable to create record: Authenticate (Twilio code 20003, https://www.twilio.com/docs/errors/20003)"
             #expect(try await Self.rows(w).allSatisfy { $0.optionalString("last_error") == text && $0.int("attempts") == 1 })
+            #expect(try await PrometheusText.value(w.host, token: w.admin, "garrison_plugin_alert_sms_notifications_failed_total", ["channel": "sms"]) == 2)
             let test = try await w.host.request(.post, "/core/smstest/", as: .token(w.admin))
             #expect(test.status == 400 && test.json["detail"]?.stringValue == text, "\(test.text)")
         }

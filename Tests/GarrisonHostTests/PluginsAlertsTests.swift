@@ -116,6 +116,27 @@ import Testing
         }
     }
 
+    /// POST /alerts/: an agentless (custom) alert, listed without agent fields; refusals name the field.
+    @Test func createdCustomAlert_isListed_andBadFieldsAreRefusedByName() async throws {
+        try await Self.with { w in
+            let created = try await w.host.request(
+                .post, "/alerts/", as: .token(w.admin), json: ["alert_type": "custom", "message": "backup job missed", "severity": "warning"])
+            #expect(created.status == 200 && created.json == "ok", "\(created.text)")
+            let alert = try #require(try await w.alerts().first { $0["message"] == "backup job missed" })
+            #expect(alert["alert_type"] == "custom" && alert["severity"] == "warning" && alert["resolved"] == false && alert["hidden"] == false)
+            #expect(alert["agent"] == .null && alert["hostname"] == nil && alert["agent_id"] == nil, "\(alert)")
+            #expect(w.events.named("alert.raised").contains { $0["alert_id"] == alert["id"] })
+            for (body, field) in [
+                (["message": "x", "colour": "red"] as JSON, "colour"), (["agent": 1], "agent"), (["alert_type": "check"], "alert_type"),
+                (["severity": "fatal"], "severity"), (["message": 5], "message"), (["hidden": "yes"], "hidden"),
+            ] {
+                let refused = try await w.host.request(.post, "/alerts/", as: .token(w.admin), json: body)
+                #expect(refused.status == 400 && refused.json["detail"]?.stringValue?.hasPrefix(field) == true, "\(body): \(refused.text)")
+            }
+            #expect(try await w.alerts().count == 1, "nothing half-stored")
+        }
+    }
+
     @Test func failingCheck_raisesOneAlertAtFailsB4Alert_andRecoveryResolvesIt() async throws {
         try await Self.with { w in
             let id = try await w.check([

@@ -150,7 +150,7 @@ import Testing
         await #expect { try await TestHost.with(plugins: folder) { _ in } } throws: { error in
             let text = "\(error)"
             return error is RequiredPluginFailed && text.contains("20-major2.toml") && text.contains("bad-major2")
-                && text.contains("plugin ABI 2.0, host ABI 1.3")
+                && text.contains("plugin ABI 2.0, host ABI \(PluginABI.version)")
         }
     }
 
@@ -180,7 +180,7 @@ import Testing
             let entry = try #require(try await host.request(.get, "/core/plugins/", as: .token(admin)).json.arrayValue?.first)
             #expect(entry["name"] == "probe")
             #expect(entry["version"] == "1.0.0")
-            #expect(entry["abi"] == "1.3")
+            #expect(entry["abi"] == .string(PluginABI.version))
             #expect(entry["min_host_minor"] == 1)
             #expect(entry["build_info"] == "fixture")
             #expect(entry["library"] == .string(library))

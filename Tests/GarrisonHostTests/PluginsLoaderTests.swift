@@ -9,11 +9,11 @@ import Testing
 @Suite struct PluginsLoaderTests {
     @Test(arguments: [
         ("bad_no_entry", PluginLoadError.Code.missingEntry, ["undefined symbol: garrison_plugin_entry_v1"]),
-        ("bad_wrong_magic", .badMagic, ["0x534E5247", "plugin ABI 1.3, host ABI 1.3"]),
-        ("bad_major2", .majorMismatch, ["bad-major2 0.0.1", "plugin ABI 2.0, host ABI 1.3"]),
-        ("bad_needs_newer_minor", .hostTooOld, ["bad-needs-newer-minor", "1.99", "plugin ABI 1.3, host ABI 1.3"]),
-        ("bad_truncated_descriptor", .descriptorTooSmall, ["struct_size 48", "(96 bytes)", "plugin ABI 1.3, host ABI 1.3"]),
-        ("bad_refuses_host", .refusedHost, ["returned NULL", "host ABI 1.3"]),
+        ("bad_wrong_magic", .badMagic, ["0x534E5247", "plugin ABI \(PluginABI.version), host ABI \(PluginABI.version)"]),
+        ("bad_major2", .majorMismatch, ["bad-major2 0.0.1", "plugin ABI 2.0, host ABI \(PluginABI.version)"]),
+        ("bad_needs_newer_minor", .hostTooOld, ["bad-needs-newer-minor", "1.99", "plugin ABI \(PluginABI.version), host ABI \(PluginABI.version)"]),
+        ("bad_truncated_descriptor", .descriptorTooSmall, ["struct_size 48", "(96 bytes)", "plugin ABI \(PluginABI.version), host ABI \(PluginABI.version)"]),
+        ("bad_refuses_host", .refusedHost, ["returned NULL", "host ABI \(PluginABI.version)"]),
         ("bad_undefined_symbol", .dlopenFailed, ["undefined symbol: garrison_host_private_symbol"]),
         ("not_elf", .dlopenFailed, ["dlopen failed"]),
     ])
@@ -143,8 +143,8 @@ import Testing
     @Test func hostTableIsTheCurrentMinorAndComplete() {
         let api = HostAPITable.pointer.pointee
         #expect(api.struct_size == UInt32(MemoryLayout<garrison_host_api>.size))
-        #expect(api.abi_major == 1 && api.abi_minor == 3)
-        #expect(api.register_route_scoped != nil && api.audit != nil && api.call_param != nil && api.log != nil && api.cancel != nil)
+        #expect(api.abi_major == 1 && api.abi_minor == PluginABI.minor)
+        #expect(api.metric_add != nil && api.register_agent_member != nil && api.call_set_timeout != nil && api.register_route_scoped != nil && api.audit != nil && api.call_param != nil && api.log != nil && api.cancel != nil)
     }
 
     private static func validate(name: String, buildInfo: String = "test", withInit: Bool = true, taken: [String: String] = [:])

@@ -31,7 +31,7 @@ import Testing
         // One line from the host (the plugin logged its own reason too, as a plugin line).
         let hostLines = logs.errors(mentioning: "10-bad-init.toml")
         #expect(hostLines.count == 1)
-        #expect(hostLines.first?.message.contains("plugin ABI 1.3, host ABI 1.3") == true)
+        #expect(hostLines.first?.message.contains("plugin ABI \(PluginABI.version), host ABI \(PluginABI.version)") == true)
         await dry.shutdown()
         #expect(try folder.counter(library, "garrison_fixture_free_calls") == 1, "free_fn runs exactly once")
     }
@@ -73,7 +73,7 @@ import Testing
         let hello = listing[0]
         #expect(hello["name"] == "hello-c")
         #expect(hello["state"] == "running")
-        #expect(hello["abi"] == "1.3")
+        #expect(hello["abi"] == .string(PluginABI.version))
         #expect(hello["min_host_minor"] == 0)
         #expect(hello["migrations"] == [1])
         #expect(hello["subscriptions"] == ["agent.*"])

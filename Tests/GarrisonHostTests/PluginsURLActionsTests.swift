@@ -213,6 +213,10 @@ import Testing
             #expect(alert["action_stdout"] == "received 0" && alert["action_stderr"] == "" && alert["action_run"]?.stringValue != nil, "\(alert)")
             let attempts = try await w.pool.query("SELECT ok, status FROM plugin_urlaction.attempts ORDER BY id").rows
             #expect(attempts.map { $0.int("status") } == [503, 200])
+            let webhook = ["channel": "webhook"]
+            #expect(try await PrometheusText.value(w.host, token: w.admin, "garrison_plugin_urlaction_notifications_sent_total", webhook) == 1)
+            #expect(try await PrometheusText.value(w.host, token: w.admin, "garrison_plugin_urlaction_notifications_retried_total", webhook) == 1)
+            #expect(try await PrometheusText.value(w.host, token: w.admin, "garrison_plugin_urlaction_notifications_failed_total", webhook) == 0)
 
             // Further failures and a repeated alert.notify run nothing again.
             try await w.submit(check, failing: true)

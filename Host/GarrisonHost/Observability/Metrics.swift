@@ -1,3 +1,4 @@
+import CGarrisonPlugin
 import CoreMetrics
 import Foundation
 import NIOConcurrencyHelpers
@@ -7,12 +8,17 @@ import Prometheus
 /// swift-metrics is bootstrapped with it once, so plugins and libraries that use
 /// swift-metrics land here too.
 public final class MetricsRegistry: Sendable {
-    public let registry = PrometheusCollectorRegistry()
+    public let registry: PrometheusCollectorRegistry
+    /// Plugins' counters (metric_add), each under `garrison_plugin_<plugin>_`.
+    public let plugins: PluginCounters
     private let requests: NIOLockedValueBox<[String: (Prometheus.Counter, DurationHistogram)]> = .init([:])
 
     private static let bootstrapped = NIOLockedValueBox(false)
 
-    public init() {}
+    public init() {
+        registry = PrometheusCollectorRegistry()
+        plugins = PluginCounters(registry: registry, seriesLimit: Int(GARRISON_METRIC_SERIES_MAX))
+    }
 
     /// Routes swift-metrics into this registry. Only the first registry in a process wins
     /// (swift-metrics allows one bootstrap), which is what tests with several hosts need.

@@ -111,6 +111,9 @@ enum HostAPITable {
             LoadedPlugin.from(host)?.registerAgentMember(name: name, flags: flags, fn: fn, user: user, freeFn: freeFn, out: out)
                 ?? GARRISON_ERR_INVALID
         }
+        api.metric_add = { host, name, labels, delta in
+            LoadedPlugin.from(host)?.metricAdd(name: name, labels: labels, delta: delta) ?? GARRISON_ERR_INVALID
+        }
         return api
     }
 }

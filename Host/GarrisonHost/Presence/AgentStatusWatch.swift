@@ -4,7 +4,7 @@ import Foundation
 /// last is kept on the agent row and moved by one UPDATE, so whichever host runs the sweep
 /// (the scheduler runs it on one) raises each event once. agent.online is raised by
 /// telemetry ingestion, which sets the same column.
-enum AgentStatusWatch {
+public enum AgentStatusWatch {
     static let sql = """
         WITH now_status AS (
             SELECT a.id, \(AgentPresence.statusSQL) AS status FROM agents a
@@ -16,7 +16,7 @@ enum AgentStatusWatch {
         """
 
     /// Returns how many events it raised.
-    static func sweep(pool: DatabasePool, events: EventBus) async throws -> Int {
+    public static func sweep(pool: DatabasePool, events: EventBus) async throws -> Int {
         let changed = try await pool.query(sql).rows
         for row in changed {
             events.publish(

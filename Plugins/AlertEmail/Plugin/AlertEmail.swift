@@ -32,6 +32,7 @@ final class AlertEmail: GarrisonPlugin {
             host.log(.info, "no smtp_host in [settings]: alert e-mails are not sent")
             return
         }
+        Outcome.allCases.forEach { count($0, by: 0) }
         try r.subscribe("alert.notify") { event in await self.received(event) }
         try r.jobKind("alert_email.send") { _ in
             let sent = try await self.sendDue()
@@ -128,6 +129,9 @@ final class AlertEmail: GarrisonPlugin {
     func sendDue() async throws -> Int {
         guard let config else { return 0 }
         var sent = 0
+        // One connection for the whole burst (reopened by libcurl if the server closed it).
+        let session = SMTP.Session()
+        defer { session.close() }
         while true {
             // Claimed by moving next_attempt past the send's timeout: another sender (the sweep
             // job, another host) skips it meanwhile.
@@ -144,7 +148,7 @@ final class AlertEmail: GarrisonPlugin {
                 if let recipients = message.recipients, !recipients.isEmpty { target.recipients = recipients }
                 if let sender = message.sender { target.from = sender }
                 let data = Mail.message(config: target, notification: message.notification_id, subject: message.subject, body: message.body)
-                let result = await SMTP.send(config: target, data: data)
+                let result = await SMTP.send(config: target, data: data, session: session)
                 switch result {
                 case .success:
                     try await host.execute(
@@ -153,6 +157,8 @@ final class AlertEmail: GarrisonPlugin {
                                    WHERE id = $1 AND sent_time IS NULL RETURNING id)
                         INSERT INTO attempts (message_id, ok) SELECT id, true FROM m
                         """, [message.id])
+                    count(.sent)
+                    report(message.notification_id, .sent, attempts: message.attempts + 1, error: nil)
                     sent += 1
                 case .failure(let error):
                     let delay = min(Double(config.backoff) * pow(2, Double(message.attempts)), Double(config.backoffMax))
@@ -164,6 +170,9 @@ final class AlertEmail: GarrisonPlugin {
                         INSERT INTO attempts (message_id, ok, error) SELECT id, false, $2 FROM m
                         """, [message.id, error.description, delay, config.maxAttempts])
                     host.log(.warning, "alert e-mail #\(message.notification_id) attempt \(message.attempts + 1): \(error.description)")
+                    let outcome: Outcome = message.attempts + 1 < config.maxAttempts ? .retried : .failed
+                    count(outcome)
+                    report(message.notification_id, outcome, attempts: message.attempts + 1, error: error.description)
                     if message.attempts + 1 < config.maxAttempts {
                         // Retried then by this process; the sweep job is the backstop.
                         Task {
@@ -174,5 +183,26 @@ final class AlertEmail: GarrisonPlugin {
                 }
             }
         }
+    }
+
+    /// What /metrics/ counts for this channel (PluginAPI/README.md, "Adding an alert channel"):
+    /// garrison_plugin_alert_email_notifications_{sent,retried,failed}_total{channel="email"}.
+    enum Outcome: String, CaseIterable { case sent, retried, failed }
+
+    func count(_ outcome: Outcome, by delta: UInt64 = 1) {
+        host.count("notifications_\(outcome.rawValue)_total", labels: ["channel": "email"], by: delta)
+    }
+
+    /// alert_email.delivery: the attempt's outcome, which the alerts plugin shows on the alert
+    /// (Plugins/Alerts/README.md, "Delivery on the alert"). In-process and at most once: a lost
+    /// report leaves the alert showing the one before.
+    func report(_ notification: Int, _ outcome: Outcome, attempts: Int, error: String?) {
+        let state = outcome == .retried ? "retrying" : outcome.rawValue
+        try? host.publish(
+            event: "alert_email.delivery",
+            json: [
+                "notification_id": .number(Double(notification)), "channel": "email", "state": .string(state),
+                "attempts": .number(Double(attempts)), "last_error": error.map(JSON.string) ?? .null,
+            ] as JSON)
     }
 }

@@ -1,29 +1,41 @@
 import CCurl
 import Foundation
 
-/// One SMTP send through libcurl (CCurl's ccurl_smtp_send), on a thread of its own: it
+/// One SMTP send through libcurl (CCurl's ccurl_smtp_send_on), on a thread of its own: it
 /// blocks for up to timeout_seconds, and Swift's cooperative pool has one thread per core.
 enum SMTP {
     struct Failure: Error, CustomStringConvertible {
         let description: String
     }
 
-    static func send(config: Config, data: Data) async -> Result<Void, Failure> {
+    /// One connection for a burst of sends: libcurl keeps it open in the handle between
+    /// sends to the same server, so each further message is one MAIL/RCPT/DATA transaction
+    /// instead of connect, EHLO, STARTTLS and AUTH again. Used by one send at a time; `close`
+    /// ends it (QUIT) on a thread of its own.
+    final class Session: @unchecked Sendable {
+        let handle = ccurl_session_new()
+
+        func close() {
+            Thread { [self] in ccurl_session_free(self.handle) }.start()
+        }
+    }
+
+    static func send(config: Config, data: Data, session: Session? = nil) async -> Result<Void, Failure> {
         await withCheckedContinuation { continuation in
             Thread {
-                continuation.resume(returning: sendBlocking(config: config, data: data))
+                continuation.resume(returning: sendBlocking(config: config, data: data, session: session))
             }.start()
         }
     }
 
-    static func sendBlocking(config: Config, data: Data) -> Result<Void, Failure> {
+    static func sendBlocking(config: Config, data: Data, session: Session? = nil) -> Result<Void, Failure> {
         var errbuf = [CChar](repeating: 0, count: Int(CURL_ERROR_SIZE) + 1)
         var reply = [CChar](repeating: 0, count: 1024)
         let tls: Int32 = config.tls == .none ? 0 : config.tls == .starttls ? 1 : 2
         let recipients = config.recipients.map { "<\($0)>" }.joined(separator: "\n")
         let code = data.withUnsafeBytes { bytes in
-            ccurl_smtp_send(
-                config.url, tls, config.verify ? 1 : 0, config.caFile, config.username, config.password, config.loginOptions,
+            ccurl_smtp_send_on(
+                session?.handle, config.url, tls, config.verify ? 1 : 0, config.caFile, config.username, config.password, config.loginOptions,
                 "<\(config.from)>", recipients, bytes.baseAddress?.assumingMemoryBound(to: CChar.self), bytes.count,
                 config.timeout, &errbuf, &reply, reply.count)
         }

@@ -32,6 +32,7 @@ final class AlertSMS: GarrisonPlugin {
             host.log(.info, "no account_sid in [settings]: alert texts are not sent")
             return
         }
+        Outcome.allCases.forEach { count($0, by: 0) }
         try r.subscribe("alert.notify") { event in await self.received(event) }
         try r.jobKind("alert_sms.send") { _ in
             let sent = try await self.sendDue()
@@ -143,6 +144,8 @@ final class AlertSMS: GarrisonPlugin {
                                    WHERE id = $1 AND sent_time IS NULL RETURNING id)
                         INSERT INTO attempts (message_id, ok, status) SELECT id, true, 201 FROM m
                         """, [message.id, sid])
+                    count(.sent)
+                    report(message, .sent, error: nil)
                     sent += 1
                 case .failure(let error):
                     let delay = min(Double(config.backoff) * pow(2, Double(message.attempts)), Double(config.backoffMax))
@@ -158,6 +161,8 @@ final class AlertSMS: GarrisonPlugin {
                         .warning,
                         "alert SMS #\(message.notification_id) to \(message.recipient) attempt \(message.attempts + 1): \(error.description)"
                             + (giveUp ? " (given up)" : " (retried in \(Int(delay)) s)"))
+                    count(giveUp ? .failed : .retried)
+                    report(message, giveUp ? .failed : .retried, error: error.description)
                     if !giveUp {
                         Task {
                             try? await Task.sleep(for: .seconds(delay))
@@ -167,5 +172,26 @@ final class AlertSMS: GarrisonPlugin {
                 }
             }
         }
+    }
+
+    /// What /metrics/ counts for this channel (PluginAPI/README.md, "Adding an alert channel"):
+    /// garrison_plugin_alert_sms_notifications_{sent,retried,failed}_total{channel="sms"}. One
+    /// SMS notification to several numbers counts once per number: each is its own message.
+    enum Outcome: String, CaseIterable { case sent, retried, failed }
+
+    func count(_ outcome: Outcome, by delta: UInt64 = 1) {
+        host.count("notifications_\(outcome.rawValue)_total", labels: ["channel": "sms"], by: delta)
+    }
+
+    /// alert_sms.delivery: one recipient's attempt, which the alerts plugin shows on the alert
+    /// (Plugins/Alerts/README.md, "Delivery on the alert"); in-process, at most once.
+    func report(_ message: Due, _ outcome: Outcome, error: String?) {
+        let state = outcome == .retried ? "retrying" : outcome.rawValue
+        try? host.publish(
+            event: "alert_sms.delivery",
+            json: [
+                "notification_id": .number(Double(message.notification_id)), "channel": "sms", "target": .string(message.recipient),
+                "state": .string(state), "attempts": .number(Double(message.attempts + 1)), "last_error": error.map(JSON.string) ?? .null,
+            ] as JSON)
     }
 }

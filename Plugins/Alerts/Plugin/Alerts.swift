@@ -44,6 +44,7 @@ final class Alerts: GarrisonPlugin {
         try r.migration(version: 2, sql: Schema.v2)
         try r.migration(version: 3, sql: Schema.v3)
         try r.migration(version: 4, sql: Schema.v4)
+        try r.migration(version: 5, sql: Schema.v5)
         try registerRoutes(r)
         try registerTemplateRoutes(r)
         try r.subscribe("check.failed") { event in await self.handle(event) }
@@ -57,6 +58,8 @@ final class Alerts: GarrisonPlugin {
         // An action's outcome, from the plugin that ran it (each publishes in its own namespace).
         try r.subscribe("urlaction.alert_action.result") { event in await self.actionResult(event) }
         try r.subscribe("scripting.alert_action.result") { event in await self.actionResult(event) }
+        // How each notification's delivery goes, from the shipped channels.
+        for channel in Self.deliveryReporters { try r.subscribe("\(channel).delivery") { event in await self.deliveryReported(event) } }
         try r.jobKind("alert.notify") { _ in ["published": .number(Double(try await self.publishPendingNotifications()))] }
         try r.jobKind("alert.renotify") { _ in ["notified": .number(Double(try await self.renotify()))] }
         try r.jobKind("alert.unsnooze") { _ in ["unsnoozed": .number(Double(try await self.unsnoozePassed()))] }

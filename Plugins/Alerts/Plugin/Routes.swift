@@ -15,6 +15,7 @@ extension Alerts {
 
     func registerRoutes(_ r: Registrar) throws {
         try r.route(.patch, "/alerts/", permission: Self.list) { req in try await self.query(req) }
+        try r.route(.post, "/alerts/", permission: Self.manage) { req in try await self.create(req) }
         try r.route(.get, "/alerts/<pk>/", permission: Self.list) { req in try await self.getOne(req) }
         try r.route(.put, "/alerts/<pk>/", permission: Self.manage) { req in try await self.edit(req) }
         try r.route(.delete, "/alerts/<pk>/", permission: Self.manage) { req in try await self.remove(req) }
@@ -205,8 +206,12 @@ extension Alerts {
 
     // MARK: /alerts/<pk>/
 
+    /// The alert, with Garrison's `deliveries` (its notifications and how each went out).
     func getOne(_ req: PluginRequest) async throws -> PluginResponse {
-        try .json(try await visibleAlert(req).json)
+        let alert = try await visibleAlert(req)
+        guard case .object(var fields) = alert.json else { return try .json(alert.json) }
+        fields["deliveries"] = try await deliveries(ofAlert: alert.id)
+        return try .json(JSON.object(fields))
     }
 
     /// {"type": "resolve" | "snooze" (with snooze_days) | "unsnooze"}, or without type the

@@ -413,4 +413,20 @@ extension Schema {
         ALTER TABLE notifications ADD COLUMN action jsonb;
         CREATE UNIQUE INDEX notifications_action_once ON notifications (alert_id, kind) WHERE action IS NOT NULL;
         """
+
+    /// What the channels report about each notification (their `<plugin>.delivery` events,
+    /// Plugins/Alerts/README.md, "Delivery on the alert"), shown by GET /alerts/<pk>/: one row
+    /// per notification and target (a recipient, for channels that send one message each).
+    static let v5 = """
+        CREATE TABLE deliveries (
+            notification_id bigint NOT NULL REFERENCES notifications (id) ON DELETE CASCADE,
+            target text NOT NULL DEFAULT '',
+            channel text NOT NULL,
+            state text NOT NULL CHECK (state IN ('sent', 'retrying', 'failed')),
+            attempts integer NOT NULL,
+            last_error text,
+            updated timestamptz NOT NULL DEFAULT now(),
+            PRIMARY KEY (notification_id, target)
+        );
+        """
 }

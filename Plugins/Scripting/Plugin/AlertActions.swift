@@ -7,7 +7,7 @@ import ScriptingCore
 /// environment variables and timeout. It is kept once (unique notification_id), run once
 /// with runscriptfull on the alert's agent (variables resolved as for any run), and its
 /// output published as scripting.alert_action.result, which the alerts plugin records on the
-/// alert. A run is claimed before it is sent, so a script runs at most once per action: a stop
+/// alert. An offline agent's action runs on another online agent (Tactical RMM's run_on_any). A run is claimed before it is sent, so a script runs at most once per action: a stop
 /// while it runs leaves it unrun rather than running it twice.
 extension Scripting {
     func registerAlertActions(_ r: Registrar) throws {
@@ -90,7 +90,9 @@ extension Scripting {
                     context: target.context, plat: target.plat, nushellEnableConfig: settings.nushellEnableConfig,
                     denoDefaultPermissions: settings.denoDefaultPermissions)
             }
-            result = try await request(agentID, command(run), timeout: run.timeout)
+            let runOn = try await onlineAgent(for: agentID, plat: target.plat)
+            if runOn != agentID { host.log(.info, "alert action \(id): agent \(agentID) is offline, run on \(runOn) (run_on_any)") }
+            result = try await request(runOn, command(run), timeout: run.timeout)
         } catch let error as PluginHTTPError {
             failure = error.detail
         } catch { failure = "\(error)" }
@@ -99,6 +101,30 @@ extension Scripting {
             [id, failure, result.map { String(decoding: $0.jsonBytes, as: UTF8.self) }])
         if let failure { host.log(.warning, "alert action \(id) did not run: \(failure)") }
         try await publishAlertActions()
+    }
+
+    /// Tactical RMM's run_on_any for alert actions: the alert's own agent if it answers a ping,
+    /// else the first other online agent that does -- of the same platform (Garrison's
+    /// narrowing: Tactical RMM takes any, and a PowerShell script then fails on Linux). The
+    /// script's variables stay those of the alert's agent. At most `runOnAnyTries` agents are
+    /// pinged, a second each, so an outage of the whole fleet does not hold the action long.
+    func onlineAgent(for agentID: String, plat: String) async throws -> String {
+        if await answersPing(agentID) { return agentID }
+        let targets = (try? await host.coreObject(kindNamed: "agent_targets", id: "all"))?.arrayValue ?? []
+        let others = targets.filter {
+            $0["status"] == "online" && $0["plat"]?.stringValue == plat && $0["agent_id"]?.stringValue != agentID
+        }.compactMap { $0["agent_id"]?.stringValue }
+        for other in others.prefix(Self.runOnAnyTries) {
+            if await answersPing(other) { return other }
+        }
+        throw PluginHTTPError(503, "Unable to find an online agent")
+    }
+
+    static let runOnAnyTries = 10
+
+    func answersPing(_ agentID: String) async -> Bool {
+        let reply = try? await host.agentRequest(agentID: agentID, payload: ["func": "ping"] as JSON, timeout: .seconds(1))
+        return reply?.stringValue == "pong"
     }
 
     /// Publishes the outcome of finished actions not yet published (a script that could not

@@ -51,6 +51,10 @@ extension URLActions {
             host.log(.error, "keeping webhook notification #\(id): \(error)")
             return
         }
+        if let error = prepared.error {
+            count(.failed)
+            report(id, .failed, attempts: 0, error: error)
+        }
         kick()
     }
 
@@ -114,6 +118,8 @@ extension URLActions {
                            WHERE id = $1 AND sent_time IS NULL RETURNING id)
                 INSERT INTO attempts (delivery_id, ok, status) SELECT id, true, $2 FROM m
                 """, [d.id, answer.status, answer.text, time])
+            count(.sent)
+            report(d.notification_id, .sent, attempts: d.attempts + 1, error: nil)
             return
         }
         let error = answer.error ?? "HTTP \(answer.status): \(answer.text.prefix(500))"
@@ -127,12 +133,37 @@ extension URLActions {
             INSERT INTO attempts (delivery_id, ok, status, error) SELECT id, false, $5, $2 FROM m
             """, [d.id, error, delay, config.maxAttempts, answer.status, answer.text, time])
         host.log(.warning, "webhook #\(d.notification_id) attempt \(d.attempts + 1): \(error)")
+        let outcome: Counted = d.attempts + 1 < config.maxAttempts ? .retried : .failed
+        count(outcome)
+        report(d.notification_id, outcome, attempts: d.attempts + 1, error: error)
         if d.attempts + 1 < config.maxAttempts {
             Task {
                 try? await Task.sleep(for: .seconds(delay))
                 self.kick()
             }
         }
+    }
+
+    /// What /metrics/ counts for webhooks (PluginAPI/README.md, "Adding an alert channel"):
+    /// garrison_plugin_urlaction_notifications_{sent,retried,failed}_total{channel="webhook"}.
+    /// Sent is any final answer (a 4xx too: Tactical RMM does not retry it); a delivery given up
+    /// before its first request (no such URL action, a host not allowed) counts as failed.
+    enum Counted: String, CaseIterable { case sent, retried, failed }
+
+    func count(_ outcome: Counted, by delta: UInt64 = 1) {
+        host.count("notifications_\(outcome.rawValue)_total", labels: ["channel": "webhook"], by: delta)
+    }
+
+    /// urlaction.delivery: the attempt's outcome, which the alerts plugin shows on the alert
+    /// (Plugins/Alerts/README.md, "Delivery on the alert"); in-process, at most once.
+    func report(_ notification: Int, _ outcome: Counted, attempts: Int, error: String?) {
+        let state = outcome == .retried ? "retrying" : outcome.rawValue
+        try? host.publish(
+            event: "urlaction.delivery",
+            json: [
+                "notification_id": .number(Double(notification)), "channel": "webhook", "state": .string(state),
+                "attempts": .number(Double(attempts)), "last_error": error.map(JSON.string) ?? .null,
+            ] as JSON)
     }
 
     struct Outcome: Decodable, Sendable {

@@ -38,6 +38,7 @@ final class URLActions: GarrisonPlugin {
         try r.route(.delete, "/core/urlaction/<pk>/", permission: "can_edit_core_settings") { req in try await self.delete(req) }
         try r.route(.patch, "/core/urlaction/run/", permission: "can_run_urlactions") { req in try await self.runWeb(req) }
         try r.route(.post, "/core/urlaction/run/test/", permission: "can_run_urlactions") { req in try await self.runTest(req) }
+        Counted.allCases.forEach { count($0, by: 0) }
         try r.subscribe("alert.notify") { event in await self.received(event) }
         try r.jobKind("urlaction.send") { _ in
             let sent = try await self.sendDue()

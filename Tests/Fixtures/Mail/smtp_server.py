@@ -5,7 +5,12 @@ AUTH (PLAIN or LOGIN) with USER/PASSWORD, and writes each message it accepts to 
 NNNN.json ({"from", "to", "data"}), atomically. TLS: none (default), starttls (required
 before AUTH) or implicit, with the PEM CERT and KEY. Prints READY once listening; stops
 when its stdin closes.
+
+SMTP_DATA_DELAY (seconds, environment): wait that long after keeping a message before its
+250, as a slow server does -- the window in which a client that dies has delivered a
+message without knowing it.
 """
+import asyncio
 import itertools
 import json
 import os
@@ -17,6 +22,7 @@ from aiosmtpd.smtp import AuthResult, LoginPassword
 
 port, user, password, outdir = int(sys.argv[1]), sys.argv[2].encode(), sys.argv[3].encode(), sys.argv[4]
 counter = itertools.count()
+delay = float(os.environ.get("SMTP_DATA_DELAY", "0"))
 
 
 class Handler:
@@ -27,6 +33,8 @@ class Handler:
         with open(tmp, "w") as f:
             json.dump(record, f)
         os.rename(tmp, os.path.join(outdir, f"{n:04d}.json"))
+        if delay:
+            await asyncio.sleep(delay)
         return "250 OK"
 
 

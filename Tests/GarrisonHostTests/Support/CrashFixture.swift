@@ -115,6 +115,11 @@ struct CrashFixture {
     /// The stdout markers of every chart point in the Checks plugin's history, read with psql
     /// on the private cluster's socket (the cluster must be running).
     func storedMarkers() throws -> [String] {
+        try psql("SELECT results->>'stdout' FROM plugin_check.history")
+    }
+
+    /// One query's rows (psql -At: columns joined by '|'), on the private cluster's socket.
+    func psql(_ sql: String) throws -> [String] {
         let root = data.appendingPathComponent("postgres")
         let cluster = EmbeddedPostgres(root: root, logger: CrashRestartTests.logger)
         let run = root.appendingPathComponent("run")
@@ -133,8 +138,7 @@ struct CrashFixture {
         let result = try Subprocess.run(
             psql,
             [
-                "-h", run.path, "-p", port, "-U", "garrison", "-d", "garrison", "-At", "-c",
-                "SELECT results->>'stdout' FROM plugin_check.history",
+                "-h", run.path, "-p", port, "-U", "garrison", "-d", "garrison", "-At", "-c", sql,
             ], environment: environment)
         guard result.status == 0 else { throw TestFailure("psql: \(result.output)") }
         return result.output.split(separator: "\n").map(String.init)

@@ -156,6 +156,10 @@ extension RBAC {
     static var alerts: [Case] {
         [
             Case("PATCH /alerts/", .list) { _, _ in Req(path: "/alerts/", json: [:]) },
+            // An agentless alert: no client or site to be outside of.
+            Case("POST /alerts/", .global) { w, _ in
+                Req(path: "/alerts/", json: ["alert_type": "custom", "message": .string(w.unique("rbac-alert-"))])
+            },
             Case(
                 "POST /alerts/bulk/", .scoped, overrides: [.otherScope: .success],
                 reason:

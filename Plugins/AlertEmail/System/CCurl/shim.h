@@ -40,13 +40,19 @@ static inline const char *ccurl_strerror(int code) { return curl_easy_strerror((
 // tls: 0 none, 1 STARTTLS required, 2 implicit TLS (an smtps:// url). login_options e.g.
 // "AUTH=PLAIN"; empty lets libcurl choose. Returns the CURLcode; on failure errbuf
 // (CURL_ERROR_SIZE bytes) holds libcurl's message and reply the server's refusal, if any.
-static inline int ccurl_smtp_send(const char *url, int tls, int verify, const char *ca_file, const char *user, const char *pass,
-                                  const char *login_options, const char *from, const char *rcpts, const char *data, size_t len,
-                                  long timeout_s, char *errbuf, char *reply, size_t reply_cap) {
+//
+// `session`: a handle from ccurl_session_new() to send a burst over one connection (libcurl
+// keeps it open between sends on the same handle, each send then one MAIL/RCPT/DATA
+// transaction), or NULL for a connection of its own, closed after the send.
+static inline int ccurl_smtp_send_on(void *session, const char *url, int tls, int verify, const char *ca_file, const char *user,
+                                     const char *pass, const char *login_options, const char *from, const char *rcpts,
+                                     const char *data, size_t len, long timeout_s, char *errbuf, char *reply, size_t reply_cap) {
     errbuf[0] = 0;
     reply[0] = 0;
-    CURL *h = curl_easy_init();
+    CURL *h = session ? (CURL *)session : curl_easy_init();
     if (!h) return CURLE_FAILED_INIT;
+    // Options of the previous send go; the open connection stays in the handle's cache.
+    if (session) curl_easy_reset(h);
     struct curl_slist *list = NULL;
     char *copy = strdup(rcpts), *save = NULL;
     for (char *r = strtok_r(copy, "\n", &save); r; r = strtok_r(NULL, "\n", &save)) list = curl_slist_append(list, r);
@@ -80,9 +86,31 @@ static inline int ccurl_smtp_send(const char *url, int tls, int verify, const ch
     curl_easy_setopt(h, CURLOPT_DEBUGDATA, &rep);
     CURLcode rc = curl_easy_perform(h);
     curl_slist_free_all(list);
-    curl_easy_cleanup(h);
+    // The handle must not keep pointers to this call's buffers past it.
+    if (session) {
+        curl_easy_setopt(h, CURLOPT_ERRORBUFFER, NULL);
+        curl_easy_setopt(h, CURLOPT_DEBUGFUNCTION, NULL);
+        curl_easy_setopt(h, CURLOPT_DEBUGDATA, NULL);
+        curl_easy_setopt(h, CURLOPT_READDATA, NULL);
+        curl_easy_setopt(h, CURLOPT_MAIL_RCPT, NULL);
+    } else {
+        curl_easy_cleanup(h);
+    }
     return (int)rc;
 }
+
+static inline int ccurl_smtp_send(const char *url, int tls, int verify, const char *ca_file, const char *user, const char *pass,
+                                  const char *login_options, const char *from, const char *rcpts, const char *data, size_t len,
+                                  long timeout_s, char *errbuf, char *reply, size_t reply_cap) {
+    return ccurl_smtp_send_on(NULL, url, tls, verify, ca_file, user, pass, login_options, from, rcpts, data, len, timeout_s, errbuf,
+                              reply, reply_cap);
+}
+
+// A handle that keeps its connection between sends (ccurl_smtp_send_on); ccurl_session_free
+// closes it (SMTP QUIT). One thread at a time.
+static inline void *ccurl_session_new(void) { return curl_easy_init(); }
+static inline void ccurl_session_free(void *session) { if (session) curl_easy_cleanup((CURL *)session); }
+
 typedef struct { char *buf; size_t cap; size_t len; } ccurl_body;
 
 // Keeps the first cap-1 bytes of the answer's body (NUL-terminated); the rest is read and dropped.
