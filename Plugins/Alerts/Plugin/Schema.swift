@@ -429,4 +429,10 @@ extension Schema {
             PRIMARY KEY (notification_id, target)
         );
         """
+
+    /// The filtered list's order (alert_time DESC NULLS LAST, id DESC) as an index: without it
+    /// a page of 50 sorts every matching alert (garrison-bench alerts: 170 ms at 100,000).
+    static let v6 = """
+        CREATE INDEX alerts_time_list ON alerts (alert_time DESC NULLS LAST, id DESC);
+        """
 }
