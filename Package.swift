@@ -266,7 +266,7 @@ let package = Package(
         .executableTarget(
             name: "garrison-bench",
             dependencies: [
-                "GarrisonHost", "TwoFactorCore", "AgentEmulator",
+                "GarrisonHost", "TwoFactorCore", "AgentEmulator", "MeshCentralCore",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),

@@ -8,6 +8,6 @@ struct Bench: AsyncParsableCommand {
         subcommands: [
             HostBench.self, AgentsBench.self, AlertsBench.self, PluginBench.self, SchedulerBench.self, TwoFactorBench.self, ChecksBench.self,
             ScriptingBench.self, SlowlorisBench.self, RestartBench.self, ColdStartBench.self, BackupBench.self, DashboardBench.self,
-            TLSBench.self, PatchingBench.self,
+            TLSBench.self, PatchingBench.self, MeshCentralBench.self,
         ])
 }

@@ -138,10 +138,11 @@ import Testing
         let port: Int
         let directory: URL
 
-        static func start(mode: String = "ok", nodes: [String] = [], port: Int? = nil) async throws -> StandIn {
+        static func start(mode: String = "ok", nodes: [String] = [], port: Int? = nil, failAfter: Int = 0) async throws -> StandIn {
             let directory = BusTests.temporaryDirectory()
             try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-            try JSONSerialization.data(withJSONObject: ["nodes": nodes]).write(to: directory.appendingPathComponent("seed.json"))
+            try JSONSerialization.data(withJSONObject: ["nodes": nodes, "fail_after": failAfter] as [String: Any]).write(
+                to: directory.appendingPathComponent("seed.json"))
             let port = try port ?? PluginsAlertEmailTests.freePort()
             let script = PackagePaths.root.appendingPathComponent("Tests/Fixtures/MeshCentral/control_standin.py").path
             let python = try Subprocess.which("python3") ?? { throw TestFailure("python3 not found") }()
@@ -270,6 +271,11 @@ import Testing
             let again = try await Self.syncNow(host, admin)
             #expect(again["ok"] == true && again["commands"] == 0, "\(again)")
 
+            // An agent moved into the tech's scope (agent.moved): its node gains the tech.
+            let moved = try await host.request(.put, "/agents/sync-b/", as: .token(admin), json: ["site": .init(siteA)])
+            #expect(moved.status == 200, "\(moved.text)")
+            try await eventually("the move syncs") { standIn.links[techID] == [nodeA: SyncPlan.nodeRights, nodeB: SyncPlan.nodeRights] }
+
             // The permission taken away: the user goes.
             let role = try await pool.query("SELECT role_id FROM users WHERE id = $1", [String(tech)]).first!.int("role_id")
             let put = try await host.request(
@@ -317,22 +323,98 @@ import Testing
             #expect(try await host.request(.get, "/agents/vnc-agent/70000/webvnc/", as: .token(admin)).status == 400)
         }
 
-        // MeshCentral that answers garbage, closes mid-reply, never answers, or is not there:
+        // MeshCentral that answers garbage, closes before answering or in the middle of a frame,
+        // never answers, or is not there:
         // 502 with a detail, within the deadline (2 s here), and the sync records the failure.
         let port = try PluginsAlertEmailTests.freePort()
         try await Self.withMesh(nil, port: port) { host, admin in
-            for mode in ["absent", "garbage", "close", "silent"] {
+            for mode in ["absent", "garbage", "close", "midreply", "silent"] {
                 let broken = mode == "absent" ? nil : try await StandIn.start(mode: mode, port: port)
                 defer { broken?.stop() }
                 let started = ContinuousClock.now
                 let reply = try await host.request(.post, "/api/v3/meshexe/", as: .token(admin), json: ["goarch": "amd64", "plat": "windows"])
                 #expect(reply.status == 502 && reply.json["detail"]?.stringValue?.isEmpty == false, "\(mode): \(reply.status) \(reply.text)")
                 #expect(ContinuousClock.now - started < .seconds(10), "\(mode)")
-                if mode == "garbage" || mode == "silent" {
+                if mode == "garbage" || mode == "midreply" || mode == "silent" {
                     let run = try await Self.syncNow(host, admin)
                     #expect(run["ok"] == false && run["error"]?.stringValue?.isEmpty == false, "\(mode): \(run)")
                 }
             }
+        }
+    }
+
+    @Test func syncCutOffHalfWay_isFinishedByTheNextRun() async throws {
+        // The first socket that gets three commands is dropped right after MeshCentral applied them.
+        let standIn = try await StandIn.start(mode: "flaky", nodes: [Self.nodeHex(1), Self.nodeHex(2)], failAfter: 3)
+        defer { standIn.stop() }
+        try await Self.withMesh(standIn) { host, admin in
+            let pool = host.server.storage.pool
+            let (clientA, siteA) = try await host.client("CutA", admin: admin)
+            let (_, siteB) = try await host.client("CutB", admin: admin)
+            try await host.seedAgent("cut-a", hostname: "a", site: siteA)
+            try await host.seedAgent("cut-b", hostname: "b", site: siteB)
+            try await pool.query("UPDATE agents SET mesh_node_id = $2 WHERE agent_id = $1", ["cut-a", Self.nodeHex(1)])
+            try await pool.query("UPDATE agents SET mesh_node_id = $2 WHERE agent_id = $1", ["cut-b", Self.nodeHex(2)])
+            // With the agents in place, every run that starts from an empty MeshCentral has at
+            // least four commands (a user, its name, a node's links, the other node's), so one is cut.
+            _ = try await host.user("Cut Tech", permissions: ["can_use_mesh"], clients: [clientA], admin: admin)
+            try await pool.query("UPDATE users SET first_name = 'Cut', last_name = 'Tech' WHERE username = 'Cut Tech'")
+            try await eventually("a sync cut off half way") { !standIn.lines("dropped.jsonl").isEmpty }
+            try await eventually("the cut-off run recorded as failed") {
+                try await pool.query("SELECT 1 FROM plugin_meshcentral.sync_runs WHERE ok = false AND error <> ''").first != nil
+            }
+
+            let run = try await Self.syncNow(host, admin)
+            #expect(run["ok"] == true, "\(run)")
+            let tech = try await pool.query("SELECT id FROM users WHERE username = 'Cut Tech'").first!.int("id")
+            let adminID = try await pool.query("SELECT id FROM users WHERE username = 'admin'").first!.int("id")
+            let nodeA = "node//" + MeshIDs.meshNodeID(fromHex: Self.nodeHex(1))!
+            let nodeB = "node//" + MeshIDs.meshNodeID(fromHex: Self.nodeHex(2))!
+            let links = standIn.links
+            #expect(links["user//cuttech___\(tech)"] == [nodeA: SyncPlan.nodeRights], "\(links)")
+            #expect(links["user//admin___\(adminID)"] == [nodeA: SyncPlan.nodeRights, nodeB: SyncPlan.nodeRights], "\(links)")
+            // Display names were set too, whatever the cut-off run left undone.
+            #expect(standIn.state["users"]?["user//cuttech___\(tech)"]?["realname"] == "Cut Tech")
+            // And MeshCentral now matches: one more run changes nothing.
+            let again = try await Self.syncNow(host, admin)
+            #expect(again["ok"] == true && again["commands"] == 0, "\(again)")
+        }
+    }
+
+    @Test func wakeOnLAN_andTheDeviceRemovedWithItsAgent() async throws {
+        let standIn = try await StandIn.start(nodes: [Self.node])
+        defer { standIn.stop() }
+        try await Self.withMesh(standIn) { host, admin in
+            let pool = host.server.storage.pool
+            let (_, site) = try await host.client("Wake", admin: admin)
+            try await host.seedAgent("wake-agent", hostname: "sleepy", site: site)
+            try await host.seedAgent("bare-agent", hostname: "bare", site: site)
+            let meshNode = "node//" + MeshIDs.meshNodeID(fromHex: Self.node)!
+
+            let bare = try await host.request(.post, "/agents/bare-agent/wol/", as: .token(admin))
+            #expect(bare.status == 400 && bare.json["detail"] == "Missing mesh node id", "\(bare.text)")
+
+            try await pool.query("UPDATE agents SET mesh_node_id = $2 WHERE agent_id = $1", ["wake-agent", Self.node])
+            let woke = try await host.request(.post, "/agents/wake-agent/wol/", as: .token(admin))
+            #expect(woke.status == 200 && woke.json == "Wake-on-LAN sent to sleepy", "\(woke.text)")
+            let wake = try #require(standIn.commands.last { $0["action"] == "wakedevices" })
+            #expect(wake["nodeids"] == [.string(meshNode)], "\(wake)")
+            #expect(standIn.state["nodes"]?[meshNode]?["woken"] == 1)
+            let noWOL = try await host.user("nowol", permissions: ["can_list_agents", "can_use_mesh"], admin: admin)
+            #expect(try await host.request(.post, "/agents/wake-agent/wol/", as: .token(noWOL)).status == 403)
+
+            // Deleting the agent removes its device from MeshCentral, as Tactical RMM does.
+            let deleted = try await host.request(.delete, "/agents/wake-agent/", as: .token(admin))
+            #expect(deleted.status == 200, "\(deleted.text)")
+            try await eventually("removedevices reached MeshCentral") { standIn.state["nodes"]?[meshNode] == nil }
+            let remove = try #require(standIn.commands.last { $0["action"] == "removedevices" })
+            #expect(remove["nodeids"] == [.string(meshNode)] && remove["responseid"] == "trmm", "\(remove)")
+            // An agent that never had a node id leaves MeshCentral alone.
+            let before = standIn.commands.filter { $0["action"] == "removedevices" }.count
+            #expect(try await host.request(.delete, "/agents/bare-agent/", as: .token(admin)).status == 200)
+            let afterSync = try await Self.syncNow(host, admin)
+            #expect(afterSync["ok"] == true)
+            #expect(standIn.commands.filter { $0["action"] == "removedevices" }.count == before)
         }
     }
 }

@@ -86,6 +86,11 @@ struct AgentRoutes {
             return after
         }
         try await host.agentMembers.store(memberWrites, agentID: agentID, for: call, logger: host.logger)
+        // Moved to another site: who may reach it changed (the MeshCentral bridge syncs the
+        // device's users on it).
+        if before.string("site_id") != after.string("site_id") {
+            host.events.publish("agent.moved", ["agent_id": .string(agentID)])
+        }
         let shaped = try await customFieldsShaped(AgentQueries.render(after, detail: true))
         return Responses.json(await host.agentMembers.complete(shaped, .detail, for: call))
     }
@@ -105,8 +110,9 @@ struct AgentRoutes {
                     agentID: agentID, agentHostname: before.string("hostname")), on: connection)
         }
         host.authenticator.invalidateAll()
-        // Plugins drop what they keep for it (checks, results).
-        host.events.publish("agent.deleted", ["agent_id": .string(agentID)])
+        // Plugins drop what they keep for it (checks, results); the mesh node id goes along
+        // because the row is gone by now and the MeshCentral bridge removes that device.
+        host.events.publish("agent.deleted", ["agent_id": .string(agentID), "mesh_node_id": .string(before.string("mesh_node_id"))])
         // Its nats-server user goes too, which also ends a connection it still holds.
         await commander.bus.agentsChanged()
         let note = reached ? "" : " The agent bus is down: the agent was removed here but did not get the uninstall command."

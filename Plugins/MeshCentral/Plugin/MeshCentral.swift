@@ -46,7 +46,9 @@ final class MeshCentral: GarrisonPlugin {
         if !controlURL.isEmpty, !(controlURL.hasPrefix("ws://") || controlURL.hasPrefix("wss://")) {
             throw PluginError(.invalid, "[settings] control_url must start with ws:// or wss://")
         }
-        let seconds = settings.timeout_seconds ?? 10
+        // 8 s by default: with the host's own work around it, a route that gives up on
+        // MeshCentral has answered 502 within 10 s.
+        let seconds = settings.timeout_seconds ?? 8
         guard (1...120).contains(seconds) else { throw PluginError(.invalid, "[settings] timeout_seconds must be 1 to 120") }
         timeout = .seconds(seconds)
         installerURL = settings.installer_url ?? ""
@@ -85,6 +87,7 @@ final class MeshCentral: GarrisonPlugin {
             try await self.mapped { try await self.meshInstaller(req) }
         }
         try registerSync(r)
+        try registerDevices(r)
         try r.route(.get, "/agents/<agent_id>/meshcentral/", permission: "can_use_mesh") { req in
             try await self.takeControl(req)
         }
@@ -154,6 +157,8 @@ final class MeshCentral: GarrisonPlugin {
         default: throw PluginHTTPError(400, "Arch not supported")
         }
         let site = try await site()
+        // One deadline for both steps (the device group's id, then the download).
+        let deadline = ContinuousClock.now + timeout
         let meshes = try await control.session(url: try controlSocketURL(site), timeout: timeout) { connection in
             try await connection.request(["action": "meshes", "responseid": "meshctrl"])
         }
@@ -170,33 +175,40 @@ final class MeshCentral: GarrisonPlugin {
             ident == 10005 || plat != "windows"
             ? "\(base)/meshagents?id=\(meshID)&installflags=2&meshinstall=\(ident)"
             : "\(base)/meshagents?id=\(ident)&meshid=\(meshID)&installflags=0"
-        let data = try await download(url)
+        let data = try await download(url, within: deadline - ContinuousClock.now)
         return PluginResponse(
             status: 200, contentType: "application/octet-stream", headers: ["Content-Disposition": "attachment; filename=meshagent"],
             body: data)
     }
 
-    /// GETs `url` on a thread of its own (libcurl blocks), at most 256 MiB, within `timeout`.
-    func download(_ url: String) async throws -> Data {
-        let seconds = Int(timeout.components.seconds)
+    /// The largest installer taken from MeshCentral. Its agents are a few MiB (the macOS
+    /// universal one the largest); the bound keeps a wrong URL from filling the memory.
+    static let installerLimit = 64 << 20
+
+    /// GETs `url` on a thread of its own (libcurl blocks), at most installerLimit, within `budget`.
+    func download(_ url: String, within budget: Duration) async throws -> Data {
+        let milliseconds = max(1, Int((Double(budget.components.seconds) + Double(budget.components.attoseconds) / 1e18) * 1000))
         let verify = verifyCertificate
         return try await withCheckedThrowingContinuation { continuation in
             Thread.detachNewThread {
-                var buffer = mcurl_buf(data: nil, len: 0, cap: 0, limit: 256 << 20, over: 0)
+                var buffer = mcurl_buf(data: nil, len: 0, cap: 0, limit: Self.installerLimit, over: 0)
                 var status = 0
                 var errbuf = [CChar](repeating: 0, count: Int(CURL_ERROR_SIZE))
-                let rc = mcurl_get(url, seconds, verify ? 1 : 0, &buffer, &status, &errbuf)
-                defer { free(buffer.data) }
+                let rc = mcurl_get(url, milliseconds, verify ? 1 : 0, &buffer, &status, &errbuf)
                 if rc != 0 || buffer.over != 0 || status != 200 {
+                    free(buffer.data)
                     let message = String(decoding: errbuf.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
                     let why =
                         buffer.over != 0
-                        ? "the installer is larger than 256 MiB"
+                        ? "the installer is larger than \(Self.installerLimit >> 20) MiB"
                         : rc != 0 ? (message.isEmpty ? String(validatingCString: mcurl_strerror(rc)) ?? "error \(rc)" : message) : "HTTP \(status)"
                     continuation.resume(throwing: MeshUnavailable(detail: "MeshCentral's installer download failed: \(why)"))
                     return
                 }
-                continuation.resume(returning: buffer.data.map { Data(bytes: $0, count: buffer.len) } ?? Data())
+                // The body is handed over without a copy: the one the host makes to send it is the
+                // only other (the ABI's call_respond takes the whole body; it cannot be streamed).
+                guard let bytes = buffer.data else { return continuation.resume(returning: Data()) }
+                continuation.resume(returning: Data(bytesNoCopy: bytes, count: buffer.len, deallocator: .free))
             }
         }
     }
@@ -265,6 +277,9 @@ final class MeshCentral: GarrisonPlugin {
     /// `recover` mode mesh, 90 s).
     func recover(_ req: PluginRequest) async throws -> PluginResponse {
         let (agentID, agent) = try await visibleAgent(req)
+        // The wait is longer than the host's usual deadline for a plugin route. A 1.1 host has
+        // no call_set_timeout: there its deadline stands and a slow agent gets 504.
+        try? req.setTimeout(.seconds(95))
         let hostname = agent["hostname"]?.stringValue ?? ""
         let reply: JSON
         do {

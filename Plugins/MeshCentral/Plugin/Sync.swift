@@ -4,16 +4,20 @@ import PluginKit
 import Synchronization
 
 /// The user and permission sync as a scheduler job (meshcentral.sync): every
-/// sync_every_seconds and soon after operators, roles, the global settings or an agent's
-/// node id change. Each run starts from what MeshCentral says now, so a run that failed half
+/// sync_every_seconds and soon after operators, roles, the global settings, an agent's node
+/// id or site change, or an agent is deleted. Each run starts from what MeshCentral says now, so a run that failed half
 /// way is finished by the next one. Every run is recorded in sync_runs.
 extension MeshCentral {
     static let scheduleID = "meshcentral-sync"
 
     func registerSync(_ r: Registrar) throws {
         try r.jobKind("meshcentral.sync") { _ in try await self.syncRun() }
-        for event in ["core.accounts.changed", "agent.meshnode", "agent.deleted"] {
+        for event in ["core.accounts.changed", "agent.meshnode", "agent.moved"] {
             try r.subscribe(event) { _ in self.kickSync() }
+        }
+        try r.subscribe("agent.deleted") { event in
+            await self.removeDevice(event)
+            self.kickSync()
         }
         try r.subscribe("core.started") { _ in await self.ensureSchedule() }
         Task { await self.ensureSchedule() }

@@ -9,10 +9,17 @@ the future, a known user, domain ""), refusing the upgrade with 401 otherwise. P
 serverinfo and userinfo first, as MeshCentral does, then answers meshes, users, nodes and
 getcookie, and applies adduser, edituser, deleteuser and adddeviceuser to its state.
 STATE_DIR gets commands.jsonl (every frame received), state.json (users and nodes after each
-change), seed.json (read at start: {"nodes": [hex node ids]}) and ready.
+change), seed.json (read at start, below) and ready.
+seed.json: {"nodes": [hex node ids], "groups": device groups the nodes are spread over
+(default 1), "quiet": true to skip commands.jsonl and write state.json only when asked for
+users (the benchmark's thousands of commands), "fail_after": N (with MODE flaky)}.
 GET /meshagents?... answers a 512 KiB installer and logs the query to downloads.jsonl.
+removedevices and wakedevices are applied (a removed node leaves the state; a woken one is
+counted in its "woken").
 MODE: ok, garbage (answers requests with non-JSON), close (closes on the first request),
-silent (never answers).
+silent (never answers), midreply (sends the start of a frame promising more and drops the
+connection), flaky (as ok, but the first socket that gets fail_after commands is dropped
+right after applying them: a sync cut off half way; logged to dropped.jsonl).
 """
 import asyncio
 import base64
@@ -32,6 +39,8 @@ MESH_ID = "mesh//" + base64.b64encode(b"garrison-test-group-0123456789ab").decod
 INSTALLER = bytes((i * 31 + 7) % 251 for i in range(512 << 10))
 
 state = {"users": {"user//" + API_USER: {"realname": "API"}}, "nodes": {}}
+options = {"groups": 1, "quiet": False, "fail_after": 0}
+dropped = [False]
 
 
 def mesh_b64(raw):
@@ -42,8 +51,21 @@ def seed():
     path = os.path.join(DIR, "seed.json")
     if os.path.exists(path):
         with open(path) as f:
-            for hexid in json.load(f).get("nodes", []):
-                state["nodes"]["node//" + mesh_b64(bytes.fromhex(hexid))] = {"links": {"user//" + API_USER: {"rights": 4294967295}}}
+            seeded = json.load(f)
+        for key in options:
+            options[key] = seeded.get(key, options[key])
+        for n, hexid in enumerate(seeded.get("nodes", [])):
+            state["nodes"]["node//" + mesh_b64(bytes.fromhex(hexid))] = {
+                "group": group_id(n % max(1, options["groups"])),
+                "links": {"user//" + API_USER: {"rights": 4294967295}},
+            }
+
+
+def group_id(n):
+    """Device group n's id; group 0 is MESH_ID, the one named TacticalRMM."""
+    if n == 0:
+        return MESH_ID
+    return "mesh//" + mesh_b64(("garrison-test-group-%012d" % n).encode())
 
 
 def save():
@@ -54,6 +76,8 @@ def save():
 
 
 def log(name, value):
+    if options["quiet"] and name == "commands.jsonl":
+        return
     with open(os.path.join(DIR, name), "a") as f:
         f.write(json.dumps(value) + "\n")
 
@@ -101,6 +125,13 @@ def apply(cmd):
         users.pop(cmd.get("userid"), None)
         for node in nodes.values():
             node["links"].pop(cmd.get("userid"), None)
+    elif action == "removedevices":
+        for nid in cmd.get("nodeids", []):
+            nodes.pop(nid, None)
+    elif action == "wakedevices":
+        for nid in cmd.get("nodeids", []):
+            if nid in nodes:
+                nodes[nid]["woken"] = nodes[nid].get("woken", 0) + 1
     elif action == "adddeviceuser" and cmd.get("nodeid") in nodes:
         links = nodes[cmd["nodeid"]]["links"]
         if cmd.get("remove"):
@@ -111,8 +142,9 @@ def apply(cmd):
                 if "user//" + name in users:
                     links["user//" + name] = {"rights": cmd.get("rights")}
     else:
-        return False
-    save()
+        return action in ("adddeviceuser", "edituser")
+    if not options["quiet"]:
+        save()
     return True
 
 
@@ -121,22 +153,43 @@ def answer(cmd):
     if action == "meshes":
         return {"action": "meshes", "meshes": [{"_id": MESH_ID, "name": "TacticalRMM", "mtype": 2}], "tag": cmd.get("tag")}
     if action == "users":
+        if options["quiet"]:
+            save()
         return {"action": "users", "users": [{"_id": uid, "name": uid[6:], "realname": u.get("realname", "")} for uid, u in state["users"].items()]}
     if action == "nodes":
-        return {"action": "nodes", "nodes": {MESH_ID: [{"_id": nid, "name": nid, "meshid": MESH_ID, "links": n["links"]} for nid, n in state["nodes"].items()]}}
+        groups = {}
+        for nid, n in state["nodes"].items():
+            groups.setdefault(n["group"], []).append({"_id": nid, "name": nid, "meshid": n["group"], "links": n["links"]})
+        return {"action": "nodes", "nodes": groups}
     if action == "getcookie":
         return {"action": "getcookie", "cookie": "relay$cookie@" + str(cmd.get("tcpport")), "tag": cmd.get("tag"), "nodeid": cmd.get("nodeid")}
     return None
 
 
+def drop_mid_frame(websocket):
+    """A text frame header promising 1000 bytes, 10 of them, then the TCP connection cut."""
+    websocket.transport.write(bytes([0x81, 126, 0x03, 0xE8]) + b'{"action":')
+    websocket.transport.abort()
+
+
 async def handler(websocket):
     await websocket.send(json.dumps({"action": "serverinfo", "serverinfo": {"name": "standin"}}))
     await websocket.send(json.dumps({"action": "userinfo", "userinfo": {"_id": "user//" + API_USER}}))
+    applied = 0
     async for frame in websocket:
         cmd = json.loads(frame)
         log("commands.jsonl", cmd)
         if apply(cmd):
+            applied += 1
+            if MODE == "flaky" and not dropped[0] and applied >= options["fail_after"] > 0:
+                dropped[0] = True
+                log("dropped.jsonl", {"after": applied})
+                websocket.transport.abort()
+                return
             continue
+        if MODE == "midreply":
+            drop_mid_frame(websocket)
+            return
         if MODE == "close":
             await websocket.close()
             return

@@ -275,6 +275,10 @@ extension RBAC {
             Case("POST /agents/{agent_id}/shutdown/", .scoped) { w, ask in Req(path: agentPath(w, ask, "shutdown/")) },
             Case("GET /agents/{agent_id}/tasks/", .scoped) { w, ask in Req(path: agentPath(w, ask, "tasks/")) },
             Case("POST /agents/{agent_id}/wmi/", .scoped) { w, ask in Req(path: agentPath(w, ask, "wmi/")) },
+            Case(
+                "POST /agents/{agent_id}/wol/", .scoped, overrides: [.ownScope: .status(502), .superuser: .status(502)],
+                reason: meshUnreachable
+            ) { w, ask in Req(path: agentPath(w, ask, "wol/")) },
             Case("GET /api/schema/", .global) { _, _ in Req(path: "/api/schema/") },
         ]
     }

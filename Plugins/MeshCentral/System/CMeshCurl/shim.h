@@ -29,8 +29,9 @@ static inline void mcurl_global_init(void) { curl_global_init(CURL_GLOBAL_DEFAUL
 static inline const char *mcurl_strerror(int code) { return curl_easy_strerror((CURLcode)code); }
 
 // GETs `url` into out (data malloc-ed, the caller frees it; at most out->limit bytes, else
-// out->over is set and the transfer stops). Returns the CURLcode; *status gets the HTTP status.
-static inline int mcurl_get(const char *url, long timeout_s, int verify, mcurl_buf *out, long *status, char *errbuf) {
+// out->over is set and the transfer stops), all of it within timeout_ms. Returns the CURLcode;
+// *status gets the HTTP status.
+static inline int mcurl_get(const char *url, long timeout_ms, int verify, mcurl_buf *out, long *status, char *errbuf) {
     errbuf[0] = 0;
     *status = 0;
     CURL *h = curl_easy_init();
@@ -44,8 +45,8 @@ static inline int mcurl_get(const char *url, long timeout_s, int verify, mcurl_b
     curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, mcurl_write);
     curl_easy_setopt(h, CURLOPT_WRITEDATA, out);
     curl_easy_setopt(h, CURLOPT_ERRORBUFFER, errbuf);
-    curl_easy_setopt(h, CURLOPT_TIMEOUT, timeout_s);
-    curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT, timeout_s);
+    curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, timeout_ms);
+    curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, timeout_ms);
     curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
     CURLcode rc = curl_easy_perform(h);
     curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, status);
