@@ -115,11 +115,11 @@ struct MeshCentralBench: AsyncParsableCommand {
         let put = try Subprocess.run(
             "/usr/bin/curl",
             [
-                "-sk", "-X", "PUT", "-H", "Content-Type: application/json", "-H", "Authorization: Token \(host.token)", "-d",
+                "-sk", "--max-time", "30", "-X", "PUT", "-H", "Content-Type: application/json", "-H", "Authorization: Token \(host.token)", "-d",
                 "{\"mesh_site\":\"https://mesh.example.com\",\"mesh_username\":\"meshapi\",\"mesh_token\":\"\(key)\"}",
                 "\(host.base)/core/settings/",
             ])
-        guard put.output.contains("ok") || put.output.contains("{") else { throw BenchError("settings: \(put.output)") }
+        guard put.output.contains("Settings were edited") else { throw BenchError("settings: \(put.output)") }
         let first = try await Self.finishedRun(pool, after: 0)
         let links = standIn.managedLinks()
         print(
@@ -131,7 +131,7 @@ struct MeshCentralBench: AsyncParsableCommand {
         _ = try Subprocess.run(
             "/usr/bin/curl",
             [
-                "-sk", "-X", "PUT", "-H", "Content-Type: application/json", "-H", "Authorization: Token \(host.token)", "-d",
+                "-sk", "--max-time", "30", "-X", "PUT", "-H", "Content-Type: application/json", "-H", "Authorization: Token \(host.token)", "-d",
                 "{\"mesh_device_group\":\"TacticalRMM\"}", "\(host.base)/core/settings/",
             ])
         let second = try await Self.finishedRun(pool, after: first.id)
@@ -195,7 +195,7 @@ struct MeshCentralBench: AsyncParsableCommand {
 
     /// The tests' control.ashx stand-in, quiet: no command log, its state written when asked for users.
     struct StandIn {
-        let process: Process
+        let pid: pid_t
         let directory: URL
 
         static func start(port: Int, nodes: [String], groups: Int) throws -> StandIn {
@@ -206,20 +206,30 @@ struct MeshCentralBench: AsyncParsableCommand {
             try JSONSerialization.data(withJSONObject: ["nodes": nodes, "groups": groups, "quiet": true]).write(
                 to: directory.appendingPathComponent("seed.json"))
             guard let python = Subprocess.which("python3") else { throw BenchError("python3 is not installed") }
-            let process = Process()
-            process.executableURL = URL(fileURLWithPath: python)
-            process.arguments = [
-                root.appendingPathComponent("Tests/Fixtures/MeshCentral/control_standin.py").path, String(port),
+            // posix_spawn as the other benches do (not Foundation's Process): nothing of this
+            // process inherited, default signal handling and an empty mask.
+            var actions = posix_spawn_file_actions_t()
+            posix_spawn_file_actions_init(&actions)
+            defer { posix_spawn_file_actions_destroy(&actions) }
+            posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+            posix_spawn_file_actions_addopen(&actions, 1, directory.appendingPathComponent("log").path, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
+            posix_spawn_file_actions_adddup2(&actions, 1, 2)
+            SpawnCloseFrom.add(&actions)
+            var attributes = posix_spawnattr_t()
+            posix_spawnattr_init(&attributes)
+            defer { posix_spawnattr_destroy(&attributes) }
+            SpawnSignals.reset(&attributes)
+            let arguments = [
+                python, root.appendingPathComponent("Tests/Fixtures/MeshCentral/control_standin.py").path, String(port),
                 String(repeating: "0f", count: 80), "meshapi", directory.path, "ok",
             ]
-            process.standardOutput = FileHandle.nullDevice
-            process.standardError = try FileHandle(forWritingTo: {
-                let log = directory.appendingPathComponent("log")
-                FileManager.default.createFile(atPath: log.path, contents: nil)
-                return log
-            }())
-            try process.run()
-            let standIn = StandIn(process: process, directory: directory)
+            let argv: [UnsafeMutablePointer<CChar>?] = arguments.map { strdup($0) } + [nil]
+            let env: [UnsafeMutablePointer<CChar>?] = ProcessInfo.processInfo.environment.map { strdup("\($0.key)=\($0.value)") } + [nil]
+            defer { argv.forEach { free($0) }; env.forEach { free($0) } }
+            var pid: pid_t = 0
+            let status = posix_spawn(&pid, python, &actions, &attributes, argv, env)
+            guard status == 0 else { throw BenchError("cannot start the stand-in: \(String(cString: strerror(status)))") }
+            let standIn = StandIn(pid: pid, directory: directory)
             for _ in 0..<200 {
                 if FileManager.default.fileExists(atPath: directory.appendingPathComponent("ready").path) { return standIn }
                 usleep(50_000)
@@ -241,8 +251,9 @@ struct MeshCentralBench: AsyncParsableCommand {
         }
 
         func stop() {
-            process.terminate()
-            process.waitUntilExit()
+            kill(pid, SIGKILL)
+            var status: Int32 = 0
+            waitpid(pid, &status, 0)
             try? FileManager.default.removeItem(at: directory)
         }
     }

@@ -252,8 +252,11 @@ final class MeshCentral: GarrisonPlugin {
 
     /// GET /agents/<agent_id>/meshcentral/: control, terminal and file links for the operator.
     func takeControl(_ req: PluginRequest) async throws -> PluginResponse {
+        // The agent and the settings are two independent host calls: asked at once, the route
+        // waits for one round trip instead of two. The agent's answer counts first (404 before 400).
+        async let settings = site()
         let (agentID, agent) = try await visibleAgent(req)
-        let site = try await site()
+        let site = try await settings
         let node = agent["mesh_node_id"]?.stringValue ?? ""
         guard !node.isEmpty else { throw PluginHTTPError(400, "Missing mesh node id") }
         let username = req.principal["username"]?.stringValue ?? ""
