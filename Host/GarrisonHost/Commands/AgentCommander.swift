@@ -140,10 +140,7 @@ public final class AgentCommander: Sendable {
         let id = try await PendingActionStore.insertTracked(pool, request: request, command: command, historyID: historyID)
         command.set(key, .int(Int64(id)))
         let outcome = await send(command, to: request.agentID, timeout: request.timeout)
-        if case .reply = outcome {
-        } else {
-            try await PendingActionStore.delete(pool, id: id)
-        }
+        if !outcome.isReply { try await PendingActionStore.delete(pool, id: id) }
         if let historyID { try await history.record(pool, id: historyID, outcome: outcome, sink: request.history?.saveResult != nil) }
         return Result(outcome: outcome, historyID: historyID, pendingActionID: outcome.isReply ? id : nil)
     }
