@@ -42,7 +42,8 @@ import Testing
         let fixture = CrashFixture(
             folder: folder, host: ServeProcess(folder: folder, port: port), http: HTTP(base: "http://127.0.0.1:\(port)"),
             natsPort: FreePort.find())
-        try "[nats]\nport = \(fixture.natsPort)\n".write(to: folder.appendingPathComponent("garrison.toml"), atomically: true, encoding: .utf8)
+        try "[nats]\nport = \(fixture.natsPort)\n".write(
+            to: folder.appendingPathComponent("garrison.toml"), atomically: true, encoding: .utf8)
 
         let first = try fixture.host.start()
         var stopFirst = true
@@ -83,15 +84,17 @@ import Testing
         defer { fixture.host.stop(second) }
         try await fixture.host.awaitStatus200(timeout: .seconds(90))
         // Rows claimed by the dead host wait out their lease (timeout × 2 + 30 s) first.
-        try await eventually("every e-mail and webhook marked sent after the restart", timeout: .seconds(150)) {
-            let open = try fixture.psql(
-                """
-                SELECT (SELECT count(*) FROM plugin_alert_email.messages WHERE sent_time IS NULL)
-                     + (SELECT count(*) FROM plugin_urlaction.deliveries WHERE sent_time IS NULL)
-                     + greatest(0, \(Self.checks) - (SELECT count(*) FROM plugin_alert_email.messages))
-                     + greatest(0, \(Self.checks) - (SELECT count(*) FROM plugin_urlaction.deliveries))
-                """)
-            return open == ["0"]
+        try await Self.explainingTimeout(fixture) {
+            try await eventually("every e-mail and webhook marked sent after the restart", timeout: .seconds(150)) {
+                let open = try fixture.psql(
+                    """
+                    SELECT (SELECT count(*) FROM plugin_alert_email.messages WHERE sent_time IS NULL)
+                         + (SELECT count(*) FROM plugin_urlaction.deliveries WHERE sent_time IS NULL)
+                         + greatest(0, \(Self.checks) - (SELECT count(*) FROM plugin_alert_email.messages))
+                         + greatest(0, \(Self.checks) - (SELECT count(*) FROM plugin_urlaction.deliveries))
+                    """)
+                return open == ["0"]
+            }
         }
 
         // E-mail: every notification arrived; a second copy only of one not marked sent
@@ -99,7 +102,8 @@ import Testing
         let mails = try smtp.messages().compactMap { $0.headers["Message-ID"] }
         let mailCopies = Dictionary(grouping: mails, by: { $0 }).mapValues(\.count)
         #expect(mailCopies.count == Self.checks, "distinct e-mails: \(mailCopies)")
-        let sentBefore = Set(try Self.markedBefore(killedAt, fixture, table: "plugin_alert_email.messages").map { "<alert-notification-\($0)@example.com>" })
+        let sentBefore = Set(
+            try Self.markedBefore(killedAt, fixture, table: "plugin_alert_email.messages").map { "<alert-notification-\($0)@example.com>" })
         let twice = mailCopies.filter { $0.value > 1 }
         #expect(twice.keys.allSatisfy { !sentBefore.contains($0) }, "re-sent although marked sent before the kill: \(twice)")
         // One message in flight per sender: the one kicked by new notifications and the
@@ -120,6 +124,36 @@ import Testing
             "AlertDeliveryCrashTests: \(mailedBeforeKill) e-mails in before the kill (\(sentBefore.count) marked), "
                 + "\(hooksSentBefore.count) webhooks marked before it; after the restart \(mails.count) e-mails for \(mailCopies.count) "
                 + "notifications, \(keys.count) webhooks for \(hookCopies.count)")
+    }
+
+    /// Runs `body`; when it throws, the unsent rows of both channels (and the alerts' own
+    /// notifications) go to the log first, so a timeout says which row was stuck and why.
+    static func explainingTimeout(_ fixture: CrashFixture, _ body: () async throws -> Void) async throws {
+        do { try await body() } catch {
+            for (name, sql) in [
+                (
+                    "e-mail",
+                    "SELECT notification_id, attempts, gave_up, round(extract(epoch FROM next_attempt - now())), last_error FROM plugin_alert_email.messages WHERE sent_time IS NULL"
+                ),
+                (
+                    "webhook",
+                    "SELECT notification_id, attempts, gave_up, round(extract(epoch FROM next_attempt - now())), last_error FROM plugin_urlaction.deliveries WHERE sent_time IS NULL"
+                ),
+                (
+                    "count",
+                    """
+                    SELECT 'alerts ' || (SELECT count(*) FROM plugin_alert.alerts) || ', notifications ' || (SELECT count(*) FROM plugin_alert.notifications)
+                        || ' (' || (SELECT count(*) FROM plugin_alert.notifications WHERE received_time IS NULL) || ' unacknowledged), e-mails '
+                        || (SELECT count(*) FROM plugin_alert_email.messages) || ', webhooks ' || (SELECT count(*) FROM plugin_urlaction.deliveries)
+                    """
+                ),
+            ] {
+                print(
+                    "AlertDeliveryCrashTests: unsent \(name) rows (notification, attempts, gave up, due in s, error): \((try? fixture.psql(sql)) ?? [])"
+                )
+            }
+            throw error
+        }
     }
 
     /// The notification ids of `table`'s rows marked sent before `instant`.

@@ -53,7 +53,52 @@ import Testing
             #expect(try await w.host.eventually(15) { w.events.named("alert.notify").count >= 4 })
             let ids = Set(w.events.named("alert.notify").compactMap { $0["notification_id"]?.intValue })
             #expect(ids.count == 2)
+            try await Self.unacknowledgedAreRepublishedUntilAChannelAcknowledges(w, ids: ids)
         }
+    }
+
+    /// Published, but no channel acknowledged (the event died with the process, or no channel
+    /// plugin runs here): published again 30 s after the last publication, then 60 s, ...; a
+    /// channel's `received` report ends it. "Not published" is checked after two more runs
+    /// of the sweep, not after a sleep.
+    static func unacknowledgedAreRepublishedUntilAChannelAcknowledges(_ w: PluginsAlertsTests.World, ids: Set<Int>) async throws {
+        @Sendable func published() -> Int { w.events.named("alert.notify").count }
+        @Sendable func sweeps() async throws -> Int {
+            try await w.pool.query("SELECT count(*) AS n FROM job_runs WHERE schedule_id = 'alert:alert-notify' AND state = 'succeeded'")
+                .first?.int("n") ?? 0
+        }
+        func twoMoreSweeps() async throws {
+            let now = try await sweeps()
+            #expect(try await w.host.eventually(15) { try await sweeps() >= now + 2 })
+        }
+        // The second try waits 60 s: 40 s after it, nothing.
+        try await w.pool.query("UPDATE plugin_alert.notifications SET published_time = now() - interval '40 seconds', publishes = 2")
+        let early = published()
+        try await twoMoreSweeps()
+        #expect(published() == early, "published again before its 60 s")
+        try await w.pool.query("UPDATE plugin_alert.notifications SET published_time = now() - interval '61 seconds'")
+        #expect(try await w.host.eventually(15) { published() >= early + 2 })
+        let tries = try await w.pool.query("SELECT publishes FROM plugin_alert.notifications").rows.map { $0.int("publishes") }
+        #expect(tries == [3, 3], "\(tries)")
+
+        // Acknowledged: never again, however long ago the last publication.
+        for id in ids {
+            w.host.server.context.events.publish(
+                "alert_email.delivery", ["notification_id": .number(Double(id)), "channel": "email", "state": "received", "attempts": 0])
+        }
+        #expect(
+            try await w.host.eventually {
+                try await w.pool.query("SELECT count(*) AS n FROM plugin_alert.notifications WHERE received_time IS NULL").first?.int("n") == 0
+            })
+        try await w.pool.query("UPDATE plugin_alert.notifications SET published_time = now() - interval '2 hours'")
+        let acknowledged = published()
+        try await twoMoreSweeps()
+        #expect(published() == acknowledged, "published again although acknowledged")
+        // The alert shows it as kept by the channel, not tried yet.
+        let states = try await w.pool.query(
+            "SELECT count(*) AS n FROM plugin_alert.notifications n LEFT JOIN plugin_alert.deliveries d ON d.notification_id = n.id WHERE d.state IS NULL"
+        ).first?.int("n")
+        #expect(states == 2, "a received report writes no delivery row")
     }
 
     /// Availability: no mail at offline (Garrison raises early; Tactical RMM mails at

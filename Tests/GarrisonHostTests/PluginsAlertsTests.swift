@@ -93,13 +93,13 @@ import Testing
     }
 
     static func with(
-        scripting: Bool = false, settings: String = "", extra: (PluginFolder) throws -> Void = { _ in },
+        scripting: Bool = false, bus: Bool = false, settings: String = "", extra: (PluginFolder) throws -> Void = { _ in },
         _ body: @Sendable @escaping (World) async throws -> Void
     ) async throws {
         let folder = try folder(scripting: scripting, settings: settings)
         try extra(folder)
         defer { folder.cleanUp() }
-        try await TestHost.with(plugins: folder, callTimeoutMS: 20_000) { host in
+        try await TestHost.with(plugins: folder, callTimeoutMS: 20_000, bus: bus) { host in
             let events = Events()
             for pattern in ["check.*", "alert.*", "scripting.task.*"] {
                 host.server.context.events.subscribe(owner: "test", pattern: pattern) { event in
@@ -458,6 +458,67 @@ import Testing
             #expect(try await w.alerts(check: id).allSatisfy { $0["resolved"] == true })
             let open = try await w.pool.query("SELECT count(*)::int AS n FROM plugin_alert.alerts WHERE NOT resolved").first?.int("n")
             #expect(open == 0)
+        }
+    }
+
+    /// A check.failed the checks plugin had queued when the host stopped never reached the
+    /// alerts plugin (events live in the process): at the next start (core.started) the checks
+    /// plugin publishes the events of the minutes before again. The lost one raises its alert;
+    /// the ones already applied change nothing, however often they come.
+    @Test func checkEventsLostWithAStop_arePublishedAgainAtStart_andApplyOnce() async throws {
+        try await Self.with { w in
+            let lost = try await w.check(["check_type": "ping", "ip": "10.0.0.5", "fails_b4_alert": 1, "dashboard_alert": true])
+            let kept = try await w.check(["check_type": "ping", "ip": "10.0.0.6", "fails_b4_alert": 1, "dashboard_alert": true])
+            try await w.submit(lost, failing: true)
+            try await w.submit(kept, failing: true)
+            #expect(try await w.host.eventually(10) { try await w.alerts().count == 2 })
+            // As if the host had died before the alerts plugin handled the first check.failed.
+            try await w.pool.query("DELETE FROM plugin_alert.subject_events WHERE subject = $1", ["check:\(w.agentID):\(lost)"])
+            try await w.pool.query("DELETE FROM plugin_alert.alerts WHERE assigned_check = $1", [String(lost)])
+            #expect(try await w.alerts(check: lost).isEmpty)
+            let changes = try await w.pool.query("SELECT count(*)::int AS n FROM plugin_alert.changes").first?.int("n")
+
+            for _ in 1...2 { w.host.server.context.events.publish("core.started", [:]) }
+            #expect(try await w.host.eventually(10) { try await w.alerts(check: lost).count == 1 })
+            // The kept check's event came twice more and raised nothing new.
+            #expect(
+                try await w.host.eventually(10) {
+                    w.events.named("check.failed").filter { $0["check_id"]?.intValue == kept }.count == 3
+                })
+            #expect(try await w.alerts(check: kept).count == 1)
+            let after = try await w.pool.query("SELECT count(*)::int AS n FROM plugin_alert.changes").first?.int("n")
+            #expect(after == (changes ?? 0) + 1, "only the lost event changed anything: \(String(describing: changes)) -> \(String(describing: after))")
+        }
+    }
+
+    /// A check-failure task runs once per failure: the checks plugin's replay at start
+    /// (core.started) publishes check.failed again with the same event_id, which the scripting
+    /// plugin recognises. The agent is offline, so each run is a queued runtask.
+    @Test func checkFailureTask_runsOncePerFailure_thoughTheEventIsPublishedAgain() async throws {
+        try await Self.with(scripting: true, bus: true) { w in
+            let check = try await w.check(["check_type": "ping", "ip": "10.0.0.8", "fails_b4_alert": 1])
+            let created = try await w.host.request(
+                .post, "/tasks/", as: .token(w.admin),
+                json: [
+                    "agent_id": .string(w.agentID), "name": "Restart the gateway", "task_type": "checkfailure", "assigned_check": .init(check),
+                    "actions": [["type": "cmd", "command": "restart", "shell": "/bin/bash", "timeout": 15]],
+                ])
+            #expect(created.status == 200, "\(created.text)")
+            try await w.lastSeen(w.agentID, minutesAgo: 120)
+            @Sendable func runs() async throws -> Int {
+                try await w.pool.query(
+                    "SELECT count(*)::int AS n FROM pending_actions WHERE agent_id = $1 AND command->>'func' = 'runtask'", [w.agentID]
+                ).first?.int("n") ?? 0
+            }
+            try await w.submit(check, failing: true)
+            #expect(try await w.host.eventually(10) { try await runs() == 1 })
+            for _ in 1...2 { w.host.server.context.events.publish("core.started", [:]) }
+            #expect(try await w.host.eventually(10) { w.events.named("check.failed").count == 3 })
+            // A failure of its own after a recovery: a second run, and no third.
+            try await w.submit(check, failing: false)
+            try await w.submit(check, failing: true)
+            #expect(try await w.host.eventually(10) { try await runs() == 2 })
+            #expect(try await runs() == 2)
         }
     }
 

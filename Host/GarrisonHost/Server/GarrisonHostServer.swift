@@ -83,6 +83,9 @@ public final class GarrisonHostServer: Sendable {
                 busLink.attach(bus)
             }
             try await plugins.loadAll()
+            // Every plugin has subscribed: what a plugin publishes at start (the checks
+            // plugin's replay of recent events) now reaches the others.
+            context.events.publish("core.started", [:])
         } catch {
             await plugins.shutdown()
             await bus?.shutdown()

@@ -103,6 +103,7 @@ final class AlertEmail: GarrisonPlugin {
             host.log(.error, "keeping notification #\(id): \(error)")
             return
         }
+        host.acknowledgeNotification(id, plugin: "alert_email", channel: "email")
         kick()
     }
 

@@ -100,6 +100,7 @@ final class AlertSMS: GarrisonPlugin {
             host.log(.error, "keeping notification #\(id): \(error)")
             return
         }
+        host.acknowledgeNotification(id, plugin: "alert_sms", channel: "sms")
         kick()
     }
 

@@ -6,7 +6,11 @@ import PluginKit
 /// change (raise_alert_notifying / resolve_alert_notifying), then published as alert.notify
 /// at least once: right after the write, and by the alert.notify sweep for any row whose
 /// publication a stop or an error left unmarked. Each event carries `notification_id`, so a
-/// channel that sees one twice sends it once.
+/// channel that sees one twice sends it once. Publishing only queues the event in this
+/// process, so a stop right after the mark would lose it: a channel acknowledges what it
+/// kept (a `<plugin>.delivery` report, Deliveries.swift), and the sweep publishes again what
+/// no channel acknowledged, 30 s after the last publication, then 60, 120... up to an hour,
+/// for a day (a channel whose plugin is not loaded never acknowledges).
 extension Alerts {
     struct Notification: Decodable, Sendable {
         let id: Int
@@ -60,12 +64,28 @@ extension Alerts {
             try await publish(rows)
             total += rows.count
             after = rows.last?.id ?? after
+            if rows.count < 500 { break }
+        }
+        after = 0
+        while true {
+            let rows: [Notification] = try await host.query(
+                """
+                SELECT \(Self.notificationColumns) FROM notifications n JOIN alerts a ON a.id = n.alert_id
+                WHERE n.received_time IS NULL AND n.published_time IS NOT NULL AND n.created > now() - interval '1 day'
+                  AND n.published_time < now() - make_interval(secs => least(30 * power(2, least(greatest(n.publishes, 1) - 1, 7)), 3600))
+                  AND n.id > $1
+                ORDER BY n.id LIMIT 500
+                """, [after])
+            try await publish(rows)
+            total += rows.count
+            after = rows.last?.id ?? after
             if rows.count < 500 { return total }
         }
     }
 
     /// Publish first, mark after: a stop between the two publishes the row again (at least
-    /// once); the id lets channels drop the repeat.
+    /// once); the id lets channels drop the repeat. Marked even when a channel acknowledged it
+    /// meanwhile (a fast channel may): the sweep looks at received_time before republishing.
     func publish(_ rows: [Notification]) async throws {
         guard !rows.isEmpty else { return }
         var published: [Int] = []
@@ -90,7 +110,7 @@ extension Alerts {
         }
         guard !published.isEmpty else { return }
         try await host.execute(
-            "UPDATE notifications SET published_time = now() WHERE id = ANY($1::bigint[]) AND published_time IS NULL",
+            "UPDATE notifications SET published_time = now(), publishes = publishes + 1 WHERE id = ANY($1::bigint[])",
             ["{" + published.map(String.init).joined(separator: ",") + "}"])
     }
 

@@ -435,4 +435,13 @@ extension Schema {
     static let v6 = """
         CREATE INDEX alerts_time_list ON alerts (alert_time DESC NULLS LAST, id DESC);
         """
+
+    /// A channel acknowledges a notification once it kept it (Notifying.swift): events die
+    /// with the process, so a published notification no channel acknowledged is published
+    /// again. Rows published before this version count as received: they were, or are lost.
+    static let v7 = """
+        ALTER TABLE notifications ADD COLUMN received_time timestamptz, ADD COLUMN publishes integer NOT NULL DEFAULT 0;
+        UPDATE notifications SET received_time = published_time, publishes = 1 WHERE published_time IS NOT NULL;
+        CREATE INDEX notifications_unreceived ON notifications (created) WHERE received_time IS NULL AND published_time IS NOT NULL;
+        """
 }

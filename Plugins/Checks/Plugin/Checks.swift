@@ -54,13 +54,17 @@ final class Checks: GarrisonPlugin {
         let batch = ResultBatch(checks: self)
         batchSlot.withLock { $0 = batch }
         try r.migration(version: 1, sql: Schema.v1)
+        try r.migration(version: 2, sql: Schema.v2)
         try registerOperatorRoutes(r)
         try registerAgentRoutes(r)
         try r.jobKind("check.prune") { _ in try await self.prune() }
         try r.jobKind("check.outbox") { _ in ["delivered": .number(Double(try await self.deliverPending()))] }
         try r.jobKind("check.import-trmm") { run in try await self.importTRMM(run.payload) }
         // Schedules live in the database; creating them needs the plugin running.
-        try r.subscribe("core.started") { _ in await self.ensureSchedules() }
+        try r.subscribe("core.started") { _ in
+            await self.ensureSchedules()
+            await self.replayRecent()
+        }
         try r.subscribe("core.policy.*") { event in await self.policyChanged(event) }
         try r.subscribe("agent.deleted") { event in await self.agentDeleted(event) }
         Task { await self.ensureSchedules() }

@@ -6,7 +6,10 @@ import PluginKit
 /// statement as the result that caused them, then claimed (delivered_time set) by exactly
 /// one deliverer -- right after the write, or by the check.outbox sweep for anything a
 /// restart left behind -- and only then published. So a transition is raised once, and is
-/// not lost when the host stops between the result and its delivery.
+/// not lost when the host stops between the result and its delivery. Publishing only queues
+/// the event in this process, so one a stop caught in the queue never reached its
+/// subscribers: at start the events delivered in the minutes before go out again
+/// (`replayRecent`), and subscribers drop a repeat by `event_id`.
 extension Checks {
     struct OutboxRow: Decodable, Sendable {
         let id: Int
@@ -45,6 +48,22 @@ extension Checks {
             total += rows.count
             if rows.count < 500 { return total }
         }
+    }
+
+    /// Publishes again what was delivered in the 5 minutes before this start (at most the
+    /// last 10,000 events): the alerts plugin drops a repeat by its subject's sequence, the
+    /// scripting plugin by the event_id it fired tasks for.
+    func replayRecent() async {
+        do {
+            let rows: [OutboxRow] = try await host.query(
+                """
+                SELECT id, event, payload FROM (
+                    SELECT id, event, payload FROM outbox WHERE delivered_time > now() - interval '5 minutes' ORDER BY id DESC LIMIT 10000
+                ) recent ORDER BY id
+                """)
+            for row in rows { publish(row) }
+            if !rows.isEmpty { host.log(.info, "published again the \(rows.count) check events of the 5 minutes before this start") }
+        } catch { host.log(.warning, "replaying recent check events: \(error)") }
     }
 
     func publish(_ row: OutboxRow) {

@@ -97,4 +97,10 @@ enum Schema {
         );
         CREATE INDEX outbox_pending ON outbox(id) WHERE delivered_time IS NULL;
         """
+
+    /// The outbox by delivery time, for the replay at start (Outbox.swift): transitions
+    /// only, so the index costs little.
+    static let v2 = """
+        CREATE INDEX outbox_delivered ON outbox (delivered_time) WHERE delivered_time IS NOT NULL;
+        """
 }

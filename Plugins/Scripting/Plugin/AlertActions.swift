@@ -62,6 +62,7 @@ extension Scripting {
                     id, e["alert_id"]?.intValue, e["kind"]?.stringValue == "resolved" ? "resolved" : "raised", e["agent_id"]?.stringValue,
                     String(decoding: action.jsonBytes, as: UTF8.self),
                 ])
+            host.acknowledgeNotification(id, plugin: "scripting", channel: "script")
             if let row = rows.first?["id"]?.intValue { try await runAlertAction(row) }
         } catch { host.log(.warning, "alert action #\(id): \(error)") }
     }

@@ -70,4 +70,16 @@ enum Schema {
             PRIMARY KEY (task_id, agent_id)
         );
         """
+
+    /// The check.failed events that fired check-failure tasks, by the checks plugin's
+    /// event_id: the checks plugin publishes recent events again after a restart (its events
+    /// die with the process), and a task must not run twice for one failure. An hour is kept;
+    /// replays cover minutes.
+    static let v3 = """
+        CREATE TABLE fired_check_events (
+            event_id bigint PRIMARY KEY,
+            at timestamptz NOT NULL DEFAULT now()
+        );
+        CREATE INDEX fired_check_events_at ON fired_check_events (at);
+        """
 }

@@ -64,6 +64,7 @@ final class Scripting: GarrisonPlugin {
         try tasks.register(r, scripting: self)
         try registerImport(r)
         try registerAlertActions(r)
+        try r.migration(version: 3, sql: Schema.v3)
     }
 
     // MARK: preparing a run for one agent

@@ -131,7 +131,24 @@ struct Tasks: Sendable {
         // The Checks plugin is named "check": its transitions are check.failed / check.resolved.
         try r.subscribe("check.failed") { event in
             guard let agentID = event.json["agent_id"]?.stringValue else { return }
+            if let eventID = event.json["event_id"]?.intValue, await !self.firstTime(checkEvent: eventID) { return }
             await self.fire(agentID: agentID, type: .checkfailure, check: event.json["check_id"]?.intValue)
+        }
+    }
+
+    /// Whether this check.failed is seen for the first time (Schema.v3): a replayed one fires
+    /// nothing. When the table cannot be read the tasks fire: a missed failure is worse.
+    func firstTime(checkEvent id: Int) async -> Bool {
+        do {
+            let rows = try await host.queryRows(
+                """
+                WITH old AS (DELETE FROM fired_check_events WHERE at < now() - interval '1 hour')
+                INSERT INTO fired_check_events (event_id) VALUES ($1) ON CONFLICT DO NOTHING RETURNING event_id
+                """, [id])
+            return !rows.isEmpty
+        } catch {
+            host.log(.warning, "check.failed #\(id): \(error)")
+            return true
         }
     }
 

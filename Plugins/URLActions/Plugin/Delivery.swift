@@ -11,8 +11,10 @@ extension URLActions {
         let e = event.json
         guard e["channel"]?.stringValue == "webhook", let id = e["notification_id"]?.intValue else { return }
         let kind = e["kind"]?.stringValue == "resolved" ? "resolved" : "raised"
-        // A repeat of a notification already kept: nothing to prepare.
+        // A repeat of a notification already kept: nothing to prepare (acknowledged again, the
+        // first acknowledgement may have been lost).
         if let known = try? await host.queryRows("SELECT 1 AS known FROM deliveries WHERE notification_id = $1", [id]), !known.isEmpty {
+            host.acknowledgeNotification(id, plugin: "urlaction", channel: "webhook")
             return
         }
         let actionID = e["action"]?["url_action"]?.intValue
@@ -51,6 +53,7 @@ extension URLActions {
             host.log(.error, "keeping webhook notification #\(id): \(error)")
             return
         }
+        host.acknowledgeNotification(id, plugin: "urlaction", channel: "webhook")
         if let error = prepared.error {
             count(.failed)
             report(id, .failed, attempts: 0, error: error)

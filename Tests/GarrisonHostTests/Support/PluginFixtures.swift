@@ -117,9 +117,10 @@ final class PluginFolder: Sendable {
 }
 
 extension TestHost {
-    /// A host whose plugins.d is `folder`, with short plugin deadlines so timeouts are quick to test.
+    /// A host whose plugins.d is `folder`, with short plugin deadlines so timeouts are quick to
+    /// test; with the agent bus when `bus` (an offline agent's commands are then queued).
     static func with<T: Sendable>(
-        plugins folder: PluginFolder, callTimeoutMS: Int = 15_000, drainTimeoutMS: Int = 300,
+        plugins folder: PluginFolder, callTimeoutMS: Int = 15_000, drainTimeoutMS: Int = 300, bus: Bool = false,
         _ body: @Sendable (TestHost) async throws -> T
     ) async throws -> T {
         try await with(
@@ -127,6 +128,7 @@ extension TestHost {
                 config.pluginsDirectory = folder.path
                 config.pluginCallTimeoutMS = callTimeoutMS
                 config.pluginDrainTimeoutMS = drainTimeoutMS
+                config.natsEnabled = bus
             }, body)
     }
 
