@@ -100,7 +100,8 @@ extension URLActions {
                 for d in due {
                     group.addTask {
                         let headers = d.headers.compactMap { $0.count == 2 ? ($0[0], $0[1]) : nil }
-                        let answer = await HTTP.send(method: d.method, url: d.url, headers: headers, body: d.body, timeout: self.config.timeout)
+                        let answer = await HTTP.send(
+                            method: d.method, url: d.url, headers: headers, body: d.body, timeout: self.config.timeout, sessions: self.sessions)
                         do { try await self.record(d, answer) } catch {
                             self.host.log(.warning, "recording webhook #\(d.notification_id): \(error)")
                         }

@@ -23,6 +23,8 @@ final class URLActions: GarrisonPlugin {
     let config: Config
     /// One sender at a time; a kick while it runs makes it look again.
     let sender = SingleFlight()
+    /// The outbox's connections, one per request of a batch (sendDue sends 50 at once).
+    let sessions = HTTP.Sessions(idle: 50)
 
     init(host: PluginHost) throws {
         self.host = host

@@ -130,14 +130,17 @@ static size_t ccurl_write(char *ptr, size_t size, size_t nmemb, void *userp) {
 // `len` bytes (sent for any method when len > 0). Returns the CURLcode; *status is the
 // HTTP status (0 when none came), `answer` (answer_cap bytes) the start of the body, errbuf
 // (CURL_ERROR_SIZE bytes) libcurl's message on failure.
-static inline int ccurl_http(const char *method, const char *url, const char *user, const char *pass, const char *headers,
-                             const char *body, size_t len, long timeout_s, long *status, char *answer, size_t answer_cap,
-                             char *errbuf) {
+// `session`: a handle from ccurl_session_new() whose connection is kept for the next request
+// to the same host (its options are reset first), or NULL for a handle of this request only.
+static inline int ccurl_http_on(void *session, const char *method, const char *url, const char *user, const char *pass,
+                                const char *headers, const char *body, size_t len, long timeout_s, long *status, char *answer,
+                                size_t answer_cap, char *errbuf) {
     errbuf[0] = 0;
     answer[0] = 0;
     *status = 0;
-    CURL *h = curl_easy_init();
+    CURL *h = session ? (CURL *)session : curl_easy_init();
     if (!h) return CURLE_FAILED_INIT;
+    if (session) curl_easy_reset(h);
     struct curl_slist *list = NULL;
     char *copy = strdup(headers ? headers : ""), *save = NULL;
     for (char *r = strtok_r(copy, "\n", &save); r; r = strtok_r(NULL, "\n", &save)) list = curl_slist_append(list, r);
@@ -165,7 +168,13 @@ static inline int ccurl_http(const char *method, const char *url, const char *us
     CURLcode rc = curl_easy_perform(h);
     curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, status);
     curl_slist_free_all(list);
-    curl_easy_cleanup(h);
+    if (!session) curl_easy_cleanup(h);
     return (int)rc;
+}
+
+static inline int ccurl_http(const char *method, const char *url, const char *user, const char *pass, const char *headers,
+                             const char *body, size_t len, long timeout_s, long *status, char *answer, size_t answer_cap,
+                             char *errbuf) {
+    return ccurl_http_on(NULL, method, url, user, pass, headers, body, len, timeout_s, status, answer, answer_cap, errbuf);
 }
 #endif
