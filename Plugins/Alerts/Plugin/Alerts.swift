@@ -47,6 +47,7 @@ final class Alerts: GarrisonPlugin {
         try r.migration(version: 5, sql: Schema.v5)
         try r.migration(version: 6, sql: Schema.v6)
         try r.migration(version: 7, sql: Schema.v7)
+        try r.migration(version: 8, sql: Schema.v8)
         try registerRoutes(r)
         try registerTemplateRoutes(r)
         try r.subscribe("check.failed") { event in await self.handle(event) }
