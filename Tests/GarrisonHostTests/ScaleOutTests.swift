@@ -51,7 +51,9 @@ import Testing
         let commands = agent.received.filter { $0.command["func"]?.stringValue == "rawcmd" }
         #expect(commands.count == 3, "rawcmd received \(commands.count) times")
 
-        // Logout on A: C (which has the token cached) refuses it within 1 s.
+        // Logout on A: C (which has just cached the token) refuses it long before its cache
+        // entry (5 s) could run out, so the revocation was pushed. Usually within 1 s; the
+        // bound is 3 s because a loaded CI machine once took 1.15 s.
         let session = try await Self.login(a.http, password: try world.adminPassword())
         #expect(try await c.http.call("GET", "/agents/", token: session).status == 200)
         #expect(try await c.http.call("GET", "/agents/", token: session).status == 200)
@@ -62,7 +64,8 @@ import Testing
             try await c.http.call("GET", "/agents/", token: session, maxTime: 2).status == 401
         }
         let revoked = ContinuousClock.now - loggedOut
-        #expect(revoked < .seconds(1), "logout on A took \(revoked) to reach C")
+        print("ScaleOutTests: logout on A reached C after \(revoked)")
+        #expect(revoked < .seconds(3), "logout on A took \(revoked) to reach C")
 
         // Deleted on B: refused by every node, and the connection through C is closed.
         let deleted = try await b.http.call("DELETE", "/agents/\(agentID)/", token: admin)

@@ -30,6 +30,13 @@ enum CoreRoutes {
                 }
                 return Responses.message("Settings were edited")
             },
+            Route(.get, "/core/dashinfo/", access: .authenticated, summary: "The caller's dashboard preferences and the server's flags") {
+                call in
+                // Installer tokens never get here: they are limited to enrollment (403).
+                let ui = try await host.pool.query("SELECT ui::text AS ui FROM users WHERE id = $1", [String(try call.user.id)]).first?["ui"]
+                let stored = try ui.map { try JSON.parse(Data($0.utf8)) }
+                return Responses.json(DashInfo.render(ui: stored, settings: try await load(host), version: GarrisonVersion.build))
+            },
             Route(.get, "/core/clearcache/", access: .permission("can_do_server_maint"), summary: "Forget cached sign-ins and roles") { _ in
                 // The host's only cache of its own: tokens and API keys with their roles. Each
                 // is read again from the database on its next use.

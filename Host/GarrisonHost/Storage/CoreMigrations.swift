@@ -275,5 +275,6 @@ public enum CoreMigrations {
         v10,
         ClusterMigration.v11,
         v12,
+        v13,
     ]
 }

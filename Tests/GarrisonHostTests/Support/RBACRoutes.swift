@@ -65,6 +65,7 @@ extension RBAC {
             Case("PUT /accounts/resetpw/", .global, freshCallers: true) { _, _ in
                 Req(path: "/accounts/resetpw/", json: ["password": "rbac-new-password-1"])
             },
+            Case("PATCH /accounts/users/ui/", .global) { _, _ in Req(path: "/accounts/users/ui/", json: ["dark_mode": false]) },
             Case("GET /accounts/roles/", .global) { _, _ in Req(path: "/accounts/roles/") },
             Case(
                 "POST /accounts/roles/", .global, overrides: [.otherScope: .status(403)],
@@ -620,6 +621,7 @@ extension RBAC {
                 Req(path: "/core/v2/status/")
             },
             Case("GET /core/version/", .global) { _, _ in Req(path: "/core/version/") },
+            Case("GET /core/dashinfo/", .global) { _, _ in Req(path: "/core/dashinfo/") },
             Case("POST /logout/", .global, freshCallers: true) { _, _ in Req(path: "/logout/") },
             Case("POST /logoutall/", .global, freshCallers: true) { _, _ in Req(path: "/logoutall/") },
             Case("PATCH /logs/audit/", .list) { w, ask in

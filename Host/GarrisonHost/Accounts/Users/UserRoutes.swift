@@ -19,6 +19,7 @@ struct UserRoutes {
                 .post, "/accounts/users/reset/", access: .permission("can_manage_accounts"), summary: "Set another operator's password",
                 handler: routes.resetPassword),
             Route(.put, "/accounts/resetpw/", access: .authenticated, summary: "Change your own password", handler: routes.changeOwnPassword),
+            Route(.patch, "/accounts/users/ui/", access: .authenticated, summary: "Change your own dashboard preferences", handler: routes.editOwnUI),
         ]
     }
 
@@ -133,6 +134,16 @@ struct UserRoutes {
         try PasswordPolicy.check(password)
         try await setPassword(call, id: user.id, username: user.username, password: password)
         return Responses.message("Password was reset.")
+    }
+
+    /// Partial: only the fields sent change (Accounts/Users/UserUI.swift).
+    @Sendable func editOwnUI(_ call: Call) async throws -> Response {
+        let user = try call.user
+        let (ui, block) = try UserUI.validated(try call.object().fields)
+        try await host.pool.query(
+            "UPDATE users SET ui = ui || $2::jsonb, block_dashboard_login = coalesce($3::boolean, block_dashboard_login) WHERE id = $1",
+            [String(user.id), JSON.object(ui).databaseText, block.map { $0 ? "true" : "false" }])
+        return Responses.message("ok")
     }
 
     func load(_ id: Int) async throws -> UserRow {
