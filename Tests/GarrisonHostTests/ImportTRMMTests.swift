@@ -99,6 +99,11 @@ import Testing
         #expect(try await Self.count(pool, "SELECT count(*) AS n FROM sites WHERE id BETWEEN 20 AND 29") == 10)
         #expect(try await Self.count(pool, "SELECT count(*) AS n FROM agents") == 200)
         #expect(try await pool.query("SELECT id FROM users WHERE username = 'tactical'").first?.int("id") == 6)
+        // Dashboard preferences come along (Accounts/Users/UserUI.swift).
+        #expect(
+            try await pool.query("SELECT ui::text AS ui FROM users WHERE username = 'bob'").first.map {
+                (try? JSON.parse(Data($0.string("ui").utf8))) ?? .null
+            } == ["dark_mode": false, "url_action": 2])
         #expect(try await pool.query("SELECT custom_fields->>'Contract' AS v FROM clients WHERE id = 3").first?.string("v") == "gold")
         #expect(try await pool.query("SELECT custom_fields->>'Has UPS' AS v FROM sites WHERE id = 20").first?.string("v") == "true")
         #expect(try await pool.query("SELECT custom_fields->>'Asset Tag' AS v FROM agents WHERE id = 1007").first?.string("v") == "TAG-7")

@@ -285,7 +285,7 @@ struct TRMMPlan: Sendable {
                 "is_superuser": .bool(row["is_superuser"]?.boolValue ?? false), "role_id": role,
                 "block_dashboard_login": .bool(row["block_dashboard_login"]?.boolValue ?? false),
                 "last_login": row["last_login"] ?? .null, "last_login_ip": row["last_login_ip"] ?? .null,
-                "date_joined": orNow(row["date_joined"]),
+                "date_joined": orNow(row["date_joined"]), "ui": UserUI.imported(row),
             ])
         }
         report.counts.append(("operators (accounts_user, Django password hashes verified at sign-in)", plan.users.count))
@@ -426,7 +426,7 @@ struct TRMMPlan: Sendable {
     ]
     static let userColumns = [
         "id", "username", "email", "first_name", "last_name", "password_hash", "is_active", "is_superuser", "role_id",
-        "block_dashboard_login", "last_login", "last_login_ip", "date_joined",
+        "block_dashboard_login", "last_login", "last_login_ip", "date_joined", "ui",
     ]
     static let apiKeyColumns = [
         "id", "name", "digest", "key_prefix", "user_id", "expiration", "created_by", "created_time", "modified_time",

@@ -178,6 +178,8 @@ INSERT INTO accounts_user (id, password, is_superuser, username, first_name, las
  (4, 'pbkdf2_sha256$600000$mDcYjslNx7qwVoiaQiRPjB$IsVL0BSFyYEC8tZtiS+9CjioEtZZHWIsnc1B2gI6MH0=', false, 'carol', 'Carol', '', 'carol@example.com', false, true, now() - interval '100 days', '', false, false, 5, NULL),
  (5, 'pbkdf2_sha256$320000$Mn5BvC8xZa2SdFg4HjK6lQ$suyRKYV6l9bj+N57HQpecHaC0OX0AlSslPQtBBclz2g=', false, 'dave', 'Dave', '', 'dave@example.com', false, false, now() - interval '500 days', NULL, false, false, 5, NULL),
  (6, '!unusablepasswordunusablepasswordunusablepa', false, '6f1c0c4e7d3a4b9e8f2a1b3c4d5e6f70', '', '', '', false, true, now() - interval '400 days', NULL, true, true, NULL, NULL);
+-- Bob's dashboard preferences (the others keep the defaults).
+UPDATE accounts_user SET dark_mode = false, url_action_id = 2 WHERE id = 3;
 -- One agent user per agent (username = agent_id, random password nobody knows), then its DRF token.
 INSERT INTO accounts_user (id, password, is_superuser, username, first_name, last_name, email, is_staff, is_active, date_joined, block_dashboard_login, is_installer_user, agent_id)
 SELECT 100 + i, '!' || md5('pw' || i), false, a.agent_id, '', '', '', false, true, now() - interval '100 days', false, false, a.id

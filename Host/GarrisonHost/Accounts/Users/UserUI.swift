@@ -64,6 +64,19 @@ enum UserUI {
         return (ui, block)
     }
 
+    /// A Tactical RMM `accounts_user` row's preferences (its own columns; `url_action_id` for
+    /// `url_action`), for the importer. A value this check refuses is left out: the default
+    /// then applies.
+    static func imported(_ row: [String: JSON]) -> JSON {
+        var ui: [String: JSON] = [:]
+        for field in fields {
+            guard let value = row[field.name == "url_action" ? "url_action_id" : field.name], !(value.isNull && field.initial != .null)
+            else { continue }
+            if let kept = try? check(field.name, field.kind, value) { ui[field.name] = kept }
+        }
+        return .object(ui)
+    }
+
     static func check(_ name: String, _ kind: Kind, _ value: JSON) throws -> JSON {
         switch (kind, value) {
         case (.bool, .bool): return value
