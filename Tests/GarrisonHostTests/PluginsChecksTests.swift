@@ -66,6 +66,15 @@ import Testing
         }
 
         func events(_ name: String, check: Int) -> [JSON] { events.named(name).filter { $0["check_id"]?.intValue == check } }
+
+        /// Every event published so far has reached the test: the bus delivers in one loop,
+        /// so a marker published now comes after them. "No second event" is asserted after
+        /// this, not after a sleep (the plugin publishes a result's events before it answers).
+        func drained() async throws {
+            let marker = Double(Int.random(in: 1...1_000_000_000))
+            host.server.context.events.publish("check.test-barrier", ["marker": .number(marker)])
+            #expect(try await host.eventually(10) { events.named("check.test-barrier").contains { $0["marker"] == .number(marker) } })
+        }
     }
 
     static func enroll(_ host: TestHost, admin: String, site: Int, plat: String = "windows") async throws -> (String, String) {
@@ -212,7 +221,7 @@ import Testing
             #expect(history.count == 6, "\(history)")
             if c.type == "cpuload" { #expect(history.map { $0["y"]?.intValue } == [5, 5, 95, 95, 95, 95]) }
             if c.type == "diskspace" { #expect(history.first?["y"]?.intValue == 60 && history.last?["y"]?.intValue == 5) }
-            try await Task.sleep(for: .milliseconds(100))
+            try await w.drained()
             #expect(w.events("check.failed", check: id).count == 1 && w.events("check.resolved", check: id).count == 1)
         }
     }
@@ -236,7 +245,7 @@ import Testing
                     w.events("check.failed", check: id).count == 1 && w.events("check.failed", check: other).count == 1
                 })
             #expect(try await w.history(id).count == 8)
-            try await Task.sleep(for: .milliseconds(100))
+            try await w.drained()
             #expect(w.events("check.failed", check: id).count == 1 && w.events("check.failed", check: other).count == 1)
         }
     }
@@ -523,7 +532,7 @@ import Testing
                 try await w.host.request(.post, "/checks/\(w.agentID)/resetall/", as: .token(w.admin)).json
                     == "All checks status were reset")
             #expect(try await w.status(id)["check_result"]?["status"] == "passing")
-            try await Task.sleep(for: .milliseconds(100))
+            try await w.drained()
             #expect(w.events("check.resolved", check: id).count == 1, "a second reset resolves nothing")
 
             // check_interval 120, one check every 5 s: floor 15, plus 1-60 s of jitter.
@@ -546,7 +555,15 @@ import Testing
             let running = Task { try await scheduler.run() }
             defer { running.cancel() }
             #expect(try await w.host.eventually(15) { w.events("check.failed", check: id).count == 1 })
-            try await Task.sleep(for: .milliseconds(200))
+            // Two more runs of the sweep, then everything they published.
+            @Sendable func sweeps() async throws -> Int {
+                try await w.host.server.storage.pool.query(
+                    "SELECT count(*) AS n FROM job_runs WHERE schedule_id = 'check:check-outbox' AND state = 'succeeded'"
+                ).first?.int("n") ?? 0
+            }
+            let before = try await sweeps()
+            #expect(try await w.host.eventually(15) { try await sweeps() >= before + 2 })
+            try await w.drained()
             #expect(w.events("check.failed", check: id).count == 1)
             #expect(
                 try await w.host.server.storage.pool.query("SELECT count(*) AS n FROM plugin_check.outbox WHERE delivered_time IS NULL")

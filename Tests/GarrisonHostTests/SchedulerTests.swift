@@ -27,6 +27,17 @@ final class RunLedger: Sendable {
 
     static func quiet() -> Logger { var l = Logger(label: "sched"); l.logLevel = .critical; return l }
 
+    /// Two more passes of the scheduler's loop with no handler running: whatever was due by
+    /// the test clock has been claimed and has run. "Nothing more happens" is asserted after
+    /// this, not after a sleep.
+    static func settled(_ scheduler: Scheduler) async throws {
+        let start = scheduler.progress.passes
+        try await eventually("two more scheduler passes", timeout: .seconds(20)) {
+            let now = scheduler.progress
+            return now.passes >= start + 2 && now.idle
+        }
+    }
+
     static func fast(lease: TimeInterval = 30) -> Scheduler.Options {
         Scheduler.Options(pollInterval: .milliseconds(20), lease: lease, reapInterval: .milliseconds(100))
     }
@@ -49,7 +60,7 @@ final class RunLedger: Sendable {
             try await eventually("run \(period)", timeout: .seconds(20)) { ledger.snapshot.count == period }
         }
         // Nothing more happens while the clock stands still.
-        try await Task.sleep(for: .milliseconds(200))
+        try await Self.settled(scheduler)
         #expect(ledger.snapshot.count == 3)
         try await eventually("last result recorded", timeout: .seconds(20)) {
             try await pool.query("SELECT runs FROM schedules WHERE id = 'tick'").first?.int("runs") == 3
@@ -150,7 +161,7 @@ final class RunLedger: Sendable {
         for _ in 0..<3 {
             clock.advance(3600)
             scheduler.poke()
-            try await Task.sleep(for: .milliseconds(150))
+            try await Self.settled(scheduler)
         }
         #expect(ledger.snapshot.isEmpty)
         #expect(try await pool.query("SELECT count(*) AS n FROM job_runs WHERE state = 'pending'").first?.int("n") == 1)
@@ -158,7 +169,7 @@ final class RunLedger: Sendable {
         try await pool.query("UPDATE agents SET last_seen = $1::timestamptz WHERE agent_id = 'away'", [SQLTime.text(clock.read())])
         scheduler.poke()
         try await eventually("ran after return", timeout: .seconds(20)) { ledger.snapshot.count == 1 }
-        try await Task.sleep(for: .milliseconds(150))
+        try await Self.settled(scheduler)
         #expect(ledger.snapshot.count == 1)
         task.cancel()
         _ = try? await task.value
@@ -185,7 +196,7 @@ final class RunLedger: Sendable {
         clock.advance(86_400)
         let task = Task { try await scheduler.run() }
         try await eventually("catch-up ran", timeout: .seconds(20)) { ledger.snapshot.count == 1 }
-        try await Task.sleep(for: .milliseconds(200))
+        try await Self.settled(scheduler)
         if ledger.snapshot.count != 1 {
             let base = clock.read().timeIntervalSince1970
             for row in try await pool.query(

@@ -36,6 +36,7 @@ public final class Scheduler: Service, Sendable {
     let logger: Logger
 
     private let inflight = NIOLockedValueBox<Set<Int>>([])
+    private let passes = NIOLockedValueBox(0)
     private let finished = NIOLockedValueBox<[(runID: Int, outcome: JobOutcome)]>([])
     private let doorbell = Doorbell()
     private let completions = Doorbell()
@@ -55,6 +56,12 @@ public final class Scheduler: Service, Sendable {
 
     /// Ask for a tick now (new work was queued on this host).
     public func poke() { doorbell.ring() }
+
+    /// Passes of the claim loop completed, and whether no handler runs: a test that asserts
+    /// nothing more happens waits for two more passes with nothing in flight, not a sleep.
+    public var progress: (passes: Int, idle: Bool) {
+        (passes.withLockedValue { $0 }, inflight.withLockedValue { $0.isEmpty })
+    }
 
     public func run() async throws {
         logger.info("scheduler running", metadata: ["host": "\(hostID)", "kinds": "\(registry.kinds.joined(separator: ","))"])
@@ -88,6 +95,7 @@ public final class Scheduler: Service, Sendable {
                     busy = false
                     logger.error("scheduler tick failed; retrying", metadata: ["error": "\(error)"])
                 }
+                passes.withLockedValue { $0 += 1 }
                 if !busy {
                     await doorbell.wait(timeout: options.pollInterval)
                 }
