@@ -331,10 +331,16 @@ import Testing
             #expect(try await w.alerts(["siteFilter": [.init(w.site)]]).count == 5)
             #expect(try await w.alerts(["timeFilter": 1]).count == 6)
 
-            // Pages of two, the total in X-Total-Count; together every alert once.
+            // Pages of two, the total in X-Total-Count when asked for; together every alert once.
+            let uncounted = try await w.host.request(.patch, "/alerts/", as: .token(w.admin), json: ["page": 1, "page_size": 2])
+            #expect(uncounted.json.arrayValue?.count == 2 && uncounted.headers[.init("X-Total-Count")!] == nil)
+            #expect(
+                try await w.host.request(.patch, "/alerts/", as: .token(w.admin), json: ["page": 1, "with_count": "yes"]).json["detail"]?
+                    .stringValue?.hasPrefix("with_count") == true)
             var seen: [JSON] = []
             for page in 1...4 {
-                let reply = try await w.host.request(.patch, "/alerts/", as: .token(w.admin), json: ["page": .init(page), "page_size": 2])
+                let reply = try await w.host.request(
+                    .patch, "/alerts/", as: .token(w.admin), json: ["page": .init(page), "page_size": 2, "with_count": true])
                 #expect(reply.status == 200 && reply.headers[.init("X-Total-Count")!] == "6", "\(reply.text)")
                 let items = reply.json.arrayValue ?? []
                 #expect(items.count == (page <= 3 ? 2 : 0))
