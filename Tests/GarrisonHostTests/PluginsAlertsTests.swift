@@ -127,13 +127,32 @@ import Testing
             #expect(alert["agent"] == .null && alert["hostname"] == nil && alert["agent_id"] == nil, "\(alert)")
             #expect(w.events.named("alert.raised").contains { $0["alert_id"] == alert["id"] })
             for (body, field) in [
-                (["message": "x", "colour": "red"] as JSON, "colour"), (["agent": 1], "agent"), (["alert_type": "check"], "alert_type"),
+                (["message": "x", "colour": "red"] as JSON, "colour"), (["agent": "web-1"], "agent"), (["agent": 0], "agent"),
+                (["alert_type": "check"], "alert_type"),
                 (["severity": "fatal"], "severity"), (["message": 5], "message"), (["hidden": "yes"], "hidden"),
             ] {
                 let refused = try await w.host.request(.post, "/alerts/", as: .token(w.admin), json: body)
                 #expect(refused.status == 400 && refused.json["detail"]?.stringValue?.hasPrefix(field) == true, "\(body): \(refused.text)")
             }
             #expect(try await w.alerts().count == 1, "nothing half-stored")
+
+            // An agent's custom alert, by the agent's pk: shown with its agent.
+            let pk = try #require(try await w.pool.query("SELECT id FROM agents WHERE agent_id = $1", [w.agentID]).first?.int("id"))
+            let made = try await w.host.request(
+                .post, "/alerts/", as: .token(w.admin), json: ["agent": .init(pk), "message": "disk replaced", "severity": "error"])
+            #expect(made.status == 200 && made.json == "ok", "\(made.text)")
+            let mine = try #require(try await w.alerts().first { $0["message"] == "disk replaced" })
+            #expect(mine["agent"] == .init(pk) && mine["agent_id"]?.stringValue == w.agentID && mine["hostname"] == "web-1", "\(mine)")
+            #expect(mine["alert_type"] == "custom" && mine["client"] == "Alerts Co" && mine["site"] == "HQ", "\(mine)")
+            // An agent that does not exist, or that the caller's role does not reach, is a 404
+            // and creates nothing.
+            #expect(try await w.host.request(.post, "/alerts/", as: .token(w.admin), json: ["agent": 999_999]).status == 404)
+            let (elsewhere, _) = try await w.host.client("Elsewhere Co", admin: w.admin)
+            let scoped = try await w.host.user(
+                "alerts-creator", permissions: ["can_list_alerts", "can_manage_alerts"], clients: [elsewhere], admin: w.admin)
+            let outside = try await w.host.request(.post, "/alerts/", as: .token(scoped), json: ["agent": .init(pk), "message": "sneaky"])
+            #expect(outside.status == 404, "\(outside.text)")
+            #expect(try await w.alerts().contains { $0["message"] == "sneaky" } == false)
         }
     }
 
