@@ -16,13 +16,15 @@ extension Alerts {
         if let unknown = body.keys.sorted().first(where: { !Self.creatable.contains($0) }) {
             throw PluginHTTPError(400, "\(unknown): not a field of an alert that can be created (alert_type, message, severity, hidden, agent).")
         }
-        var agent: AlertAgent?
+        var agent: (pk: Int, agentID: String, brief: JSON)?
         if let value = body["agent"], !value.isNull {
             guard case .number = value, let pk = value.intValue, pk > 0 else {
                 throw PluginHTTPError(400, "agent must be an agent's id (a positive integer) or null.")
             }
-            agent = try await alertAgent(pk: pk, req)
+            let (agentID, brief) = try await alertAgent(pk: pk, req)
+            agent = (pk, agentID, brief)
         }
+        let names = agent.map { Self.names($0.brief) }
         if let type = body["alert_type"], type.stringValue != "custom" {
             throw PluginHTTPError(400, "alert_type: only \"custom\" alerts are created (availability, check and task alerts come from events).")
         }
@@ -47,8 +49,8 @@ extension Alerts {
             RETURNING alert_id, id AS change_id, change AS change_kind
             """,
             [
-                severity, message, hidden, req.username, agent?.pk, agent?.agentID, agent?.hostname, agent?.client, agent?.clientName,
-                agent?.site, agent?.siteName,
+                severity, message, hidden, req.username, agent?.pk, agent?.agentID, names?.hostname, agent?.brief["client"]?.intValue,
+                names?.client, agent?.brief["site"]?.intValue, names?.site,
             ])
         guard let row = rows.first, let id = row["alert_id"]?.intValue else { throw PluginHTTPError(500, "internal error") }
         try? host.audit(action: "alert.create", username: req.username, object: "alert:\(id)", detail: .object(body), ip: req.sourceIP)
@@ -56,19 +58,9 @@ extension Alerts {
         return try .json(JSON.string("ok"))
     }
 
-    struct AlertAgent {
-        let pk: Int
-        let agentID: String
-        let hostname: String
-        let client: Int?
-        let clientName: String
-        let site: Int?
-        let siteName: String
-    }
-
     /// The agent with primary key `pk` if the caller's role reaches it. Core objects are named
     /// by agent_id, so the pk is looked up among the agents' targets (a rare route: one list).
-    func alertAgent(pk: Int, _ req: PluginRequest) async throws -> AlertAgent {
+    func alertAgent(pk: Int, _ req: PluginRequest) async throws -> (agentID: String, brief: JSON) {
         let notFound = PluginHTTPError(404, "agent: no agent with id \(pk).")
         let targets = try await host.coreObject(kindNamed: "agent_targets", id: "all").arrayValue ?? []
         guard let agentID = targets.first(where: { $0["id"]?.intValue == pk })?["agent_id"]?.stringValue else { throw notFound }
@@ -76,12 +68,10 @@ extension Alerts {
         do { agent = try await host.coreObject(kind: .agentBrief, id: agentID) } catch let error as PluginError where error.status == .notFound {
             throw notFound
         }
-        let client = agent["client"]?.intValue, site = agent["site"]?.intValue
         let scope = req.roleScope
         if !scope.isUnrestricted {
-            guard let client, scope.allows(clientID: client, siteID: site) else { throw notFound }
+            guard let client = agent["client"]?.intValue, scope.allows(clientID: client, siteID: agent["site"]?.intValue) else { throw notFound }
         }
-        let (hostname, clientName, siteName) = Self.names(agent)
-        return AlertAgent(pk: pk, agentID: agentID, hostname: hostname, client: client, clientName: clientName, site: site, siteName: siteName)
+        return (agentID, agent)
     }
 }
