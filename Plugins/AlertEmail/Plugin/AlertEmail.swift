@@ -188,22 +188,13 @@ final class AlertEmail: GarrisonPlugin {
 
     /// What /metrics/ counts for this channel (PluginAPI/README.md, "Adding an alert channel"):
     /// garrison_plugin_alert_email_notifications_{sent,retried,failed}_total{channel="email"}.
-    enum Outcome: String, CaseIterable { case sent, retried, failed }
+    typealias Outcome = DeliveryOutcome
 
-    func count(_ outcome: Outcome, by delta: UInt64 = 1) {
-        host.count("notifications_\(outcome.rawValue)_total", labels: ["channel": "email"], by: delta)
-    }
+    func count(_ outcome: Outcome, by delta: UInt64 = 1) { host.countDelivery(outcome, channel: "email", by: delta) }
 
-    /// alert_email.delivery: the attempt's outcome, which the alerts plugin shows on the alert
-    /// (Plugins/Alerts/README.md, "Delivery on the alert"). In-process and at most once: a lost
-    /// report leaves the alert showing the one before.
+    /// alert_email.delivery: the attempt's outcome, which the alerts plugin shows on the alert.
     func report(_ notification: Int, _ outcome: Outcome, attempts: Int, error: String?) {
-        let state = outcome == .retried ? "retrying" : outcome.rawValue
-        try? host.publish(
-            event: "alert_email.delivery",
-            json: [
-                "notification_id": .number(Double(notification)), "channel": "email", "state": .string(state),
-                "attempts": .number(Double(attempts)), "last_error": error.map(JSON.string) ?? .null,
-            ] as JSON)
+        host.reportDelivery(
+            notification, plugin: "alert_email", channel: "email", state: outcome.state, attempts: attempts, error: error)
     }
 }

@@ -178,21 +178,15 @@ final class AlertSMS: GarrisonPlugin {
     /// What /metrics/ counts for this channel (PluginAPI/README.md, "Adding an alert channel"):
     /// garrison_plugin_alert_sms_notifications_{sent,retried,failed}_total{channel="sms"}. One
     /// SMS notification to several numbers counts once per number: each is its own message.
-    enum Outcome: String, CaseIterable { case sent, retried, failed }
+    typealias Outcome = DeliveryOutcome
 
-    func count(_ outcome: Outcome, by delta: UInt64 = 1) {
-        host.count("notifications_\(outcome.rawValue)_total", labels: ["channel": "sms"], by: delta)
-    }
+    func count(_ outcome: Outcome, by delta: UInt64 = 1) { host.countDelivery(outcome, channel: "sms", by: delta) }
 
     /// alert_sms.delivery: one recipient's attempt, which the alerts plugin shows on the alert
     /// (Plugins/Alerts/README.md, "Delivery on the alert"); in-process, at most once.
     func report(_ message: Due, _ outcome: Outcome, error: String?) {
-        let state = outcome == .retried ? "retrying" : outcome.rawValue
-        try? host.publish(
-            event: "alert_sms.delivery",
-            json: [
-                "notification_id": .number(Double(message.notification_id)), "channel": "sms", "target": .string(message.recipient),
-                "state": .string(state), "attempts": .number(Double(message.attempts + 1)), "last_error": error.map(JSON.string) ?? .null,
-            ] as JSON)
+        host.reportDelivery(
+            message.notification_id, plugin: "alert_sms", channel: "sms", state: outcome.state,
+            attempts: message.attempts + 1, error: error, target: message.recipient)
     }
 }

@@ -16,15 +16,6 @@ extension Alerts {
         if let unknown = body.keys.sorted().first(where: { !Self.creatable.contains($0) }) {
             throw PluginHTTPError(400, "\(unknown): not a field of an alert that can be created (alert_type, message, severity, hidden, agent).")
         }
-        var agent: (pk: Int, agentID: String, brief: JSON)?
-        if let value = body["agent"], !value.isNull {
-            guard case .number = value, let pk = value.intValue, pk > 0 else {
-                throw PluginHTTPError(400, "agent must be an agent's id (a positive integer) or null.")
-            }
-            let (agentID, brief) = try await alertAgent(pk: pk, req)
-            agent = (pk, agentID, brief)
-        }
-        let names = agent.map { Self.names($0.brief) }
         if let type = body["alert_type"], type.stringValue != "custom" {
             throw PluginHTTPError(400, "alert_type: only \"custom\" alerts are created (availability, check and task alerts come from events).")
         }
@@ -40,6 +31,16 @@ extension Alerts {
             message = text
         }
         let hidden = try body["hidden"].map { try Self.bool($0, "hidden") } ?? false
+        // Last: the agent's lookup reads every agent's target, not worth it for a refused body.
+        var agent: (pk: Int, agentID: String, brief: JSON)?
+        if let value = body["agent"], !value.isNull {
+            guard case .number = value, let pk = value.intValue, pk > 0 else {
+                throw PluginHTTPError(400, "agent must be an agent's id (a positive integer) or null.")
+            }
+            let (agentID, brief) = try await alertAgent(pk: pk, req)
+            agent = (pk, agentID, brief)
+        }
+        let names = agent.map { Self.names($0.brief) }
         let rows = try await host.queryRows(
             """
             WITH a AS (

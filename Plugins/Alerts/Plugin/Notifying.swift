@@ -48,32 +48,29 @@ extension Alerts {
         }
     }
 
-    /// The alert.notify sweep: publishes what is still unpublished, oldest first. Rows
-    /// younger than a few seconds are left to the publisher that wrote them.
+    /// The alert.notify sweep: publishes what is still unpublished, oldest first (rows younger
+    /// than a few seconds are left to the publisher that wrote them), then what no channel
+    /// acknowledged once its backoff passed.
     @discardableResult
     func publishPendingNotifications() async throws -> Int {
+        let unpublished = try await publishAll(where: "n.published_time IS NULL AND n.created < now() - interval '3 seconds'")
+        let unacknowledged = try await publishAll(
+            where: """
+                n.received_time IS NULL AND n.published_time IS NOT NULL AND n.created > now() - interval '1 day'
+                  AND n.published_time < now() - make_interval(secs => least(30 * power(2, least(greatest(n.publishes, 1) - 1, 7)), 3600))
+                """)
+        return unpublished + unacknowledged
+    }
+
+    /// Publishes every notification matching `condition`, 500 at a time in id order.
+    private func publishAll(where condition: String) async throws -> Int {
         var total = 0
         var after = 0
         while true {
             let rows: [Notification] = try await host.query(
                 """
                 SELECT \(Self.notificationColumns) FROM notifications n JOIN alerts a ON a.id = n.alert_id
-                WHERE n.published_time IS NULL AND n.created < now() - interval '3 seconds' AND n.id > $1
-                ORDER BY n.id LIMIT 500
-                """, [after])
-            try await publish(rows)
-            total += rows.count
-            after = rows.last?.id ?? after
-            if rows.count < 500 { break }
-        }
-        after = 0
-        while true {
-            let rows: [Notification] = try await host.query(
-                """
-                SELECT \(Self.notificationColumns) FROM notifications n JOIN alerts a ON a.id = n.alert_id
-                WHERE n.received_time IS NULL AND n.published_time IS NOT NULL AND n.created > now() - interval '1 day'
-                  AND n.published_time < now() - make_interval(secs => least(30 * power(2, least(greatest(n.publishes, 1) - 1, 7)), 3600))
-                  AND n.id > $1
+                WHERE \(condition) AND n.id > $1
                 ORDER BY n.id LIMIT 500
                 """, [after])
             try await publish(rows)

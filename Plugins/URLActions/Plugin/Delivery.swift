@@ -152,22 +152,15 @@ extension URLActions {
     /// garrison_plugin_urlaction_notifications_{sent,retried,failed}_total{channel="webhook"}.
     /// Sent is any final answer (a 4xx too: Tactical RMM does not retry it); a delivery given up
     /// before its first request (no such URL action, a host not allowed) counts as failed.
-    enum Counted: String, CaseIterable { case sent, retried, failed }
+    typealias Counted = DeliveryOutcome
 
-    func count(_ outcome: Counted, by delta: UInt64 = 1) {
-        host.count("notifications_\(outcome.rawValue)_total", labels: ["channel": "webhook"], by: delta)
-    }
+    func count(_ outcome: Counted, by delta: UInt64 = 1) { host.countDelivery(outcome, channel: "webhook", by: delta) }
 
     /// urlaction.delivery: the attempt's outcome, which the alerts plugin shows on the alert
     /// (Plugins/Alerts/README.md, "Delivery on the alert"); in-process, at most once.
     func report(_ notification: Int, _ outcome: Counted, attempts: Int, error: String?) {
-        let state = outcome == .retried ? "retrying" : outcome.rawValue
-        try? host.publish(
-            event: "urlaction.delivery",
-            json: [
-                "notification_id": .number(Double(notification)), "channel": "webhook", "state": .string(state),
-                "attempts": .number(Double(attempts)), "last_error": error.map(JSON.string) ?? .null,
-            ] as JSON)
+        host.reportDelivery(
+            notification, plugin: "urlaction", channel: "webhook", state: outcome.state, attempts: attempts, error: error)
     }
 
     struct Outcome: Decodable, Sendable {
