@@ -9,28 +9,7 @@ struct BenchServe {
     let port: Int
 
     func start(log: String) throws -> pid_t {
-        var actions = posix_spawn_file_actions_t()
-        posix_spawn_file_actions_init(&actions)
-        defer { posix_spawn_file_actions_destroy(&actions) }
-        let path = root.appendingPathComponent(log).path
-        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
-        posix_spawn_file_actions_addopen(&actions, 1, path, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
-        posix_spawn_file_actions_adddup2(&actions, 1, 2)
-        // Nothing else of this process is inherited (a surviving child would hold it open).
-        SpawnCloseFrom.add(&actions)
-        // Default signal handling and an empty mask, whatever this process's threads have.
-        var attributes = posix_spawnattr_t()
-        posix_spawnattr_init(&attributes)
-        defer { posix_spawnattr_destroy(&attributes) }
-        SpawnSignals.reset(&attributes)
-        let arguments: [String] = [binary, "serve"]
-        let argv: [UnsafeMutablePointer<CChar>?] = arguments.map { strdup($0) } + [nil]
-        let env: [UnsafeMutablePointer<CChar>?] = environment.map { strdup("\($0.key)=\($0.value)") } + [nil]
-        defer { argv.forEach { free($0) }; env.forEach { free($0) } }
-        var pid: pid_t = 0
-        let status = posix_spawn(&pid, binary, &actions, &attributes, argv, env)
-        guard status == 0 else { throw BenchError("cannot start \(binary): \(String(cString: strerror(status)))") }
-        return pid
+        try BenchSpawn.start(binary, ["serve"], log: root.appendingPathComponent(log).path, name: binary, environment: environment)
     }
 
     /// Seconds from now to the first 200 on GET /core/status/, or nil when `pid` exits or

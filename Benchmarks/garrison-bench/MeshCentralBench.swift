@@ -206,29 +206,12 @@ struct MeshCentralBench: AsyncParsableCommand {
             try JSONSerialization.data(withJSONObject: ["nodes": nodes, "groups": groups, "quiet": true]).write(
                 to: directory.appendingPathComponent("seed.json"))
             guard let python = Subprocess.which("python3") else { throw BenchError("python3 is not installed") }
-            // posix_spawn as the other benches do (not Foundation's Process): nothing of this
-            // process inherited, default signal handling and an empty mask.
-            var actions = posix_spawn_file_actions_t()
-            posix_spawn_file_actions_init(&actions)
-            defer { posix_spawn_file_actions_destroy(&actions) }
-            posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
-            posix_spawn_file_actions_addopen(&actions, 1, directory.appendingPathComponent("log").path, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
-            posix_spawn_file_actions_adddup2(&actions, 1, 2)
-            SpawnCloseFrom.add(&actions)
-            var attributes = posix_spawnattr_t()
-            posix_spawnattr_init(&attributes)
-            defer { posix_spawnattr_destroy(&attributes) }
-            SpawnSignals.reset(&attributes)
-            let arguments = [
-                python, root.appendingPathComponent("Tests/Fixtures/MeshCentral/control_standin.py").path, String(port),
-                String(repeating: "0f", count: 80), "meshapi", directory.path, "ok",
-            ]
-            let argv: [UnsafeMutablePointer<CChar>?] = arguments.map { strdup($0) } + [nil]
-            let env: [UnsafeMutablePointer<CChar>?] = ProcessInfo.processInfo.environment.map { strdup("\($0.key)=\($0.value)") } + [nil]
-            defer { argv.forEach { free($0) }; env.forEach { free($0) } }
-            var pid: pid_t = 0
-            let status = posix_spawn(&pid, python, &actions, &attributes, argv, env)
-            guard status == 0 else { throw BenchError("cannot start the stand-in: \(String(cString: strerror(status)))") }
+            let pid = try BenchSpawn.start(
+                python,
+                [
+                    root.appendingPathComponent("Tests/Fixtures/MeshCentral/control_standin.py").path, String(port),
+                    String(repeating: "0f", count: 80), "meshapi", directory.path, "ok",
+                ], log: directory.appendingPathComponent("log").path, name: "the stand-in")
             let standIn = StandIn(pid: pid, directory: directory)
             for _ in 0..<200 {
                 if FileManager.default.fileExists(atPath: directory.appendingPathComponent("ready").path) { return standIn }

@@ -233,23 +233,9 @@ struct Nginx {
             (try? Subprocess.run(binary, ["-v"]).output.trimmingCharacters(in: .whitespacesAndNewlines))?.replacingOccurrences(
                 of: "nginx version: ", with: "") ?? "nginx"
 
-        var actions = posix_spawn_file_actions_t()
-        posix_spawn_file_actions_init(&actions)
-        defer { posix_spawn_file_actions_destroy(&actions) }
-        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
-        posix_spawn_file_actions_addopen(&actions, 1, folder.appendingPathComponent("stdout.log").path, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
-        posix_spawn_file_actions_adddup2(&actions, 1, 2)
-        SpawnCloseFrom.add(&actions)
-        var attributes = posix_spawnattr_t()
-        posix_spawnattr_init(&attributes)
-        defer { posix_spawnattr_destroy(&attributes) }
-        SpawnSignals.reset(&attributes)
-        let arguments = [binary, "-p", temp, "-c", file.path, "-e", "\(temp)/error.log", "-g", "daemon off;"]
-        let argv: [UnsafeMutablePointer<CChar>?] = arguments.map { strdup($0) } + [nil]
-        defer { argv.forEach { free($0) } }
-        var pid: pid_t = 0
-        let status = posix_spawn(&pid, binary, &actions, &attributes, argv, environ)
-        guard status == 0 else { throw BenchError("cannot start nginx: \(String(cString: strerror(status)))") }
+        let pid = try BenchSpawn.start(
+            binary, ["-p", temp, "-c", file.path, "-e", "\(temp)/error.log", "-g", "daemon off;"],
+            log: folder.appendingPathComponent("stdout.log").path, name: "nginx")
         let nginx = Nginx(folder: folder, pid: pid, base: "https://127.0.0.1:\(port)", version: version)
         let deadline = Date().addingTimeInterval(10)
         while Date() < deadline {
